@@ -1,0 +1,281 @@
+//! Entry bodies: what an entry says happened. Serialised once to JSON when the entry is made;
+//! the bytes are kept exactly as hashed and only ever parsed, never re-serialised to verify.
+
+use super::points::Points;
+use serde::{Deserialize, Serialize};
+
+/// What an operator may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the counter: earn, redeem, issue passbooks, receive stock.
+    Volunteer,
+    /// Also corrects (reverse, adjust), keeps operators and the catalogue, sees full records.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Volunteer => "volunteer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "volunteer" | "志愿者" => Some(Role::Volunteer),
+            "admin" | "管理员" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of catalogue item. Only goods carry stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// Soap, tissues, rice, oil: counted stock.
+    Goods,
+    /// Home rehabilitation therapy, a haircut.
+    Service,
+    /// A slot in the community room.
+    Venue,
+    /// Honour items (a certificate, a star volunteer badge): no stock.
+    Honour,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Goods => "goods",
+            ItemKind::Service => "service",
+            ItemKind::Venue => "venue",
+            ItemKind::Honour => "honour",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ItemKind> {
+        match text {
+            "goods" | "商品" => Some(ItemKind::Goods),
+            "service" | "服务" => Some(ItemKind::Service),
+            "venue" | "场地" => Some(ItemKind::Venue),
+            "honour" | "honor" | "荣誉" => Some(ItemKind::Honour),
+            _ => None,
+        }
+    }
+
+    pub fn has_stock(self) -> bool {
+        self == ItemKind::Goods
+    }
+}
+
+/// An item of the catalogue as defined by an administrator. `ItemDefined` and `ItemUpdated`
+/// both carry the whole definition, so the projection is a plain replace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemDef {
+    pub item: String,
+    pub name: String,
+    pub kind: ItemKind,
+    pub points: Points,
+    pub barcode: Option<String>,
+    /// Most units one resident may redeem in one calendar month (local time).
+    pub monthly_limit: Option<u32>,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityDef {
+    pub activity: String,
+    pub name: String,
+    pub points_per_hour: Points,
+    pub enabled: bool,
+}
+
+/// One line of a redemption: `qty` × `unit_points` of `item`, priced when redeemed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub item: String,
+    pub name: String,
+    pub qty: u32,
+    pub unit_points: Points,
+    pub stocked: bool,
+}
+
+impl Line {
+    pub fn points(&self) -> Points {
+        Points(self.unit_points.0 * i64::from(self.qty))
+    }
+}
+
+/// A movement on one account. The postings of one entry sum to zero.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    pub account: String,
+    pub points: Points,
+}
+
+/// Personal data sealed with the resident's own key (kept outside the log, so that destroying
+/// it erases the person while the log stays verifiable). Hex of nonce and ciphertext.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    pub nonce: String,
+    pub ciphertext: String,
+}
+
+/// The personal fields that are sealed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalData {
+    pub name: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Everything that can happen, as recorded in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    /// The first entry of a counter's series: who it is and how it cuts days.
+    CounterInitialized {
+        community: String,
+        prefix: String,
+        counter: String,
+        public_key: String,
+        utc_offset_minutes: i32,
+    },
+    OperatorAdded {
+        operator: String,
+        name: String,
+        role: Role,
+    },
+    OperatorUpdated {
+        operator: String,
+        name: String,
+        role: Role,
+        enabled: bool,
+    },
+    /// Too many wrong PINs: the operator may not log in before `until` (UTC, RFC 3339).
+    OperatorLocked {
+        operator: String,
+        failures: u32,
+        until: String,
+    },
+    ResidentRegistered {
+        resident: String,
+        sealed: Sealed,
+    },
+    ResidentUpdated {
+        resident: String,
+        sealed: Sealed,
+    },
+    /// The resident's key was destroyed: their personal data can no longer be read anywhere.
+    ResidentErased {
+        resident: String,
+    },
+    PassbookIssued {
+        passbook: String,
+        resident: String,
+        token_sha256: String,
+        community: String,
+    },
+    PassbookRevoked {
+        passbook: String,
+        token_sha256: String,
+        reason: String,
+    },
+    ActivityDefined(ActivityDef),
+    ItemDefined(ItemDef),
+    ItemUpdated(ItemDef),
+    PointsEarned {
+        passbook: String,
+        resident: String,
+        activity: String,
+        minutes: u32,
+        points: Points,
+        event: Option<String>,
+        balance_after: Points,
+    },
+    PointsRedeemed {
+        passbook: String,
+        resident: String,
+        lines: Vec<Line>,
+        total: Points,
+        balance_after: Points,
+    },
+    /// Compensates every posting, stock movement and monthly use of `of_txn`.
+    Reversed {
+        of_txn: String,
+        of_kind: String,
+        reason: String,
+        passbook: String,
+        resident: String,
+        postings: Vec<Posting>,
+        /// Goods that go back on the shelf and monthly uses given back, in the month of the
+        /// original redemption.
+        returns: Vec<Line>,
+        usage_month: Option<String>,
+        balance_after: Points,
+    },
+    PointsAdjusted {
+        passbook: String,
+        points: Points,
+        reason: String,
+        balance_after: Points,
+    },
+    StockReceived {
+        item: String,
+        qty: u32,
+        donor: Option<String>,
+    },
+    StockCounted {
+        item: String,
+        counted: i64,
+        delta: i64,
+    },
+    CounterNote {
+        text: String,
+    },
+}
+
+impl Body {
+    /// The `kind` tag as stored in the `entries.kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::CounterInitialized { .. } => "counter_initialized",
+            Body::OperatorAdded { .. } => "operator_added",
+            Body::OperatorUpdated { .. } => "operator_updated",
+            Body::OperatorLocked { .. } => "operator_locked",
+            Body::ResidentRegistered { .. } => "resident_registered",
+            Body::ResidentUpdated { .. } => "resident_updated",
+            Body::ResidentErased { .. } => "resident_erased",
+            Body::PassbookIssued { .. } => "passbook_issued",
+            Body::PassbookRevoked { .. } => "passbook_revoked",
+            Body::ActivityDefined(_) => "activity_defined",
+            Body::ItemDefined(_) => "item_defined",
+            Body::ItemUpdated(_) => "item_updated",
+            Body::PointsEarned { .. } => "points_earned",
+            Body::PointsRedeemed { .. } => "points_redeemed",
+            Body::Reversed { .. } => "reversed",
+            Body::PointsAdjusted { .. } => "points_adjusted",
+            Body::StockReceived { .. } => "stock_received",
+            Body::StockCounted { .. } => "stock_counted",
+            Body::CounterNote { .. } => "counter_note",
+        }
+    }
+}
+
+/// What is hashed and signed: the body together with the entry's own header fields, so that
+/// none of them (id, time, operator, txn) can be changed without breaking the hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Format version of the envelope.
+    pub v: u32,
+    pub id: String,
+    pub recorded_at: String,
+    pub operator: Option<String>,
+    pub txn: Option<String>,
+    pub body: Body,
+}
+
+pub const ENVELOPE_VERSION: u32 = 1;

@@ -1,0 +1,295 @@
+//! What an entry does to the projections, as a pure function of the entry.
+//!
+//! The same list of effects is applied to the SQLite projection tables when an entry is
+//! committed and folded in memory by `ledger verify` and `ledger rebuild`, so the live tables and
+//! a fresh fold of the log cannot drift apart by construction; verify checks that nobody made
+//! them drift by hand.
+
+use super::body::{ActivityDef, Body, ItemDef, Posting, Role, Sealed};
+use super::points::Points;
+
+pub const ADJUSTMENTS_ACCOUNT: &str = "adjustments";
+
+pub fn passbook_account(passbook: &str) -> String {
+    format!("passbook:{passbook}")
+}
+
+pub fn issued_account(community: &str) -> String {
+    format!("issued:{community}")
+}
+
+pub fn redeemed_account(counter: &str) -> String {
+    format!("redeemed:{counter}")
+}
+
+/// Where an entry stands: the counter series it belongs to and its local calendar position.
+#[derive(Clone, Debug)]
+pub struct EntryContext<'a> {
+    pub community: &'a str,
+    pub counter: &'a str,
+    /// Local day of `recorded_at`, `YYYY-MM-DD`.
+    pub day: &'a str,
+    /// Local month of `recorded_at`, `YYYY-MM`.
+    pub month: &'a str,
+    pub txn: Option<&'a str>,
+    pub recorded_at: &'a str,
+}
+
+/// One change to one projection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Post {
+        account: String,
+        points: Points,
+    },
+    Stock {
+        item: String,
+        delta: i64,
+    },
+    Usage {
+        resident: String,
+        item: String,
+        month: String,
+        qty: i64,
+    },
+    Daily {
+        day: String,
+        kind: &'static str,
+        points: Points,
+        count: i64,
+    },
+    PutOperator {
+        operator: String,
+        name: String,
+        role: Role,
+        enabled: bool,
+    },
+    LockOperator {
+        operator: String,
+        until: String,
+    },
+    PutResident {
+        resident: String,
+        sealed: Sealed,
+        registered_at: Option<String>,
+    },
+    EraseResident {
+        resident: String,
+    },
+    PutPassbook {
+        passbook: String,
+        resident: String,
+        community: String,
+        token_sha256: String,
+        issued_at: String,
+    },
+    RevokePassbook {
+        passbook: String,
+        token_sha256: String,
+    },
+    PutActivity(ActivityDef),
+    PutItem(ItemDef),
+    MarkReversed {
+        txn: String,
+        by_txn: String,
+    },
+}
+
+/// The effects of one entry, in order.
+pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
+    let day = |kind: &'static str, points: Points| Effect::Daily {
+        day: ctx.day.to_string(),
+        kind,
+        points,
+        count: 1,
+    };
+    match body {
+        Body::CounterInitialized { .. } | Body::CounterNote { .. } => Vec::new(),
+        Body::OperatorAdded {
+            operator,
+            name,
+            role,
+        } => vec![Effect::PutOperator {
+            operator: operator.clone(),
+            name: name.clone(),
+            role: *role,
+            enabled: true,
+        }],
+        Body::OperatorUpdated {
+            operator,
+            name,
+            role,
+            enabled,
+        } => vec![Effect::PutOperator {
+            operator: operator.clone(),
+            name: name.clone(),
+            role: *role,
+            enabled: *enabled,
+        }],
+        Body::OperatorLocked {
+            operator, until, ..
+        } => vec![Effect::LockOperator {
+            operator: operator.clone(),
+            until: until.clone(),
+        }],
+        Body::ResidentRegistered { resident, sealed } => vec![Effect::PutResident {
+            resident: resident.clone(),
+            sealed: sealed.clone(),
+            registered_at: Some(ctx.recorded_at.to_string()),
+        }],
+        Body::ResidentUpdated { resident, sealed } => vec![Effect::PutResident {
+            resident: resident.clone(),
+            sealed: sealed.clone(),
+            registered_at: None,
+        }],
+        Body::ResidentErased { resident } => vec![Effect::EraseResident {
+            resident: resident.clone(),
+        }],
+        Body::PassbookIssued {
+            passbook,
+            resident,
+            token_sha256,
+            community,
+        } => vec![Effect::PutPassbook {
+            passbook: passbook.clone(),
+            resident: resident.clone(),
+            community: community.clone(),
+            token_sha256: token_sha256.clone(),
+            issued_at: ctx.recorded_at.to_string(),
+        }],
+        Body::PassbookRevoked {
+            passbook,
+            token_sha256,
+            ..
+        } => vec![Effect::RevokePassbook {
+            passbook: passbook.clone(),
+            token_sha256: token_sha256.clone(),
+        }],
+        Body::ActivityDefined(def) => vec![Effect::PutActivity(def.clone())],
+        Body::ItemDefined(def) | Body::ItemUpdated(def) => vec![Effect::PutItem(def.clone())],
+        Body::PointsEarned {
+            passbook, points, ..
+        } => vec![
+            Effect::Post {
+                account: passbook_account(passbook),
+                points: *points,
+            },
+            Effect::Post {
+                account: issued_account(ctx.community),
+                points: -*points,
+            },
+            day("earned", *points),
+        ],
+        Body::PointsRedeemed {
+            passbook,
+            resident,
+            lines,
+            total,
+            ..
+        } => {
+            let mut out = vec![
+                Effect::Post {
+                    account: passbook_account(passbook),
+                    points: -*total,
+                },
+                Effect::Post {
+                    account: redeemed_account(ctx.counter),
+                    points: *total,
+                },
+                day("redeemed", *total),
+            ];
+            for line in lines {
+                if line.stocked {
+                    out.push(Effect::Stock {
+                        item: line.item.clone(),
+                        delta: -i64::from(line.qty),
+                    });
+                }
+                out.push(Effect::Usage {
+                    resident: resident.clone(),
+                    item: line.item.clone(),
+                    month: ctx.month.to_string(),
+                    qty: i64::from(line.qty),
+                });
+            }
+            out
+        }
+        Body::Reversed {
+            of_txn,
+            passbook,
+            resident,
+            postings,
+            returns,
+            usage_month,
+            ..
+        } => {
+            let mut out: Vec<Effect> = postings
+                .iter()
+                .map(|Posting { account, points }| Effect::Post {
+                    account: account.clone(),
+                    points: *points,
+                })
+                .collect();
+            let passbook_points = postings
+                .iter()
+                .filter(|p| p.account == passbook_account(passbook))
+                .map(|p| p.points)
+                .sum();
+            out.push(day("reversed", passbook_points));
+            for line in returns {
+                if line.stocked {
+                    out.push(Effect::Stock {
+                        item: line.item.clone(),
+                        delta: i64::from(line.qty),
+                    });
+                }
+                if let Some(month) = usage_month {
+                    out.push(Effect::Usage {
+                        resident: resident.clone(),
+                        item: line.item.clone(),
+                        month: month.clone(),
+                        qty: -i64::from(line.qty),
+                    });
+                }
+            }
+            out.push(Effect::MarkReversed {
+                txn: of_txn.clone(),
+                by_txn: ctx.txn.unwrap_or_default().to_string(),
+            });
+            out
+        }
+        Body::PointsAdjusted {
+            passbook, points, ..
+        } => vec![
+            Effect::Post {
+                account: passbook_account(passbook),
+                points: *points,
+            },
+            Effect::Post {
+                account: ADJUSTMENTS_ACCOUNT.to_string(),
+                points: -*points,
+            },
+            day("adjusted", *points),
+        ],
+        Body::StockReceived { item, qty, .. } => vec![Effect::Stock {
+            item: item.clone(),
+            delta: i64::from(*qty),
+        }],
+        Body::StockCounted { item, delta, .. } => vec![Effect::Stock {
+            item: item.clone(),
+            delta: *delta,
+        }],
+    }
+}
+
+/// Double entry: the postings among `effects` sum to zero. Asserted on every commit and fold.
+pub fn postings_balance(effects: &[Effect]) -> bool {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Post { points, .. } => Some(*points),
+            _ => None,
+        })
+        .sum::<Points>()
+        == Points::ZERO
+}

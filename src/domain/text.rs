@@ -1,0 +1,125 @@
+//! Text rules for anything a person types: names, notes, reasons, codes.
+//!
+//! Control characters and escape sequences would corrupt a terminal screen or a receipt
+//! printer's command stream, so they are refused at the door rather than cleaned later.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest name, note or reason we accept, in characters.
+pub const TEXT_CHARS_MAX: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextProblem {
+    Empty,
+    TooLong,
+    ControlCharacter,
+}
+
+/// Trims and checks a free text (a name, a reason, a note). NFC-normalises it so that the same
+/// name typed by two input methods compares equal.
+pub fn clean_text(raw: &str) -> Result<String, TextProblem> {
+    if raw.chars().any(is_forbidden) {
+        return Err(TextProblem::ControlCharacter);
+    }
+    let text: String = raw.trim().nfc().collect();
+    if text.is_empty() {
+        return Err(TextProblem::Empty);
+    }
+    if text.chars().count() > TEXT_CHARS_MAX {
+        return Err(TextProblem::TooLong);
+    }
+    Ok(text)
+}
+
+/// Like [`clean_text`] but an empty text is allowed (an optional field left blank).
+pub fn clean_optional(raw: Option<&str>) -> Result<Option<String>, TextProblem> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => clean_text(text).map(Some),
+    }
+}
+
+/// Codes chosen by an administrator (item and activity codes): ASCII letters, digits, '-', '_'.
+pub fn clean_code(raw: &str) -> Result<String, TextProblem> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return Err(TextProblem::Empty);
+    }
+    if code.len() > 32 {
+        return Err(TextProblem::TooLong);
+    }
+    if !code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(TextProblem::ControlCharacter);
+    }
+    Ok(code)
+}
+
+/// C0 and C1 controls (ESC, the ESC/POS command bytes, CSI), DEL, and the bidi overrides that can
+/// make a name display as something else.
+fn is_forbidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Masks a personal name for screens and slips: 张三明 → 张*明, 张三 → 张*, Anna Li → A*i.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 => "*".to_string(),
+        2 => format!("{}*", chars[0]),
+        _ => format!("{}*{}", chars[0], chars[chars.len() - 1]),
+    }
+}
+
+/// Masks a phone number to its last four digits: 138****5678.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() <= 4 {
+        return "*".repeat(digits.len());
+    }
+    let head: String = digits.iter().take(3.min(digits.len() - 4)).collect();
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_printer_commands_are_refused() {
+        assert_eq!(
+            clean_text("张\u{1b}[31m三"),
+            Err(TextProblem::ControlCharacter)
+        );
+        assert_eq!(
+            clean_text("李\u{1d}V\u{0}四"),
+            Err(TextProblem::ControlCharacter)
+        );
+        assert_eq!(
+            clean_text("evil\u{202E}txt"),
+            Err(TextProblem::ControlCharacter)
+        );
+        assert_eq!(clean_text("  王芳 "), Ok("王芳".to_string()));
+        assert_eq!(clean_text("   "), Err(TextProblem::Empty));
+    }
+
+    #[test]
+    fn names_are_masked_keeping_first_and_last_character() {
+        assert_eq!(mask_name("张三明"), "张*明");
+        assert_eq!(mask_name("欧阳娜娜"), "欧*娜");
+        assert_eq!(mask_name("王芳"), "王*");
+        assert_eq!(mask_name("李"), "*");
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+    }
+
+    #[test]
+    fn codes_are_upper_case_ascii() {
+        assert_eq!(clean_code(" g001 "), Ok("G001".to_string()));
+        assert!(clean_code("G 1").is_err());
+        assert!(clean_code("米").is_err());
+    }
+}

@@ -1,0 +1,232 @@
+//! Activities, the catalogue of items, and stock.
+
+use super::read::{self, ItemRow};
+use super::views::*;
+use super::{Ledger, LedgerError, Result, Session};
+use crate::domain::{ActivityDef, Body, ItemDef, Points, text};
+
+/// Highest price or rate we accept; anything above is a typing slip.
+pub const POINTS_MAX: i64 = 1_000_000;
+/// Most units received or counted at once.
+pub const STOCK_QTY_MAX: i64 = 1_000_000;
+
+fn item_view(row: ItemRow) -> ItemView {
+    ItemView {
+        stock: row.kind.has_stock().then_some(row.stock),
+        item: row.item,
+        name: row.name,
+        kind: row.kind,
+        points: row.points,
+        barcode: row.barcode,
+        monthly_limit: row.monthly_limit,
+        enabled: row.enabled,
+    }
+}
+
+fn check_points(points: i64) -> Result<Points> {
+    if (0..=POINTS_MAX).contains(&points) {
+        Ok(Points(points))
+    } else {
+        Err(LedgerError::BadPoints(points.to_string()))
+    }
+}
+
+fn clean_barcode(barcode: Option<&str>) -> Result<Option<String>> {
+    let barcode = text::clean_optional(barcode).map_err(LedgerError::bad_text("barcode"))?;
+    if let Some(code) = &barcode {
+        if code.chars().any(char::is_whitespace) || code.len() > 64 {
+            return Err(LedgerError::BadText {
+                field: "barcode",
+                problem: text::TextProblem::ControlCharacter,
+            });
+        }
+    }
+    Ok(barcode)
+}
+
+impl Ledger {
+    pub fn define_activity(
+        &mut self,
+        session: &Session,
+        code: &str,
+        name: &str,
+        points_per_hour: i64,
+    ) -> Result<ActivityView> {
+        Self::require_admin(session)?;
+        let def = ActivityDef {
+            activity: text::clean_code(code).map_err(LedgerError::bad_text("code"))?,
+            name: text::clean_text(name).map_err(LedgerError::bad_text("name"))?,
+            points_per_hour: check_points(points_per_hour)?,
+            enabled: true,
+        };
+        self.write(Some(session.operator()), |w| {
+            if read::activity(&w.tx, &def.activity)?.is_some() {
+                return Err(LedgerError::ActivityExists(def.activity.clone()));
+            }
+            w.append(None, Body::ActivityDefined(def.clone()))?;
+            Ok(())
+        })?;
+        Ok(ActivityView {
+            activity: def.activity,
+            name: def.name,
+            points_per_hour: def.points_per_hour,
+            enabled: true,
+        })
+    }
+
+    pub fn activities(&self) -> Result<Vec<ActivityView>> {
+        Ok(read::activities(&self.conn)?
+            .into_iter()
+            .map(|a| ActivityView {
+                activity: a.activity,
+                name: a.name,
+                points_per_hour: a.points_per_hour,
+                enabled: a.enabled,
+            })
+            .collect())
+    }
+
+    pub fn define_item(&mut self, session: &Session, new: &NewItem) -> Result<ItemView> {
+        Self::require_admin(session)?;
+        let def = ItemDef {
+            item: text::clean_code(&new.item).map_err(LedgerError::bad_text("code"))?,
+            name: text::clean_text(&new.name).map_err(LedgerError::bad_text("name"))?,
+            kind: new.kind,
+            points: check_points(new.points)?,
+            barcode: clean_barcode(new.barcode.as_deref())?,
+            monthly_limit: new.monthly_limit,
+            enabled: true,
+        };
+        self.write(Some(session.operator()), |w| {
+            if read::item(&w.tx, &def.item)?.is_some_and(|i| i.item == def.item) {
+                return Err(LedgerError::ItemExists(def.item.clone()));
+            }
+            if let Some(barcode) = &def.barcode {
+                if let Some(other) = read::item(&w.tx, barcode)? {
+                    return Err(LedgerError::BarcodeTaken {
+                        barcode: barcode.clone(),
+                        item: other.item,
+                    });
+                }
+            }
+            w.append(None, Body::ItemDefined(def.clone()))?;
+            Ok(())
+        })?;
+        self.item(&def.item)
+    }
+
+    pub fn update_item(
+        &mut self,
+        session: &Session,
+        code: &str,
+        patch: &ItemPatch,
+    ) -> Result<ItemView> {
+        Self::require_admin(session)?;
+        let name = patch
+            .name
+            .as_deref()
+            .map(text::clean_text)
+            .transpose()
+            .map_err(LedgerError::bad_text("name"))?;
+        let points = patch.points.map(check_points).transpose()?;
+        let barcode = match &patch.barcode {
+            Some(b) => Some(clean_barcode(b.as_deref())?),
+            None => None,
+        };
+        let code = code.trim().to_ascii_uppercase();
+        self.write(Some(session.operator()), |w| {
+            let row =
+                read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+            if let Some(Some(barcode)) = &barcode {
+                if let Some(other) = read::item(&w.tx, barcode)?.filter(|o| o.item != row.item) {
+                    return Err(LedgerError::BarcodeTaken {
+                        barcode: barcode.clone(),
+                        item: other.item,
+                    });
+                }
+            }
+            let def = ItemDef {
+                item: row.item.clone(),
+                name: name.clone().unwrap_or(row.name),
+                kind: row.kind,
+                points: points.unwrap_or(row.points),
+                barcode: barcode.clone().unwrap_or(row.barcode),
+                monthly_limit: patch.monthly_limit.unwrap_or(row.monthly_limit),
+                enabled: patch.enabled.unwrap_or(row.enabled),
+            };
+            w.append(None, Body::ItemUpdated(def))?;
+            Ok(())
+        })?;
+        self.item(&code)
+    }
+
+    pub fn item(&self, code_or_barcode: &str) -> Result<ItemView> {
+        read::item(&self.conn, code_or_barcode)?
+            .map(item_view)
+            .ok_or_else(|| LedgerError::ItemUnknown(code_or_barcode.to_string()))
+    }
+
+    pub fn items(&self) -> Result<Vec<ItemView>> {
+        Ok(read::items(&self.conn)?
+            .into_iter()
+            .map(item_view)
+            .collect())
+    }
+
+    /// Goods received, from a donor or bought.
+    pub fn restock(
+        &mut self,
+        session: &Session,
+        code: &str,
+        qty: i64,
+        donor: Option<&str>,
+    ) -> Result<ItemView> {
+        if !(1..=STOCK_QTY_MAX).contains(&qty) {
+            return Err(LedgerError::BadQuantity(qty.to_string()));
+        }
+        let donor = text::clean_optional(donor).map_err(LedgerError::bad_text("donor"))?;
+        let code = code.trim().to_string();
+        self.write(Some(session.operator()), |w| {
+            let row =
+                read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+            if !row.kind.has_stock() {
+                return Err(LedgerError::ItemNotStocked(row.item));
+            }
+            w.append(
+                None,
+                Body::StockReceived {
+                    item: row.item,
+                    qty: qty as u32,
+                    donor: donor.clone(),
+                },
+            )?;
+            Ok(())
+        })?;
+        self.item(&code)
+    }
+
+    /// A shelf count: the stock becomes what was counted; the difference is recorded.
+    pub fn count_stock(&mut self, session: &Session, code: &str, counted: i64) -> Result<ItemView> {
+        if !(0..=STOCK_QTY_MAX).contains(&counted) {
+            return Err(LedgerError::BadQuantity(counted.to_string()));
+        }
+        let code = code.trim().to_string();
+        self.write(Some(session.operator()), |w| {
+            let row =
+                read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+            if !row.kind.has_stock() {
+                return Err(LedgerError::ItemNotStocked(row.item));
+            }
+            w.append(
+                None,
+                Body::StockCounted {
+                    item: row.item,
+                    counted,
+                    delta: counted - row.stock,
+                },
+            )?;
+            Ok(())
+        })?;
+        self.item(&code)
+    }
+}

@@ -1,0 +1,300 @@
+//! Typed errors of the ledger, each with a message in zh-CN and en that says what happened and
+//! what to do next. `kind()` sorts them into refusals (exit 1) and system faults (exit 3).
+
+use crate::domain::Points;
+use crate::domain::text::TextProblem;
+use crate::i18n::Lang;
+use crate::store::verify::Problem;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request was refused; nothing was written. Exit code 1.
+    Refused,
+    /// The disk, the database or the key store failed. Exit code 3.
+    System,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("insufficient balance on {passbook}: {balance} points, {needed} needed")]
+    InsufficientBalance {
+        passbook: String,
+        balance: Points,
+        needed: Points,
+    },
+    #[error("not enough stock of {name} ({item}): {available} left, {wanted} wanted")]
+    StockShort {
+        item: String,
+        name: String,
+        available: i64,
+        wanted: i64,
+    },
+    #[error(
+        "monthly limit of {name} ({item}) is {limit}; already {used} this month, {wanted} more wanted"
+    )]
+    MonthlyLimit {
+        item: String,
+        name: String,
+        limit: u32,
+        used: i64,
+        wanted: i64,
+    },
+    #[error("passbook {passbook} is revoked")]
+    PassbookRevoked { passbook: String },
+    #[error("unknown passbook")]
+    PassbookUnknown,
+    #[error("incomplete scan")]
+    ScanIncomplete,
+    #[error("not a pointsdesk passbook")]
+    NotAPassbook,
+    #[error("passbook of another community ({community})")]
+    ForeignPassbook { community: String },
+    #[error("no passbook numbered {0}")]
+    PassbookNumberUnknown(String),
+    #[error("operator {0} is disabled")]
+    OperatorDisabled(String),
+    #[error("operator number or PIN is wrong")]
+    WrongPin { failures_left: u32 },
+    #[error("operator {operator} is locked until {until}")]
+    OperatorLocked { operator: String, until: String },
+    #[error("operator {0} is not an administrator")]
+    NotAdmin(String),
+    #[error("unknown operator {0}")]
+    OperatorUnknown(String),
+    #[error("a PIN has 4 to 8 digits")]
+    BadPin,
+    #[error("txn {txn} was already reversed by {by_txn}")]
+    AlreadyReversed { txn: String, by_txn: String },
+    #[error("txn {0} cannot be reversed")]
+    NotReversible(String),
+    #[error("txn {0} was made at another counter")]
+    ForeignTxn(String),
+    #[error("passbook {passbook} already checked in at {event}")]
+    AlreadyCheckedIn { passbook: String, event: String },
+    #[error("unknown txn {0}")]
+    TxnUnknown(String),
+    #[error("txn {0} was already used for a different request")]
+    TxnConflict(String),
+    #[error("bad {field}: {problem:?}")]
+    BadText {
+        field: &'static str,
+        problem: TextProblem,
+    },
+    #[error("unknown resident {0}")]
+    ResidentUnknown(String),
+    #[error("resident {0} was erased")]
+    ResidentErased(String),
+    #[error("resident {resident} already has passbook {passbook}")]
+    ResidentHasPassbook { resident: String, passbook: String },
+    #[error("resident {0} has no passbook")]
+    ResidentWithoutPassbook(String),
+    #[error("unknown item {0}")]
+    ItemUnknown(String),
+    #[error("item {0} is not offered any more")]
+    ItemDisabled(String),
+    #[error("item {0} already exists")]
+    ItemExists(String),
+    #[error("item {0} has no stock to count")]
+    ItemNotStocked(String),
+    #[error("barcode {barcode} already belongs to {item}")]
+    BarcodeTaken { barcode: String, item: String },
+    #[error("unknown activity {0}")]
+    ActivityUnknown(String),
+    #[error("activity {0} is no longer offered")]
+    ActivityDisabled(String),
+    #[error("activity {0} already exists")]
+    ActivityExists(String),
+    #[error("bad quantity: {0}")]
+    BadQuantity(String),
+    #[error("bad number of hours: {0}")]
+    BadHours(String),
+    #[error("bad number of points: {0}")]
+    BadPoints(String),
+    #[error("a redemption needs at least one item")]
+    EmptyRedemption,
+    #[error("row {row}: {message}")]
+    ImportRow { row: usize, message: String },
+    #[error("cannot read {file}: {message}")]
+    ImportFile { file: String, message: String },
+    #[error("{0} already holds a pointsdesk home")]
+    HomeExists(String),
+    #[error("{0} holds no pointsdesk home")]
+    HomeMissing(String),
+    #[error("the backup {0} belongs to another counter")]
+    RestoreMismatch(String),
+    #[error("the ledger does not verify: {0}")]
+    LedgerBroken(Problem),
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("key error: {0}")]
+    Key(#[from] crate::keys::KeyError),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl LedgerError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LedgerError::Database(_)
+            | LedgerError::Key(_)
+            | LedgerError::Io(_)
+            | LedgerError::LedgerBroken(_) => ErrorKind::System,
+            _ => ErrorKind::Refused,
+        }
+    }
+
+    pub fn bad_text(field: &'static str) -> impl Fn(TextProblem) -> LedgerError {
+        move |problem| LedgerError::BadText { field, problem }
+    }
+
+    /// The message for the operator, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        use LedgerError as E;
+        let zh = lang == Lang::ZhCn;
+        match self {
+            E::InsufficientBalance {
+                passbook,
+                balance,
+                needed,
+            } => if zh {
+                format!("积分不足：存折 {passbook} 余额 {balance} 分，本次需要 {needed} 分。请减少商品。")
+            } else {
+                format!("Not enough points: passbook {passbook} has {balance}, this needs {needed}. Remove some items.")
+            },
+            E::StockShort {
+                item,
+                name,
+                available,
+                wanted,
+            } => if zh {
+                format!("库存不足：{name}（{item}）只剩 {available} 件，需要 {wanted} 件。")
+            } else {
+                format!("Not enough stock: {name} ({item}) has {available} left, {wanted} wanted.")
+            },
+            E::MonthlyLimit {
+                item,
+                name,
+                limit,
+                used,
+                wanted,
+            } => if zh {
+                format!("超出每月限额：{name}（{item}）每人每月限 {limit} 件，本月已兑 {used} 件，本次 {wanted} 件。")
+            } else {
+                format!("Monthly limit: {name} ({item}) is limited to {limit} a month; {used} already this month, {wanted} more asked.")
+            },
+            E::PassbookRevoked { passbook } => if zh {
+                format!("存折 {passbook} 已挂失作废，不能使用。请居民到管理员处补办。")
+            } else {
+                format!("Passbook {passbook} was revoked and cannot be used. The resident should ask an administrator for a new one.")
+            },
+            E::PassbookUnknown => lang.pick("未知存折：本系统中没有这本存折。请核对后重扫，或请管理员查询。", "Unknown passbook: it is not in this ledger. Check it and scan again, or ask an administrator.").into(),
+            E::ScanIncomplete => lang.pick("扫描不完整，请重新扫描存折。", "Incomplete scan, please scan the passbook again.").into(),
+            E::NotAPassbook => lang.pick("这不是时间银行存折的二维码，请扫描存折上的二维码。", "This is not a time-bank passbook code. Scan the QR code in the passbook.").into(),
+            E::ForeignPassbook { community } => if zh {
+                format!("这是{community}的存折，不能在本社区兑换。请到所属社区使用。")
+            } else {
+                format!("This passbook belongs to {community} and cannot be used here. Please use it in its own community.")
+            },
+            E::PassbookNumberUnknown(no) => if zh { format!("没有编号为 {no} 的存折。") } else { format!("No passbook is numbered {no}.") },
+            E::OperatorDisabled(op) => if zh { format!("操作员 {op} 已停用，请联系管理员。") } else { format!("Operator {op} is disabled. Ask an administrator.") },
+            E::WrongPin { failures_left } => if zh {
+                format!("工号或密码错误，还可尝试 {failures_left} 次。")
+            } else {
+                format!("Wrong operator number or PIN; {failures_left} tries left.")
+            },
+            E::OperatorLocked { operator, until } => if zh {
+                format!("操作员 {operator} 密码错误次数过多，已锁定到 {until}。请稍后再试。")
+            } else {
+                format!("Operator {operator} is locked after too many wrong PINs until {until}. Try again later.")
+            },
+            E::NotAdmin(op) => if zh { format!("操作员 {op} 不是管理员，此操作需要管理员。") } else { format!("Operator {op} is not an administrator; this needs an administrator.") },
+            E::OperatorUnknown(op) => if zh { format!("没有工号为 {op} 的操作员。") } else { format!("No operator numbered {op}.") },
+            E::BadPin => lang.pick("密码须为 4 到 8 位数字。", "A PIN is 4 to 8 digits.").into(),
+            E::AlreadyReversed { txn, by_txn } => if zh {
+                format!("交易 {txn} 已被冲正（冲正单 {by_txn}），不能重复冲正。")
+            } else {
+                format!("Txn {txn} was already reversed (by {by_txn}); it cannot be reversed twice.")
+            },
+            E::NotReversible(txn) => if zh { format!("交易 {txn} 不是积分获得或兑换，不能冲正。") } else { format!("Txn {txn} is not an earning or a redemption and cannot be reversed.") },
+            E::ForeignTxn(txn) => if zh { format!("交易 {txn} 是在其他服务点办理的，请到原服务点冲正。") } else { format!("Txn {txn} was made at another counter; reverse it there.") },
+            E::AlreadyCheckedIn { passbook, event } => if zh {
+                format!("存折 {passbook} 已在活动“{event}”签到过，不重复加分。")
+            } else {
+                format!("Passbook {passbook} already checked in at {event}; no points added twice.")
+            },
+            E::TxnUnknown(txn) => if zh { format!("找不到交易 {txn}。") } else { format!("No txn {txn} in this ledger.") },
+            E::TxnConflict(txn) => if zh {
+                format!("交易号 {txn} 已用于另一笔不同的交易，未做任何更改。请使用新的交易号。")
+            } else {
+                format!("Txn id {txn} was already used for a different request; nothing was changed. Use a new txn id.")
+            },
+            E::BadText { field, problem } => {
+                let field_zh = match *field {
+                    "name" => "姓名/名称",
+                    "reason" => "原因",
+                    "note" => "备注",
+                    "phone" => "电话",
+                    "address" => "地址",
+                    "donor" => "捐赠人",
+                    "code" => "编号",
+                    "barcode" => "条码",
+                    "community" => "社区名",
+                    "prefix" => "前缀",
+                    "counter" => "服务点名",
+                    other => other,
+                };
+                match (problem, zh) {
+                    (TextProblem::Empty, true) => format!("{field_zh}不能为空。"),
+                    (TextProblem::Empty, false) => format!("The {field} must not be empty."),
+                    (TextProblem::TooLong, true) => format!("{field_zh}太长（最多 200 字）。"),
+                    (TextProblem::TooLong, false) => format!("The {field} is too long (200 characters at most)."),
+                    (TextProblem::ControlCharacter, true) => format!("{field_zh}含有控制字符或不允许的符号，请重新输入。"),
+                    (TextProblem::ControlCharacter, false) => format!("The {field} contains control characters or characters that are not allowed; type it again."),
+                }
+            }
+            E::ResidentUnknown(r) => if zh { format!("没有编号为 {r} 的居民。") } else { format!("No resident {r}.") },
+            E::ResidentErased(r) => if zh { format!("居民 {r} 的个人信息已删除。") } else { format!("Resident {r} was erased.") },
+            E::ResidentHasPassbook { resident, passbook } => if zh {
+                format!("居民 {resident} 已有存折 {passbook}。遗失请用“补办”（reissue）。")
+            } else {
+                format!("Resident {resident} already has passbook {passbook}. For a lost one use reissue.")
+            },
+            E::ResidentWithoutPassbook(r) => if zh { format!("居民 {r} 还没有存折。") } else { format!("Resident {r} has no passbook yet.") },
+            E::ItemUnknown(i) => if zh { format!("没有编号或条码为 {i} 的商品。") } else { format!("No item with code or barcode {i}.") },
+            E::ItemDisabled(i) => if zh { format!("商品 {i} 已下架。") } else { format!("Item {i} is no longer offered.") },
+            E::ItemExists(i) => if zh { format!("商品编号 {i} 已存在。") } else { format!("Item {i} already exists.") },
+            E::ItemNotStocked(i) => if zh { format!("{i} 不是实物商品，没有库存。") } else { format!("{i} is not goods and has no stock.") },
+            E::BarcodeTaken { barcode, item } => if zh { format!("条码 {barcode} 已属于商品 {item}。") } else { format!("Barcode {barcode} already belongs to {item}.") },
+            E::ActivityUnknown(a) => if zh { format!("没有编号为 {a} 的活动。") } else { format!("No activity {a}.") },
+            E::ActivityDisabled(a) => if zh { format!("活动 {a} 已停止。") } else { format!("Activity {a} is no longer offered.") },
+            E::ActivityExists(a) => if zh { format!("活动编号 {a} 已存在。") } else { format!("Activity {a} already exists.") },
+            E::BadQuantity(q) => if zh { format!("数量不对：{q}。数量须为 1 到 999 的整数。") } else { format!("Bad quantity {q}: a whole number from 1 to 999.") },
+            E::BadHours(h) => if zh { format!("时长不对：{h}。请填 0.25 到 24 之间的小时数。") } else { format!("Bad hours {h}: from 0.25 to 24.") },
+            E::BadPoints(p) => if zh { format!("积分数不对：{p}。") } else { format!("Bad number of points: {p}.") },
+            E::EmptyRedemption => lang.pick("请至少选择一件商品。", "Pick at least one item.").into(),
+            E::ImportRow { row, message } => if zh {
+                format!("第 {row} 行有误：{message}。整个文件都没有导入，请改正后重试。")
+            } else {
+                format!("Row {row}: {message}. Nothing of the file was imported; correct it and try again.")
+            },
+            E::ImportFile { file, message } => if zh { format!("无法读取文件 {file}：{message}") } else { format!("Cannot read {file}: {message}") },
+            E::HomeExists(dir) => if zh {
+                format!("{dir} 已经是一个 pointsdesk 数据目录，未做任何更改。")
+            } else {
+                format!("{dir} already holds a pointsdesk home; nothing was changed.")
+            },
+            E::HomeMissing(dir) => if zh {
+                format!("{dir} 中没有 pointsdesk 数据。请先运行 pointsdesk init。")
+            } else {
+                format!("{dir} holds no pointsdesk home. Run pointsdesk init first.")
+            },
+            E::RestoreMismatch(file) => if zh { format!("备份 {file} 属于另一个服务点，不能恢复到这里。") } else { format!("The backup {file} belongs to another counter and cannot be restored here.") },
+            E::LedgerBroken(problem) => if zh { format!("账本校验失败：{problem}。请联系管理员。") } else { format!("The ledger does not verify: {problem}. Call an administrator.") },
+            E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },
+            E::Key(e) => if zh { format!("密钥错误：{e}") } else { format!("Key error: {e}") },
+            E::Io(e) => if zh { format!("文件错误：{e}") } else { format!("File error: {e}") },
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, LedgerError>;

@@ -1,0 +1,501 @@
+//! The ledger: every command the counter, the CLI and (later) the sync make on a home's data.
+//!
+//! Each write opens one `BEGIN IMMEDIATE` SQLite transaction, checks the request against the
+//! projections, appends its entries and updates the projections, then commits: a refused
+//! request writes nothing, an accepted one is durable before the caller prints anything.
+//! Errors are typed ([`LedgerError`]) with a message in the operator's language.
+
+mod catalog;
+pub mod error;
+mod people;
+mod points;
+pub mod read;
+pub mod views;
+
+pub use error::{ErrorKind, LedgerError, Result};
+pub use views::*;
+
+use crate::domain::{Body, Role, text};
+use crate::keys::Device;
+use crate::store::log::{self, Appended, SeriesInfo, SqlKeys};
+use crate::store::{self, verify};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::path::Path;
+
+/// Where the time comes from; tests move it to try lockouts and month boundaries.
+pub type Clock = Box<dyn Fn() -> DateTime<Utc> + Send>;
+
+/// Limits an administrator may tune in config.toml.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub pin_failures_max: u32,
+    pub lockout_minutes: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            pin_failures_max: 5,
+            lockout_minutes: 5,
+        }
+    }
+}
+
+/// Proof that an operator logged in; only [`Ledger::login`] and [`Ledger::create`] make one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    operator: String,
+    name: String,
+    role: Role,
+}
+
+impl Session {
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// What `init` needs to create a counter.
+pub struct InitRequest {
+    pub community: String,
+    pub prefix: String,
+    pub counter: String,
+    pub admin_name: String,
+    pub admin_pin: String,
+    pub utc_offset_minutes: i32,
+}
+
+pub struct Ledger {
+    conn: Connection,
+    device: Device,
+    series: SeriesInfo,
+    clock: Clock,
+    policy: Policy,
+}
+
+/// One write transaction: appends entries of this counter's series.
+pub(crate) struct Writer<'a> {
+    pub tx: Transaction<'a>,
+    device: &'a Device,
+    pub series: &'a SeriesInfo,
+    pub now: DateTime<Utc>,
+    operator: Option<String>,
+}
+
+impl Writer<'_> {
+    pub fn append(&self, txn: Option<&str>, body: Body) -> Result<Appended> {
+        Ok(log::append(
+            &self.tx,
+            self.device,
+            Some(self.series),
+            self.now,
+            self.operator.as_deref(),
+            txn,
+            body,
+            &SqlKeys(&self.tx),
+        )?)
+    }
+
+    /// Local calendar month of now, `YYYY-MM`.
+    pub fn month(&self) -> String {
+        self.series.local_day_month(&log::format_time(self.now)).1
+    }
+}
+
+pub fn hash_pin(pin: &str) -> Result<String> {
+    if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(LedgerError::BadPin);
+    }
+    Argon2::default()
+        .hash_password(pin.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|_| LedgerError::Key(crate::keys::KeyError::Random))
+}
+
+fn pin_matches(pin: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|hash| {
+            Argon2::default()
+                .verify_password(pin.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+impl Ledger {
+    /// Creates the database of a new counter: its first entry, and the first administrator.
+    pub fn create(
+        db_path: &Path,
+        device: Device,
+        request: InitRequest,
+        clock: Clock,
+    ) -> Result<(Ledger, Session)> {
+        let community =
+            text::clean_text(&request.community).map_err(LedgerError::bad_text("community"))?;
+        let counter =
+            text::clean_text(&request.counter).map_err(LedgerError::bad_text("counter"))?;
+        let prefix = text::clean_code(&request.prefix).map_err(LedgerError::bad_text("prefix"))?;
+        let admin_name =
+            text::clean_text(&request.admin_name).map_err(LedgerError::bad_text("name"))?;
+        let pin_hash = hash_pin(&request.admin_pin)?;
+        let mut conn = store::open(db_path)?;
+        let now = clock();
+        let genesis = Body::CounterInitialized {
+            community,
+            prefix,
+            counter,
+            public_key: hex::encode(device.public_key().to_bytes()),
+            utc_offset_minutes: request.utc_offset_minutes,
+        };
+        let series = SeriesInfo::from_body(&genesis).expect("genesis body describes its series");
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('counter_id', ?1)",
+            [device.counter_id.to_string()],
+        )?;
+        log::append(&tx, &device, None, now, None, None, genesis, &SqlKeys(&tx))?;
+        let operator = "001".to_string();
+        {
+            let writer = Writer {
+                tx,
+                device: &device,
+                series: &series,
+                now,
+                operator: Some(operator.clone()),
+            };
+            writer.append(
+                None,
+                Body::OperatorAdded {
+                    operator: operator.clone(),
+                    name: admin_name.clone(),
+                    role: Role::Admin,
+                },
+            )?;
+            writer.tx.execute(
+                "INSERT INTO operator_secrets (operator, pin_hash) VALUES (?1, ?2)",
+                rusqlite::params![operator, pin_hash],
+            )?;
+            writer.tx.commit()?;
+        }
+        let session = Session {
+            operator,
+            name: admin_name,
+            role: Role::Admin,
+        };
+        let ledger = Ledger {
+            conn,
+            device,
+            series,
+            clock,
+            policy: Policy::default(),
+        };
+        Ok((ledger, session))
+    }
+
+    /// Opens an existing counter database with its device key.
+    pub fn open(db_path: &Path, device: Device) -> Result<Ledger> {
+        if !db_path.exists() {
+            return Err(LedgerError::HomeMissing(db_path.display().to_string()));
+        }
+        let conn = store::open(db_path)?;
+        let series = conn
+            .query_row(
+                "SELECT community, prefix, counter, public_key, utc_offset_minutes
+                 FROM series_heads WHERE counter_id = ?1",
+                [device.counter_id.as_bytes().as_slice()],
+                |r| {
+                    Ok(SeriesInfo {
+                        community: r.get(0)?,
+                        prefix: r.get(1)?,
+                        counter: r.get(2)?,
+                        public_key: r.get(3)?,
+                        utc_offset_minutes: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| LedgerError::HomeMissing(db_path.display().to_string()))?;
+        Ok(Ledger {
+            conn,
+            device,
+            series,
+            clock: Box::new(Utc::now),
+            policy: Policy::default(),
+        })
+    }
+
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    pub fn series(&self) -> &SeriesInfo {
+        &self.series
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Read access for reports and tests; writes go through the commands.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A local time for messages, `YYYY-MM-DD HH:MM`.
+    pub fn local_time(&self, utc: &str) -> String {
+        DateTime::parse_from_rfc3339(utc)
+            .map(|t| {
+                t.with_timezone(&self.series.offset())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| utc.to_string())
+    }
+
+    /// Runs `work` in one immediate transaction and commits it if `work` succeeds.
+    pub(crate) fn write<T>(
+        &mut self,
+        operator: Option<&str>,
+        work: impl FnOnce(&Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let now = (self.clock)();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let writer = Writer {
+            tx,
+            device: &self.device,
+            series: &self.series,
+            now,
+            operator: operator.map(str::to_string),
+        };
+        let out = work(&writer)?;
+        writer.tx.commit()?;
+        Ok(out)
+    }
+
+    fn require_admin(session: &Session) -> Result<()> {
+        if session.is_admin() {
+            Ok(())
+        } else {
+            Err(LedgerError::NotAdmin(session.operator.clone()))
+        }
+    }
+
+    // ----- operators -----
+
+    /// Checks an operator's PIN. Five wrong PINs in a row lock the operator for five minutes;
+    /// the lock is an entry in the log.
+    pub fn login(&mut self, operator: &str, pin: &str) -> Result<Session> {
+        let operator = operator.trim();
+        let row = read::operator(&self.conn, operator)?
+            .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
+        if !row.enabled {
+            return Err(LedgerError::OperatorDisabled(row.operator));
+        }
+        let now = self.now();
+        if let Some(until) = &row.locked_until {
+            if log::format_time(now) < *until {
+                return Err(LedgerError::OperatorLocked {
+                    operator: row.operator,
+                    until: self.local_time(until),
+                });
+            }
+        }
+        let (pin_hash, failures): (String, u32) = self.conn.query_row(
+            "SELECT pin_hash, failures FROM operator_secrets WHERE operator = ?1",
+            [&row.operator],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if pin_matches(pin, &pin_hash) {
+            if failures > 0 {
+                self.conn.execute(
+                    "UPDATE operator_secrets SET failures = 0 WHERE operator = ?1",
+                    [&row.operator],
+                )?;
+            }
+            return Ok(Session {
+                operator: row.operator,
+                name: row.name,
+                role: row.role,
+            });
+        }
+        let failures = failures + 1;
+        if failures < self.policy.pin_failures_max {
+            self.conn.execute(
+                "UPDATE operator_secrets SET failures = ?2 WHERE operator = ?1",
+                rusqlite::params![row.operator, failures],
+            )?;
+            return Err(LedgerError::WrongPin {
+                failures_left: self.policy.pin_failures_max - failures,
+            });
+        }
+        let until = log::format_time(now + Duration::minutes(self.policy.lockout_minutes));
+        let locked = row.operator.clone();
+        self.write(Some(&row.operator), |w| {
+            w.tx.execute(
+                "UPDATE operator_secrets SET failures = 0 WHERE operator = ?1",
+                [&locked],
+            )?;
+            w.append(
+                None,
+                Body::OperatorLocked {
+                    operator: locked.clone(),
+                    failures,
+                    until: until.clone(),
+                },
+            )
+        })?;
+        Err(LedgerError::OperatorLocked {
+            operator: row.operator,
+            until: self.local_time(&until),
+        })
+    }
+
+    pub fn add_operator(
+        &mut self,
+        session: &Session,
+        name: &str,
+        role: Role,
+        pin: &str,
+    ) -> Result<OperatorView> {
+        Self::require_admin(session)?;
+        let name = text::clean_text(name).map_err(LedgerError::bad_text("name"))?;
+        let pin_hash = hash_pin(pin)?;
+        self.write(Some(&session.operator), |w| {
+            let operator = read::next_number(&w.tx, "operators", "operator", "", 3)?;
+            w.append(
+                None,
+                Body::OperatorAdded {
+                    operator: operator.clone(),
+                    name: name.clone(),
+                    role,
+                },
+            )?;
+            w.tx.execute(
+                "INSERT INTO operator_secrets (operator, pin_hash) VALUES (?1, ?2)",
+                rusqlite::params![operator, pin_hash],
+            )?;
+            Ok(OperatorView {
+                operator,
+                name: name.clone(),
+                role,
+                enabled: true,
+                locked_until: None,
+            })
+        })
+    }
+
+    pub fn set_operator_enabled(
+        &mut self,
+        session: &Session,
+        operator: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        Self::require_admin(session)?;
+        self.write(Some(&session.operator), |w| {
+            let row = read::operator(&w.tx, operator.trim())?
+                .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
+            w.append(
+                None,
+                Body::OperatorUpdated {
+                    operator: row.operator,
+                    name: row.name,
+                    role: row.role,
+                    enabled,
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn operators(&self) -> Result<Vec<OperatorView>> {
+        Ok(read::operators(&self.conn)?
+            .into_iter()
+            .map(|r| OperatorView {
+                operator: r.operator,
+                name: r.name,
+                role: r.role,
+                enabled: r.enabled,
+                locked_until: r.locked_until.map(|u| self.local_time(&u)),
+            })
+            .collect())
+    }
+
+    // ----- integrity -----
+
+    pub fn verify(&self) -> Result<VerifyView> {
+        let report = verify::verify(&self.conn)?;
+        Ok(VerifyView {
+            ok: report.problem.is_none(),
+            entries: report.entries,
+            series: report.series,
+            problem: report.problem.map(|p| p.to_string()),
+        })
+    }
+
+    /// Recreates every projection from the log (refused if the log itself is broken).
+    pub fn rebuild(&mut self) -> Result<u64> {
+        verify::rebuild(&mut self.conn)?.map_err(LedgerError::LedgerBroken)
+    }
+
+    /// A consistent copy of the database, taken with SQLite's online backup while others write.
+    pub fn backup(&self, out: &Path) -> Result<()> {
+        if out.exists() {
+            return Err(LedgerError::Io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} already exists", out.display()),
+            )));
+        }
+        self.conn
+            .backup(
+                rusqlite::MAIN_DB,
+                out,
+                None::<fn(rusqlite::backup::Progress)>,
+            )
+            .map_err(LedgerError::from)
+    }
+
+    /// Replaces this home's database with a backup of the same counter, after checking that the
+    /// backup verifies. The current database is kept beside it first.
+    pub fn restore(&mut self, backup: &Path, keep_current_as: &Path) -> Result<u64> {
+        let source = store::open(backup)?;
+        let counter_id: Option<String> = source
+            .query_row("SELECT value FROM meta WHERE key = 'counter_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if counter_id.as_deref() != Some(self.device.counter_id.to_string().as_str()) {
+            return Err(LedgerError::RestoreMismatch(backup.display().to_string()));
+        }
+        let report = verify::verify(&source)?;
+        if let Some(problem) = report.problem {
+            return Err(LedgerError::LedgerBroken(problem));
+        }
+        drop(source);
+        self.backup(keep_current_as)?;
+        self.conn.restore(
+            rusqlite::MAIN_DB,
+            backup,
+            None::<fn(rusqlite::backup::Progress)>,
+        )?;
+        store::configure(&self.conn)?;
+        Ok(report.entries)
+    }
+}

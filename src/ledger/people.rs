@@ -1,0 +1,352 @@
+//! Residents and their passbooks.
+
+use super::read::{self, PassbookRow, ResidentRow};
+use super::views::*;
+use super::{Ledger, LedgerError, Result, Session, Writer};
+use crate::domain::{Body, PersonalData, text};
+use crate::keys;
+use crate::passbook::{ScanProblem, Token};
+use crate::store::log::SeriesInfo;
+use rusqlite::Connection;
+use uuid::Uuid;
+
+/// A resident form, checked: every field free of control characters.
+fn clean_resident(raw: &NewResident) -> Result<PersonalData> {
+    let phone =
+        text::clean_optional(raw.phone.as_deref()).map_err(LedgerError::bad_text("phone"))?;
+    if let Some(phone) = &phone {
+        if !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '))
+        {
+            return Err(LedgerError::BadText {
+                field: "phone",
+                problem: text::TextProblem::ControlCharacter,
+            });
+        }
+    }
+    Ok(PersonalData {
+        name: text::clean_text(&raw.name).map_err(LedgerError::bad_text("name"))?,
+        phone,
+        address: text::clean_optional(raw.address.as_deref())
+            .map_err(LedgerError::bad_text("address"))?,
+        note: text::clean_optional(raw.note.as_deref()).map_err(LedgerError::bad_text("note"))?,
+    })
+}
+
+fn register(w: &Writer<'_>, data: &PersonalData) -> Result<String> {
+    let resident = read::next_number(&w.tx, "residents", "resident", "R", 6)?;
+    let key = keys::random_bytes::<32>()?;
+    w.tx.execute(
+        "INSERT INTO resident_keys (resident, key) VALUES (?1, ?2)",
+        rusqlite::params![resident, key.as_slice()],
+    )?;
+    let sealed = keys::seal(&key, &resident, data)?;
+    w.append(
+        None,
+        Body::ResidentRegistered {
+            resident: resident.clone(),
+            sealed,
+        },
+    )?;
+    Ok(resident)
+}
+
+/// Resolves exactly what a scanner typed to an active passbook of this community.
+pub(crate) fn resolve_scan(
+    conn: &Connection,
+    series: &SeriesInfo,
+    scan: &str,
+) -> Result<PassbookRow> {
+    let token = Token::parse(scan).map_err(|p| match p {
+        ScanProblem::Incomplete => LedgerError::ScanIncomplete,
+        ScanProblem::NotAPassbook => LedgerError::NotAPassbook,
+    })?;
+    let (number, status) =
+        read::token(conn, &token.sha256_hex())?.ok_or(LedgerError::PassbookUnknown)?;
+    if status != "active" {
+        return Err(LedgerError::PassbookRevoked { passbook: number });
+    }
+    let passbook = read::passbook(conn, &number)?.ok_or(LedgerError::PassbookUnknown)?;
+    if passbook.community != series.community {
+        return Err(LedgerError::ForeignPassbook {
+            community: passbook.community,
+        });
+    }
+    Ok(passbook)
+}
+
+/// The passbook a scan names, whatever its status (for matching a retried txn).
+pub(crate) fn passbook_of_scan(conn: &Connection, scan: &str) -> Result<Option<String>> {
+    match Token::parse(scan) {
+        Ok(token) => Ok(read::token(conn, &token.sha256_hex())?.map(|(n, _)| n)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The masked display name of a resident.
+pub(crate) fn masked_name(conn: &Connection, resident: &str) -> Result<String> {
+    Ok(match read::resident(conn, resident)? {
+        Some(ResidentRow {
+            name: Some(name), ..
+        }) => text::mask_name(&name),
+        Some(_) => "(已删除)".to_string(),
+        None => String::new(),
+    })
+}
+
+impl Ledger {
+    pub fn add_resident(&mut self, session: &Session, raw: &NewResident) -> Result<ResidentView> {
+        let data = clean_resident(raw)?;
+        let resident = self.write(Some(session.operator()), |w| register(w, &data))?;
+        self.resident(&resident, false)
+    }
+
+    /// Registers many residents in one transaction: all or nothing. Rows are numbered as in the
+    /// file (the header is row 1), so a bad row is reported by the number the operator sees.
+    pub fn import_residents(
+        &mut self,
+        session: &Session,
+        rows: &[(usize, NewResident)],
+    ) -> Result<Vec<String>> {
+        let mut cleaned = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashMap::new();
+        for (row, raw) in rows {
+            let data = clean_resident(raw).map_err(|e| LedgerError::ImportRow {
+                row: *row,
+                message: e.message(crate::i18n::Lang::ZhCn),
+            })?;
+            let identity = (data.name.clone(), data.phone.clone());
+            if let Some(first) = seen.insert(identity, *row) {
+                return Err(LedgerError::ImportRow {
+                    row: *row,
+                    message: format!("与第 {first} 行重复 / same as row {first}"),
+                });
+            }
+            cleaned.push(data);
+        }
+        self.write(Some(session.operator()), |w| {
+            cleaned.iter().map(|data| register(w, data)).collect()
+        })
+    }
+
+    /// A resident; the name is masked unless `full` (administrators only).
+    pub fn resident(&self, resident: &str, full: bool) -> Result<ResidentView> {
+        let row = read::resident(&self.conn, resident)?
+            .ok_or_else(|| LedgerError::ResidentUnknown(resident.to_string()))?;
+        self.resident_view(row, full)
+    }
+
+    pub fn resident_full(&self, session: &Session, resident: &str) -> Result<ResidentView> {
+        Self::require_admin(session)?;
+        self.resident(resident, true)
+    }
+
+    fn resident_view(&self, row: ResidentRow, full: bool) -> Result<ResidentView> {
+        let passbook = read::passbook_of_resident(&self.conn, &row.resident)?;
+        let balance = match &passbook {
+            Some(p) => read::passbook_balance(&self.conn, &p.passbook)?,
+            None => crate::domain::Points::ZERO,
+        };
+        let name = match (&row.name, full) {
+            (None, _) => "(已删除 erased)".to_string(),
+            (Some(name), true) => name.clone(),
+            (Some(name), false) => text::mask_name(name),
+        };
+        Ok(ResidentView {
+            resident: row.resident,
+            name,
+            phone: row
+                .phone
+                .map(|p| if full { p } else { text::mask_phone(&p) }),
+            address: row.address.filter(|_| full),
+            note: row.note.filter(|_| full),
+            erased: row.erased,
+            registered_at: self.local_time(&row.registered_at),
+            passbook: passbook.as_ref().map(|p| p.passbook.clone()),
+            passbook_status: passbook.map(|p| p.status),
+            balance,
+        })
+    }
+
+    /// Residents whose name, phone, resident number or passbook number contains `search`.
+    pub fn residents(&self, search: Option<&str>, limit: usize) -> Result<Vec<ResidentView>> {
+        let pattern = format!("%{}%", search.unwrap_or("").trim());
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{} WHERE name LIKE ?1 OR phone LIKE ?1 OR resident LIKE ?1
+                OR resident IN (SELECT resident FROM passbooks WHERE passbook LIKE ?1)
+             ORDER BY resident LIMIT ?2",
+            read::RESIDENT_SELECT
+        ))?;
+        let rows: Vec<ResidentRow> = stmt
+            .query_map(
+                rusqlite::params![pattern, limit as i64],
+                read::resident_from_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|r| self.resident_view(r, false))
+            .collect()
+    }
+
+    /// Destroys the resident's key: their name, phone and address can no longer be read from
+    /// the log or shown anywhere, and the log still verifies.
+    pub fn erase_resident(&mut self, session: &Session, resident: &str) -> Result<()> {
+        Self::require_admin(session)?;
+        let row = read::resident(&self.conn, resident)?
+            .ok_or_else(|| LedgerError::ResidentUnknown(resident.to_string()))?;
+        if row.erased {
+            return Err(LedgerError::ResidentErased(row.resident));
+        }
+        self.write(Some(session.operator()), |w| {
+            w.tx.execute(
+                "DELETE FROM resident_keys WHERE resident = ?1",
+                [&row.resident],
+            )?;
+            w.append(
+                None,
+                Body::ResidentErased {
+                    resident: row.resident.clone(),
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Issues a passbook to a resident who has none; a resident whose passbook was revoked gets a
+    /// new token on the same number, so the balance stays theirs.
+    pub fn issue_passbook(&mut self, session: &Session, resident: &str) -> Result<IssuedPassbook> {
+        let row = read::resident(&self.conn, resident)?
+            .ok_or_else(|| LedgerError::ResidentUnknown(resident.to_string()))?;
+        if row.erased {
+            return Err(LedgerError::ResidentErased(row.resident));
+        }
+        let token = Token::generate().map_err(|_| crate::keys::KeyError::Random)?;
+        let txn = Uuid::now_v7().to_string();
+        self.write(Some(session.operator()), |w| {
+            let number = match read::passbook_of_resident(&w.tx, &row.resident)? {
+                Some(p) if p.status == "active" => {
+                    return Err(LedgerError::ResidentHasPassbook {
+                        resident: row.resident.clone(),
+                        passbook: p.passbook,
+                    });
+                }
+                Some(p) => p.passbook,
+                None => read::next_number(
+                    &w.tx,
+                    "passbooks",
+                    "passbook",
+                    &format!("{}-", w.series.prefix),
+                    6,
+                )?,
+            };
+            w.append(
+                Some(&txn),
+                Body::PassbookIssued {
+                    passbook: number.clone(),
+                    resident: row.resident.clone(),
+                    token_sha256: token.sha256_hex(),
+                    community: w.series.community.clone(),
+                },
+            )?;
+            Ok(IssuedPassbook {
+                passbook: number,
+                resident: row.resident.clone(),
+                token: token.clone(),
+                txn: txn.clone(),
+            })
+        })
+    }
+
+    /// A lost passbook: revokes its token and issues a new one on the same number, in one txn.
+    pub fn reissue_passbook(
+        &mut self,
+        session: &Session,
+        passbook: &str,
+        reason: &str,
+    ) -> Result<IssuedPassbook> {
+        let reason = text::clean_text(reason).map_err(LedgerError::bad_text("reason"))?;
+        let token = Token::generate().map_err(|_| crate::keys::KeyError::Random)?;
+        let txn = Uuid::now_v7().to_string();
+        let number = passbook.trim().to_ascii_uppercase();
+        self.write(Some(session.operator()), |w| {
+            let row = read::passbook(&w.tx, &number)?
+                .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
+            if read::resident(&w.tx, &row.resident)?.is_some_and(|r| r.erased) {
+                return Err(LedgerError::ResidentErased(row.resident));
+            }
+            if row.status == "active" {
+                w.append(
+                    Some(&txn),
+                    Body::PassbookRevoked {
+                        passbook: row.passbook.clone(),
+                        token_sha256: row.token_sha256.clone(),
+                        reason: reason.clone(),
+                    },
+                )?;
+            }
+            w.append(
+                Some(&txn),
+                Body::PassbookIssued {
+                    passbook: row.passbook.clone(),
+                    resident: row.resident.clone(),
+                    token_sha256: token.sha256_hex(),
+                    community: row.community.clone(),
+                },
+            )?;
+            Ok(IssuedPassbook {
+                passbook: row.passbook,
+                resident: row.resident,
+                token: token.clone(),
+                txn: txn.clone(),
+            })
+        })
+    }
+
+    pub fn revoke_passbook(
+        &mut self,
+        session: &Session,
+        passbook: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let reason = text::clean_text(reason).map_err(LedgerError::bad_text("reason"))?;
+        let number = passbook.trim().to_ascii_uppercase();
+        self.write(Some(session.operator()), |w| {
+            let row = read::passbook(&w.tx, &number)?
+                .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
+            if row.status != "active" {
+                return Err(LedgerError::PassbookRevoked {
+                    passbook: row.passbook,
+                });
+            }
+            w.append(
+                Some(&Uuid::now_v7().to_string()),
+                Body::PassbookRevoked {
+                    passbook: row.passbook,
+                    token_sha256: row.token_sha256,
+                    reason,
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A passbook by its human number or by a scan of its QR.
+    pub fn passbook(&self, number_or_scan: &str) -> Result<PassbookView> {
+        let number = match passbook_of_scan(&self.conn, number_or_scan)? {
+            Some(number) => number,
+            None => number_or_scan.trim().to_ascii_uppercase(),
+        };
+        let row = read::passbook(&self.conn, &number)?
+            .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
+        Ok(PassbookView {
+            balance: read::passbook_balance(&self.conn, &row.passbook)?,
+            resident_name: masked_name(&self.conn, &row.resident)?,
+            passbook: row.passbook,
+            resident: row.resident,
+            community: row.community,
+            status: row.status,
+            issued_at: self.local_time(&row.issued_at),
+        })
+    }
+}

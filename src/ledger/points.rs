@@ -1,0 +1,660 @@
+//! Points txns: earn, redeem, reverse, adjust; and what a scan shows (balance, history).
+
+use super::people::{masked_name, passbook_of_scan, resolve_scan};
+use super::read;
+use super::views::*;
+use super::{Ledger, LedgerError, Result, Session, Writer};
+use crate::domain::effects::{issued_account, passbook_account, redeemed_account};
+use crate::domain::{Body, Envelope, Line, Points, Posting, points::earned_points, text};
+use crate::store::log::{ENTRY_COLUMNS, EntryRow, SeriesInfo};
+use chrono::{NaiveDate, TimeZone};
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Most units of one item in one redemption.
+pub const LINE_QTY_MAX: u32 = 999;
+/// Most distinct lines in one redemption.
+pub const REDEEM_LINES_MAX: usize = 50;
+/// Largest single adjustment, either way.
+pub const ADJUST_POINTS_MAX: i64 = 100_000;
+/// Longest earning recorded at once: one day.
+pub const EARN_MINUTES_MAX: u32 = 24 * 60;
+
+/// The entry that carries a txn's points movement, if the txn exists.
+fn points_entry(conn: &Connection, txn: &str) -> Result<Option<(EntryRow, Envelope)>> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE txn = ?1
+             AND kind IN ('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')
+             ORDER BY position LIMIT 1"
+        ))?
+        .query_row([txn], EntryRow::from_row)
+        .optional()?;
+    Ok(row.and_then(|r| r.envelope().map(|e| (r, e))))
+}
+
+fn any_entry_with_txn(conn: &Connection, txn: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM entries WHERE txn = ?1 LIMIT 1")?
+        .query_row([txn], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Rebuilds the receipt of a stored points entry (a retried request, a reprint).
+pub(crate) fn receipt_of(
+    conn: &Connection,
+    row: &EntryRow,
+    envelope: &Envelope,
+    replayed: bool,
+) -> Result<Receipt> {
+    let mut receipt = Receipt {
+        txn: envelope.txn.clone().unwrap_or_default(),
+        kind: ReceiptKind::Earn,
+        seq: row.seq,
+        recorded_at: envelope.recorded_at.clone(),
+        operator: envelope.operator.clone(),
+        passbook: String::new(),
+        resident: String::new(),
+        resident_name: String::new(),
+        lines: Vec::new(),
+        points: Points::ZERO,
+        balance_before: Points::ZERO,
+        balance_after: Points::ZERO,
+        activity: None,
+        reason: None,
+        of_txn: None,
+        replayed,
+    };
+    let resident_of = |passbook: &str| -> Result<String> {
+        Ok(read::passbook(conn, passbook)?
+            .map(|p| p.resident)
+            .unwrap_or_default())
+    };
+    match &envelope.body {
+        Body::PointsEarned {
+            passbook,
+            resident,
+            activity,
+            points,
+            balance_after,
+            ..
+        } => {
+            receipt.passbook = passbook.clone();
+            receipt.resident = resident.clone();
+            receipt.points = *points;
+            receipt.balance_after = *balance_after;
+            receipt.activity = Some(
+                read::activity(conn, activity)?
+                    .map(|a| a.name)
+                    .unwrap_or_else(|| activity.clone()),
+            );
+        }
+        Body::PointsRedeemed {
+            passbook,
+            resident,
+            lines,
+            total,
+            balance_after,
+        } => {
+            receipt.kind = ReceiptKind::Redeem;
+            receipt.passbook = passbook.clone();
+            receipt.resident = resident.clone();
+            receipt.lines = lines.clone();
+            receipt.points = -*total;
+            receipt.balance_after = *balance_after;
+        }
+        Body::Reversed {
+            of_txn,
+            reason,
+            passbook,
+            resident,
+            postings,
+            returns,
+            balance_after,
+            ..
+        } => {
+            receipt.kind = ReceiptKind::Reversal;
+            receipt.passbook = passbook.clone();
+            receipt.resident = resident.clone();
+            receipt.lines = returns.clone();
+            receipt.points = postings
+                .iter()
+                .filter(|p| p.account == passbook_account(passbook))
+                .map(|p| p.points)
+                .sum();
+            receipt.balance_after = *balance_after;
+            receipt.reason = Some(reason.clone());
+            receipt.of_txn = Some(of_txn.clone());
+        }
+        Body::PointsAdjusted {
+            passbook,
+            points,
+            reason,
+            balance_after,
+        } => {
+            receipt.kind = ReceiptKind::Adjustment;
+            receipt.passbook = passbook.clone();
+            receipt.resident = resident_of(passbook)?;
+            receipt.points = *points;
+            receipt.balance_after = *balance_after;
+            receipt.reason = Some(reason.clone());
+        }
+        _ => return Err(LedgerError::NotReversible(receipt.txn)),
+    }
+    receipt.balance_before = receipt.balance_after - receipt.points;
+    receipt.resident_name = masked_name(conn, &receipt.resident)?;
+    Ok(receipt)
+}
+
+/// A retried txn: the first result if the request is the same, a refusal if it is not.
+fn replay(
+    conn: &Connection,
+    txn: &str,
+    same: impl FnOnce(&Body) -> bool,
+) -> Result<Option<Receipt>> {
+    match points_entry(conn, txn)? {
+        Some((row, envelope)) if same(&envelope.body) => {
+            Ok(Some(receipt_of(conn, &row, &envelope, true)?))
+        }
+        Some(_) => Err(LedgerError::TxnConflict(txn.to_string())),
+        None if any_entry_with_txn(conn, txn)? => Err(LedgerError::TxnConflict(txn.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// Merges repeated items and resolves barcodes to item codes, keeping first-seen order.
+fn merge_lines(conn: &Connection, lines: &[(String, u32)]) -> Result<Vec<(read::ItemRow, u32)>> {
+    if lines.is_empty() {
+        return Err(LedgerError::EmptyRedemption);
+    }
+    if lines.len() > REDEEM_LINES_MAX {
+        return Err(LedgerError::BadQuantity(lines.len().to_string()));
+    }
+    let mut merged: Vec<(read::ItemRow, u32)> = Vec::new();
+    for (code, qty) in lines {
+        if !(1..=LINE_QTY_MAX).contains(qty) {
+            return Err(LedgerError::BadQuantity(qty.to_string()));
+        }
+        let item = read::item(conn, code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+        if !item.enabled {
+            return Err(LedgerError::ItemDisabled(item.item));
+        }
+        match merged.iter_mut().find(|(m, _)| m.item == item.item) {
+            Some((_, total)) => *total += qty,
+            None => merged.push((item, *qty)),
+        }
+    }
+    Ok(merged)
+}
+
+/// A deterministic txn id for "this passbook checked in at this event", so that a second scan
+/// at the same event is recognised as the same request and credits nothing.
+fn event_txn(event: &str, passbook: &str) -> String {
+    let digest = Sha256::digest(format!("event\u{0}{event}\u{0}{passbook}").as_bytes());
+    let bytes: [u8; 16] = digest[..16].try_into().expect("16 of 32 bytes");
+    Uuid::new_v8(bytes).to_string()
+}
+
+fn month_start_utc(series: &SeriesInfo, month: &str) -> String {
+    let date = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap_or_default();
+    let local = series
+        .offset()
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default();
+    crate::store::log::format_time(local)
+}
+
+impl Ledger {
+    /// Points for volunteering: activity rate × time. In event mode a passbook is credited once.
+    pub fn earn(&mut self, session: &Session, request: &EarnRequest) -> Result<Receipt> {
+        if request.minutes == 0 || request.minutes > EARN_MINUTES_MAX {
+            return Err(LedgerError::BadHours(format!(
+                "{:.2}",
+                f64::from(request.minutes) / 60.0
+            )));
+        }
+        let event = text::clean_optional(request.event.as_deref())
+            .map_err(LedgerError::bad_text("note"))?;
+        let activity = request.activity.trim().to_ascii_uppercase();
+        self.write(Some(session.operator()), |w| {
+            let passbook = match &event {
+                // The event's txn needs the passbook number; revoked scans are refused here.
+                Some(_) => Some(resolve_scan(&w.tx, w.series, &request.scan)?),
+                None => None,
+            };
+            let txn = match (&event, &passbook) {
+                (Some(e), Some(p)) => event_txn(e, &p.passbook),
+                _ => request.txn.unwrap_or_else(Uuid::now_v7).to_string(),
+            };
+            let scanned = passbook_of_scan(&w.tx, &request.scan)?;
+            let same = |body: &Body| {
+                matches!(body, Body::PointsEarned { passbook: p, activity: a, minutes: m, event: e, .. }
+                    if Some(p) == scanned.as_ref() && *a == activity && *m == request.minutes && *e == event)
+            };
+            match replay(&w.tx, &txn, same) {
+                Ok(Some(receipt)) => return Ok(receipt),
+                Ok(None) => {}
+                Err(LedgerError::TxnConflict(_)) if event.is_some() => {
+                    return Err(LedgerError::AlreadyCheckedIn {
+                        passbook: scanned.unwrap_or_default(),
+                        event: event.clone().unwrap_or_default(),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+            let passbook = match passbook {
+                Some(p) => p,
+                None => resolve_scan(&w.tx, w.series, &request.scan)?,
+            };
+            let def = read::activity(&w.tx, &activity)?.ok_or_else(|| LedgerError::ActivityUnknown(activity.clone()))?;
+            if !def.enabled {
+                return Err(LedgerError::ActivityDisabled(def.activity));
+            }
+            let points = earned_points(def.points_per_hour, request.minutes)
+                .ok_or_else(|| LedgerError::BadPoints(def.points_per_hour.to_string()))?;
+            let before = read::passbook_balance(&w.tx, &passbook.passbook)?;
+            let body = Body::PointsEarned {
+                passbook: passbook.passbook.clone(),
+                resident: passbook.resident.clone(),
+                activity: def.activity.clone(),
+                minutes: request.minutes,
+                points,
+                event: event.clone(),
+                balance_after: before + points,
+            };
+            self::commit_receipt(w, &txn, body)
+        })
+    }
+
+    /// Goods and services for points. Checks, in one transaction: the passbook, each item, stock,
+    /// monthly limits and the balance; then debits. A retry with the same txn returns the first
+    /// result and writes nothing.
+    pub fn redeem(&mut self, session: &Session, request: &RedeemRequest) -> Result<Receipt> {
+        let txn = request.txn.unwrap_or_else(Uuid::now_v7).to_string();
+        self.write(Some(session.operator()), |w| {
+            let scanned = passbook_of_scan(&w.tx, &request.scan)?;
+            let wanted: Option<Vec<(String, u32)>> = merge_lines(&w.tx, &request.lines)
+                .ok()
+                .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
+            let same = |body: &Body| {
+                matches!(body, Body::PointsRedeemed { passbook, lines, .. }
+                if Some(passbook) == scanned.as_ref()
+                && wanted.as_ref().is_some_and(|want| {
+                    want.len() == lines.len()
+                        && want.iter().zip(lines).all(|((i, q), l)| *i == l.item && *q == l.qty)
+                }))
+            };
+            if let Some(receipt) = replay(&w.tx, &txn, same)? {
+                return Ok(receipt);
+            }
+            let passbook = resolve_scan(&w.tx, w.series, &request.scan)?;
+            let month = w.month();
+            let mut lines = Vec::new();
+            for (item, qty) in merge_lines(&w.tx, &request.lines)? {
+                let qty_wanted = i64::from(qty);
+                if item.kind.has_stock() && item.stock < qty_wanted {
+                    return Err(LedgerError::StockShort {
+                        item: item.item,
+                        name: item.name,
+                        available: item.stock,
+                        wanted: qty_wanted,
+                    });
+                }
+                if let Some(limit) = item.monthly_limit {
+                    let used = read::usage(&w.tx, &passbook.resident, &item.item, &month)?;
+                    if used + qty_wanted > i64::from(limit) {
+                        return Err(LedgerError::MonthlyLimit {
+                            item: item.item,
+                            name: item.name,
+                            limit,
+                            used,
+                            wanted: qty_wanted,
+                        });
+                    }
+                }
+                item.points
+                    .times(qty)
+                    .ok_or_else(|| LedgerError::BadQuantity(qty.to_string()))?;
+                lines.push(Line {
+                    item: item.item,
+                    name: item.name,
+                    qty,
+                    unit_points: item.points,
+                    stocked: item.kind.has_stock(),
+                });
+            }
+            let total = lines
+                .iter()
+                .try_fold(Points::ZERO, |sum, l| sum.checked_add(l.points()))
+                .ok_or_else(|| LedgerError::BadPoints("overflow".into()))?;
+            let before = read::passbook_balance(&w.tx, &passbook.passbook)?;
+            if before < total {
+                return Err(LedgerError::InsufficientBalance {
+                    passbook: passbook.passbook,
+                    balance: before,
+                    needed: total,
+                });
+            }
+            let body = Body::PointsRedeemed {
+                passbook: passbook.passbook.clone(),
+                resident: passbook.resident.clone(),
+                lines,
+                total,
+                balance_after: before - total,
+            };
+            commit_receipt(w, &txn, body)
+        })
+    }
+
+    /// Undoes an earning or a redemption with compensating entries (administrators only). Goods
+    /// go back on the shelf and monthly uses are given back. A txn is reversed at most once.
+    pub fn reverse(
+        &mut self,
+        session: &Session,
+        of_txn: &str,
+        reason: &str,
+        txn: Option<Uuid>,
+    ) -> Result<Receipt> {
+        Self::require_admin(session)?;
+        let reason = text::clean_text(reason).map_err(LedgerError::bad_text("reason"))?;
+        let of_txn = of_txn.trim().to_ascii_lowercase();
+        let txn = txn.unwrap_or_else(Uuid::now_v7).to_string();
+        self.write(Some(session.operator()), |w| {
+            let same =
+                |body: &Body| matches!(body, Body::Reversed { of_txn: o, .. } if *o == of_txn);
+            if let Some(receipt) = replay(&w.tx, &txn, same)? {
+                return Ok(receipt);
+            }
+            let (row, envelope) = points_entry(&w.tx, &of_txn)?
+                .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
+            if row.counter_id != w.device.counter_id {
+                return Err(LedgerError::ForeignTxn(of_txn.clone()));
+            }
+            let by_txn: Option<String> =
+                w.tx.prepare_cached("SELECT by_txn FROM reversed_txns WHERE txn = ?1")?
+                    .query_row([&of_txn], |r| r.get(0))
+                    .optional()?;
+            if let Some(by_txn) = by_txn {
+                return Err(LedgerError::AlreadyReversed {
+                    txn: of_txn.clone(),
+                    by_txn,
+                });
+            }
+            let (passbook, resident, delta, counterparty, returns, usage_month) =
+                match envelope.body {
+                    Body::PointsEarned {
+                        passbook,
+                        resident,
+                        points,
+                        ..
+                    } => (
+                        passbook,
+                        resident,
+                        -points,
+                        issued_account(&w.series.community),
+                        Vec::new(),
+                        None,
+                    ),
+                    Body::PointsRedeemed {
+                        passbook,
+                        resident,
+                        lines,
+                        total,
+                        ..
+                    } => {
+                        let month = w.series.local_day_month(&envelope.recorded_at).1;
+                        (
+                            passbook,
+                            resident,
+                            total,
+                            redeemed_account(&w.series.counter),
+                            lines,
+                            Some(month),
+                        )
+                    }
+                    _ => return Err(LedgerError::NotReversible(of_txn.clone())),
+                };
+            let before = read::passbook_balance(&w.tx, &passbook)?;
+            let after = before + delta;
+            if after < Points::ZERO {
+                return Err(LedgerError::InsufficientBalance {
+                    passbook,
+                    balance: before,
+                    needed: -delta,
+                });
+            }
+            let body = Body::Reversed {
+                of_txn: of_txn.clone(),
+                of_kind: row.kind.clone(),
+                reason: reason.clone(),
+                postings: vec![
+                    Posting {
+                        account: passbook_account(&passbook),
+                        points: delta,
+                    },
+                    Posting {
+                        account: counterparty,
+                        points: -delta,
+                    },
+                ],
+                passbook,
+                resident,
+                returns,
+                usage_month,
+                balance_after: after,
+            };
+            commit_receipt(w, &txn, body)
+        })
+    }
+
+    /// A correction with a reason (administrators only); the balance may not go below zero.
+    /// Takes a passbook number or a scan: an administrator may correct a lost passbook's account.
+    pub fn adjust(
+        &mut self,
+        session: &Session,
+        passbook: &str,
+        points: i64,
+        reason: &str,
+        txn: Option<Uuid>,
+    ) -> Result<Receipt> {
+        Self::require_admin(session)?;
+        if points == 0 || points.abs() > ADJUST_POINTS_MAX {
+            return Err(LedgerError::BadPoints(points.to_string()));
+        }
+        let reason = text::clean_text(reason).map_err(LedgerError::bad_text("reason"))?;
+        let txn = txn.unwrap_or_else(Uuid::now_v7).to_string();
+        self.write(Some(session.operator()), |w| {
+            let number = match passbook_of_scan(&w.tx, passbook)? {
+                Some(n) => n,
+                None => passbook.trim().to_ascii_uppercase(),
+            };
+            let same = |body: &Body| {
+                matches!(body, Body::PointsAdjusted { passbook: p, points: q, reason: r, .. }
+                    if *p == number && q.0 == points && *r == reason)
+            };
+            if let Some(receipt) = replay(&w.tx, &txn, same)? {
+                return Ok(receipt);
+            }
+            let row = read::passbook(&w.tx, &number)?
+                .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
+            let before = read::passbook_balance(&w.tx, &row.passbook)?;
+            let after = before + Points(points);
+            if after < Points::ZERO {
+                return Err(LedgerError::InsufficientBalance {
+                    passbook: row.passbook,
+                    balance: before,
+                    needed: Points(-points),
+                });
+            }
+            let body = Body::PointsAdjusted {
+                passbook: row.passbook,
+                points: Points(points),
+                reason: reason.clone(),
+                balance_after: after,
+            };
+            commit_receipt(w, &txn, body)
+        })
+    }
+
+    /// The receipt of a stored txn (for a reprint or a check).
+    pub fn receipt(&self, txn: &str) -> Result<Receipt> {
+        let txn = txn.trim().to_ascii_lowercase();
+        let (row, envelope) =
+            points_entry(&self.conn, &txn)?.ok_or_else(|| LedgerError::TxnUnknown(txn.clone()))?;
+        receipt_of(&self.conn, &row, &envelope, false)
+    }
+
+    /// What the counter shows after a scan: balance, this month, the last entries.
+    pub fn account(&self, scan: &str, last_entries: usize) -> Result<AccountSummary> {
+        let passbook = resolve_scan(&self.conn, &self.series, scan)?;
+        self.summary(&passbook.passbook, &passbook.resident, last_entries)
+    }
+
+    fn summary(
+        &self,
+        passbook: &str,
+        resident: &str,
+        last_entries: usize,
+    ) -> Result<AccountSummary> {
+        let account = passbook_account(passbook);
+        let month = self
+            .series
+            .local_day_month(&crate::store::log::format_time(self.now()))
+            .1;
+        let since = month_start_utc(&self.series, &month);
+        let (earned, spent): (i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(MAX(p.points, 0)), 0), COALESCE(SUM(MIN(p.points, 0)), 0)
+                 FROM postings p JOIN entries e ON e.position = p.position
+                 WHERE p.account = ?1 AND e.recorded_at >= ?2",
+            )?
+            .query_row(rusqlite::params![account, since], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        Ok(AccountSummary {
+            passbook: passbook.to_string(),
+            resident: resident.to_string(),
+            resident_name: masked_name(&self.conn, resident)?,
+            balance: read::balance(&self.conn, &account)?,
+            month_earned: Points(earned),
+            month_spent: Points(-spent),
+            last: self.history_of(&account, last_entries)?,
+        })
+    }
+
+    /// The account of a passbook by its number (administrators looking up a lost passbook).
+    pub fn account_by_number(
+        &self,
+        session: &Session,
+        number: &str,
+        last_entries: usize,
+    ) -> Result<AccountSummary> {
+        Self::require_admin(session)?;
+        let number = number.trim().to_ascii_uppercase();
+        let row = read::passbook(&self.conn, &number)?
+            .ok_or(LedgerError::PassbookNumberUnknown(number))?;
+        self.summary(&row.passbook, &row.resident, last_entries)
+    }
+
+    fn history_of(&self, account: &str, limit: usize) -> Result<Vec<HistoryLine>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq, e.recorded_at, e.kind, e.txn, p.points, e.body
+             FROM postings p JOIN entries e ON e.position = p.position
+             WHERE p.account = ?1 ORDER BY p.position DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![account, limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, recorded_at, kind, txn, points, body) = row?;
+            let description = serde_json::from_slice::<Envelope>(&body)
+                .map(|e| describe(&self.conn, &e.body))
+                .unwrap_or_default();
+            out.push(HistoryLine {
+                seq,
+                recorded_at: self.local_time(&recorded_at),
+                kind,
+                txn,
+                points: Points(points),
+                description,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
+    let appended = w.append(Some(txn), body)?;
+    let row = EntryRow {
+        position: appended.position,
+        counter_id: w.device.counter_id,
+        seq: appended.seq,
+        id: Vec::new(),
+        prev_hash: Vec::new(),
+        hash: Vec::new(),
+        signature: Vec::new(),
+        recorded_at: appended.recorded_at.clone(),
+        operator: None,
+        txn: Some(txn.to_string()),
+        kind: String::new(),
+        body: Vec::new(),
+    };
+    let (_, envelope) = points_entry(&w.tx, txn)?.expect("the entry was just appended");
+    let receipt = receipt_of(&w.tx, &row, &envelope, false)?;
+    debug_assert!(
+        receipt.balance_after >= Points::ZERO,
+        "a passbook never goes below zero"
+    );
+    debug_assert_eq!(
+        read::passbook_balance(&w.tx, &receipt.passbook)?,
+        receipt.balance_after,
+        "the projection agrees with the entry"
+    );
+    Ok(receipt)
+}
+
+/// A one-line description of a points entry for history lists.
+fn describe(conn: &Connection, body: &Body) -> String {
+    match body {
+        Body::PointsEarned {
+            activity,
+            minutes,
+            event,
+            ..
+        } => {
+            let name = read::activity(conn, activity)
+                .ok()
+                .flatten()
+                .map(|a| a.name)
+                .unwrap_or_else(|| activity.clone());
+            let hours = f64::from(*minutes) / 60.0;
+            match event {
+                Some(e) => format!("{name} {hours:.1}h [{e}]"),
+                None => format!("{name} {hours:.1}h"),
+            }
+        }
+        Body::PointsRedeemed { lines, .. } => lines
+            .iter()
+            .map(|l| format!("{}×{}", l.name, l.qty))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Body::Reversed { of_txn, reason, .. } => {
+            format!("冲正 {} ({reason})", &of_txn[..8.min(of_txn.len())])
+        }
+        Body::PointsAdjusted { reason, .. } => reason.clone(),
+        _ => String::new(),
+    }
+}

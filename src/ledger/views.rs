@@ -1,0 +1,179 @@
+//! What the ledger hands to a screen or the CLI: plain data, serialisable for `--json`.
+
+use crate::domain::{ItemKind, Line, Points, Role};
+use crate::passbook::Token;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OperatorView {
+    pub operator: String,
+    pub name: String,
+    pub role: Role,
+    pub enabled: bool,
+    pub locked_until: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ResidentView {
+    pub resident: String,
+    /// Masked (张*明) unless an administrator asked for the full record.
+    pub name: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+    pub erased: bool,
+    pub registered_at: String,
+    pub passbook: Option<String>,
+    pub passbook_status: Option<String>,
+    pub balance: Points,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PassbookView {
+    pub passbook: String,
+    pub resident: String,
+    pub resident_name: String,
+    pub community: String,
+    pub status: String,
+    pub issued_at: String,
+    pub balance: Points,
+}
+
+/// A passbook just issued: the token is shown once and never stored.
+#[derive(Clone, Debug)]
+pub struct IssuedPassbook {
+    pub passbook: String,
+    pub resident: String,
+    pub token: Token,
+    pub txn: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ItemView {
+    pub item: String,
+    pub name: String,
+    pub kind: ItemKind,
+    pub points: Points,
+    pub barcode: Option<String>,
+    pub monthly_limit: Option<u32>,
+    pub enabled: bool,
+    /// Units on the shelf; `None` for services, venues and honours.
+    pub stock: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ActivityView {
+    pub activity: String,
+    pub name: String,
+    pub points_per_hour: Points,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    Earn,
+    Redeem,
+    Reversal,
+    Adjustment,
+}
+
+/// The outcome of a points txn: everything a slip or a screen shows.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Receipt {
+    pub txn: String,
+    pub kind: ReceiptKind,
+    pub seq: i64,
+    pub recorded_at: String,
+    pub operator: Option<String>,
+    pub passbook: String,
+    pub resident: String,
+    pub resident_name: String,
+    pub lines: Vec<Line>,
+    /// Change of the passbook balance (negative for a redemption).
+    pub points: Points,
+    pub balance_before: Points,
+    pub balance_after: Points,
+    pub activity: Option<String>,
+    pub reason: Option<String>,
+    pub of_txn: Option<String>,
+    /// True when this is the first result of an earlier request with the same txn id.
+    pub replayed: bool,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct HistoryLine {
+    pub seq: i64,
+    pub recorded_at: String,
+    pub kind: String,
+    pub txn: Option<String>,
+    pub points: Points,
+    pub description: String,
+}
+
+/// What a scan shows: the resident screen's data.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub passbook: String,
+    pub resident: String,
+    pub resident_name: String,
+    pub balance: Points,
+    pub month_earned: Points,
+    pub month_spent: Points,
+    pub last: Vec<HistoryLine>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct VerifyView {
+    pub ok: bool,
+    pub entries: u64,
+    pub series: usize,
+    pub problem: Option<String>,
+}
+
+/// A resident as typed or imported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewResident {
+    pub name: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewItem {
+    pub item: String,
+    pub name: String,
+    pub kind: ItemKind,
+    pub points: i64,
+    pub barcode: Option<String>,
+    pub monthly_limit: Option<u32>,
+}
+
+/// Changes to an item; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemPatch {
+    pub name: Option<String>,
+    pub points: Option<i64>,
+    pub barcode: Option<Option<String>>,
+    pub monthly_limit: Option<Option<u32>>,
+    pub enabled: Option<bool>,
+}
+
+pub struct RedeemRequest {
+    /// Exactly what the scanner typed.
+    pub scan: String,
+    /// Item codes or barcodes with quantities.
+    pub lines: Vec<(String, u32)>,
+    /// Client-made id: a retry with the same id and content returns the first result.
+    pub txn: Option<uuid::Uuid>,
+}
+
+pub struct EarnRequest {
+    pub scan: String,
+    pub activity: String,
+    pub minutes: u32,
+    /// Event check-in: each passbook is credited once per event.
+    pub event: Option<String>,
+    pub txn: Option<uuid::Uuid>,
+}

@@ -1,0 +1,303 @@
+//! The entry log: hashing, signing, appending, reading. An entry is appended and its
+//! projections change in one SQLite transaction, so a crash leaves either both or neither.
+
+use super::cell::Cell;
+use super::projection::{self, Op, Unsealer};
+use crate::domain::{self, Body, ENVELOPE_VERSION, Envelope};
+use crate::keys::Device;
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The `prev_hash` of a series' first entry.
+pub const GENESIS_PREV_HASH: [u8; 32] = [0; 32];
+
+/// `SHA-256(prev_hash || counter_id || seq || body_bytes)`, seq as 8 bytes big-endian.
+pub fn entry_hash(prev_hash: &[u8], counter_id: &Uuid, seq: i64, body: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash);
+    hasher.update(counter_id.as_bytes());
+    hasher.update(seq.to_be_bytes());
+    hasher.update(body);
+    hasher.finalize().into()
+}
+
+/// What the first entry of a series says about its counter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeriesInfo {
+    pub community: String,
+    pub prefix: String,
+    pub counter: String,
+    pub public_key: Vec<u8>,
+    pub utc_offset_minutes: i32,
+}
+
+impl SeriesInfo {
+    pub fn from_body(body: &Body) -> Option<SeriesInfo> {
+        match body {
+            Body::CounterInitialized {
+                community,
+                prefix,
+                counter,
+                public_key,
+                utc_offset_minutes,
+            } => Some(SeriesInfo {
+                community: community.clone(),
+                prefix: prefix.clone(),
+                counter: counter.clone(),
+                public_key: hex::decode(public_key).ok()?,
+                utc_offset_minutes: *utc_offset_minutes,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.utc_offset_minutes * 60)
+            .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
+    }
+
+    /// Local `YYYY-MM-DD` and `YYYY-MM` of a stored UTC time.
+    pub fn local_day_month(&self, recorded_at: &str) -> (String, String) {
+        let local = DateTime::parse_from_rfc3339(recorded_at)
+            .map(|t| t.with_timezone(&self.offset()))
+            .unwrap_or_else(|_| DateTime::<Utc>::UNIX_EPOCH.with_timezone(&self.offset()));
+        (
+            local.format("%Y-%m-%d").to_string(),
+            local.format("%Y-%m").to_string(),
+        )
+    }
+}
+
+/// A stored entry, as read back.
+#[derive(Clone, Debug)]
+pub struct EntryRow {
+    pub position: i64,
+    pub counter_id: Uuid,
+    pub seq: i64,
+    pub id: Vec<u8>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub recorded_at: String,
+    pub operator: Option<String>,
+    pub txn: Option<String>,
+    pub kind: String,
+    pub body: Vec<u8>,
+}
+
+pub const ENTRY_COLUMNS: &str = "position, counter_id, seq, id, prev_hash, hash, signature, recorded_at, operator, txn, kind, body";
+
+impl EntryRow {
+    pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+        let counter_id: Vec<u8> = row.get(1)?;
+        Ok(EntryRow {
+            position: row.get(0)?,
+            counter_id: Uuid::from_slice(&counter_id).unwrap_or(Uuid::nil()),
+            seq: row.get(2)?,
+            id: row.get(3)?,
+            prev_hash: row.get(4)?,
+            hash: row.get(5)?,
+            signature: row.get(6)?,
+            recorded_at: row.get(7)?,
+            operator: row.get(8)?,
+            txn: row.get(9)?,
+            kind: row.get(10)?,
+            body: row.get(11)?,
+        })
+    }
+
+    pub fn envelope(&self) -> Option<Envelope> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// The result of appending one entry.
+#[derive(Clone, Debug)]
+pub struct Appended {
+    pub position: i64,
+    pub seq: i64,
+    pub id: Uuid,
+    pub recorded_at: String,
+}
+
+/// The row operations of one entry: its effects plus the move of its series' head.
+pub fn entry_ops(
+    position: i64,
+    counter_id: &Uuid,
+    seq: i64,
+    hash: &[u8],
+    envelope: &Envelope,
+    series: &SeriesInfo,
+    keys: &dyn Unsealer,
+) -> Vec<Op> {
+    let (day, month) = series.local_day_month(&envelope.recorded_at);
+    let ctx = domain::EntryContext {
+        community: &series.community,
+        counter: &series.counter,
+        day: &day,
+        month: &month,
+        txn: envelope.txn.as_deref(),
+        recorded_at: &envelope.recorded_at,
+    };
+    let effects = domain::effects(&envelope.body, &ctx);
+    assert!(
+        domain::postings_balance(&effects),
+        "postings of one entry sum to zero"
+    );
+    let mut ops: Vec<Op> = effects
+        .iter()
+        .flat_map(|e| projection::ops_for(e, position, keys))
+        .collect();
+    let key = vec![Cell::Blob(counter_id.as_bytes().to_vec())];
+    ops.push(
+        if matches!(envelope.body, Body::CounterInitialized { .. }) {
+            Op::Put {
+                table: "series_heads",
+                key,
+                values: vec![
+                    Cell::Int(seq),
+                    Cell::Blob(hash.to_vec()),
+                    Cell::Blob(series.public_key.clone()),
+                    Cell::text(&series.community),
+                    Cell::text(&series.prefix),
+                    Cell::text(&series.counter),
+                    Cell::Int(i64::from(series.utc_offset_minutes)),
+                ],
+            }
+        } else {
+            Op::Set {
+                table: "series_heads",
+                key,
+                columns: vec![("seq", Cell::Int(seq)), ("hash", Cell::Blob(hash.to_vec()))],
+            }
+        },
+    );
+    ops
+}
+
+/// Formats a UTC time the one way it is stored.
+pub fn format_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Appends one entry to this device's series and applies its projections, in `tx`.
+/// `series` is `None` only for the genesis entry, whose body describes the series itself.
+#[allow(clippy::too_many_arguments)]
+pub fn append(
+    tx: &Transaction<'_>,
+    device: &Device,
+    series: Option<&SeriesInfo>,
+    recorded_at: DateTime<Utc>,
+    operator: Option<&str>,
+    txn: Option<&str>,
+    body: Body,
+    keys: &dyn Unsealer,
+) -> rusqlite::Result<Appended> {
+    let head: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT seq, hash FROM entries WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([device.counter_id.as_bytes().as_slice()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (seq, prev_hash) = match head {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS_PREV_HASH.to_vec()),
+    };
+    let genesis_series = SeriesInfo::from_body(&body);
+    let series = series
+        .or(genesis_series.as_ref())
+        .expect("a series is known before its entries are written");
+    let id = Uuid::now_v7();
+    let envelope = Envelope {
+        v: ENVELOPE_VERSION,
+        id: id.to_string(),
+        recorded_at: format_time(recorded_at),
+        operator: operator.map(str::to_string),
+        txn: txn.map(str::to_string),
+        body,
+    };
+    let body_bytes = serde_json::to_vec(&envelope).expect("entry bodies serialise");
+    let hash = entry_hash(&prev_hash, &device.counter_id, seq, &body_bytes);
+    let signature = device.sign(&hash);
+    tx.prepare_cached(
+        "INSERT INTO entries (counter_id, seq, id, prev_hash, hash, signature, recorded_at,
+                              operator, txn, kind, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        device.counter_id.as_bytes().as_slice(),
+        seq,
+        id.as_bytes().as_slice(),
+        prev_hash,
+        hash.as_slice(),
+        signature.to_bytes().as_slice(),
+        envelope.recorded_at,
+        envelope.operator,
+        envelope.txn,
+        envelope.body.kind(),
+        body_bytes,
+    ])?;
+    let position = tx.last_insert_rowid();
+    let ops = entry_ops(
+        position,
+        &device.counter_id,
+        seq,
+        &hash,
+        &envelope,
+        series,
+        keys,
+    );
+    projection::apply_sql(tx, &ops)?;
+    Ok(Appended {
+        position,
+        seq,
+        id,
+        recorded_at: envelope.recorded_at,
+    })
+}
+
+/// Reads the resident keys table, for unsealing inside a transaction.
+pub struct SqlKeys<'a>(pub &'a rusqlite::Connection);
+
+impl Unsealer for SqlKeys<'_> {
+    fn unseal(&self, resident: &str, sealed: &domain::Sealed) -> Option<domain::PersonalData> {
+        let key: Vec<u8> = self
+            .0
+            .prepare_cached("SELECT key FROM resident_keys WHERE resident = ?1")
+            .ok()?
+            .query_row([resident], |r| r.get(0))
+            .optional()
+            .ok()??;
+        crate::keys::unseal(&key.try_into().ok()?, resident, sealed)
+    }
+}
+
+/// All resident keys loaded once, for folds over the whole log.
+pub struct MapKeys(pub std::collections::HashMap<String, [u8; 32]>);
+
+impl MapKeys {
+    pub fn load(conn: &rusqlite::Connection) -> rusqlite::Result<MapKeys> {
+        let mut stmt = conn.prepare("SELECT resident, key FROM resident_keys")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut keys = std::collections::HashMap::new();
+        for row in rows {
+            let (resident, key) = row?;
+            if let Ok(key) = key.try_into() {
+                keys.insert(resident, key);
+            }
+        }
+        Ok(MapKeys(keys))
+    }
+}
+
+impl Unsealer for MapKeys {
+    fn unseal(&self, resident: &str, sealed: &domain::Sealed) -> Option<domain::PersonalData> {
+        crate::keys::unseal(self.0.get(resident)?, resident, sealed)
+    }
+}
