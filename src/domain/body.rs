@@ -134,7 +134,7 @@ pub struct PersonalData {
 
 /// Everything that can happen, as recorded in the log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Body {
     /// The first entry of a counter's series: who it is and how it cuts days.
     CounterInitialized {
@@ -239,7 +239,7 @@ pub enum Body {
 }
 
 impl Body {
-    /// The `kind` tag as stored in the `entries.kind` column.
+    /// The body's type tag, as stored in the `entries.kind` column.
     pub fn kind(&self) -> &'static str {
         match self {
             Body::CounterInitialized { .. } => "counter_initialized",

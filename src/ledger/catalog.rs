@@ -33,13 +33,13 @@ fn check_points(points: i64) -> Result<Points> {
 
 fn clean_barcode(barcode: Option<&str>) -> Result<Option<String>> {
     let barcode = text::clean_optional(barcode).map_err(LedgerError::bad_text("barcode"))?;
-    if let Some(code) = &barcode {
-        if code.chars().any(char::is_whitespace) || code.len() > 64 {
-            return Err(LedgerError::BadText {
-                field: "barcode",
-                problem: text::TextProblem::ControlCharacter,
-            });
-        }
+    if let Some(code) = &barcode
+        && (code.chars().any(char::is_whitespace) || code.len() > 64)
+    {
+        return Err(LedgerError::BadText {
+            field: "barcode",
+            problem: text::TextProblem::ControlCharacter,
+        });
     }
     Ok(barcode)
 }
@@ -101,13 +101,13 @@ impl Ledger {
             if read::item(&w.tx, &def.item)?.is_some_and(|i| i.item == def.item) {
                 return Err(LedgerError::ItemExists(def.item.clone()));
             }
-            if let Some(barcode) = &def.barcode {
-                if let Some(other) = read::item(&w.tx, barcode)? {
-                    return Err(LedgerError::BarcodeTaken {
-                        barcode: barcode.clone(),
-                        item: other.item,
-                    });
-                }
+            if let Some(barcode) = &def.barcode
+                && let Some(other) = read::item(&w.tx, barcode)?
+            {
+                return Err(LedgerError::BarcodeTaken {
+                    barcode: barcode.clone(),
+                    item: other.item,
+                });
             }
             w.append(None, Body::ItemDefined(def.clone()))?;
             Ok(())
@@ -137,13 +137,13 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let row =
                 read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
-            if let Some(Some(barcode)) = &barcode {
-                if let Some(other) = read::item(&w.tx, barcode)?.filter(|o| o.item != row.item) {
-                    return Err(LedgerError::BarcodeTaken {
-                        barcode: barcode.clone(),
-                        item: other.item,
-                    });
-                }
+            if let Some(Some(barcode)) = &barcode
+                && let Some(other) = read::item(&w.tx, barcode)?.filter(|o| o.item != row.item)
+            {
+                return Err(LedgerError::BarcodeTaken {
+                    barcode: barcode.clone(),
+                    item: other.item,
+                });
             }
             let def = ItemDef {
                 item: row.item.clone(),

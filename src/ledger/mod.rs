@@ -8,11 +8,12 @@
 mod catalog;
 pub mod error;
 mod people;
-mod points;
+pub mod points;
 pub mod read;
 pub mod views;
 
 pub use error::{ErrorKind, LedgerError, Result};
+pub use points::short_txn;
 pub use views::*;
 
 use crate::domain::{Body, Role, text};
@@ -310,13 +311,13 @@ impl Ledger {
             return Err(LedgerError::OperatorDisabled(row.operator));
         }
         let now = self.now();
-        if let Some(until) = &row.locked_until {
-            if log::format_time(now) < *until {
-                return Err(LedgerError::OperatorLocked {
-                    operator: row.operator,
-                    until: self.local_time(until),
-                });
-            }
+        if let Some(until) = &row.locked_until
+            && log::format_time(now) < *until
+        {
+            return Err(LedgerError::OperatorLocked {
+                operator: row.operator,
+                until: self.local_time(until),
+            });
         }
         let (pin_hash, failures): (String, u32) = self.conn.query_row(
             "SELECT pin_hash, failures FROM operator_secrets WHERE operator = ?1",

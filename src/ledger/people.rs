@@ -14,16 +14,15 @@ use uuid::Uuid;
 fn clean_resident(raw: &NewResident) -> Result<PersonalData> {
     let phone =
         text::clean_optional(raw.phone.as_deref()).map_err(LedgerError::bad_text("phone"))?;
-    if let Some(phone) = &phone {
-        if !phone
+    if let Some(phone) = &phone
+        && !phone
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '))
-        {
-            return Err(LedgerError::BadText {
-                field: "phone",
-                problem: text::TextProblem::ControlCharacter,
-            });
-        }
+    {
+        return Err(LedgerError::BadText {
+            field: "phone",
+            problem: text::TextProblem::ControlCharacter,
+        });
     }
     Ok(PersonalData {
         name: text::clean_text(&raw.name).map_err(LedgerError::bad_text("name"))?,

@@ -529,7 +529,11 @@ impl Ledger {
         let (earned, spent): (i64, i64) = self
             .conn
             .prepare_cached(
-                "SELECT COALESCE(SUM(MAX(p.points, 0)), 0), COALESCE(SUM(MIN(p.points, 0)), 0)
+                // Reversals net out of what they reverse; adjustments are neither.
+                "SELECT COALESCE(SUM(CASE WHEN e.kind = 'points_earned' OR (e.kind = 'reversed' AND p.points < 0)
+                                          THEN p.points ELSE 0 END), 0),
+                        COALESCE(SUM(CASE WHEN e.kind = 'points_redeemed' OR (e.kind = 'reversed' AND p.points > 0)
+                                          THEN p.points ELSE 0 END), 0)
                  FROM postings p JOIN entries e ON e.position = p.position
                  WHERE p.account = ?1 AND e.recorded_at >= ?2",
             )?
@@ -626,6 +630,11 @@ fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
     Ok(receipt)
 }
 
+/// The last 8 characters of a txn id: the random part of a UUIDv7, what slips and screens show.
+pub fn short_txn(txn: &str) -> &str {
+    &txn[txn.len().saturating_sub(8)..]
+}
+
 /// A one-line description of a points entry for history lists.
 fn describe(conn: &Connection, body: &Body) -> String {
     match body {
@@ -652,7 +661,7 @@ fn describe(conn: &Connection, body: &Body) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         Body::Reversed { of_txn, reason, .. } => {
-            format!("冲正 {} ({reason})", &of_txn[..8.min(of_txn.len())])
+            format!("冲正 {} ({reason})", short_txn(of_txn))
         }
         Body::PointsAdjusted { reason, .. } => reason.clone(),
         _ => String::new(),

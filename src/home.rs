@@ -1,0 +1,164 @@
+//! A pointsdesk home: the folder holding ledger.db, config.toml, the device key, and (later)
+//! the print queue, backups and logs. `init` creates one; everything else opens one.
+
+use crate::i18n::Lang;
+use crate::keys::Device;
+use crate::ledger::{Clock, InitRequest, Ledger, LedgerError, Policy, Result, Session};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+/// What config.toml may say. Every field has a default, so a missing file is a valid config.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub lang: Option<String>,
+    pub security: SecurityConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub pin_failures_max: u32,
+    pub lockout_minutes: i64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        let policy = Policy::default();
+        SecurityConfig {
+            pin_failures_max: policy.pin_failures_max,
+            lockout_minutes: policy.lockout_minutes,
+        }
+    }
+}
+
+const CONFIG_TEMPLATE: &str = r#"# pointsdesk — configuration of this counter (计分柜台配置)
+# Lines starting with # are comments. Restart pointsdesk after a change.
+
+# Language of screens and messages: "zh-CN" (简体中文) or "en".
+lang = "{lang}"
+
+[security]
+# Wrong PINs in a row before an operator is locked (连续输错几次密码后锁定).
+pin_failures_max = 5
+# Minutes an operator stays locked (锁定分钟数).
+lockout_minutes = 5
+
+# The community, the counter's name and its time zone are written into the ledger's first
+# entry by `pointsdesk init` and cannot be changed here:
+#   community = "{community}"   counter = "{counter}"   prefix = "{prefix}"
+"#;
+
+impl Home {
+    /// `--home`, else `POINTSDESK_HOME` (clap reads it into the flag), else the XDG data dir.
+    pub fn resolve(dir: Option<PathBuf>) -> Home {
+        let dir = dir.unwrap_or_else(|| {
+            dirs::data_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("pointsdesk")
+        });
+        Home { dir }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("ledger.db")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join("config.toml")
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.dir.join("keys").join("device.key")
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.dir.join("backups")
+    }
+
+    pub fn exists(&self) -> bool {
+        self.db_path().exists() || self.key_path().exists() || self.config_path().exists()
+    }
+
+    /// Creates a new home. Refuses, changing nothing, if the folder already holds one; removes
+    /// what it made if any step fails.
+    pub fn init(
+        &self,
+        request: InitRequest,
+        lang: Lang,
+        clock: Clock,
+    ) -> Result<(Ledger, Session)> {
+        if self.exists() {
+            return Err(LedgerError::HomeExists(self.dir.display().to_string()));
+        }
+        let created_dir = !self.dir.exists();
+        let config = CONFIG_TEMPLATE
+            .replace("{lang}", lang.code())
+            .replace("{community}", &request.community)
+            .replace("{counter}", &request.counter)
+            .replace("{prefix}", &request.prefix);
+        let result = (|| {
+            std::fs::create_dir_all(self.dir.join("keys"))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(
+                    self.dir.join("keys"),
+                    std::fs::Permissions::from_mode(0o700),
+                )?;
+            }
+            let device = Device::generate()?;
+            device.save_new(&self.key_path())?;
+            let created = Ledger::create(&self.db_path(), device, request, clock)?;
+            std::fs::write(self.config_path(), &config)?;
+            Ok(created)
+        })();
+        if result.is_err() {
+            for file in [self.db_path(), self.key_path(), self.config_path()] {
+                let _ = std::fs::remove_file(&file);
+            }
+            let _ = std::fs::remove_file(self.dir.join("ledger.db-wal"));
+            let _ = std::fs::remove_file(self.dir.join("ledger.db-shm"));
+            let _ = std::fs::remove_dir(self.dir.join("keys"));
+            if created_dir {
+                let _ = std::fs::remove_dir(&self.dir);
+            }
+        }
+        result
+    }
+
+    pub fn config(&self) -> std::result::Result<Config, String> {
+        match std::fs::read_to_string(self.config_path()) {
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", self.config_path().display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(format!("{}: {e}", self.config_path().display())),
+        }
+    }
+
+    pub fn open(&self) -> Result<Ledger> {
+        if !self.db_path().exists() || !self.key_path().exists() {
+            return Err(LedgerError::HomeMissing(self.dir.display().to_string()));
+        }
+        let device = Device::load(&self.key_path())?;
+        let mut ledger = Ledger::open(&self.db_path(), device)?;
+        if let Ok(config) = self.config() {
+            ledger.set_policy(Policy {
+                pin_failures_max: config.security.pin_failures_max.max(1),
+                lockout_minutes: config.security.lockout_minutes.max(1),
+            });
+        }
+        Ok(ledger)
+    }
+}
+
+/// Path of a sibling file that does not exist yet, for keeping a database aside.
+pub fn aside(path: &Path, tag: &str) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    path.with_extension(format!("db.{tag}-{stamp}"))
+}
