@@ -1,4 +1,45 @@
+//! # pointsdesk — the counter of a community love supermarket (爱心超市)
+//!
+//! Residents earn points by volunteering and spend them on goods and services; a volunteer at
+//! the counter scans the resident's passbook QR, the points ledger is debited, a slip prints.
+//! This crate is the whole counter: a library that the command line (and the counter UI, the
+//! printer and the sync) call, and the `pointsdesk` binary.
+//!
+//! ## The one idea
+//! Every change is an immutable, signed **entry** appended to this counter's log
+//! ([`store::log`]). Everything else — balances, passbooks, stock, monthly use, daily totals —
+//! is a **projection**: a table derived from the log by one pure function,
+//! [`domain::effects`]. That function runs inside the commit's SQLite transaction (so an entry
+//! and its projections land together or not at all) and again, in memory, when
+//! `ledger verify` compares the tables with a fresh fold of the log or `ledger rebuild`
+//! recreates them. A mistake is corrected by a new entry (a reversal, an adjustment), never by
+//! an update.
+//!
+//! ## Where things are
+//! | module | owns | must not |
+//! |---|---|---|
+//! | [`domain`] | points, entry bodies, effects on projections, text rules (masking, control characters) | do IO or read a clock |
+//! | [`store`] | SQLite: durability settings, migrations, the entry log (hash chain, signatures), projection tables, verify, rebuild | know business rules |
+//! | [`ledger`] | the commands (login, earn, redeem, reverse, …): checks a request, appends entries, returns views; typed errors with zh-CN/en messages | print, or touch files other than the database |
+//! | [`passbook`] | token format (`PD1` + 26 base32 + check), scan parsing, QR pictures | know about balances |
+//! | [`keys`] | the device Ed25519 key, per-resident sealing keys | |
+//! | [`home`] | the home folder: init, config.toml, paths | |
+//! | [`import`] | resident lists from CSV/XLSX with row numbers | write anything |
+//! | [`cli`] | output of the command line (text tables by display width, JSON), exit codes | hold rules |
+//! | [`demo`] | the seeded throwaway home and the terminal walk-through | |
+//! | [`i18n`] | the operator's language | |
+//!
+//! `src/main.rs` only parses the command line (clap) and dispatches.
+//!
+//! ## Guarantees a caller can rely on
+//! - A write is one `BEGIN IMMEDIATE` transaction, durable (WAL, `synchronous=FULL`) before the
+//!   call returns; a refused request writes nothing to the log.
+//! - A txn id made by the client makes a retry safe: the same id and content returns the first
+//!   result (`replayed = true`); the same id with other content is refused.
+//! - Passbook balances never go below zero at commit; the postings of every entry sum to zero.
+
 #![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod demo;
 pub mod domain;

@@ -52,6 +52,14 @@ pub enum Effect {
         month: String,
         qty: i64,
     },
+    /// A passbook's earned and spent points in a local calendar month (what the resident
+    /// screen shows as "this month"). Reversals count in the month they are made.
+    Monthly {
+        passbook: String,
+        month: String,
+        earned: Points,
+        spent: Points,
+    },
     Daily {
         day: String,
         kind: &'static str,
@@ -97,6 +105,12 @@ pub enum Effect {
 
 /// The effects of one entry, in order.
 pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
+    let monthly = |passbook: &str, earned: Points, spent: Points| Effect::Monthly {
+        passbook: passbook.to_string(),
+        month: ctx.month.to_string(),
+        earned,
+        spent,
+    };
     let day = |kind: &'static str, points: Points| Effect::Daily {
         day: ctx.day.to_string(),
         kind,
@@ -179,6 +193,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 points: -*points,
             },
             day("earned", *points),
+            monthly(passbook, *points, Points::ZERO),
         ],
         Body::PointsRedeemed {
             passbook,
@@ -197,6 +212,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                     points: *total,
                 },
                 day("redeemed", *total),
+                monthly(passbook, Points::ZERO, *total),
             ];
             for line in lines {
                 if line.stocked {
@@ -236,6 +252,11 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 .map(|p| p.points)
                 .sum();
             out.push(day("reversed", passbook_points));
+            out.push(if passbook_points < Points::ZERO {
+                monthly(passbook, passbook_points, Points::ZERO)
+            } else {
+                monthly(passbook, Points::ZERO, -passbook_points)
+            });
             for line in returns {
                 if line.stocked {
                     out.push(Effect::Stock {

@@ -6,8 +6,7 @@ use super::views::*;
 use super::{Ledger, LedgerError, Result, Session, Writer};
 use crate::domain::effects::{issued_account, passbook_account, redeemed_account};
 use crate::domain::{Body, Envelope, Line, Points, Posting, points::earned_points, text};
-use crate::store::log::{ENTRY_COLUMNS, EntryRow, SeriesInfo};
-use chrono::{NaiveDate, TimeZone};
+use crate::store::log::{ENTRY_COLUMNS, EntryRow};
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -45,14 +44,14 @@ fn any_entry_with_txn(conn: &Connection, txn: &str) -> Result<bool> {
 /// Rebuilds the receipt of a stored points entry (a retried request, a reprint).
 pub(crate) fn receipt_of(
     conn: &Connection,
-    row: &EntryRow,
+    seq: i64,
     envelope: &Envelope,
     replayed: bool,
 ) -> Result<Receipt> {
     let mut receipt = Receipt {
         txn: envelope.txn.clone().unwrap_or_default(),
         kind: ReceiptKind::Earn,
-        seq: row.seq,
+        seq,
         recorded_at: envelope.recorded_at.clone(),
         operator: envelope.operator.clone(),
         passbook: String::new(),
@@ -156,7 +155,7 @@ fn replay(
 ) -> Result<Option<Receipt>> {
     match points_entry(conn, txn)? {
         Some((row, envelope)) if same(&envelope.body) => {
-            Ok(Some(receipt_of(conn, &row, &envelope, true)?))
+            Ok(Some(receipt_of(conn, row.seq, &envelope, true)?))
         }
         Some(_) => Err(LedgerError::TxnConflict(txn.to_string())),
         None if any_entry_with_txn(conn, txn)? => Err(LedgerError::TxnConflict(txn.to_string())),
@@ -197,17 +196,6 @@ fn event_txn(event: &str, passbook: &str) -> String {
     Uuid::new_v8(bytes).to_string()
 }
 
-fn month_start_utc(series: &SeriesInfo, month: &str) -> String {
-    let date = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap_or_default();
-    let local = series
-        .offset()
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or_default();
-    crate::store::log::format_time(local)
-}
-
 impl Ledger {
     /// Points for volunteering: activity rate × time. In event mode a passbook is credited once.
     pub fn earn(&mut self, session: &Session, request: &EarnRequest) -> Result<Receipt> {
@@ -230,8 +218,8 @@ impl Ledger {
                 (Some(e), Some(p)) => event_txn(e, &p.passbook),
                 _ => request.txn.unwrap_or_else(Uuid::now_v7).to_string(),
             };
-            let scanned = passbook_of_scan(&w.tx, &request.scan)?;
             let same = |body: &Body| {
+                let scanned = passbook_of_scan(&w.tx, &request.scan).ok().flatten();
                 matches!(body, Body::PointsEarned { passbook: p, activity: a, minutes: m, event: e, .. }
                     if Some(p) == scanned.as_ref() && *a == activity && *m == request.minutes && *e == event)
             };
@@ -240,7 +228,7 @@ impl Ledger {
                 Ok(None) => {}
                 Err(LedgerError::TxnConflict(_)) if event.is_some() => {
                     return Err(LedgerError::AlreadyCheckedIn {
-                        passbook: scanned.unwrap_or_default(),
+                        passbook: passbook_of_scan(&w.tx, &request.scan)?.unwrap_or_default(),
                         event: event.clone().unwrap_or_default(),
                     });
                 }
@@ -276,11 +264,12 @@ impl Ledger {
     pub fn redeem(&mut self, session: &Session, request: &RedeemRequest) -> Result<Receipt> {
         let txn = request.txn.unwrap_or_else(Uuid::now_v7).to_string();
         self.write(Some(session.operator()), |w| {
-            let scanned = passbook_of_scan(&w.tx, &request.scan)?;
-            let wanted: Option<Vec<(String, u32)>> = merge_lines(&w.tx, &request.lines)
-                .ok()
-                .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
+            // Only a retried txn pays for resolving the request to compare it.
             let same = |body: &Body| {
+                let scanned = passbook_of_scan(&w.tx, &request.scan).ok().flatten();
+                let wanted: Option<Vec<(String, u32)>> = merge_lines(&w.tx, &request.lines)
+                    .ok()
+                    .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
                 matches!(body, Body::PointsRedeemed { passbook, lines, .. }
                 if Some(passbook) == scanned.as_ref()
                 && wanted.as_ref().is_some_and(|want| {
@@ -505,7 +494,7 @@ impl Ledger {
         let txn = txn.trim().to_ascii_lowercase();
         let (row, envelope) =
             points_entry(&self.conn, &txn)?.ok_or_else(|| LedgerError::TxnUnknown(txn.clone()))?;
-        receipt_of(&self.conn, &row, &envelope, false)
+        receipt_of(&self.conn, row.seq, &envelope, false)
     }
 
     /// What the counter shows after a scan: balance, this month, the last entries.
@@ -525,28 +514,23 @@ impl Ledger {
             .series
             .local_day_month(&crate::store::log::format_time(self.now()))
             .1;
-        let since = month_start_utc(&self.series, &month);
         let (earned, spent): (i64, i64) = self
             .conn
             .prepare_cached(
-                // Reversals net out of what they reverse; adjustments are neither.
-                "SELECT COALESCE(SUM(CASE WHEN e.kind = 'points_earned' OR (e.kind = 'reversed' AND p.points < 0)
-                                          THEN p.points ELSE 0 END), 0),
-                        COALESCE(SUM(CASE WHEN e.kind = 'points_redeemed' OR (e.kind = 'reversed' AND p.points > 0)
-                                          THEN p.points ELSE 0 END), 0)
-                 FROM postings p JOIN entries e ON e.position = p.position
-                 WHERE p.account = ?1 AND e.recorded_at >= ?2",
+                "SELECT earned, spent FROM month_totals WHERE passbook = ?1 AND month = ?2",
             )?
-            .query_row(rusqlite::params![account, since], |r| {
+            .query_row(rusqlite::params![passbook, month], |r| {
                 Ok((r.get(0)?, r.get(1)?))
-            })?;
+            })
+            .optional()?
+            .unwrap_or((0, 0));
         Ok(AccountSummary {
             passbook: passbook.to_string(),
             resident: resident.to_string(),
             resident_name: masked_name(&self.conn, resident)?,
             balance: read::balance(&self.conn, &account)?,
             month_earned: Points(earned),
-            month_spent: Points(-spent),
+            month_spent: Points(spent),
             last: self.history_of(&account, last_entries)?,
         })
     }
@@ -601,23 +585,16 @@ impl Ledger {
 }
 
 fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
-    let appended = w.append(Some(txn), body)?;
-    let row = EntryRow {
-        position: appended.position,
-        counter_id: w.device.counter_id,
-        seq: appended.seq,
-        id: Vec::new(),
-        prev_hash: Vec::new(),
-        hash: Vec::new(),
-        signature: Vec::new(),
-        recorded_at: appended.recorded_at.clone(),
-        operator: None,
+    let appended = w.append(Some(txn), body.clone())?;
+    let envelope = Envelope {
+        v: crate::domain::ENVELOPE_VERSION,
+        id: appended.id.to_string(),
+        recorded_at: appended.recorded_at,
+        operator: w.operator.clone(),
         txn: Some(txn.to_string()),
-        kind: String::new(),
-        body: Vec::new(),
+        body,
     };
-    let (_, envelope) = points_entry(&w.tx, txn)?.expect("the entry was just appended");
-    let receipt = receipt_of(&w.tx, &row, &envelope, false)?;
+    let receipt = receipt_of(&w.tx, appended.seq, &envelope, false)?;
     debug_assert!(
         receipt.balance_after >= Points::ZERO,
         "a passbook never goes below zero"

@@ -98,6 +98,11 @@ pub const TABLES: &[TableSpec] = &[
         values: &["qty"],
     },
     TableSpec {
+        name: "month_totals",
+        keys: &["passbook", "month"],
+        values: &["earned", "spent"],
+    },
+    TableSpec {
         name: "daily_totals",
         keys: &["day", "kind"],
         values: &["points", "count"],
@@ -175,6 +180,16 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
             table: "usage",
             key: vec![t(resident), t(item), t(month)],
             deltas: vec![*qty],
+        }],
+        Effect::Monthly {
+            passbook,
+            month,
+            earned,
+            spent,
+        } => vec![Op::Add {
+            table: "month_totals",
+            key: vec![t(passbook), t(month)],
+            deltas: vec![earned.0, spent.0],
         }],
         Effect::Daily {
             day,
@@ -310,61 +325,85 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
     }
 }
 
+/// The SQL of an operation, built once per shape and kept: a commit runs a dozen of them and
+/// building the text each time cost more than executing the cached statement.
+fn sql_for(op: &Op) -> std::rc::Rc<str> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    type ShapeKey = (u8, &'static str, Vec<&'static str>);
+    thread_local! {
+        static CACHE: RefCell<HashMap<ShapeKey, std::rc::Rc<str>>> = RefCell::new(HashMap::new());
+    }
+    let shape: ShapeKey = match op {
+        Op::Put { table, .. } => (0, table, Vec::new()),
+        Op::Add { table, .. } => (1, table, Vec::new()),
+        Op::Set { table, columns, .. } => (2, table, columns.iter().map(|(c, _)| *c).collect()),
+    };
+    CACHE.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(shape)
+            .or_insert_with_key(|(kind, table, columns)| {
+                build_sql(*kind, spec(table), columns).into()
+            })
+            .clone()
+    })
+}
+
+fn build_sql(kind: u8, spec: &TableSpec, set_columns: &[&str]) -> String {
+    let all = placeholders(spec.keys.len() + spec.values.len());
+    match kind {
+        0 => format!(
+            "INSERT OR REPLACE INTO {} ({}, {}) VALUES ({all})",
+            spec.name,
+            spec.keys.join(", "),
+            spec.values.join(", "),
+        ),
+        1 => {
+            let updates: Vec<String> = spec
+                .values
+                .iter()
+                .map(|c| format!("{c} = {c} + excluded.{c}"))
+                .collect();
+            format!(
+                "INSERT INTO {} ({}, {}) VALUES ({all}) ON CONFLICT ({}) DO UPDATE SET {}",
+                spec.name,
+                spec.keys.join(", "),
+                spec.values.join(", "),
+                spec.keys.join(", "),
+                updates.join(", ")
+            )
+        }
+        _ => {
+            let sets: Vec<String> = set_columns.iter().map(|c| format!("{c} = ?")).collect();
+            let wheres: Vec<String> = spec.keys.iter().map(|k| format!("{k} = ?")).collect();
+            format!(
+                "UPDATE {} SET {} WHERE {}",
+                spec.name,
+                sets.join(", "),
+                wheres.join(" AND ")
+            )
+        }
+    }
+}
+
 /// Applies operations to the live tables, inside the caller's transaction.
 pub fn apply_sql(tx: &Transaction<'_>, ops: &[Op]) -> rusqlite::Result<()> {
     for op in ops {
+        let sql = sql_for(op);
+        let mut stmt = tx.prepare_cached(&sql)?;
         match op {
-            Op::Put { table, key, values } => {
-                let spec = spec(table);
-                let sql = format!(
-                    "INSERT OR REPLACE INTO {} ({}, {}) VALUES ({})",
-                    spec.name,
-                    spec.keys.join(", "),
-                    spec.values.join(", "),
-                    placeholders(spec.keys.len() + spec.values.len())
-                );
-                let params: Vec<&Cell> = key.iter().chain(values.iter()).collect();
-                tx.prepare_cached(&sql)?
-                    .execute(rusqlite::params_from_iter(params))?;
+            Op::Put { key, values, .. } => {
+                stmt.execute(rusqlite::params_from_iter(key.iter().chain(values.iter())))?;
             }
-            Op::Add { table, key, deltas } => {
-                let spec = spec(table);
-                let updates: Vec<String> = spec
-                    .values
-                    .iter()
-                    .map(|c| format!("{c} = {c} + excluded.{c}"))
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO {} ({}, {}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}",
-                    spec.name,
-                    spec.keys.join(", "),
-                    spec.values.join(", "),
-                    placeholders(spec.keys.len() + spec.values.len()),
-                    spec.keys.join(", "),
-                    updates.join(", ")
-                );
-                let delta_cells: Vec<Cell> = deltas.iter().map(|d| Cell::Int(*d)).collect();
-                let params: Vec<&Cell> = key.iter().chain(delta_cells.iter()).collect();
-                tx.prepare_cached(&sql)?
-                    .execute(rusqlite::params_from_iter(params))?;
+            Op::Add { key, deltas, .. } => {
+                let delta_cells = deltas.iter().map(|d| Cell::Int(*d));
+                let params: Vec<Cell> = key.iter().cloned().chain(delta_cells).collect();
+                stmt.execute(rusqlite::params_from_iter(params.iter()))?;
             }
-            Op::Set {
-                table,
-                key,
-                columns,
-            } => {
-                let spec = spec(table);
-                let sets: Vec<String> = columns.iter().map(|(c, _)| format!("{c} = ?")).collect();
-                let wheres: Vec<String> = spec.keys.iter().map(|k| format!("{k} = ?")).collect();
-                let sql = format!(
-                    "UPDATE {} SET {} WHERE {}",
-                    spec.name,
-                    sets.join(", "),
-                    wheres.join(" AND ")
-                );
-                let params: Vec<&Cell> = columns.iter().map(|(_, v)| v).chain(key.iter()).collect();
-                tx.prepare_cached(&sql)?
-                    .execute(rusqlite::params_from_iter(params))?;
+            Op::Set { key, columns, .. } => {
+                let values = columns.iter().map(|(_, v)| v);
+                stmt.execute(rusqlite::params_from_iter(values.chain(key.iter())))?;
             }
         }
     }
@@ -375,16 +414,53 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
+/// Tables whose rows are only ever inserted (never added to or set), and that hold a row per
+/// posting: a fold keeps an order-independent digest of them instead of every row, which keeps
+/// `ledger verify` of a million entries within memory and time. Only when a digest differs is
+/// the log folded again with every row kept, to name the first bad one.
+pub const DIGESTED_TABLES: &[&str] = &["postings"];
+
+/// Count and wrapping sum of 128-bit row hashes: equal for equal sets of rows in any order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Digest {
+    pub rows: u64,
+    pub sum: u128,
+}
+
+impl Digest {
+    pub fn add(&mut self, key: &[Cell], values: &[Cell]) {
+        use std::hash::{Hash, Hasher};
+        let mut low = std::hash::DefaultHasher::new();
+        let mut high = std::hash::DefaultHasher::new();
+        high.write_u8(0x5a);
+        for cell in key.iter().chain(values) {
+            cell.hash(&mut low);
+            cell.hash(&mut high);
+        }
+        let row = (u128::from(high.finish()) << 64) | u128::from(low.finish());
+        self.rows += 1;
+        self.sum = self.sum.wrapping_add(row);
+    }
+}
+
 /// The projections folded in memory from the log.
 #[derive(Default)]
 pub struct Fold {
     pub tables: HashMap<&'static str, HashMap<Vec<Cell>, Vec<Cell>>>,
+    pub digests: HashMap<&'static str, Digest>,
+    /// Keep every row of the digested tables too (the slow path that names a bad row).
+    pub keep_all_rows: bool,
 }
 
 impl Fold {
     pub fn apply(&mut self, ops: &[Op]) {
         for op in ops {
             match op {
+                Op::Put { table, key, values }
+                    if !self.keep_all_rows && DIGESTED_TABLES.contains(table) =>
+                {
+                    self.digests.entry(table).or_default().add(key, values);
+                }
                 Op::Put { table, key, values } => {
                     self.table(table).insert(key.clone(), values.clone());
                 }

@@ -128,6 +128,14 @@ CREATE TABLE usage (
     PRIMARY KEY (resident, item, month)
 ) STRICT, WITHOUT ROWID;
 
+CREATE TABLE month_totals (
+    passbook TEXT NOT NULL,
+    month    TEXT NOT NULL,
+    earned   INTEGER NOT NULL,
+    spent    INTEGER NOT NULL,
+    PRIMARY KEY (passbook, month)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE daily_totals (
     day    TEXT NOT NULL,
     kind   TEXT NOT NULL,
