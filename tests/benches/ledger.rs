@@ -115,7 +115,7 @@ fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
     let mut i = 0usize;
     while count < entries {
         let scan = &scans[i % scans.len()];
-        if i % 50_000 == 0 {
+        if i.is_multiple_of(50_000) {
             for item in ["G001", "G002", "G003"] {
                 ledger
                     .restock(&admin, item, 1_000_000, Some("区慈善超市"))
@@ -138,7 +138,7 @@ fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
         redeem3(&mut ledger, &admin, scan);
         count += 2;
         i += 1;
-        if i % 100_000 == 0 {
+        if i.is_multiple_of(100_000) {
             eprintln!("  seeded {count} entries in {:.0?}", started.elapsed());
         }
     }
