@@ -1,7 +1,7 @@
 //! Reading resident lists from CSV and XLSX files with a header row. Rows are numbered as a
 //! spreadsheet shows them (the header is row 1), so a message points at the row to fix.
 
-use crate::ledger::{LedgerError, NewResident, Result};
+use crate::ledger::{ImportProblem, LedgerError, NewResident, Result};
 use std::path::Path;
 
 /// Most rows one file may hold; larger lists are split by the administrator.
@@ -15,7 +15,7 @@ struct Columns {
     note: Option<usize>,
 }
 
-fn columns(header: &[String], file: &str) -> Result<Columns> {
+fn columns(header: &[String], header_row: usize) -> Result<Columns> {
     let mut columns = Columns::default();
     for (index, title) in header.iter().enumerate() {
         match title.trim().to_lowercase().as_str() {
@@ -28,10 +28,8 @@ fn columns(header: &[String], file: &str) -> Result<Columns> {
     }
     if columns.name.is_none() {
         return Err(LedgerError::ImportRow {
-            row: 1,
-            message: format!(
-                "{file} 的第一行没有“姓名”列 / the header row has no 姓名 (name) column"
-            ),
+            row: header_row,
+            problem: ImportProblem::NoNameColumn,
         });
     }
     Ok(columns)
@@ -78,7 +76,7 @@ pub fn read_residents(path: &Path) -> Result<Vec<(usize, NewResident)>> {
     let mut rows = rows
         .into_iter()
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
-    let Some((_, header)) = rows.next() else {
+    let Some((header_row, header)) = rows.next() else {
         return Err(file_error(path, "文件是空的 / the file is empty"));
     };
     let data: Vec<(usize, Vec<String>)> = rows.collect();
@@ -88,7 +86,7 @@ pub fn read_residents(path: &Path) -> Result<Vec<(usize, NewResident)>> {
             format!("超过 {IMPORT_ROWS_MAX} 行 / more than {IMPORT_ROWS_MAX} rows"),
         ));
     }
-    let columns = columns(&header, &path.display().to_string())?;
+    let columns = columns(&header, header_row)?;
     Ok(data
         .iter()
         .map(|(row, cells)| (*row, resident(&columns, cells)))
@@ -113,9 +111,7 @@ fn read_csv(path: &Path) -> Result<NumberedRows> {
         for field in record.iter() {
             let text = std::str::from_utf8(field).map_err(|_| LedgerError::ImportRow {
                 row: index + 1,
-                message:
-                    "不是 UTF-8 编码，请在 Excel 中另存为“CSV UTF-8” / not UTF-8; save as CSV UTF-8"
-                        .to_string(),
+                problem: ImportProblem::NotUtf8,
             })?;
             cells.push(text.to_string());
         }

@@ -14,6 +14,19 @@ pub enum ErrorKind {
     System,
 }
 
+/// What is wrong with one row of an imported file.
+#[derive(Debug)]
+pub enum ImportProblem {
+    /// A cell was refused as it would be if typed (control characters, empty name, …).
+    Cell(Box<LedgerError>),
+    /// The same name and phone as an earlier row.
+    Duplicate { first_row: usize },
+    /// The header row has no 姓名 / name column.
+    NoNameColumn,
+    /// The file is not UTF-8 (Excel's "CSV" rather than "CSV UTF-8").
+    NotUtf8,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("insufficient balance on {passbook}: {balance} points, {needed} needed")]
@@ -112,8 +125,8 @@ pub enum LedgerError {
     BadPoints(String),
     #[error("a redemption needs at least one item")]
     EmptyRedemption,
-    #[error("row {row}: {message}")]
-    ImportRow { row: usize, message: String },
+    #[error("row {row}: {problem:?}")]
+    ImportRow { row: usize, problem: ImportProblem },
     #[error("cannot read {file}: {message}")]
     ImportFile { file: String, message: String },
     #[error("{0} already holds a pointsdesk home")]
@@ -272,11 +285,23 @@ impl LedgerError {
             E::BadHours(h) => if zh { format!("时长不对：{h}。请填 0.25 到 24 之间的小时数。") } else { format!("Bad hours {h}: from 0.25 to 24.") },
             E::BadPoints(p) => if zh { format!("积分数不对：{p}。") } else { format!("Bad number of points: {p}.") },
             E::EmptyRedemption => lang.pick("请至少选择一件商品。", "Pick at least one item.").into(),
-            E::ImportRow { row, message } => if zh {
-                format!("第 {row} 行有误：{message}。整个文件都没有导入，请改正后重试。")
-            } else {
-                format!("Row {row}: {message}. Nothing of the file was imported; correct it and try again.")
-            },
+            E::ImportRow { row, problem } => {
+                let what = match problem {
+                    ImportProblem::Cell(e) => e.message(lang).trim_end_matches(['。', '.']).to_string(),
+                    ImportProblem::Duplicate { first_row } => if zh {
+                        format!("与第 {first_row} 行的姓名和电话相同")
+                    } else {
+                        format!("same name and phone as row {first_row}")
+                    },
+                    ImportProblem::NoNameColumn => lang.pick("表头没有“姓名”列", "the header row has no 姓名 (name) column").to_string(),
+                    ImportProblem::NotUtf8 => lang.pick("不是 UTF-8 编码，请在 Excel 中另存为“CSV UTF-8”", "not UTF-8; save it from Excel as \"CSV UTF-8\"").to_string(),
+                };
+                if zh {
+                    format!("第 {row} 行有误：{what}。整个文件都没有导入，请改正后重试。")
+                } else {
+                    format!("Row {row}: {what}. Nothing of the file was imported; correct it and try again.")
+                }
+            }
             E::ImportFile { file, message } => if zh { format!("无法读取文件 {file}：{message}") } else { format!("Cannot read {file}: {message}") },
             E::HomeExists(dir) => if zh {
                 format!("{dir} 已经是一个 pointsdesk 数据目录，未做任何更改。")

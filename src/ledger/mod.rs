@@ -12,7 +12,7 @@ pub mod points;
 pub mod read;
 pub mod views;
 
-pub use error::{ErrorKind, LedgerError, Result};
+pub use error::{ErrorKind, ImportProblem, LedgerError, Result};
 pub use points::short_txn;
 pub use views::*;
 

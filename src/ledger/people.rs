@@ -34,7 +34,10 @@ fn clean_resident(raw: &NewResident) -> Result<PersonalData> {
 }
 
 fn register(w: &Writer<'_>, data: &PersonalData) -> Result<String> {
-    let resident = read::next_number(&w.tx, "residents", "resident", "R", 6)?;
+    // Numbered in this counter's own namespace (its prefix), so residents registered at
+    // different counters never share a number once their logs are merged.
+    let namespace = format!("{}-R", w.series.prefix);
+    let resident = read::next_number(&w.tx, "residents", "resident", &namespace, 6)?;
     let key = keys::random_bytes::<32>()?;
     w.tx.execute(
         "INSERT INTO resident_keys (resident, key) VALUES (?1, ?2)",
@@ -113,13 +116,13 @@ impl Ledger {
         for (row, raw) in rows {
             let data = clean_resident(raw).map_err(|e| LedgerError::ImportRow {
                 row: *row,
-                message: e.message(crate::i18n::Lang::ZhCn),
+                problem: super::ImportProblem::Cell(Box::new(e)),
             })?;
             let identity = (data.name.clone(), data.phone.clone());
             if let Some(first) = seen.insert(identity, *row) {
                 return Err(LedgerError::ImportRow {
                     row: *row,
-                    message: format!("与第 {first} 行重复 / same as row {first}"),
+                    problem: super::ImportProblem::Duplicate { first_row: first },
                 });
             }
             cleaned.push(data);

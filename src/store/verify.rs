@@ -193,29 +193,39 @@ fn fold_entries(
                 }),
             ))
         };
+        // A broken entry ends the fold, but the signatures already queued are still checked:
+        // an entry re-hashed without the device key is then blamed on itself, not its successor.
+        macro_rules! fail {
+            ($what:expr) => {{
+                if !batch.is_empty() {
+                    let _ = jobs.send(std::mem::take(&mut batch));
+                }
+                return fail($what);
+            }};
+        }
         let (expected_seq, prev_hash) = match heads.get(&entry.counter_id) {
             Some((seq, hash, _, _)) => (seq + 1, hash.as_slice()),
             None => (1, GENESIS_PREV_HASH.as_slice()),
         };
         if entry.seq != expected_seq {
-            return fail(EntryProblem::Gap { expected_seq });
+            fail!(EntryProblem::Gap { expected_seq });
         }
         if entry.prev_hash != prev_hash {
-            return fail(EntryProblem::BrokenLink);
+            fail!(EntryProblem::BrokenLink);
         }
         let hash = entry_hash(&entry.prev_hash, &entry.counter_id, entry.seq, &entry.body);
         if entry.hash != hash {
-            return fail(EntryProblem::HashMismatch);
+            fail!(EntryProblem::HashMismatch);
         }
         let Some(envelope) = entry.envelope() else {
-            return fail(EntryProblem::Unreadable);
+            fail!(EntryProblem::Unreadable);
         };
         if let Some(column) = column_mismatch(&entry, &envelope) {
-            return fail(EntryProblem::ColumnMismatch(column));
+            fail!(EntryProblem::ColumnMismatch(column));
         }
         if entry.seq == 1 {
             let Some(series) = SeriesInfo::from_body(&envelope.body) else {
-                return fail(EntryProblem::NoGenesis);
+                fail!(EntryProblem::NoGenesis);
             };
             let Some(key) = series
                 .public_key
@@ -224,17 +234,17 @@ fn fold_entries(
                 .ok()
                 .and_then(|k| VerifyingKey::from_bytes(k).ok())
             else {
-                return fail(EntryProblem::NoGenesis);
+                fail!(EntryProblem::NoGenesis);
             };
             heads.insert(entry.counter_id, (0, Vec::new(), series, key));
         } else if matches!(envelope.body, Body::CounterInitialized { .. }) {
-            return fail(EntryProblem::NoGenesis);
+            fail!(EntryProblem::NoGenesis);
         }
         let head = heads.get_mut(&entry.counter_id).expect("inserted at seq 1");
         head.0 = entry.seq;
         head.1 = hash.to_vec();
         let Ok(signature) = Signature::from_slice(&entry.signature) else {
-            return fail(EntryProblem::BadSignature);
+            fail!(EntryProblem::BadSignature);
         };
         batch.push(SignatureJob {
             position: entry.position,
@@ -286,6 +296,15 @@ fn column_mismatch(entry: &EntryRow, envelope: &crate::domain::Envelope) -> Opti
 
 /// Verifies the log and that every projection equals a fresh fold of it.
 pub fn verify(conn: &Connection) -> rusqlite::Result<VerifyReport> {
+    // One read transaction: the log and the projections are read from the same snapshot, so a
+    // redemption committed by another process meanwhile cannot look like a mismatch.
+    let snapshot = conn.unchecked_transaction()?;
+    let report = verify_snapshot(&snapshot)?;
+    snapshot.finish()?;
+    Ok(report)
+}
+
+fn verify_snapshot(conn: &Connection) -> rusqlite::Result<VerifyReport> {
     let (fold, entries, series, problem) = fold_log(conn, false)?;
     if problem.is_some() {
         return Ok(VerifyReport {
@@ -401,11 +420,13 @@ fn show(cells: &[Cell]) -> String {
 /// Recreates every projection table from the log. Refuses (returns the problem) if the log
 /// itself does not verify: rebuilding on a broken log would hide the damage.
 pub fn rebuild(conn: &mut Connection) -> rusqlite::Result<Result<u64, Problem>> {
-    let (fold, entries, _, problem) = fold_log(conn, true)?;
+    // The write lock is taken before the fold, so no entry can land between reading the log and
+    // rewriting the projections.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (fold, entries, _, problem) = fold_log(&tx, true)?;
     if let Some(problem) = problem {
         return Ok(Err(problem));
     }
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for spec in TABLES {
         tx.execute(&format!("DELETE FROM {}", spec.name), [])?;
         let Some(rows) = fold.tables.get(spec.name) else {
