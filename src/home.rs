@@ -113,6 +113,7 @@ impl Home {
             }
             let device = Device::generate()?;
             device.save_new(&self.key_path())?;
+            crate::keys::create_private_file(&self.db_path())?;
             let created = Ledger::create(&self.db_path(), device, request, clock)?;
             std::fs::write(self.config_path(), &config)?;
             Ok(created)

@@ -104,6 +104,19 @@ impl Device {
     }
 }
 
+/// Creates an empty file readable by its owner only (mode 0600), refusing to overwrite: the
+/// database and its backups hold resident keys and PIN hashes.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
 /// Seals a resident's personal data with their own 32-byte key.
 pub fn seal(key: &[u8; 32], resident: &str, data: &PersonalData) -> Result<Sealed, KeyError> {
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));

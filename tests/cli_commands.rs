@@ -43,6 +43,12 @@ fn init_creates_a_wal_database_a_commented_config_and_a_private_device_key() {
     );
     let keys_dir = std::fs::metadata(desk.home.join("keys")).expect("keys dir");
     assert_eq!(keys_dir.permissions().mode() & 0o077, 0, "keys/ is private");
+    let db = std::fs::metadata(desk.home.join("ledger.db")).expect("ledger.db");
+    assert_eq!(
+        db.permissions().mode() & 0o777,
+        0o600,
+        "ledger.db holds resident keys and PIN hashes: owner only"
+    );
 
     assert_eq!(
         desk.verify(),
@@ -763,7 +769,14 @@ fn restoring_a_backup_brings_the_old_balance_back_and_verifies() {
     // An existing file is never overwritten by a backup.
     let kept = std::fs::read(&backup).unwrap();
     let over = desk.run(&["backup", "--out", backup.to_str().unwrap()]);
-    assert!(matches!(over.code(), Some(1 | 3)), "{over:?}");
+    over.expect_code(1);
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&backup).unwrap().permissions());
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "a backup holds resident keys: owner only"
+    );
     assert!(
         std::fs::read(&backup).unwrap() == kept,
         "the backup was not overwritten"

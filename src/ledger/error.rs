@@ -133,6 +133,8 @@ pub enum LedgerError {
     HomeExists(String),
     #[error("{0} holds no pointsdesk home")]
     HomeMissing(String),
+    #[error("{0} already exists")]
+    FileExists(String),
     #[error("the backup {0} belongs to another counter")]
     RestoreMismatch(String),
     #[error("the ledger does not verify: {0}")]
@@ -313,6 +315,7 @@ impl LedgerError {
             } else {
                 format!("{dir} holds no pointsdesk home. Run pointsdesk init first.")
             },
+            E::FileExists(file) => if zh { format!("{file} 已存在，未覆盖。请换一个文件名。") } else { format!("{file} already exists and was not overwritten; choose another name.") },
             E::RestoreMismatch(file) => if zh { format!("备份 {file} 属于另一个服务点，不能恢复到这里。") } else { format!("The backup {file} belongs to another counter and cannot be restored here.") },
             E::LedgerBroken(problem) => if zh { format!("账本校验失败：{problem}。请联系管理员。") } else { format!("The ledger does not verify: {problem}. Call an administrator.") },
             E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },

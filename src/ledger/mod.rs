@@ -466,11 +466,10 @@ impl Ledger {
     /// A consistent copy of the database, taken with SQLite's online backup while others write.
     pub fn backup(&self, out: &Path) -> Result<()> {
         if out.exists() {
-            return Err(LedgerError::Io(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                format!("{} already exists", out.display()),
-            )));
+            return Err(LedgerError::FileExists(out.display().to_string()));
         }
+        // The copy holds resident keys and PIN hashes: owner-only from the first byte.
+        crate::keys::create_private_file(out)?;
         self.conn
             .backup(
                 rusqlite::MAIN_DB,
