@@ -1,6 +1,7 @@
 //! The command line's handlers: log an operator in, call the ledger, print the result as text in
-//! the operator's language or as JSON. Parsing lives in `main.rs`; rules live in the ledger.
+//! the operator's language or as JSON. Rules live in the ledger.
 
+pub mod commands;
 pub mod output;
 
 use crate::home::Home;
@@ -38,6 +39,15 @@ impl From<LedgerError> for Failure {
 pub type CmdResult = std::result::Result<(), Failure>;
 
 impl Ctx {
+    /// Prints `value` as JSON, or runs `text` to print it for a person.
+    pub fn show<T: serde::Serialize>(&self, value: &T, text: impl FnOnce()) {
+        if self.json {
+            output::json(value);
+        } else {
+            text();
+        }
+    }
+
     pub fn ledger(&self) -> Result<Ledger, Failure> {
         Ok(self.home.open()?)
     }
