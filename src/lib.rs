@@ -49,4 +49,5 @@ pub mod import;
 pub mod keys;
 pub mod ledger;
 pub mod passbook;
+pub mod printer;
 pub mod store;

@@ -535,6 +535,28 @@ impl Ledger {
         })
     }
 
+    /// The totals of one local day (`YYYY-MM-DD`), for the day-close slip and reports.
+    pub fn day_totals(&self, day: &str) -> Result<Vec<DayTotal>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, count, points FROM daily_totals WHERE day = ?1 ORDER BY kind",
+        )?;
+        let rows = stmt.query_map([day], |r| {
+            Ok(DayTotal {
+                kind: r.get(0)?,
+                count: r.get(1)?,
+                points: Points(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Today's local date, `YYYY-MM-DD`.
+    pub fn today(&self) -> String {
+        self.series
+            .local_day_month(&crate::store::log::format_time(self.now()))
+            .0
+    }
+
     /// The account of a passbook by its number (administrators looking up a lost passbook).
     pub fn account_by_number(
         &self,

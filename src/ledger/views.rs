@@ -177,3 +177,11 @@ pub struct EarnRequest {
     pub event: Option<String>,
     pub txn: Option<uuid::Uuid>,
 }
+
+/// One kind of movement on one local day (earned, redeemed, reversed, adjusted).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DayTotal {
+    pub kind: String,
+    pub count: i64,
+    pub points: Points,
+}

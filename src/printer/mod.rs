@@ -1,0 +1,10 @@
+//! Receipt printing: ESC/POS commands, the Chinese text layer (GBK-safe, display widths),
+//! slip layouts, printer profiles, and the decoder behind the printer simulator.
+//! Owns bytes on their way to paper; must not touch the ledger (a slip is made from a receipt
+//! that is already committed).
+
+pub mod decode;
+pub mod escpos;
+pub mod layout;
+pub mod profile;
+pub mod text;
