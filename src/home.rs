@@ -17,6 +17,16 @@ pub struct Home {
 pub struct Config {
     pub lang: Option<String>,
     pub security: SecurityConfig,
+    pub printer: PrinterConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// A profile of `hardware/printers/` (default generic-80).
+    pub profile: Option<String>,
+    /// `serial:…`, `tcp:…`, `file:…` or `sim`; none means the simulator.
+    pub transport: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -48,6 +58,17 @@ pin_failures_max = 5
 # Minutes an operator stays locked (锁定分钟数).
 lockout_minutes = 5
 
+[printer]
+# Printer model (打印机型号): generic-58, generic-80, epson-tm-t88, xprinter-80
+# (see hardware/printers/ in the source).
+# profile = "generic-80"
+# Where the printer is (打印机连接): a serial port, a network printer, a USB device file, or
+# "sim" for the built-in simulator. Without a transport, slips go to the simulator and
+# pointsdesk says so.
+#   transport = "serial:/dev/pointsdesk-printer?baud=9600&flow=rts-cts"
+#   transport = "tcp:192.168.1.50:9100"
+#   transport = "file:/dev/usb/lp0"
+
 # The community, the counter's name and its time zone are written into the ledger's first
 # entry by `pointsdesk init` and cannot be changed here:
 #   community = "{community}"   counter = "{counter}"   prefix = "{prefix}"
@@ -74,6 +95,15 @@ impl Home {
 
     pub fn key_path(&self) -> PathBuf {
         self.dir.join("keys").join("device.key")
+    }
+
+    pub fn print_queue_path(&self) -> PathBuf {
+        self.dir.join("print-queue.db")
+    }
+
+    /// Where the simulated printer writes its receipts.
+    pub fn sim_receipts_dir(&self) -> PathBuf {
+        self.dir.join("sim-receipts")
     }
 
     pub fn backups_dir(&self) -> PathBuf {

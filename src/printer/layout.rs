@@ -15,8 +15,9 @@ pub const RIGHT_FIELD_COLUMNS: usize = 12;
 /// Prefix of the QR printed on a slip to find its txn again (reversal, reprint).
 pub const TXN_QR_PREFIX: &str = "PDT";
 
-/// One piece of a slip.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One piece of a slip. Serialisable: the print queue keeps blocks, not bytes, so a job
+/// waiting for paper can print on whichever profile is configured when it finally prints.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     /// Double size, bold, centred.
     Title(String),
@@ -60,7 +61,12 @@ pub fn parse_txn_qr(scan: &str) -> Option<String> {
 }
 
 fn copy_mark(lang: Lang, copy: bool) -> Option<Block> {
-    copy.then(|| Block::Heading(lang.pick("*** 重印 ***", "*** COPY ***").to_string()))
+    copy.then(|| copy_heading(lang))
+}
+
+/// The mark of a reprint: 重印 / COPY.
+pub fn copy_heading(lang: Lang) -> Block {
+    Block::Heading(lang.pick("*** 重印 ***", "*** COPY ***").to_string())
 }
 
 fn header_blocks(h: &SlipHeader, title: &str, lang: Lang, copy: bool) -> Vec<Block> {

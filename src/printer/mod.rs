@@ -6,5 +6,9 @@
 pub mod decode;
 pub mod escpos;
 pub mod layout;
+pub mod print;
 pub mod profile;
+pub mod queue;
+pub mod status;
 pub mod text;
+pub mod transport;
