@@ -1,6 +1,7 @@
 //! The command line: clap definitions of the CLI contract and one handler per command. Handlers
 //! log in, call the ledger and print; the rules are in `crate::ledger`.
 
+use crate::cli::printing::CounterPrinter;
 use crate::cli::{self, CmdResult, Ctx, Failure, output};
 use crate::domain::{ItemKind, Role};
 use crate::home::Home;
@@ -81,6 +82,9 @@ enum Command {
         event: Option<String>,
         #[arg(long)]
         txn: Option<Uuid>,
+        /// Print the slip.
+        #[arg(long)]
+        print: bool,
     },
     /// Debit points for goods and services.
     Redeem {
@@ -92,6 +96,9 @@ enum Command {
         /// Client-made id: a retry with the same id returns the first result.
         #[arg(long)]
         txn: Option<Uuid>,
+        /// Print the slip.
+        #[arg(long)]
+        print: bool,
     },
     /// Undo an earning or a redemption with compensating entries (administrators).
     Reverse {
@@ -101,6 +108,9 @@ enum Command {
         /// Id of this reversal, for safe retries.
         #[arg(long = "as-txn")]
         as_txn: Option<Uuid>,
+        /// Print the reversal slip (冲正).
+        #[arg(long)]
+        print: bool,
     },
     /// Correct a balance with a reason (administrators).
     Adjust {
@@ -126,6 +136,19 @@ enum Command {
         limit: usize,
     },
     /// Verify the log, or rebuild the projections from it.
+    /// Print a copy (重印) of a txn's slip, or a slip that waits in the print queue.
+    Reprint { txn: String },
+    /// The day-close (Z) totals of a local day; --print for the slip.
+    DayClose {
+        /// YYYY-MM-DD, default today.
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        print: bool,
+    },
+    /// Printer hardware: ports, status, test print, simulator.
+    #[command(subcommand)]
+    Hw(HwCmd),
     #[command(subcommand)]
     Ledger(LedgerCmd),
     /// Copy the database while the counter runs (administrators).
@@ -200,6 +223,9 @@ struct QrFiles {
     /// Also write the QR code as SVG.
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// Print the passbook slip (QR and number) to stick into the paper passbook.
+    #[arg(long)]
+    print: bool,
 }
 
 #[derive(Subcommand)]
@@ -290,6 +316,24 @@ enum CatalogCmd {
         #[arg(long)]
         counted: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum HwCmd {
+    /// Serial ports, with USB vendor:product where the system knows them.
+    Ports,
+    /// Ask the configured printer's status.
+    Status,
+    /// Print a test slip with Chinese text, alignment and a QR code.
+    PrintTest,
+    /// A simulated ESC/POS printer on a pseudo-terminal: decodes slips to text.
+    PrinterSim {
+        /// Where receipts are written as text (default: the home's sim-receipts).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Slips waiting in the print queue.
+    Queue,
 }
 
 #[derive(Subcommand)]
@@ -494,8 +538,10 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
             hours,
             event,
             txn,
+            print,
         } => {
             let minutes = parse_hours(lang, &hours)?;
+            let mut printer = open_printer_if(ctx, print)?;
             let mut ledger = ctx.ledger()?;
             let session = ctx.session(&mut ledger)?;
             let receipt = ledger.earn(
@@ -509,17 +555,19 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
                 },
             )?;
             show_receipt(ctx, &receipt);
-            Ok(())
+            print_if(ctx, &ledger, &receipt, printer.as_mut())
         }
         Command::Redeem {
             passbook,
             items,
             txn,
+            print,
         } => {
             let lines = items
                 .iter()
                 .map(|i| parse_item(lang, i))
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut printer = open_printer_if(ctx, print)?;
             let mut ledger = ctx.ledger()?;
             let session = ctx.session(&mut ledger)?;
             let receipt = ledger.redeem(
@@ -531,18 +579,21 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
                 },
             )?;
             show_receipt(ctx, &receipt);
-            Ok(())
+            print_if(ctx, &ledger, &receipt, printer.as_mut())
         }
         Command::Reverse {
             txn,
             reason,
             as_txn,
+            print,
         } => {
+            let txn = crate::printer::layout::parse_txn_qr(&txn).unwrap_or(txn);
+            let mut printer = open_printer_if(ctx, print)?;
             let mut ledger = ctx.ledger()?;
             let session = ctx.admin_session(&mut ledger)?;
             let receipt = ledger.reverse(&session, &txn, &reason, as_txn)?;
             show_receipt(ctx, &receipt);
-            Ok(())
+            print_if(ctx, &ledger, &receipt, printer.as_mut())
         }
         Command::Adjust {
             passbook,
@@ -599,6 +650,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
                 Err(Failure::Exit(cli::EXIT_SYSTEM))
             }
         }
+        Command::Reprint { txn } => reprint(ctx, &txn),
+        Command::DayClose { date, print } => day_close(ctx, date, print),
+        Command::Hw(cmd) => hw(ctx, cmd),
         Command::Ledger(LedgerCmd::Rebuild) => {
             let mut ledger = ctx.ledger()?;
             ctx.admin_session(&mut ledger)?;
@@ -646,6 +700,200 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
             }
             Ok(())
         }
+    }
+}
+
+fn reprint(ctx: &Ctx, scan: &str) -> CmdResult {
+    let txn = crate::printer::layout::parse_txn_qr(scan)
+        .unwrap_or_else(|| scan.trim().to_ascii_lowercase());
+    let mut printer = CounterPrinter::open(ctx)?;
+    let mut ledger = ctx.ledger()?;
+    ctx.session(&mut ledger)?;
+    match ledger.receipt(&txn) {
+        Ok(receipt) => printer.print_receipt(ctx, &ledger, &receipt, true)?,
+        Err(crate::ledger::LedgerError::TxnUnknown(_)) => {
+            // Not a points txn: a slip of its own that waits in the queue (a passbook slip).
+            let waiting = printer
+                .service()
+                .queue()
+                .waiting_for(&txn)
+                .map_err(crate::ledger::LedgerError::from)?;
+            let job = waiting
+                .last()
+                .ok_or(crate::ledger::LedgerError::TxnUnknown(txn.clone()))?;
+            let blocks = crate::printer::print::mark_copy(&job.blocks, ctx.lang);
+            let kind = job.kind.clone();
+            let outcome = printer
+                .service()
+                .reprint(&txn, &kind, &blocks)
+                .map_err(crate::ledger::LedgerError::from)?;
+            printer.report(ctx, Some(&txn), outcome)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    done(ctx, ctx.lang.pick("已重印", "Reprinted"), &txn);
+    Ok(())
+}
+
+fn day_close(ctx: &Ctx, date: Option<String>, print: bool) -> CmdResult {
+    let lang = ctx.lang;
+    let mut printer = open_printer_if(ctx, print)?;
+    let mut ledger = ctx.ledger()?;
+    let day = date.unwrap_or_else(|| ledger.today());
+    let totals = ledger.day_totals(&day)?;
+    ctx.show(&totals, || {
+        let mut rows = vec![vec![
+            lang.pick("类型", "kind").to_string(),
+            lang.pick("笔数", "count").to_string(),
+            lang.pick("积分", "points").to_string(),
+        ]];
+        for t in &totals {
+            rows.push(vec![
+                daily_label(lang, &t.kind).to_string(),
+                t.count.to_string(),
+                t.points.to_string(),
+            ]);
+        }
+        println!("{} {day}", lang.pick("日结", "Day close"));
+        output::table(&rows);
+    });
+    if let Some(printer) = printer.as_mut() {
+        let session = ctx.session(&mut ledger)?;
+        let now = crate::store::log::format_time(ledger.now());
+        let header = crate::cli::printing::header(&ledger, Some(session.operator()), &now);
+        let close = crate::printer::layout::DayClose {
+            day: day.clone(),
+            rows: totals
+                .iter()
+                .map(|t| (daily_label(lang, &t.kind).to_string(), t.count, t.points.0))
+                .collect(),
+        };
+        printer.print_blocks(
+            ctx,
+            "day_close",
+            &crate::printer::layout::day_close_slip(&header, &close, lang, false),
+        )?;
+    }
+    Ok(())
+}
+
+fn daily_label(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "earned" => lang.pick("获得", "earned"),
+        "redeemed" => lang.pick("兑换", "redeemed"),
+        "reversed" => lang.pick("冲正", "reversed"),
+        "adjusted" => lang.pick("调整", "adjusted"),
+        _ => lang.pick("其他", "other"),
+    }
+}
+
+fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
+    let lang = ctx.lang;
+    match cmd {
+        HwCmd::Ports => {
+            let ports =
+                crate::printer::transport::ports().map_err(crate::ledger::LedgerError::from)?;
+            let list: Vec<serde_json::Value> = ports
+                .iter()
+                .map(|(p, k)| serde_json::json!({"port": p, "kind": k}))
+                .collect();
+            ctx.show(&list, || {
+                if ports.is_empty() {
+                    println!("{}", lang.pick("没有找到串口。", "No serial ports found."));
+                }
+                let mut rows = vec![vec![
+                    lang.pick("端口", "port").to_string(),
+                    lang.pick("类型", "kind").to_string(),
+                ]];
+                rows.extend(ports.iter().map(|(p, k)| vec![p.clone(), k.clone()]));
+                output::table(&rows);
+            });
+        }
+        HwCmd::Status => {
+            let mut printer = CounterPrinter::open(ctx)?;
+            match printer.service().status() {
+                crate::printer::status::Verdict::Ready { paper_near_end } => {
+                    println!("{}", lang.pick("打印机正常。", "The printer is ready."));
+                    if paper_near_end {
+                        println!("{}", crate::printer::status::near_end_warning(lang));
+                    }
+                }
+                crate::printer::status::Verdict::Problem(problem) => {
+                    return Err(Failure::Printer(problem.message(lang).to_string()));
+                }
+            }
+        }
+        HwCmd::PrintTest => {
+            let mut printer = CounterPrinter::open(ctx)?;
+            let blocks = crate::printer::layout::test_slip(&printer.service().profile, lang);
+            printer.print_blocks(ctx, "test", &blocks)?;
+            done(
+                ctx,
+                lang.pick("测试页已打印", "Test slip printed"),
+                &printer.service().profile.name.clone(),
+            );
+        }
+        HwCmd::PrinterSim { out } => {
+            let out_dir = out.unwrap_or_else(|| ctx.home.sim_receipts_dir());
+            crate::printer::sim::run_foreground(
+                crate::printer::sim::SimConfig {
+                    out_dir,
+                    state: crate::printer::sim::SimState::Ready,
+                },
+                lang,
+            )
+            .map_err(crate::ledger::LedgerError::from)?;
+        }
+        HwCmd::Queue => {
+            let queue = crate::printer::queue::Queue::open(&ctx.home.print_queue_path())
+                .map_err(crate::ledger::LedgerError::from)?;
+            let waiting = queue.waiting().map_err(crate::ledger::LedgerError::from)?;
+            let list: Vec<serde_json::Value> = waiting
+                .iter()
+                .map(|j| serde_json::json!({"job": j.id, "txn": j.txn, "kind": j.kind, "problem": j.problem, "attempts": j.attempts, "created_at": j.created_at}))
+                .collect();
+            ctx.show(&list, || {
+                let mut rows = vec![vec![
+                    lang.pick("编号", "job").to_string(),
+                    lang.pick("交易号", "txn").to_string(),
+                    lang.pick("类型", "kind").to_string(),
+                    lang.pick("原因", "problem").to_string(),
+                ]];
+                for j in &waiting {
+                    rows.push(vec![
+                        j.id.to_string(),
+                        j.txn.clone().unwrap_or_default(),
+                        j.kind.clone(),
+                        j.problem.clone().unwrap_or_default(),
+                    ]);
+                }
+                output::table(&rows);
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Opens the printer before anything is booked, so a wrong printer setting is found before
+/// the points move, not after.
+fn open_printer_if(ctx: &Ctx, print: bool) -> Result<Option<CounterPrinter>, Failure> {
+    if print {
+        CounterPrinter::open(ctx).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn print_if(
+    ctx: &Ctx,
+    ledger: &crate::ledger::Ledger,
+    receipt: &crate::ledger::Receipt,
+    printer: Option<&mut CounterPrinter>,
+) -> CmdResult {
+    match printer {
+        // A replayed request already printed its slip the first time: a copy needs `reprint`.
+        Some(printer) if !receipt.replayed => printer.print_receipt(ctx, ledger, receipt, false),
+        _ => Ok(()),
     }
 }
 
@@ -880,15 +1128,20 @@ fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
     let mut ledger = ctx.ledger()?;
     match cmd {
         PassbookCmd::Issue { resident, qr } => {
+            let mut printer = open_printer_if(ctx, qr.print)?;
             let session = ctx.session(&mut ledger)?;
             let issued = ledger.issue_passbook(&session, &resident)?;
             show_issued(ctx, &issued, &qr)?;
+            if let Some(printer) = printer.as_mut() {
+                printer.print_passbook(ctx, &ledger, &session, &issued)?;
+            }
         }
         PassbookCmd::Reissue {
             passbook,
             reason,
             qr,
         } => {
+            let mut printer = open_printer_if(ctx, qr.print)?;
             let session = ctx.session(&mut ledger)?;
             let issued = ledger.reissue_passbook(&session, &passbook, &reason)?;
             if !ctx.json {
@@ -898,6 +1151,9 @@ fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
                 );
             }
             show_issued(ctx, &issued, &qr)?;
+            if let Some(printer) = printer.as_mut() {
+                printer.print_passbook(ctx, &ledger, &session, &issued)?;
+            }
         }
         PassbookCmd::Revoke { passbook, reason } => {
             let session = ctx.session(&mut ledger)?;

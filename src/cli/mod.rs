@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod output;
+pub mod printing;
 
 use crate::home::Home;
 use crate::i18n::Lang;
@@ -28,6 +29,8 @@ pub enum Failure {
     Usage(String),
     /// The command already said what went wrong; exit with this code.
     Exit(u8),
+    /// The ledger part succeeded but the slip did not print (exit 3).
+    Printer(String),
 }
 
 impl From<LedgerError> for Failure {
@@ -100,6 +103,10 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Exit(code)) => ExitCode::from(code),
+        Err(Failure::Printer(message)) => {
+            output::error(json, "printer", &message);
+            ExitCode::from(EXIT_SYSTEM)
+        }
         Err(Failure::Usage(message)) => {
             output::error(json, "usage", &message);
             ExitCode::from(EXIT_USAGE)

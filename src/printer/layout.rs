@@ -224,6 +224,32 @@ pub fn day_close_slip(h: &SlipHeader, day: &DayClose, lang: Lang, copy: bool) ->
     b
 }
 
+/// `hw print-test`: Chinese and Latin text, alignment, a pair line, a rule and a QR, so one
+/// look at the paper tells whether the profile fits the printer.
+pub fn test_slip(profile: &Profile, lang: Lang) -> Vec<Block> {
+    vec![
+        Block::Title(lang.pick("打印测试", "Test print").into()),
+        Block::Center(format!(
+            "{} ({} dots, {} cols)",
+            profile.description, profile.dots_per_line, profile.columns
+        )),
+        Block::Rule,
+        Block::Line("中文测试：爱心超市 时间银行 ￥12.50".into()),
+        Block::Line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789".into()),
+        Block::Pair("洗衣皂".into(), "2×5  10".into()),
+        Block::Pair("Left".into(), "Right".into()),
+        Block::Rule,
+        Block::Qr("PD1TESTPRINT".into()),
+        Block::Center(
+            lang.pick(
+                "能扫出 PD1TESTPRINT 即二维码正常",
+                "The QR reads PD1TESTPRINT",
+            )
+            .into(),
+        ),
+    ]
+}
+
 /// Renders blocks for a profile: init, Chinese mode on, the blocks, feed, cut.
 pub fn render(blocks: &[Block], profile: &Profile) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);

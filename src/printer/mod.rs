@@ -9,6 +9,7 @@ pub mod layout;
 pub mod print;
 pub mod profile;
 pub mod queue;
+pub mod sim;
 pub mod status;
 pub mod text;
 pub mod transport;

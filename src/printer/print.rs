@@ -81,6 +81,14 @@ impl PrintService {
         &self.queue
     }
 
+    /// Asks the printer how it is, without printing.
+    pub fn status(&mut self) -> Verdict {
+        match (self.opener)() {
+            Ok(mut transport) => status(transport.as_mut()),
+            Err(_) => Verdict::Problem(Problem::NoReply),
+        }
+    }
+
     /// Queues the slip, then tries to print it.
     pub fn submit(
         &mut self,

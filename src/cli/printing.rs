@@ -1,0 +1,209 @@
+//! The command line's printer: the configured profile and transport, or the built-in
+//! simulator when none is configured (and the operator is told so). Turns print outcomes into
+//! messages: a slip that did not print says why, what to do, and that the points are booked.
+
+use super::{Ctx, Failure};
+use crate::ledger::{Ledger, LedgerError, Receipt, Session};
+use crate::printer::layout::{self, Block, SlipHeader};
+use crate::printer::print::{Opener, Outcome, PrintService};
+use crate::printer::profile::{DEFAULT_PROFILE, Profile};
+use crate::printer::queue::Queue;
+use crate::printer::sim::{SimConfig, SimState, Simulator};
+use crate::printer::status;
+use crate::printer::transport::{self, Flow, SerialConfig, SerialTransport, TransportConfig};
+use std::time::Duration;
+
+/// How long the command waits for the simulator to show a slip it was sent.
+const SIM_RECEIPT_WAIT_MS: u64 = 5_000;
+
+pub struct CounterPrinter {
+    service: PrintService,
+    /// The simulator standing in for a printer, when none is configured.
+    sim: Option<Simulator>,
+}
+
+fn config_problem(ctx: &Ctx, message: String) -> Failure {
+    Failure::Usage(format!(
+        "{} {message}",
+        ctx.lang.pick(
+            "config.toml 的打印机设置有误：",
+            "The printer settings in config.toml are wrong:"
+        )
+    ))
+}
+
+impl CounterPrinter {
+    pub fn open(ctx: &Ctx) -> Result<CounterPrinter, Failure> {
+        let config = ctx
+            .home
+            .config()
+            .map_err(|e| config_problem(ctx, e))?
+            .printer;
+        let name = config.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+        let profile = Profile::built_in(name).ok_or_else(|| {
+            let known: Vec<&str> = Profile::names().collect();
+            config_problem(ctx, format!("profile {name:?} ({})", known.join(", ")))
+        })?;
+        let transport = match config.transport.as_deref() {
+            None => TransportConfig::Simulator,
+            Some(spec) => transport::parse(spec).map_err(|e| config_problem(ctx, e))?,
+        };
+        let queue = Queue::open(&ctx.home.print_queue_path()).map_err(LedgerError::from)?;
+        let (opener, sim): (Opener, Option<Simulator>) = match transport {
+            TransportConfig::Simulator => {
+                let sim = Simulator::start(SimConfig {
+                    out_dir: ctx.home.sim_receipts_dir(),
+                    state: SimState::Ready,
+                })
+                .map_err(LedgerError::from)?;
+                if !ctx.json {
+                    eprintln!(
+                        "{} {}",
+                        ctx.lang.pick(
+                            "未配置打印机，小票发到模拟打印机，文本保存在",
+                            "No printer configured: slips go to the printer simulator, saved in"
+                        ),
+                        ctx.home.sim_receipts_dir().display()
+                    );
+                }
+                let serial = SerialConfig {
+                    path: sim.path().to_string(),
+                    baud: 115_200,
+                    data_bits: 8,
+                    parity: 'N',
+                    stop_bits: 1,
+                    flow: Flow::None,
+                };
+                let opener: Opener = Box::new(move || {
+                    Ok(Box::new(SerialTransport::open(&serial)?) as Box<dyn transport::Transport>)
+                });
+                (opener, Some(sim))
+            }
+            other => (Box::new(move || transport::open(&other)), None),
+        };
+        Ok(CounterPrinter {
+            service: PrintService::new(profile, opener, queue),
+            sim,
+        })
+    }
+
+    pub fn service(&mut self) -> &mut PrintService {
+        &mut self.service
+    }
+
+    /// Says what happened to a slip. `Err` (exit 3) when it did not print: the points are
+    /// booked, the slip waits in the queue, and the message says how to get it.
+    pub fn report(&self, ctx: &Ctx, txn: Option<&str>, outcome: Outcome) -> Result<(), Failure> {
+        match outcome {
+            Outcome::Printed { paper_near_end, .. } => {
+                if let Some(sim) = &self.sim {
+                    let shown = sim.wait_receipts(
+                        sim.receipts().len().max(1),
+                        Duration::from_millis(SIM_RECEIPT_WAIT_MS),
+                    );
+                    if let (Some(slip), false) = (shown.last(), ctx.json) {
+                        println!(
+                            "{}\n{slip}",
+                            ctx.lang.pick(
+                                "—— 模拟打印机打印的小票 ——",
+                                "—— slip printed by the simulator ——"
+                            )
+                        );
+                    }
+                }
+                if paper_near_end {
+                    eprintln!("{}", status::near_end_warning(ctx.lang));
+                }
+                Ok(())
+            }
+            Outcome::Queued { problem, .. } => {
+                let then = match txn {
+                    Some(txn) => format!("pointsdesk reprint {txn}"),
+                    None => "pointsdesk reprint".to_string(),
+                };
+                Err(Failure::Printer(format!(
+                    "{} {} {then}",
+                    problem.message(ctx.lang),
+                    ctx.lang.pick(
+                        "已记账的内容不受影响；小票已排队，处理好后运行：",
+                        "What was booked stands; the slip is queued. When fixed, run:"
+                    )
+                )))
+            }
+        }
+    }
+
+    /// Prints the slip of a points txn just committed (or a copy of an earlier one).
+    pub fn print_receipt(
+        &mut self,
+        ctx: &Ctx,
+        ledger: &Ledger,
+        receipt: &Receipt,
+        copy: bool,
+    ) -> Result<(), Failure> {
+        let header = header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
+        let blocks = layout::txn_slip(&header, receipt, ctx.lang, copy);
+        let kind = format!("{:?}", receipt.kind).to_lowercase();
+        let outcome = if copy {
+            self.service.reprint(&receipt.txn, &kind, &blocks)
+        } else {
+            self.service.submit(Some(&receipt.txn), &kind, &blocks)
+        }
+        .map_err(LedgerError::from)?;
+        self.report(ctx, Some(&receipt.txn), outcome)
+    }
+
+    /// Prints the slip of a passbook just issued: its QR and number.
+    pub fn print_passbook(
+        &mut self,
+        ctx: &Ctx,
+        ledger: &Ledger,
+        session: &Session,
+        issued: &crate::ledger::IssuedPassbook,
+    ) -> Result<(), Failure> {
+        let now = crate::store::log::format_time(ledger.now());
+        let header = header(ledger, Some(session.operator()), &now);
+        let name = ledger.passbook(&issued.passbook)?.resident_name;
+        let blocks = layout::passbook_slip(
+            &header,
+            &issued.passbook,
+            &name,
+            issued.token.as_str(),
+            ctx.lang,
+        );
+        let outcome = self
+            .service
+            .submit(Some(&issued.txn), "passbook", &blocks)
+            .map_err(LedgerError::from)?;
+        self.report(ctx, Some(&issued.txn), outcome)
+    }
+
+    /// Prints any slip given as blocks (test prints, day close).
+    pub fn print_blocks(&mut self, ctx: &Ctx, kind: &str, blocks: &[Block]) -> Result<(), Failure> {
+        let outcome = self
+            .service
+            .submit(None, kind, blocks)
+            .map_err(LedgerError::from)?;
+        self.report(ctx, None, outcome)
+    }
+}
+
+/// The header of a slip: community, counter, operator and local time.
+pub fn header(ledger: &Ledger, operator: Option<&str>, recorded_at: &str) -> SlipHeader {
+    let operator = operator
+        .map(|no| {
+            let name = ledger
+                .operators()
+                .ok()
+                .and_then(|ops| ops.into_iter().find(|o| o.operator == no).map(|o| o.name))
+                .unwrap_or_default();
+            format!("{no} {name}").trim_end().to_string()
+        })
+        .unwrap_or_default();
+    SlipHeader {
+        community: ledger.series().community.clone(),
+        counter: ledger.series().counter.clone(),
+        operator,
+        local_time: ledger.local_time(recorded_at),
+    }
+}
