@@ -430,6 +430,66 @@ pub fn seed(dir: PathBuf, residents: usize, history_days: i64) -> Result<Seeded>
     })
 }
 
+/// Prints a slip on the printer simulator (the demo has no printer) and shows what came out.
+fn print_slip(
+    lang: Lang,
+    ledger: &Ledger,
+    receipt: &crate::ledger::Receipt,
+    dir: &std::path::Path,
+) {
+    use crate::printer::{layout, print, profile, queue, sim, transport};
+    let started = sim::Simulator::start(sim::SimConfig {
+        out_dir: dir.join("sim-receipts"),
+        state: sim::SimState::Ready,
+    });
+    let (Ok(simulator), Ok(queue)) = (started, queue::Queue::open(&dir.join("print-queue.db")))
+    else {
+        println!(
+            "{}",
+            lang.pick(
+                "（模拟打印机无法启动，跳过打印）",
+                "(the printer simulator could not start; not printing)"
+            )
+        );
+        return;
+    };
+    let serial = transport::SerialConfig {
+        path: simulator.path().to_string(),
+        baud: 115_200,
+        data_bits: 8,
+        parity: 'N',
+        stop_bits: 1,
+        flow: transport::Flow::None,
+    };
+    let opener: print::Opener = Box::new(move || {
+        Ok(Box::new(transport::SerialTransport::open(&serial)?) as Box<dyn transport::Transport>)
+    });
+    let profile = profile::Profile::built_in(profile::DEFAULT_PROFILE)
+        .expect("the default profile is built in");
+    let mut service = print::PrintService::new(profile, opener, queue);
+    let header =
+        crate::cli::printing::header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
+    let blocks = layout::txn_slip(&header, receipt, lang, false);
+    println!(
+        "{} {}",
+        lang.pick(
+            "没有接打印机：小票发到模拟打印机",
+            "No printer attached: the slip goes to the printer simulator on"
+        ),
+        simulator.path()
+    );
+    match service.submit(Some(&receipt.txn), "redeem", &blocks) {
+        Ok(print::Outcome::Printed { .. }) => {
+            let slips = simulator.wait_receipts(1, std::time::Duration::from_secs(5));
+            if let Some(slip) = slips.last() {
+                println!("{slip}");
+            }
+        }
+        Ok(print::Outcome::Queued { problem, .. }) => println!("{}", problem.message(lang)),
+        Err(e) => println!("{e}"),
+    }
+}
+
 /// A fresh folder for a throwaway demo home.
 pub fn throwaway_dir() -> PathBuf {
     let stamp = Utc::now().format("%Y%m%d-%H%M%S");
@@ -531,6 +591,7 @@ pub fn run(lang: Lang) -> Result<()> {
         },
     )?;
     crate::cli::output::receipt(lang, &redeemed);
+    print_slip(lang, &ledger, &redeemed, &dir);
 
     step(
         lang,

@@ -174,6 +174,7 @@ struct RasterImage {
     height: usize,
     /// `None` once a strip was too large to hold: the size is still shown.
     rows: Option<Vec<u8>>,
+    scale: (u32, u32),
 }
 
 impl Decoder {
@@ -254,7 +255,8 @@ impl Decoder {
                 width_bytes,
                 height,
                 rows,
-            } => self.add_raster_strip(width_bytes, height, rows, out),
+                scale,
+            } => self.add_raster_strip(width_bytes, height, rows, scale, out),
             Cmd::Emit(event) => self.emit(event, out),
         }
     }
@@ -308,13 +310,14 @@ impl Decoder {
         width_bytes: usize,
         height: usize,
         rows: Option<Vec<u8>>,
+        scale: (u32, u32),
         out: &mut Vec<Event>,
     ) {
         self.flush_text(out);
         if let Some(image) = self
             .raster
             .as_mut()
-            .filter(|i| i.width_bytes == width_bytes)
+            .filter(|i| i.width_bytes == width_bytes && i.scale == scale)
         {
             image.height += height;
             image.rows = match (image.rows.take(), rows) {
@@ -331,6 +334,7 @@ impl Decoder {
             width_bytes,
             height,
             rows,
+            scale,
         });
     }
 
@@ -339,8 +343,8 @@ impl Decoder {
             out.push(Event::Raster {
                 // At most 65535 × 8 dots wide; heights of joined strips are capped by the
                 // bytes held, so both fit in u32.
-                width_dots: (image.width_bytes * 8) as u32,
-                height_dots: image.height as u32,
+                width_dots: (image.width_bytes * 8) as u32 * image.scale.0,
+                height_dots: image.height as u32 * image.scale.1,
                 qr: image
                     .rows
                     .and_then(|rows| find_qr(image.width_bytes, image.height, &rows)),
@@ -420,6 +424,8 @@ enum Cmd {
         width_bytes: usize,
         height: usize,
         rows: Option<Vec<u8>>,
+        /// Dots printed per data bit across and down (`GS v 0 m`).
+        scale: (u32, u32),
     },
     Emit(Event),
 }
@@ -714,10 +720,18 @@ fn gs_raster(buf: &[u8]) -> Parsed {
     };
     let width_bytes = usize::from(header[4]) + 256 * usize::from(header[5]);
     let height = usize::from(header[6]) + 256 * usize::from(header[7]);
+    // m: 0 normal, 1 double width, 2 double height, 3 both (also as ASCII '0'..'3').
+    let (scale_x, scale_y) = match header[3] % 48 {
+        1 => (2, 1),
+        2 => (1, 2),
+        3 => (2, 2),
+        _ => (1, 1),
+    };
     let strip = |rows| Cmd::RasterStrip {
         width_bytes,
         height,
         rows,
+        scale: (scale_x, scale_y),
     };
     let len = 8 + width_bytes * height;
     if len > PENDING_BYTES_MAX {

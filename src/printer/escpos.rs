@@ -102,11 +102,12 @@ pub fn qr(payload: &[u8], module_dots: u8) -> Vec<u8> {
     out
 }
 
-/// `GS v 0`: a raster image strip, 1 bit per dot, MSB first, rows of `width_bytes`.
-pub fn raster(width_bytes: u16, rows: &[u8]) -> Vec<u8> {
+/// `GS v 0 m`: a raster image strip, 1 bit per dot, MSB first, rows of `width_bytes`;
+/// `quadruple` prints every dot as 2×2 (m = 3), a quarter of the bytes for a QR.
+pub fn raster(width_bytes: u16, rows: &[u8], quadruple: bool) -> Vec<u8> {
     let height = (rows.len() / usize::from(width_bytes.max(1))) as u16;
     let mut out = Vec::with_capacity(8 + rows.len());
-    out.extend_from_slice(&[GS, b'v', b'0', 0]);
+    out.extend_from_slice(&[GS, b'v', b'0', if quadruple { 3 } else { 0 }]);
     out.extend_from_slice(&width_bytes.to_le_bytes());
     out.extend_from_slice(&height.to_le_bytes());
     out.extend_from_slice(rows);
@@ -127,7 +128,7 @@ mod tests {
 
     #[test]
     fn a_raster_strip_declares_its_size() {
-        let bytes = raster(2, &[0xFF; 6]);
+        let bytes = raster(2, &[0xFF; 6], false);
         assert_eq!(&bytes[..8], &[GS, b'v', b'0', 0, 2, 0, 3, 0]);
         assert_eq!(bytes.len(), 14);
     }
