@@ -6,17 +6,18 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pointsdesk::domain::{Line, Points};
 use pointsdesk::i18n::Lang;
-use pointsdesk::ledger::{Receipt, ReceiptKind};
 use pointsdesk::printer::decode::{decode_all, render};
 use pointsdesk::printer::escpos;
-use pointsdesk::printer::layout::{self, SlipHeader, txn_qr_payload};
+use pointsdesk::printer::layout::{self, txn_qr_payload};
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::sim::{
     GARBAGE_REPLY, Notice, SimConfig, SimState, Simulator, status_reply,
 };
 use serialport::{SerialPort, TTYPort};
+use slip_samples::{header, line, redemption_of};
+
+mod slip_samples;
 
 /// Longest wait for anything the simulator does; it normally takes a few milliseconds.
 const WAIT: Duration = Duration::from_secs(3);
@@ -27,51 +28,15 @@ const SILENCE: Duration = Duration::from_millis(150);
 /// Pause between looks at files and notices while waiting.
 const POLL: Duration = Duration::from_millis(10);
 
-fn header() -> SlipHeader {
-    SlipHeader {
-        community: "三桥社区".into(),
-        counter: "三桥爱心超市".into(),
-        operator: "002 李建国".into(),
-        local_time: "2026-11-22 14:05".into(),
-    }
-}
-
-fn line(item: &str, name: &str, qty: u32, unit: i64) -> Line {
-    Line {
-        item: item.into(),
-        name: name.into(),
-        qty,
-        unit_points: Points(unit),
-        stocked: true,
-    }
-}
-
-fn redemption() -> Receipt {
-    Receipt {
-        txn: "01a20171-f3d4-7569-9b61-4703d3022e6b".into(),
-        kind: ReceiptKind::Redeem,
-        seq: 42,
-        recorded_at: "2026-11-22T06:05:00.000Z".into(),
-        operator: Some("002".into()),
-        passbook: "SQ-000123".into(),
-        resident: "SQ-R000123".into(),
-        resident_name: "张*明".into(),
-        lines: vec![
-            line("G001", "洗衣皂", 2, 5),
-            line("G002", "抽纸（3包）", 1, 8),
-            line("G005", "酱油", 1, 10),
-        ],
-        points: Points(-28),
-        balance_before: Points(120),
-        balance_after: Points(92),
-        activity: None,
-        reason: None,
-        of_txn: None,
-        replayed: false,
-    }
-}
-
 /// The slip's bytes for a profile, and the text the layout meant (decoded without a pty).
+fn redemption() -> pointsdesk::ledger::Receipt {
+    redemption_of(vec![
+        line("G001", "洗衣皂", 2, 5),
+        line("G002", "抽纸（3包）", 1, 8),
+        line("G005", "酱油", 1, 10),
+    ])
+}
+
 fn slip(profile: &str) -> (Vec<u8>, String) {
     let profile = Profile::built_in(profile).unwrap();
     let blocks = layout::txn_slip(&header(), &redemption(), Lang::ZhCn, false);

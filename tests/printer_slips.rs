@@ -1,59 +1,15 @@
 //! Slips rendered for real printer profiles and read back through the simulator's decoder:
 //! what the layout meant is what a printer would print.
 
-use pointsdesk::domain::{Line, Points};
 use pointsdesk::i18n::Lang;
-use pointsdesk::ledger::{Receipt, ReceiptKind};
+use pointsdesk::ledger::Receipt;
 use pointsdesk::printer::decode::{Event, decode_all, render};
-use pointsdesk::printer::layout::{self, SlipHeader, parse_txn_qr, txn_qr_payload};
+use pointsdesk::printer::layout::{self, parse_txn_qr, txn_qr_payload};
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::text;
+use slip_samples::{header, typical_redemption as redemption};
 
-fn header() -> SlipHeader {
-    SlipHeader {
-        community: "三桥社区".into(),
-        counter: "三桥爱心超市".into(),
-        operator: "002 李建国".into(),
-        local_time: "2026-11-22 14:05".into(),
-    }
-}
-
-fn line(item: &str, name: &str, qty: u32, unit: i64) -> Line {
-    Line {
-        item: item.into(),
-        name: name.into(),
-        qty,
-        unit_points: Points(unit),
-        stocked: true,
-    }
-}
-
-fn redemption() -> Receipt {
-    Receipt {
-        txn: "01a20171-f3d4-7569-9b61-4703d3022e6b".into(),
-        kind: ReceiptKind::Redeem,
-        seq: 42,
-        recorded_at: "2026-11-22T06:05:00.000Z".into(),
-        operator: Some("002".into()),
-        passbook: "SQ-000123".into(),
-        resident: "SQ-R000123".into(),
-        resident_name: "张*明".into(),
-        lines: vec![
-            line("G001", "洗衣皂", 2, 5),
-            line("G002", "抽纸（3包）", 1, 8),
-            line("G005", "酱油", 1, 10),
-            line("G010", "鸡蛋（10个）", 1, 12),
-            line("G011", "面条 1kg", 2, 8),
-        ],
-        points: Points(-56),
-        balance_before: Points(120),
-        balance_after: Points(64),
-        activity: None,
-        reason: None,
-        of_txn: None,
-        replayed: false,
-    }
-}
+mod slip_samples;
 
 fn printed(profile: &str, receipt: &Receipt, copy: bool) -> (Vec<u8>, Vec<Event>, String) {
     let profile = Profile::built_in(profile).unwrap();

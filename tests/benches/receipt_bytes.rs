@@ -5,58 +5,18 @@
 //!
 //! Run: `cargo bench --bench receipt_bytes`.
 
-use pointsdesk::domain::{Line, Points};
 use pointsdesk::i18n::Lang;
-use pointsdesk::ledger::{Receipt, ReceiptKind};
-use pointsdesk::printer::layout::{self, Block, SlipHeader};
+use pointsdesk::printer::layout::{self, Block};
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::text;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+#[path = "../slip_samples/mod.rs"]
+mod slip_samples;
+
 const BITS_PER_BYTE_8N1: f64 = 10.0;
 const PYTHON_ESCPOS: &str = "python-escpos==3.1";
-
-fn typical_receipt() -> (SlipHeader, Receipt) {
-    let line = |item: &str, name: &str, qty: u32, unit: i64| Line {
-        item: item.into(),
-        name: name.into(),
-        qty,
-        unit_points: Points(unit),
-        stocked: true,
-    };
-    let header = SlipHeader {
-        community: "三桥社区".into(),
-        counter: "三桥爱心超市".into(),
-        operator: "002 李建国".into(),
-        local_time: "2026-11-22 14:05".into(),
-    };
-    let receipt = Receipt {
-        txn: "01a20171-f3d4-7569-9b61-4703d3022e6b".into(),
-        kind: ReceiptKind::Redeem,
-        seq: 42,
-        recorded_at: "2026-11-22T06:05:00.000Z".into(),
-        operator: Some("002".into()),
-        passbook: "SQ-000123".into(),
-        resident: "SQ-R000123".into(),
-        resident_name: "张*明".into(),
-        lines: vec![
-            line("G001", "洗衣皂", 2, 5),
-            line("G002", "抽纸（3包）", 1, 8),
-            line("G005", "酱油", 1, 10),
-            line("G010", "鸡蛋（10个）", 1, 12),
-            line("G011", "面条 1kg", 2, 8),
-        ],
-        points: Points(-56),
-        balance_before: Points(120),
-        balance_after: Points(64),
-        activity: None,
-        reason: None,
-        of_txn: None,
-        replayed: false,
-    };
-    (header, receipt)
-}
 
 /// The slip's content as lines with styles, for python-escpos.
 fn as_json(blocks: &[Block], columns: usize) -> serde_json::Value {
@@ -125,7 +85,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let (header, receipt) = typical_receipt();
+    let (header, receipt) = (slip_samples::header(), slip_samples::typical_redemption());
     let blocks = layout::txn_slip(&header, &receipt, Lang::ZhCn, false);
     println!(
         "| profile | QR | our bytes | s at 9600 | s at 115200 | python-escpos bytes | ours / python-escpos |"
