@@ -382,14 +382,24 @@ pub fn seed(dir: PathBuf, residents: usize, history_days: i64) -> Result<Seeded>
         (0..residents).map(|i| (i + 2, demo_resident(i))).collect();
     let ids = ledger.import_residents(&admin, &rows)?;
     let mut scans = Vec::new();
-    for id in ids.iter().take(residents.min(60)) {
-        scans.push(
-            ledger
-                .issue_passbook(&volunteer, id)?
-                .token
-                .as_str()
-                .to_string(),
-        );
+    for (i, id) in ids.iter().take(residents.min(60)).enumerate() {
+        let scan = ledger
+            .issue_passbook(&volunteer, id)?
+            .token
+            .as_str()
+            .to_string();
+        // Everyone starts with some volunteering, so every demo passbook can redeem something.
+        ledger.earn(
+            &volunteer,
+            &EarnRequest {
+                scan: scan.clone(),
+                activity: ACTIVITIES[i % ACTIVITIES.len()].0.into(),
+                minutes: 120,
+                event: None,
+                txn: None,
+            },
+        )?;
+        scans.push(scan);
     }
     let mut rng = Lcg(42);
     for day in 0..history_days {
@@ -437,13 +447,14 @@ fn print_slip(
     receipt: &crate::ledger::Receipt,
     dir: &std::path::Path,
 ) {
-    use crate::printer::{layout, print, profile, queue, sim, transport};
-    let started = sim::Simulator::start(sim::SimConfig {
-        out_dir: dir.join("sim-receipts"),
-        state: sim::SimState::Ready,
-    });
-    let (Ok(simulator), Ok(queue)) = (started, queue::Queue::open(&dir.join("print-queue.db")))
-    else {
+    use crate::printer::{layout, print, profile, setup};
+    let profile = profile::Profile::built_in(profile::DEFAULT_PROFILE)
+        .expect("the default profile is built in");
+    let Ok((mut service, simulator)) = setup::simulated(
+        profile,
+        &dir.join("print-queue.db"),
+        &dir.join("sim-receipts"),
+    ) else {
         println!(
             "{}",
             lang.pick(
@@ -453,20 +464,6 @@ fn print_slip(
         );
         return;
     };
-    let serial = transport::SerialConfig {
-        path: simulator.path().to_string(),
-        baud: 115_200,
-        data_bits: 8,
-        parity: 'N',
-        stop_bits: 1,
-        flow: transport::Flow::None,
-    };
-    let opener: print::Opener = Box::new(move || {
-        Ok(Box::new(transport::SerialTransport::open(&serial)?) as Box<dyn transport::Transport>)
-    });
-    let profile = profile::Profile::built_in(profile::DEFAULT_PROFILE)
-        .expect("the default profile is built in");
-    let mut service = print::PrintService::new(profile, opener, queue);
     let header =
         crate::cli::printing::header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
     let blocks = layout::txn_slip(&header, receipt, lang, false);
@@ -488,6 +485,22 @@ fn print_slip(
         Ok(print::Outcome::Queued { problem, .. }) => println!("{}", problem.message(lang)),
         Err(e) => println!("{e}"),
     }
+}
+
+/// A seeded throwaway home for the counter UI, and the scans its demo keys simulate.
+pub fn seed_for_counter() -> Result<(Home, crate::counter::driver::DemoScans)> {
+    let seeded = seed(throwaway_dir(), DEMO_RESIDENTS, 3)?;
+    let barcodes = ITEMS
+        .iter()
+        .filter_map(|(_, _, _, _, barcode, _, _)| barcode.map(str::to_string))
+        .collect();
+    Ok((
+        seeded.home,
+        crate::counter::driver::DemoScans {
+            passbooks: seeded.scans,
+            barcodes,
+        },
+    ))
 }
 
 /// A fresh folder for a throwaway demo home.

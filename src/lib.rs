@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod counter;
 pub mod demo;
 pub mod domain;
 pub mod home;
@@ -50,4 +51,5 @@ pub mod keys;
 pub mod ledger;
 pub mod passbook;
 pub mod printer;
+pub mod scanner;
 pub mod store;

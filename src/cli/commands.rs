@@ -52,8 +52,14 @@ enum Command {
         #[arg(long, default_value = "+08:00")]
         utc_offset: String,
     },
-    /// A seeded throwaway home and a walk through issue → earn → redeem → reverse → verify.
-    Demo,
+    /// The counter UI on a seeded throwaway home (or, with --walkthrough or without a terminal,
+    /// a printed walk through issue → earn → redeem → reverse → verify).
+    Demo {
+        #[arg(long)]
+        walkthrough: bool,
+    },
+    /// The counter UI (full screen) on this home.
+    Counter,
     /// Operators (volunteers and administrators): add, list, disable, enable.
     #[command(subcommand)]
     Operator(OperatorCmd),
@@ -526,7 +532,26 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
             }
             Ok(())
         }
-        Command::Demo => crate::demo::run(lang).map_err(Failure::from),
+        Command::Demo { walkthrough } => {
+            use std::io::IsTerminal;
+            if walkthrough || !std::io::stdout().is_terminal() {
+                return crate::demo::run(lang).map_err(Failure::from);
+            }
+            let (home, scans) = crate::demo::seed_for_counter()?;
+            crate::counter::driver::run(&home, lang, Some(scans))
+                .map_err(crate::ledger::LedgerError::from)?;
+            println!(
+                "{} {}",
+                lang.pick("演示数据保存在", "The demo home is kept at"),
+                home.dir.display()
+            );
+            Ok(())
+        }
+        Command::Counter => {
+            crate::counter::driver::run(&ctx.home, lang, None)
+                .map_err(crate::ledger::LedgerError::from)?;
+            Ok(())
+        }
         Command::Operator(cmd) => operator(ctx, cmd),
         Command::Resident(cmd) => resident(ctx, cmd),
         Command::Passbook(cmd) => passbook(ctx, cmd),

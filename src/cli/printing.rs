@@ -5,12 +5,10 @@
 use super::{Ctx, Failure};
 use crate::ledger::{Ledger, LedgerError, Receipt, Session};
 use crate::printer::layout::{self, Block, SlipHeader};
-use crate::printer::print::{Opener, Outcome, PrintService};
-use crate::printer::profile::{DEFAULT_PROFILE, Profile};
-use crate::printer::queue::Queue;
-use crate::printer::sim::{SimConfig, SimState, Simulator};
+use crate::printer::print::{Outcome, PrintService};
+use crate::printer::setup;
+use crate::printer::sim::Simulator;
 use crate::printer::status;
-use crate::printer::transport::{self, Flow, SerialConfig, SerialTransport, TransportConfig};
 use std::time::Duration;
 
 /// How long the command waits for the simulator to show a slip it was sent.
@@ -34,57 +32,22 @@ fn config_problem(ctx: &Ctx, message: String) -> Failure {
 
 impl CounterPrinter {
     pub fn open(ctx: &Ctx) -> Result<CounterPrinter, Failure> {
-        let config = ctx
-            .home
-            .config()
-            .map_err(|e| config_problem(ctx, e))?
-            .printer;
-        let name = config.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
-        let profile = Profile::built_in(name).ok_or_else(|| {
-            let known: Vec<&str> = Profile::names().collect();
-            config_problem(ctx, format!("profile {name:?} ({})", known.join(", ")))
+        let (service, sim) = setup::configured(&ctx.home).map_err(|e| match e {
+            setup::SetupError::Config(message) => config_problem(ctx, message),
+            setup::SetupError::Io(e) => Failure::Ledger(LedgerError::Io(e)),
+            setup::SetupError::Queue(e) => Failure::Ledger(LedgerError::Database(e)),
         })?;
-        let transport = match config.transport.as_deref() {
-            None => TransportConfig::Simulator,
-            Some(spec) => transport::parse(spec).map_err(|e| config_problem(ctx, e))?,
-        };
-        let queue = Queue::open(&ctx.home.print_queue_path()).map_err(LedgerError::from)?;
-        let (opener, sim): (Opener, Option<Simulator>) = match transport {
-            TransportConfig::Simulator => {
-                let sim = Simulator::start(SimConfig {
-                    out_dir: ctx.home.sim_receipts_dir(),
-                    state: SimState::Ready,
-                })
-                .map_err(LedgerError::from)?;
-                if !ctx.json {
-                    eprintln!(
-                        "{} {}",
-                        ctx.lang.pick(
-                            "未配置打印机，小票发到模拟打印机，文本保存在",
-                            "No printer configured: slips go to the printer simulator, saved in"
-                        ),
-                        ctx.home.sim_receipts_dir().display()
-                    );
-                }
-                let serial = SerialConfig {
-                    path: sim.path().to_string(),
-                    baud: 115_200,
-                    data_bits: 8,
-                    parity: 'N',
-                    stop_bits: 1,
-                    flow: Flow::None,
-                };
-                let opener: Opener = Box::new(move || {
-                    Ok(Box::new(SerialTransport::open(&serial)?) as Box<dyn transport::Transport>)
-                });
-                (opener, Some(sim))
-            }
-            other => (Box::new(move || transport::open(&other)), None),
-        };
-        Ok(CounterPrinter {
-            service: PrintService::new(profile, opener, queue),
-            sim,
-        })
+        if sim.is_some() && !ctx.json {
+            eprintln!(
+                "{} {}",
+                ctx.lang.pick(
+                    "未配置打印机，小票发到模拟打印机，文本保存在",
+                    "No printer configured: slips go to the printer simulator, saved in"
+                ),
+                ctx.home.sim_receipts_dir().display()
+            );
+        }
+        Ok(CounterPrinter { service, sim })
     }
 
     pub fn service(&mut self) -> &mut PrintService {

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod print;
 pub mod profile;
 pub mod queue;
+pub mod setup;
 pub mod sim;
 pub mod status;
 pub mod text;

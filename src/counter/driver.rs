@@ -1,0 +1,379 @@
+//! Runs the counter: the terminal, the scanner detector, and a worker thread that owns the
+//! ledger and the printer. Effects go to the worker; its results come back as messages, so a
+//! slow commit or a printer timeout never freezes the screen.
+
+use super::model::*;
+use super::update::update;
+use super::view::view;
+use crate::home::Home;
+use crate::i18n::Lang;
+use crate::ledger::{Ledger, RedeemRequest, Session};
+use crate::printer::layout;
+use crate::printer::print::{Outcome, PrintService};
+use crate::printer::setup;
+use crate::printer::sim::Simulator;
+use crate::printer::status::Verdict;
+use crate::scanner::{Detected, Input, WedgeConfig, WedgeDetector};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+/// Longest the UI waits for a terminal event before it redraws and ticks.
+const POLL_MS_MAX: u64 = 100;
+/// How long the worker waits for the simulator to show a slip it printed.
+const SIM_SLIP_WAIT_MS: u64 = 3_000;
+/// History lines shown on the resident screen.
+const HISTORY_LINES: usize = 10;
+
+/// Demo data the worker uses to simulate scans.
+#[derive(Clone, Debug, Default)]
+pub struct DemoScans {
+    pub passbooks: Vec<String>,
+    pub barcodes: Vec<String>,
+}
+
+/// The worker: owns the ledger, the session and the printer.
+struct Worker {
+    ledger: Ledger,
+    session: Option<Session>,
+    printer: Option<(PrintService, Option<Simulator>)>,
+    lang: Lang,
+    demo: Option<DemoScans>,
+    started: Instant,
+    picks: u64,
+}
+
+impl Worker {
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn run(mut self, effects: Receiver<Effect>, out: Sender<Msg>) {
+        for effect in effects {
+            if effect == Effect::Quit {
+                break;
+            }
+            if let Some(msg) = self.apply(effect)
+                && out.send(msg).is_err()
+            {
+                break;
+            }
+        }
+    }
+
+    fn apply(&mut self, effect: Effect) -> Option<Msg> {
+        let lang = self.lang;
+        match effect {
+            Effect::Login { operator, pin } => Some(Msg::LoggedIn(
+                self.ledger
+                    .login(&operator, &pin)
+                    .map(|s| {
+                        let operator = Operator {
+                            number: s.operator().to_string(),
+                            name: s.name().to_string(),
+                        };
+                        self.session = Some(s);
+                        operator
+                    })
+                    .map_err(|e| e.message(lang)),
+            )),
+            Effect::Logout => {
+                self.session = None;
+                None
+            }
+            Effect::LoadAccount { scan } => Some(Msg::Account(
+                self.ledger
+                    .account(&scan, HISTORY_LINES)
+                    .map(|a| (a, scan))
+                    .map_err(|e| e.message(lang)),
+            )),
+            Effect::LoadCatalog => Some(Msg::Catalog(self.ledger.items().unwrap_or_default())),
+            Effect::Redeem { scan, lines, txn } => {
+                let Some(session) = &self.session else {
+                    return Some(Msg::Redeemed(Err(super::strings::S::Locked
+                        .get(lang)
+                        .into())));
+                };
+                let request = RedeemRequest {
+                    scan,
+                    lines,
+                    txn: Some(txn),
+                };
+                Some(Msg::Redeemed(
+                    self.ledger
+                        .redeem(session, &request)
+                        .map_err(|e| e.message(lang)),
+                ))
+            }
+            Effect::Print { receipt } => Some(Msg::Printed(self.print(&receipt))),
+            Effect::RefreshStatus => Some(self.status()),
+            Effect::DemoScanPassbook => self.demo_pick(|d| &d.passbooks),
+            Effect::DemoScanItem => self.demo_pick(|d| &d.barcodes),
+            Effect::Quit => None,
+        }
+    }
+
+    fn demo_pick(&mut self, from: impl Fn(&DemoScans) -> &Vec<String>) -> Option<Msg> {
+        let list = from(self.demo.as_ref()?);
+        if list.is_empty() {
+            return None;
+        }
+        self.picks = self
+            .picks
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let scan = list[(self.picks >> 33) as usize % list.len()].clone();
+        Some(Msg::Scan(scan, self.now_ms()))
+    }
+
+    fn printer(&mut self) -> Result<&mut (PrintService, Option<Simulator>), String> {
+        if self.printer.is_none() {
+            let home_dir = self.ledger_home();
+            let home = Home { dir: home_dir };
+            let set_up = setup::configured(&home).map_err(|e| format!("{e:?}"))?;
+            self.printer = Some(set_up);
+        }
+        Ok(self.printer.as_mut().expect("set above"))
+    }
+
+    fn ledger_home(&self) -> std::path::PathBuf {
+        self.ledger
+            .connection()
+            .path()
+            .and_then(|p| std::path::Path::new(p).parent().map(|d| d.to_path_buf()))
+            .unwrap_or_default()
+    }
+
+    fn print(&mut self, receipt: &crate::ledger::Receipt) -> Result<Option<String>, String> {
+        let lang = self.lang;
+        let header = crate::cli::printing::header(
+            &self.ledger,
+            receipt.operator.as_deref(),
+            &receipt.recorded_at,
+        );
+        let blocks = layout::txn_slip(&header, receipt, lang, false);
+        let (service, sim) = self.printer()?;
+        let before = sim.as_ref().map_or(0, |s| s.receipts().len());
+        match service
+            .submit(Some(&receipt.txn), "redeem", &blocks)
+            .map_err(|e| e.to_string())?
+        {
+            Outcome::Printed { .. } => Ok(sim.as_ref().and_then(|s| {
+                s.wait_receipts(before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
+                    .last()
+                    .cloned()
+            })),
+            Outcome::Queued { problem, .. } => Err(problem.message(lang).to_string()),
+        }
+    }
+
+    fn status(&mut self) -> Msg {
+        let low_stock = self
+            .ledger
+            .items()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| i.enabled && i.stock.is_some_and(|s| s < LOW_STOCK_UNITS))
+            .map(|i| format!("{} {}", i.name, i.stock.unwrap_or(0)))
+            .collect();
+        let printer = match self.printer() {
+            Err(message) => PrinterState::Problem(message),
+            Ok((_, Some(_))) => PrinterState::Simulator,
+            Ok((service, None)) => match service.status() {
+                Verdict::Ready { .. } => PrinterState::Ready,
+                Verdict::Problem(problem) => {
+                    PrinterState::Problem(problem.message(self.lang).to_string())
+                }
+            },
+        };
+        Msg::Status { printer, low_stock }
+    }
+}
+
+/// The counter without a terminal: the same update, view and worker, with effects run in
+/// line. Scripted tests drive it key by key and scan by scan.
+pub struct Headless {
+    pub model: Model,
+    worker: Worker,
+    clock_ms: u64,
+}
+
+impl Headless {
+    pub fn open(
+        home: &Home,
+        lang: Lang,
+        demo: Option<DemoScans>,
+    ) -> Result<Headless, crate::ledger::LedgerError> {
+        let ledger = home.open()?;
+        let mut model = Model::new(lang, demo.is_some());
+        model.counter = ledger.series().counter.clone();
+        Ok(Headless {
+            model,
+            worker: Worker {
+                ledger,
+                session: None,
+                printer: None,
+                lang,
+                demo,
+                started: Instant::now(),
+                picks: 42,
+            },
+            clock_ms: 0,
+        })
+    }
+
+    /// Sends a message and runs every effect it causes (and theirs) to the end.
+    pub fn send(&mut self, msg: Msg) {
+        let mut queue = std::collections::VecDeque::from([msg]);
+        // Every effect yields at most one message, and no message loops back forever; the
+        // bound only guards a future mistake.
+        for _ in 0..HEADLESS_STEPS_MAX {
+            let Some(msg) = queue.pop_front() else { return };
+            for effect in update(&mut self.model, msg) {
+                if let Some(next) = self.worker.apply(effect) {
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+
+    pub fn press(&mut self, key: Key) {
+        self.clock_ms += HUMAN_KEY_GAP_MS;
+        self.send(Msg::Key(key, self.clock_ms));
+    }
+
+    pub fn type_text(&mut self, text: &str) {
+        text.chars().for_each(|c| self.press(Key::Char(c)));
+    }
+
+    pub fn scan(&mut self, scan: &str) {
+        self.clock_ms += HUMAN_KEY_GAP_MS;
+        self.send(Msg::Scan(scan.to_string(), self.clock_ms));
+    }
+
+    /// Moves the clock on with no input (for the idle lock).
+    pub fn idle(&mut self, ms: u64) {
+        self.clock_ms += ms;
+        self.send(Msg::Tick(self.clock_ms));
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.worker.ledger
+    }
+
+    /// The simulator standing in for the printer, once something was printed.
+    pub fn simulator(&self) -> Option<&Simulator> {
+        self.worker
+            .printer
+            .as_ref()
+            .and_then(|(_, sim)| sim.as_ref())
+    }
+}
+
+/// Messages a headless run handles at most per `send`.
+const HEADLESS_STEPS_MAX: usize = 64;
+/// Time between two scripted key presses: a person typing.
+const HUMAN_KEY_GAP_MS: u64 = 150;
+
+fn key_of(event: &KeyEvent) -> Option<Key> {
+    if event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c') {
+        return Some(Key::CtrlC);
+    }
+    Some(match event.code {
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Backspace => Key::Backspace,
+        KeyCode::Delete => Key::Delete,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::F(n) => Key::F(n),
+        _ => return None,
+    })
+}
+
+/// Turns what the scanner detector decided into messages.
+fn detected_msgs(detected: Vec<Detected>, at: u64) -> Vec<Msg> {
+    let mut msgs = Vec::new();
+    for d in detected {
+        match d {
+            Detected::Typed(chars) => {
+                msgs.extend(chars.into_iter().map(|c| Msg::Key(Key::Char(c), at)))
+            }
+            Detected::TypedEnter => msgs.push(Msg::Key(Key::Enter, at)),
+            Detected::TypedTab => {}
+            Detected::Scan(scan) => msgs.push(Msg::Scan(scan, at)),
+        }
+    }
+    msgs
+}
+
+/// Runs the counter UI on a terminal until the operator quits.
+pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<()> {
+    let ledger = home
+        .open()
+        .map_err(|e| std::io::Error::other(e.message(lang)))?;
+    let mut model = Model::new(lang, demo.is_some());
+    model.counter = ledger.series().counter.clone();
+    let (effect_tx, effect_rx) = mpsc::channel::<Effect>();
+    let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
+    let worker = Worker {
+        ledger,
+        session: None,
+        printer: None,
+        lang,
+        demo,
+        started: Instant::now(),
+        picks: 42,
+    };
+    let worker_thread = std::thread::spawn(move || worker.run(effect_rx, msg_tx));
+    let started = Instant::now();
+    let now_ms = || started.elapsed().as_millis() as u64;
+    let mut detector = WedgeDetector::new(WedgeConfig::default());
+    let mut terminal = ratatui::init();
+    let result = (|| -> std::io::Result<()> {
+        let _ = effect_tx.send(Effect::RefreshStatus);
+        while !model.quit {
+            terminal.draw(|frame| view(frame, &model))?;
+            let now = now_ms();
+            let wait = detector
+                .deadline()
+                .map_or(POLL_MS_MAX, |d| d.saturating_sub(now).min(POLL_MS_MAX));
+            let mut msgs = Vec::new();
+            if event::poll(Duration::from_millis(wait))?
+                && let Event::Key(key) = event::read()?
+                && key.kind != KeyEventKind::Release
+            {
+                let at = now_ms();
+                let input = match key.code {
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        Input::Key(c, at)
+                    }
+                    KeyCode::Enter => Input::Enter(at),
+                    KeyCode::Tab => Input::Tab(at),
+                    _ => Input::Other(at),
+                };
+                let is_other = matches!(input, Input::Other(_));
+                msgs.extend(detected_msgs(detector.feed(input), at));
+                if is_other {
+                    msgs.extend(key_of(&key).map(|k| Msg::Key(k, at)));
+                }
+            }
+            let now = now_ms();
+            msgs.extend(detected_msgs(detector.tick(now), now));
+            msgs.extend(msg_rx.try_iter());
+            msgs.push(Msg::Tick(now));
+            for msg in msgs {
+                for effect in update(&mut model, msg) {
+                    let _ = effect_tx.send(effect);
+                }
+            }
+        }
+        Ok(())
+    })();
+    ratatui::restore();
+    let _ = effect_tx.send(Effect::Quit);
+    drop(effect_tx);
+    let _ = worker_thread.join();
+    result
+}

@@ -1,0 +1,228 @@
+//! The counter UI's state, messages and effects: plain data, no IO.
+
+use crate::i18n::Lang;
+use crate::ledger::{AccountSummary, ItemView, Receipt};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Login,
+    Home,
+    Resident,
+    Redeem,
+    Confirm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginField {
+    Operator,
+    Pin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator {
+    pub number: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrinterState {
+    Unknown,
+    Simulator,
+    Ready,
+    Problem(String),
+}
+
+/// An item of the catalogue with its pinyin initials, for search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogItem {
+    pub item: ItemView,
+    /// "xyz" for 洗衣皂.
+    pub initials: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Model {
+    pub lang: Lang,
+    pub demo: bool,
+    /// The counter's name, shown in the title bar.
+    pub counter: String,
+    pub screen: Screen,
+    pub login_field: LoginField,
+    pub operator_input: String,
+    pub pin_input: String,
+    pub operator: Option<Operator>,
+    /// The resident on screen, and exactly what was scanned for them (the redemption needs it).
+    pub account: Option<AccountSummary>,
+    pub scan: Option<String>,
+    pub catalog: Vec<CatalogItem>,
+    pub search: String,
+    /// Index into the filtered catalogue.
+    pub selected: usize,
+    /// Item codes and quantities chosen.
+    pub cart: Vec<(String, u32)>,
+    /// The txn id of the redemption being confirmed: made once, reused by any retry.
+    pub pending_txn: Option<uuid::Uuid>,
+    pub busy: bool,
+    pub notice: Option<Notice>,
+    pub printer: PrinterState,
+    pub low_stock: Vec<String>,
+    pub latest_slip: Option<String>,
+    pub last_receipt: Option<Receipt>,
+    /// Milliseconds of the last key or scan, for the idle lock.
+    pub last_input_ms: u64,
+    pub idle_lock_ms: u64,
+    pub quit: bool,
+}
+
+/// Keys the UI understands (the driver maps terminal events to these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Enter,
+    Esc,
+    Backspace,
+    Delete,
+    Up,
+    Down,
+    F(u8),
+    CtrlC,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Key(Key, u64),
+    /// A whole scan, as the scanner typed it.
+    Scan(String, u64),
+    Tick(u64),
+    LoggedIn(Result<Operator, String>),
+    Account(Result<(AccountSummary, String), String>),
+    Catalog(Vec<ItemView>),
+    Redeemed(Result<Receipt, String>),
+    Printed(Result<Option<String>, String>),
+    Status {
+        printer: PrinterState,
+        low_stock: Vec<String>,
+    },
+}
+
+/// What the driver must do; results come back as messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Login {
+        operator: String,
+        pin: String,
+    },
+    Logout,
+    LoadAccount {
+        scan: String,
+    },
+    LoadCatalog,
+    Redeem {
+        scan: String,
+        lines: Vec<(String, u32)>,
+        txn: uuid::Uuid,
+    },
+    Print {
+        receipt: Box<Receipt>,
+    },
+    RefreshStatus,
+    /// Demo only: scan a random passbook / product barcode.
+    DemoScanPassbook,
+    DemoScanItem,
+    Quit,
+}
+
+/// Idle time before the counter locks back to the login screen.
+pub const IDLE_LOCK_MS_DEFAULT: u64 = 5 * 60 * 1000;
+/// Items below this stock count are shown on the home screen.
+pub const LOW_STOCK_UNITS: i64 = 10;
+
+impl Model {
+    pub fn new(lang: Lang, demo: bool) -> Model {
+        Model {
+            lang,
+            demo,
+            counter: String::new(),
+            screen: Screen::Login,
+            login_field: LoginField::Operator,
+            operator_input: String::new(),
+            pin_input: String::new(),
+            operator: None,
+            account: None,
+            scan: None,
+            catalog: Vec::new(),
+            search: String::new(),
+            selected: 0,
+            cart: Vec::new(),
+            pending_txn: None,
+            busy: false,
+            notice: None,
+            printer: PrinterState::Unknown,
+            low_stock: Vec::new(),
+            latest_slip: None,
+            last_receipt: None,
+            last_input_ms: 0,
+            idle_lock_ms: IDLE_LOCK_MS_DEFAULT,
+            quit: false,
+        }
+    }
+
+    /// The catalogue filtered by the search text: item code prefix, name, or pinyin initials.
+    pub fn filtered(&self) -> Vec<&CatalogItem> {
+        let needle = self.search.trim().to_lowercase();
+        self.catalog
+            .iter()
+            .filter(|c| c.item.enabled)
+            .filter(|c| {
+                needle.is_empty()
+                    || c.item.item.to_lowercase().starts_with(&needle)
+                    || c.item.name.to_lowercase().contains(&needle)
+                    || c.initials.contains(&needle)
+            })
+            .collect()
+    }
+
+    pub fn item(&self, code: &str) -> Option<&ItemView> {
+        self.catalog
+            .iter()
+            .map(|c| &c.item)
+            .find(|i| i.item == code)
+    }
+
+    pub fn cart_total(&self) -> i64 {
+        self.cart
+            .iter()
+            .filter_map(|(code, qty)| self.item(code).map(|i| i.points.0 * i64::from(*qty)))
+            .sum()
+    }
+
+    pub fn balance_after(&self) -> Option<i64> {
+        self.account
+            .as_ref()
+            .map(|a| a.balance.0 - self.cart_total())
+    }
+}
+
+/// Pinyin initials of a name ("洗衣皂" → "xyz"); other characters kept as they are, lower case.
+pub fn initials(name: &str) -> String {
+    use pinyin::ToPinyin;
+    name.chars()
+        .filter_map(|c| match c.to_pinyin() {
+            Some(p) => p.first_letter().chars().next(),
+            None if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            None => None,
+        })
+        .collect()
+}

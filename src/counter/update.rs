@@ -1,0 +1,377 @@
+//! `update(model, msg) -> effects`: every decision of the counter UI, pure and testable.
+
+use super::model::*;
+use super::strings::S;
+use crate::scanner::{ScanKind, classify};
+
+fn notice(model: &mut Model, kind: NoticeKind, text: impl Into<String>) {
+    model.notice = Some(Notice {
+        kind,
+        text: text.into(),
+    });
+}
+
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(Key::CtrlC, _) => {
+            model.quit = true;
+            vec![Effect::Quit]
+        }
+        Msg::Key(key, at) => {
+            model.last_input_ms = at;
+            if model.busy {
+                return Vec::new();
+            }
+            key_pressed(model, key)
+        }
+        Msg::Scan(scan, at) => {
+            model.last_input_ms = at;
+            if model.busy || model.screen == Screen::Login {
+                return Vec::new();
+            }
+            scanned(model, scan)
+        }
+        Msg::Tick(now) => {
+            let idle = now.saturating_sub(model.last_input_ms);
+            if model.operator.is_some() && !model.busy && idle >= model.idle_lock_ms {
+                lock(model);
+                notice(model, NoticeKind::Info, S::Locked.get(model.lang));
+                return vec![Effect::Logout];
+            }
+            Vec::new()
+        }
+        Msg::LoggedIn(result) => {
+            model.busy = false;
+            model.pin_input.clear();
+            match result {
+                Ok(operator) => {
+                    model.operator = Some(operator);
+                    model.operator_input.clear();
+                    model.login_field = LoginField::Operator;
+                    model.screen = Screen::Home;
+                    model.notice = None;
+                    vec![Effect::LoadCatalog, Effect::RefreshStatus]
+                }
+                Err(message) => {
+                    model.login_field = LoginField::Pin;
+                    notice(model, NoticeKind::Error, message);
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Account(result) => {
+            model.busy = false;
+            match result {
+                Ok((account, scan)) => {
+                    model.account = Some(account);
+                    model.scan = Some(scan);
+                    model.screen = Screen::Resident;
+                    // A finished redemption's "done" stays visible over the refreshed account.
+                    if model
+                        .notice
+                        .as_ref()
+                        .is_some_and(|n| n.kind == NoticeKind::Error)
+                    {
+                        model.notice = None;
+                    }
+                }
+                Err(message) => notice(model, NoticeKind::Error, message),
+            }
+            Vec::new()
+        }
+        Msg::Catalog(items) => {
+            model.catalog = items
+                .into_iter()
+                .map(|item| CatalogItem {
+                    initials: initials(&item.name),
+                    item,
+                })
+                .collect();
+            model.selected = 0;
+            Vec::new()
+        }
+        Msg::Redeemed(result) => {
+            model.busy = false;
+            match result {
+                Ok(receipt) => {
+                    let text = format!(
+                        "{} {} → {}",
+                        S::Done.get(model.lang),
+                        receipt.balance_before,
+                        receipt.balance_after
+                    );
+                    notice(model, NoticeKind::Info, text);
+                    model.cart.clear();
+                    model.search.clear();
+                    model.pending_txn = None;
+                    model.last_receipt = Some(receipt.clone());
+                    let scan = model.scan.clone().unwrap_or_default();
+                    model.screen = Screen::Resident;
+                    vec![
+                        Effect::Print {
+                            receipt: Box::new(receipt),
+                        },
+                        Effect::LoadAccount { scan },
+                        Effect::LoadCatalog,
+                    ]
+                }
+                Err(message) => {
+                    // Refused: nothing was booked. Back to the cart as it was, to change it.
+                    model.screen = Screen::Redeem;
+                    model.pending_txn = None;
+                    notice(model, NoticeKind::Error, message);
+                    Vec::new()
+                }
+            }
+        }
+        Msg::Printed(result) => {
+            match result {
+                Ok(slip) => {
+                    if let Some(slip) = slip {
+                        model.latest_slip = Some(slip);
+                    }
+                }
+                Err(message) => {
+                    model.printer = PrinterState::Problem(message.clone());
+                    notice(model, NoticeKind::Error, message);
+                }
+            }
+            Vec::new()
+        }
+        Msg::Status { printer, low_stock } => {
+            model.printer = printer;
+            model.low_stock = low_stock;
+            Vec::new()
+        }
+    }
+}
+
+fn lock(model: &mut Model) {
+    model.operator = None;
+    model.screen = Screen::Login;
+    model.login_field = LoginField::Operator;
+    model.pin_input.clear();
+    model.account = None;
+    model.scan = None;
+    model.cart.clear();
+    model.pending_txn = None;
+}
+
+/// A scan means the same on every screen: a passbook opens the resident, a product barcode
+/// adds the item (when a resident is being served).
+fn scanned(model: &mut Model, scan: String) -> Vec<Effect> {
+    match classify(&scan) {
+        ScanKind::Passbook => {
+            if !model.cart.is_empty() {
+                let text = model.lang.pick(
+                    "正在为另一位居民兑换：请先完成或按 Esc 取消",
+                    "Another resident's redemption is open: finish it or press Esc first",
+                );
+                notice(model, NoticeKind::Error, text);
+                return Vec::new();
+            }
+            model.busy = true;
+            vec![Effect::LoadAccount { scan }]
+        }
+        ScanKind::Barcode(code) => {
+            if model.account.is_none() || !matches!(model.screen, Screen::Resident | Screen::Redeem)
+            {
+                let text = model
+                    .lang
+                    .pick("请先扫描居民存折", "Scan the resident's passbook first");
+                notice(model, NoticeKind::Error, text);
+                return Vec::new();
+            }
+            model.screen = Screen::Redeem;
+            match model
+                .catalog
+                .iter()
+                .find(|c| c.item.barcode.as_deref() == Some(code.as_str()))
+            {
+                Some(found) => {
+                    let item = found.item.item.clone();
+                    add_to_cart(model, &item);
+                }
+                None => {
+                    let text = format!(
+                        "{} {code}",
+                        model
+                            .lang
+                            .pick("没有这个条码的商品：", "No item has the barcode")
+                    );
+                    notice(model, NoticeKind::Error, text);
+                }
+            }
+            Vec::new()
+        }
+        ScanKind::ReceiptQr(_) | ScanKind::Unknown => {
+            let text = model.lang.pick(
+                "这个码在此处无用：请扫描存折或商品条码",
+                "That code means nothing here: scan a passbook or a product barcode",
+            );
+            notice(model, NoticeKind::Error, text);
+            Vec::new()
+        }
+    }
+}
+
+fn add_to_cart(model: &mut Model, item: &str) {
+    match model.cart.iter_mut().find(|(code, _)| code == item) {
+        Some((_, qty)) => *qty += 1,
+        None => model.cart.push((item.to_string(), 1)),
+    }
+    model.notice = None;
+}
+
+fn key_pressed(model: &mut Model, key: Key) -> Vec<Effect> {
+    match model.screen {
+        Screen::Login => login_key(model, key),
+        Screen::Home => home_key(model, key),
+        Screen::Resident => resident_key(model, key),
+        Screen::Redeem => redeem_key(model, key),
+        Screen::Confirm => confirm_key(model, key),
+    }
+}
+
+fn login_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let field = match model.login_field {
+        LoginField::Operator => &mut model.operator_input,
+        LoginField::Pin => &mut model.pin_input,
+    };
+    match key {
+        Key::Char(c) if c.is_ascii_digit() && field.len() < 8 => field.push(c),
+        Key::Backspace => {
+            field.pop();
+        }
+        Key::Esc => {
+            model.operator_input.clear();
+            model.pin_input.clear();
+            model.login_field = LoginField::Operator;
+        }
+        Key::Enter
+            if model.login_field == LoginField::Operator && !model.operator_input.is_empty() =>
+        {
+            model.login_field = LoginField::Pin;
+        }
+        Key::Enter if model.login_field == LoginField::Pin && !model.pin_input.is_empty() => {
+            model.busy = true;
+            return vec![Effect::Login {
+                operator: model.operator_input.clone(),
+                pin: model.pin_input.clone(),
+            }];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    match key {
+        Key::F(2) if model.demo => vec![Effect::DemoScanPassbook],
+        Key::F(3) if model.demo => vec![Effect::DemoScanItem],
+        Key::F(10) => {
+            lock(model);
+            vec![Effect::Logout]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn resident_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    match key {
+        Key::Char('r' | 'R') | Key::Enter => {
+            model.screen = Screen::Redeem;
+            model.search.clear();
+            model.selected = 0;
+            Vec::new()
+        }
+        Key::Esc => {
+            model.screen = Screen::Home;
+            model.account = None;
+            model.scan = None;
+            Vec::new()
+        }
+        Key::F(2) if model.demo => vec![Effect::DemoScanPassbook],
+        Key::F(3) if model.demo => vec![Effect::DemoScanItem],
+        _ => Vec::new(),
+    }
+}
+
+fn redeem_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let count = model.filtered().len();
+    match key {
+        Key::Char('+') => change_last(model, 1),
+        Key::Char('-') => change_last(model, -1),
+        Key::Char(c) if !c.is_control() && model.search.chars().count() < 16 => {
+            model.search.push(c);
+            model.selected = 0;
+        }
+        Key::Backspace => {
+            model.search.pop();
+            model.selected = 0;
+        }
+        Key::Up => model.selected = model.selected.saturating_sub(1),
+        Key::Down if model.selected + 1 < count => model.selected += 1,
+        Key::Enter => {
+            let chosen = model
+                .filtered()
+                .get(model.selected)
+                .map(|c| c.item.item.clone());
+            if let Some(item) = chosen {
+                add_to_cart(model, &item);
+                model.search.clear();
+                model.selected = 0;
+            }
+        }
+        Key::Delete => {
+            model.cart.pop();
+        }
+        Key::F(5) if !model.cart.is_empty() => {
+            model.screen = Screen::Confirm;
+            model.pending_txn = Some(uuid::Uuid::now_v7());
+        }
+        Key::F(5) => notice(model, NoticeKind::Error, S::EmptyCart.get(model.lang)),
+        Key::F(3) if model.demo => return vec![Effect::DemoScanItem],
+        Key::Esc if !model.search.is_empty() => model.search.clear(),
+        Key::Esc => {
+            model.cart.clear();
+            model.screen = Screen::Resident;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn change_last(model: &mut Model, by: i32) {
+    if let Some((_, qty)) = model.cart.last_mut() {
+        let next = i64::from(*qty) + i64::from(by);
+        if next <= 0 {
+            model.cart.pop();
+        } else {
+            *qty = next.min(999) as u32;
+        }
+    }
+}
+
+fn confirm_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    match key {
+        Key::Enter => {
+            let (Some(scan), Some(txn)) = (model.scan.clone(), model.pending_txn) else {
+                model.screen = Screen::Redeem;
+                return Vec::new();
+            };
+            model.busy = true;
+            vec![Effect::Redeem {
+                scan,
+                lines: model.cart.clone(),
+                txn,
+            }]
+        }
+        Key::Esc => {
+            model.screen = Screen::Redeem;
+            model.pending_txn = None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,419 @@
+//! `view(frame, model)`: draws the counter from the model and nothing else. Usable at 80×24;
+//! from 110 columns the latest printed slip is shown beside the work area.
+
+use super::model::*;
+use super::strings::S;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+/// Width from which the latest slip gets its own panel.
+pub const SLIP_PANEL_COLUMNS_MIN: u16 = 110;
+const SLIP_PANEL_WIDTH: u16 = 52;
+/// Width from which the title bar also names the product.
+const TITLE_COLUMNS_MIN: u16 = 100;
+
+fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+pub fn view(frame: &mut Frame<'_>, model: &Model) {
+    let [top, main, notice, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(10),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    title_bar(frame, top, model);
+    let work = if main.width >= SLIP_PANEL_COLUMNS_MIN {
+        let [work, slip] =
+            Layout::horizontal([Constraint::Min(40), Constraint::Length(SLIP_PANEL_WIDTH)])
+                .areas(main);
+        slip_panel(frame, slip, model);
+        work
+    } else {
+        main
+    };
+    match model.screen {
+        Screen::Login => login(frame, work, model),
+        Screen::Home => home(frame, work, model),
+        Screen::Resident => resident(frame, work, model),
+        Screen::Redeem => redeem(frame, work, model),
+        Screen::Confirm => confirm(frame, work, model),
+    }
+    notice_line(frame, notice, model);
+    keys_line(frame, keys, model);
+}
+
+fn title_bar(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let printer = match &model.printer {
+        PrinterState::Unknown => "…".to_string(),
+        PrinterState::Simulator => S::PrinterSimulator.get(lang).to_string(),
+        PrinterState::Ready => S::PrinterReady.get(lang).to_string(),
+        PrinterState::Problem(_) => S::PrinterProblem.get(lang).to_string(),
+    };
+    let operator = model
+        .operator
+        .as_ref()
+        .map(|o| format!("{} {} {}", S::Operator.get(lang), o.number, o.name))
+        .unwrap_or_default();
+    // Narrow screens drop the product name first; the counter, operator and printer stay.
+    let mut spans = Vec::new();
+    if area.width >= TITLE_COLUMNS_MIN {
+        spans.push(Span::styled(
+            format!(" {} ", S::AppTitle.get(lang)),
+            bold().fg(Color::Black).bg(Color::Yellow),
+        ));
+    }
+    spans.extend([
+        Span::styled(
+            format!(" {} ", model.counter),
+            bold().fg(Color::Black).bg(Color::Yellow),
+        ),
+        Span::raw(format!(" {operator} ")),
+        Span::raw(format!("│ {} {printer} ", S::Printer.get(lang))),
+        Span::raw(format!(
+            "│ {} {} ",
+            S::Sync.get(lang),
+            S::SyncNever.get(lang)
+        )),
+    ]);
+    if model.demo {
+        spans.push(Span::styled(
+            format!(" {} ", S::KeysDemo.get(lang)),
+            Style::new().fg(Color::Magenta),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn notice_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let line = match (&model.notice, model.busy) {
+        (_, true) => Line::styled(S::Working.get(model.lang), Style::new().fg(Color::Yellow)),
+        (Some(n), _) => {
+            let color = if n.kind == NoticeKind::Error {
+                Color::Red
+            } else {
+                Color::Green
+            };
+            Line::styled(n.text.clone(), bold().fg(color))
+        }
+        (None, _) => Line::raw(""),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn keys_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let keys = match model.screen {
+        Screen::Login => S::KeysLogin,
+        Screen::Home => S::KeysHome,
+        Screen::Resident => S::KeysResident,
+        Screen::Redeem => S::KeysRedeem,
+        Screen::Confirm => S::KeysConfirm,
+    };
+    let style = Style::new().fg(Color::Black).bg(Color::Gray);
+    frame.render_widget(
+        Paragraph::new(Line::styled(keys.get(model.lang), style)),
+        area,
+    );
+}
+
+fn slip_panel(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(S::LatestReceipt.get(model.lang));
+    let text = model
+        .latest_slip
+        .clone()
+        .unwrap_or_else(|| S::NoReceiptYet.get(model.lang).to_string());
+    frame.render_widget(Paragraph::new(text).block(block), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, center, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    center
+}
+
+fn login(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let cursor = |field| {
+        if model.login_field == field {
+            "▏"
+        } else {
+            ""
+        }
+    };
+    let mut lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(format!("{:<8}", S::OperatorNo.get(lang)), bold()),
+            Span::raw(format!(
+                "{}{}",
+                model.operator_input,
+                cursor(LoginField::Operator)
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{:<8}", S::Pin.get(lang)), bold()),
+            Span::raw(format!(
+                "{}{}",
+                "•".repeat(model.pin_input.len()),
+                cursor(LoginField::Pin)
+            )),
+        ]),
+        Line::raw(""),
+        Line::styled(S::LoginHint.get(lang), Style::new().fg(Color::DarkGray)),
+    ];
+    if model.demo {
+        lines.push(Line::styled(
+            S::DemoPinHint.get(lang),
+            Style::new().fg(Color::Magenta),
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(S::LoginTitle.get(lang));
+    let box_area = centered(area, area.width.min(64), 9);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        box_area,
+    );
+}
+
+fn home(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let [big, low] = Layout::vertical([Constraint::Min(5), Constraint::Length(3)]).areas(area);
+    let text = Text::from(vec![
+        Line::raw(""),
+        Line::styled(S::ScanPassbook.get(lang), bold().fg(Color::Yellow)),
+        Line::raw(""),
+        Line::raw(S::ScanHint.get(lang)),
+    ]);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .block(Block::default().borders(Borders::ALL)),
+        big,
+    );
+    let low_text = if model.low_stock.is_empty() {
+        S::NoneLow.get(lang).to_string()
+    } else {
+        model.low_stock.join("  ")
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(S::LowStock.get(lang));
+    frame.render_widget(Paragraph::new(low_text).block(block), low);
+}
+
+fn resident(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let Some(a) = &model.account else {
+        return home(frame, area, model);
+    };
+    let [head, table] = Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
+    let head_text = Text::from(vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", S::Resident.get(lang)), bold()),
+            Span::raw(format!("{}   ", a.resident_name)),
+            Span::styled(format!("{} ", S::Passbook.get(lang)), bold()),
+            Span::raw(a.passbook.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("{} ", S::Balance.get(lang)), bold()),
+            Span::styled(format!("{}", a.balance), bold().fg(Color::Green)),
+        ]),
+        Line::raw(format!(
+            "{}  {} +{}  {} -{}",
+            S::ThisMonth.get(lang),
+            S::Earned.get(lang),
+            a.month_earned,
+            S::Spent.get(lang),
+            a.month_spent
+        )),
+    ]);
+    frame.render_widget(
+        Paragraph::new(head_text).block(Block::default().borders(Borders::ALL)),
+        head,
+    );
+    let rows = a.last.iter().map(|h| {
+        Row::new(vec![
+            Cell::from(h.recorded_at.clone()),
+            Cell::from(kind_label(model, &h.kind)),
+            Cell::from(format!("{:+}", h.points.0)),
+            Cell::from(h.description.clone()),
+        ])
+    });
+    let header = Row::new(vec![
+        S::Time.get(lang),
+        S::Kind.get(lang),
+        S::Points.get(lang),
+        S::Details.get(lang),
+    ])
+    .style(bold());
+    let widths = [
+        Constraint::Length(16),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Min(10),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(S::LastEntries.get(lang));
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), table);
+}
+
+fn kind_label(model: &Model, kind: &str) -> &'static str {
+    crate::cli::output::kind_label(model.lang, kind)
+}
+
+fn redeem(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
+    let [search, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(left);
+    let search_block = Block::default()
+        .borders(Borders::ALL)
+        .title(S::Search.get(lang));
+    frame.render_widget(
+        Paragraph::new(format!("{}▏", model.search)).block(search_block),
+        search,
+    );
+    let filtered = model.filtered();
+    let visible = usize::from(list.height.saturating_sub(3)).max(1);
+    let first = model.selected.saturating_sub(visible.saturating_sub(1));
+    let rows = filtered
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, c)| {
+            let style = if i == model.selected {
+                Style::new().fg(Color::Black).bg(Color::Cyan)
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                Cell::from(c.item.item.clone()),
+                Cell::from(c.item.name.clone()),
+                Cell::from(c.item.points.to_string()),
+                Cell::from(c.item.stock.map_or("-".to_string(), |s| s.to_string())),
+                Cell::from(
+                    c.item
+                        .monthly_limit
+                        .map_or("-".to_string(), |l| l.to_string()),
+                ),
+            ])
+            .style(style)
+        });
+    let header = Row::new(vec![
+        "",
+        S::Catalog.get(lang),
+        S::Points.get(lang),
+        S::Stock.get(lang),
+        S::Limit.get(lang),
+    ])
+    .style(bold());
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Min(8),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(5),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(S::Catalog.get(lang)),
+        ),
+        list,
+    );
+    cart(frame, right, model, S::Cart.get(lang));
+}
+
+fn cart(frame: &mut Frame<'_>, area: Rect, model: &Model, title: &str) {
+    let lang = model.lang;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(a) = &model.account {
+        lines.push(Line::raw(format!(
+            "{} {}  {} {}",
+            S::Resident.get(lang),
+            a.resident_name,
+            S::Balance.get(lang),
+            a.balance
+        )));
+    }
+    if model.cart.is_empty() {
+        lines.push(Line::styled(
+            S::EmptyCart.get(lang),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    for (code, qty) in &model.cart {
+        if let Some(item) = model.item(code) {
+            lines.push(Line::raw(format!(
+                "{} ×{} = {}",
+                item.name,
+                qty,
+                item.points.0 * i64::from(*qty)
+            )));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("{} {}", S::Total.get(lang), model.cart_total()),
+        bold(),
+    ));
+    if let Some(after) = model.balance_after() {
+        let style = if after < 0 {
+            bold().fg(Color::Red)
+        } else {
+            bold().fg(Color::Green)
+        };
+        let mut text = format!("{} {after}", S::BalanceAfter.get(lang));
+        if after < 0 {
+            text.push_str(&format!("  {}", S::NotEnoughPoints.get(lang)));
+        }
+        lines.push(Line::styled(text, style));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string()),
+        ),
+        area,
+    );
+}
+
+fn confirm(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let [summary, prompt] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(3)]).areas(area);
+    cart(frame, summary, model, S::Confirm.get(lang));
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            S::ConfirmRedeem.get(lang),
+            bold().fg(Color::Yellow),
+        ))
+        .alignment(Alignment::Center)
+        .block(Block::default().borders(Borders::ALL)),
+        prompt,
+    );
+}

@@ -1,0 +1,34 @@
+//! Scanning: telling scans from typing, and what a scan means.
+//!
+//! Most USB scanners are keyboard wedges: they type the code like a very fast keyboard and end
+//! it with Enter, into the same terminal the volunteer types in. [`WedgeDetector`] splits that
+//! key stream, by timing alone, into keys a person typed ([`Detected::Typed`], handled as
+//! ordinary key presses) and whole scans ([`Detected::Scan`]). It reads no clock: the counter's
+//! driver passes each key's time and calls [`WedgeDetector::tick`] by
+//! [`WedgeDetector::deadline`], so tests replay real timings exactly.
+//!
+//! A scan means the same on every screen: [`classify`] says whether it is a passbook (open the
+//! resident, or ask before switching), a receipt's QR (find the txn) or a product barcode (add
+//! the item). The formats themselves belong to [`crate::passbook`] and [`crate::printer::layout`].
+//!
+//! Serial scanners (RS-232, or USB set to virtual COM) send one line per scan;
+//! [`serial_scans`] reads them on a thread and needs no timing rules.
+//!
+//! **Not built: an evdev exclusive grab.** On Linux the scanner's own input device
+//! (`/dev/input/event*`) could be grabbed (`EVIOCGRAB`) so its keys never reach the terminal
+//! or an input method. That needs either a crate issuing the ioctls with `unsafe` code (this
+//! crate forbids `unsafe` itself and keeps its dependencies few) and key-code-to-character
+//! tables per keyboard layout, or root / a udev rule for access to the device — all for a gain
+//! the wedge detector already gives with any scanner, on any terminal, without set-up. A
+//! scanner garbled by a Chinese input method is better fixed by switching it to serial mode.
+
+mod kind;
+mod serial;
+mod wedge;
+
+pub use kind::{ScanKind, classify, ean_valid};
+pub use serial::{LINE_BYTES_MAX, PARTIAL_LINE_QUIET_POLLS, READ_POLL, serial_scans};
+pub use wedge::{
+    Detected, GAP_MS_MAX_DEFAULT, Input, LENGTH_MIN_DEFAULT, SCAN_CHARS_MAX, Terminator,
+    WedgeConfig, WedgeDetector,
+};

@@ -1,0 +1,207 @@
+//! Scripted counter flows on a real ledger and the printer simulator, through the same
+//! update/worker code the terminal runs: what a volunteer would see and what the ledger keeps.
+
+use pointsdesk::counter::driver::Headless;
+use pointsdesk::counter::model::{Key, NoticeKind, Screen};
+use pointsdesk::demo;
+use pointsdesk::i18n::Lang;
+use pointsdesk::ledger::{EarnRequest, Ledger};
+use std::time::Duration;
+
+struct Counter {
+    _dir: tempfile::TempDir,
+    ui: Headless,
+    scans: Vec<String>,
+}
+
+/// A seeded home (60 passbooks with points), the counter logged in as the volunteer.
+fn counter(lang: Lang) -> Counter {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = demo::seed(dir.path().join("home"), 20, 0).unwrap();
+    let scans = seeded.scans.clone();
+    let home = seeded.home;
+    drop(seeded.ledger);
+    let mut ui = Headless::open(&home, lang, None).unwrap();
+    ui.type_text("002");
+    ui.press(Key::Enter);
+    ui.type_text(demo::DEMO_VOLUNTEER_PIN);
+    ui.press(Key::Enter);
+    assert_eq!(ui.model.screen, Screen::Home, "{:?}", ui.model.notice);
+    Counter {
+        _dir: dir,
+        ui,
+        scans,
+    }
+}
+
+fn balance(ledger: &Ledger, scan: &str) -> i64 {
+    ledger.account(scan, 0).unwrap().balance.0
+}
+
+fn redemptions(ledger: &Ledger) -> i64 {
+    ledger
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM entries WHERE kind = 'points_redeemed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn scan_redeem_confirm_prints_the_slip_and_debits_once() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[0].clone();
+    let before = balance(c.ui.ledger(), &scan);
+    let redeemed_before = redemptions(c.ui.ledger());
+    c.ui.scan(&scan);
+    assert_eq!(c.ui.model.screen, Screen::Resident);
+    c.ui.press(Key::Char('r'));
+    c.ui.scan("6901234500011"); // soap, by barcode
+    c.ui.type_text("xyz"); // 洗衣皂 again, by pinyin initials
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.cart, vec![("G001".to_string(), 2)]);
+    c.ui.press(Key::F(5));
+    assert_eq!(c.ui.model.screen, Screen::Confirm);
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.screen, Screen::Resident);
+    assert_eq!(balance(c.ui.ledger(), &scan), before - 10, "debited once");
+    assert_eq!(redemptions(c.ui.ledger()), redeemed_before + 1);
+    let slips =
+        c.ui.simulator()
+            .unwrap()
+            .wait_receipts(1, Duration::from_secs(5));
+    assert!(
+        slips[0].contains("洗衣皂") && slips[0].contains("兑换凭证"),
+        "{}",
+        slips[0]
+    );
+    assert_eq!(
+        c.ui.model.latest_slip.as_deref(),
+        slips.last().map(String::as_str)
+    );
+    assert_eq!(
+        c.ui.model.account.as_ref().unwrap().balance.0,
+        before - 10,
+        "the screen shows the new balance"
+    );
+}
+
+#[test]
+fn insufficient_points_show_the_ledgers_message_and_keep_the_cart() {
+    let mut c = counter(Lang::En);
+    let scan = c.scans[1].clone();
+    let before = balance(c.ui.ledger(), &scan);
+    c.ui.scan(&scan);
+    c.ui.press(Key::Char('r'));
+    c.ui.type_text("H001"); // the 100-point honour certificate
+    c.ui.press(Key::Enter);
+    c.ui.press(Key::F(5));
+    c.ui.press(Key::Enter);
+    assert_eq!(
+        c.ui.model.screen,
+        Screen::Redeem,
+        "back to the cart, not a half state"
+    );
+    assert_eq!(c.ui.model.cart, vec![("H001".to_string(), 1)]);
+    let notice = c.ui.model.notice.clone().unwrap();
+    assert_eq!(notice.kind, NoticeKind::Error);
+    assert!(notice.text.contains("Not enough points"), "{}", notice.text);
+    assert_eq!(balance(c.ui.ledger(), &scan), before, "nothing booked");
+}
+
+#[test]
+fn a_revoked_passbook_is_refused_with_the_ledgers_message() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[2].clone();
+    let number = c.ui.ledger().account(&scan, 0).unwrap().passbook;
+    let home = pointsdesk::home::Home {
+        dir: c._dir.path().join("home"),
+    };
+    let mut admin_ledger = home.open().unwrap();
+    let admin = admin_ledger.login("001", demo::DEMO_ADMIN_PIN).unwrap();
+    admin_ledger
+        .revoke_passbook(&admin, &number, "遗失")
+        .unwrap();
+    c.ui.scan(&scan);
+    assert_eq!(c.ui.model.screen, Screen::Home);
+    let notice = c.ui.model.notice.clone().unwrap();
+    assert!(notice.text.contains("作废"), "{}", notice.text);
+}
+
+#[test]
+fn wrong_pins_lock_the_operator_and_the_screen_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = demo::seed(dir.path().join("home"), 5, 0).unwrap();
+    let home = seeded.home;
+    drop(seeded.ledger);
+    let mut ui = Headless::open(&home, Lang::ZhCn, None).unwrap();
+    for _ in 0..5 {
+        ui.type_text("002");
+        ui.press(Key::Enter);
+        ui.type_text("0000");
+        ui.press(Key::Enter);
+        ui.press(Key::Esc);
+    }
+    let notice = ui.model.notice.clone().unwrap();
+    assert!(notice.text.contains("锁定"), "{}", notice.text);
+    ui.type_text("002");
+    ui.press(Key::Enter);
+    ui.type_text(demo::DEMO_VOLUNTEER_PIN);
+    ui.press(Key::Enter);
+    assert_eq!(
+        ui.model.screen,
+        Screen::Login,
+        "still locked with the right PIN"
+    );
+}
+
+#[test]
+fn an_idle_counter_locks_back_to_login() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[3].clone();
+    c.ui.scan(&scan);
+    c.ui.idle(c.ui.model.idle_lock_ms + 1);
+    assert_eq!(c.ui.model.screen, Screen::Login);
+    assert!(
+        c.ui.model.account.is_none(),
+        "the resident's data left the screen"
+    );
+}
+
+#[test]
+fn a_product_barcode_before_a_passbook_asks_for_the_passbook() {
+    let mut c = counter(Lang::ZhCn);
+    c.ui.scan("6901234500011");
+    assert_eq!(c.ui.model.screen, Screen::Home);
+    assert!(c.ui.model.notice.clone().unwrap().text.contains("存折"));
+}
+
+#[test]
+fn earnings_made_elsewhere_show_after_the_next_scan() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[4].clone();
+    c.ui.scan(&scan);
+    let shown = c.ui.model.account.as_ref().unwrap().balance.0;
+    let home = pointsdesk::home::Home {
+        dir: c._dir.path().join("home"),
+    };
+    let mut other = home.open().unwrap();
+    let volunteer = other.login("002", demo::DEMO_VOLUNTEER_PIN).unwrap();
+    other
+        .earn(
+            &volunteer,
+            &EarnRequest {
+                scan: scan.clone(),
+                activity: "A01".into(),
+                minutes: 60,
+                event: None,
+                txn: None,
+            },
+        )
+        .unwrap();
+    c.ui.press(Key::Esc);
+    c.ui.scan(&scan);
+    assert_eq!(c.ui.model.account.as_ref().unwrap().balance.0, shown + 10);
+}

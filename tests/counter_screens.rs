@@ -1,0 +1,189 @@
+//! Snapshots of every counter screen at 80×24 and 120×40, in zh-CN and en (insta). The model
+//! is built by hand, so a snapshot changes only when the drawing does.
+
+use pointsdesk::counter::model::*;
+use pointsdesk::counter::update::update;
+use pointsdesk::counter::view::view;
+use pointsdesk::domain::{ItemKind, Points};
+use pointsdesk::i18n::Lang;
+use pointsdesk::ledger::{AccountSummary, HistoryLine, ItemView};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn item(
+    code: &str,
+    name: &str,
+    kind: ItemKind,
+    points: i64,
+    stock: Option<i64>,
+    limit: Option<u32>,
+) -> ItemView {
+    ItemView {
+        item: code.into(),
+        name: name.into(),
+        kind,
+        points: Points(points),
+        barcode: None,
+        monthly_limit: limit,
+        enabled: true,
+        stock,
+    }
+}
+
+fn account() -> AccountSummary {
+    let line = |t: &str, kind: &str, points: i64, d: &str| HistoryLine {
+        seq: 1,
+        recorded_at: t.into(),
+        kind: kind.into(),
+        txn: None,
+        points: Points(points),
+        description: d.into(),
+    };
+    AccountSummary {
+        passbook: "SQ-000123".into(),
+        resident: "SQ-R000123".into(),
+        resident_name: "张*明".into(),
+        balance: Points(64),
+        month_earned: Points(120),
+        month_spent: Points(56),
+        last: vec![
+            line(
+                "2026-11-22 14:05",
+                "points_redeemed",
+                -56,
+                "洗衣皂×2, 抽纸（3包）×1, 酱油×1",
+            ),
+            line("2026-11-21 09:30", "points_earned", 30, "垃圾分类督导 3.0h"),
+            line("2026-11-20 16:00", "points_earned", 90, "探望独居老人 7.5h"),
+        ],
+    }
+}
+
+fn base(lang: Lang) -> Model {
+    let mut model = Model::new(lang, false);
+    model.counter = "三桥爱心超市".into();
+    model.printer = PrinterState::Ready;
+    model
+}
+
+fn logged_in(lang: Lang) -> Model {
+    let mut model = base(lang);
+    model.operator = Some(Operator {
+        number: "002".into(),
+        name: "李建国".into(),
+    });
+    model.screen = Screen::Home;
+    model.low_stock = vec!["保温杯 3".into(), "雨伞 5".into()];
+    update(
+        &mut model,
+        Msg::Catalog(vec![
+            item("G001", "洗衣皂", ItemKind::Goods, 5, Some(117), Some(4)),
+            item("G002", "抽纸（3包）", ItemKind::Goods, 8, Some(89), Some(3)),
+            item("G003", "大米 5kg", ItemKind::Goods, 40, Some(30), Some(1)),
+            item("S001", "上门康复理疗", ItemKind::Service, 50, None, Some(2)),
+            item("V001", "活动室（2小时）", ItemKind::Venue, 15, None, None),
+        ]),
+    );
+    model
+}
+
+fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
+    let mut login = base(lang);
+    login.operator_input = "002".into();
+    login.pin_input = "12".into();
+    login.login_field = LoginField::Pin;
+    let mut login_error = login.clone();
+    login_error.notice = Some(Notice {
+        kind: NoticeKind::Error,
+        text: lang
+            .pick(
+                "工号或密码错误，还可尝试 4 次。",
+                "Wrong operator number or PIN; 4 tries left.",
+            )
+            .into(),
+    });
+    let home = logged_in(lang);
+    let mut resident = logged_in(lang);
+    resident.account = Some(account());
+    resident.scan = Some("PD1...".into());
+    resident.screen = Screen::Resident;
+    let mut redeem = resident.clone();
+    redeem.screen = Screen::Redeem;
+    redeem.cart = vec![("G001".into(), 2), ("G002".into(), 1)];
+    redeem.search = "xyz".into();
+    let mut confirm = redeem.clone();
+    confirm.search.clear();
+    confirm.screen = Screen::Confirm;
+    let mut short = redeem.clone();
+    short.cart = vec![("S001".into(), 2)];
+    short.search.clear();
+    short.notice = Some(Notice {
+        kind: NoticeKind::Error,
+        text: lang
+            .pick(
+                "积分不足：存折 SQ-000123 余额 64 分，本次需要 100 分。请减少商品。",
+                "Not enough points: passbook SQ-000123 has 64, this needs 100. Remove some items.",
+            )
+            .into(),
+    });
+    let mut printed = resident.clone();
+    printed.latest_slip = Some("[CENTER][BOLD][2x]三桥社区[/2x][/BOLD]\n[CENTER]三桥爱心超市\n洗衣皂          2×5  10\n[CUT partial]".into());
+    vec![
+        ("login", login),
+        ("login-error", login_error),
+        ("home", home),
+        ("resident", resident),
+        ("redeem", redeem),
+        ("confirm", confirm),
+        ("redeem-insufficient", short),
+        ("resident-with-slip", printed),
+    ]
+}
+
+/// The screen as text: a wide character's shadow cell is skipped, so columns read as they look.
+fn screen_text(buffer: &ratatui::buffer::Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let symbol = buffer[(x, y)].symbol();
+            out.push_str(symbol);
+            x += (symbol.width() as u16).max(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn every_screen_at_two_sizes_in_both_languages() {
+    for lang in [Lang::ZhCn, Lang::En] {
+        for (name, model) in screens(lang) {
+            for (width, height) in SIZES {
+                let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                terminal.draw(|frame| view(frame, &model)).unwrap();
+                let snapshot = screen_text(terminal.backend().buffer());
+                insta::assert_snapshot!(
+                    format!("{name}-{}-{width}x{height}", lang.code()),
+                    snapshot
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_frame_of_every_screen_renders_without_panicking_at_small_and_odd_sizes() {
+    for (name, model) in screens(Lang::ZhCn) {
+        for (width, height) in [(40, 12), (81, 25), (200, 60), (1, 1)] {
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            terminal
+                .draw(|frame| view(frame, &model))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}

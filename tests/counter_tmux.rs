@@ -1,0 +1,97 @@
+//! Smoke test of the real binary: `pointsdesk demo` in a tmux session, driven with send-keys at
+//! a person's pace and read with capture-pane. It needs tmux (part of the machine image).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Longest a screen may take to show what a key asked for (debug build, seeding included).
+const SCREEN_WAIT: Duration = Duration::from_secs(30);
+/// Between two keys: a person typing, slower than the scanner detector's 50 ms burst gap.
+const KEY_GAP: Duration = Duration::from_millis(150);
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs (it is part of the machine image)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "counter"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "counter", key]);
+            std::thread::sleep(KEY_GAP);
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + SCREEN_WAIT;
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never appeared; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_demo_counter_redeems_with_keys_and_shows_the_printed_slip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmux = Tmux {
+        socket: format!("pointsdesk-test-{}", std::process::id()),
+    };
+    let command = format!(
+        "TMPDIR={} {} --lang zh-CN demo",
+        tmp.path().display(),
+        env!("CARGO_BIN_EXE_pointsdesk")
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "counter",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    tmux.wait_for("操作员登录");
+    tmux.keys(&["0", "0", "2", "Enter", "2", "4", "6", "8", "Enter"]);
+    tmux.wait_for("请扫描存折");
+    tmux.keys(&["F2"]);
+    let resident = tmux.wait_for("最近记录");
+    assert!(resident.contains("存折 SQ-"), "{resident}");
+    tmux.keys(&["r", "x", "y", "z", "Enter", "F5"]);
+    tmux.wait_for("确认兑换");
+    tmux.keys(&["Enter"]);
+    let done = tmux.wait_for("兑换凭证");
+    assert!(done.contains("洗衣皂"), "{done}");
+    assert!(
+        done.contains("[QR: PDT"),
+        "the simulator decoded the slip's QR:\n{done}"
+    );
+    tmux.keys(&["C-c"]);
+}
