@@ -205,3 +205,49 @@ fn earnings_made_elsewhere_show_after_the_next_scan() {
     c.ui.scan(&scan);
     assert_eq!(c.ui.model.account.as_ref().unwrap().balance.0, shown + 10);
 }
+
+#[test]
+fn earning_for_one_resident_credits_activity_times_hours() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[5].clone();
+    let before = balance(c.ui.ledger(), &scan);
+    c.ui.scan(&scan);
+    c.ui.press(Key::Char('e'));
+    assert_eq!(c.ui.model.screen, Screen::Earn);
+    c.ui.press(Key::Backspace);
+    c.ui.type_text("1.5"); // A01 at 10 points an hour
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.screen, Screen::Resident);
+    assert_eq!(balance(c.ui.ledger(), &scan), before + 15);
+    assert_eq!(c.ui.model.account.as_ref().unwrap().balance.0, before + 15);
+}
+
+#[test]
+fn an_event_check_in_credits_a_passbook_scanned_twice_only_once() {
+    let mut c = counter(Lang::ZhCn);
+    let (first, second) = (c.scans[6].clone(), c.scans[7].clone());
+    let (first_before, second_before) = (
+        balance(c.ui.ledger(), &first),
+        balance(c.ui.ledger(), &second),
+    );
+    c.ui.press(Key::Char('v'));
+    assert_eq!(c.ui.model.screen, Screen::EventSetup);
+    c.ui.press(Key::Backspace);
+    c.ui.type_text("2");
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.screen, Screen::Event);
+    c.ui.scan(&first);
+    c.ui.scan(&second);
+    c.ui.scan(&first);
+    let notice = c.ui.model.notice.clone().unwrap();
+    assert!(notice.text.contains("已签到过"), "{}", notice.text);
+    assert_eq!(c.ui.model.event.as_ref().unwrap().credited, 2);
+    assert_eq!(
+        balance(c.ui.ledger(), &first),
+        first_before + 20,
+        "credited once"
+    );
+    assert_eq!(balance(c.ui.ledger(), &second), second_before + 20);
+    c.ui.press(Key::Esc);
+    assert_eq!(c.ui.model.screen, Screen::Home);
+}

@@ -130,7 +130,35 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     });
     let mut printed = resident.clone();
     printed.latest_slip = Some("[CENTER][BOLD][2x]三桥社区[/2x][/BOLD]\n[CENTER]三桥爱心超市\n洗衣皂          2×5  10\n[CUT partial]".into());
+    let mut earn = resident.clone();
+    earn.screen = Screen::Earn;
+    earn.activities = vec![
+        pointsdesk::ledger::ActivityView {
+            activity: "A01".into(),
+            name: "垃圾分类督导".into(),
+            points_per_hour: Points(10),
+            enabled: true,
+        },
+        pointsdesk::ledger::ActivityView {
+            activity: "A06".into(),
+            name: "探望独居老人".into(),
+            points_per_hour: Points(12),
+            enabled: true,
+        },
+    ];
+    earn.activity_selected = 1;
+    earn.hours_input = "1.5".into();
+    let mut event = earn.clone();
+    event.screen = Screen::Event;
+    event.event = Some(EventRun {
+        name: "政策宣传 2026-11-22".into(),
+        activity: "A03".into(),
+        minutes: 120,
+        credited: 17,
+    });
     vec![
+        ("earn", earn),
+        ("event", event),
         ("login", login),
         ("login-error", login_error),
         ("home", home),

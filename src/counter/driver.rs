@@ -88,6 +88,31 @@ impl Worker {
                     .map_err(|e| e.message(lang)),
             )),
             Effect::LoadCatalog => Some(Msg::Catalog(self.ledger.items().unwrap_or_default())),
+            Effect::LoadActivities => Some(Msg::Activities(
+                self.ledger.activities().unwrap_or_default(),
+            )),
+            Effect::Earn {
+                scan,
+                activity,
+                minutes,
+                event,
+            } => {
+                let Some(session) = &self.session else {
+                    return Some(Msg::Earned(Err(super::strings::S::Locked.get(lang).into())));
+                };
+                let request = crate::ledger::EarnRequest {
+                    scan,
+                    activity,
+                    minutes,
+                    event,
+                    txn: None,
+                };
+                Some(Msg::Earned(
+                    self.ledger
+                        .earn(session, &request)
+                        .map_err(|e| e.message(lang)),
+                ))
+            }
             Effect::Redeem { scan, lines, txn } => {
                 let Some(session) = &self.session else {
                     return Some(Msg::Redeemed(Err(super::strings::S::Locked
@@ -207,6 +232,7 @@ impl Headless {
         let ledger = home.open()?;
         let mut model = Model::new(lang, demo.is_some());
         model.counter = ledger.series().counter.clone();
+        model.today = ledger.today();
         Ok(Headless {
             model,
             worker: Worker {
@@ -315,6 +341,7 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
         .map_err(|e| std::io::Error::other(e.message(lang)))?;
     let mut model = Model::new(lang, demo.is_some());
     model.counter = ledger.series().counter.clone();
+    model.today = ledger.today();
     let (effect_tx, effect_rx) = mpsc::channel::<Effect>();
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let worker = Worker {

@@ -10,6 +10,22 @@ pub enum Screen {
     Resident,
     Redeem,
     Confirm,
+    /// Credit one resident: activity × hours.
+    Earn,
+    /// Set up an event check-in: activity, hours and a name.
+    EventSetup,
+    /// Event check-in: every scanned passbook is credited once.
+    Event,
+}
+
+/// A running event check-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRun {
+    pub name: String,
+    pub activity: String,
+    pub minutes: u32,
+    /// Passbooks credited so far at this counter.
+    pub credited: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +74,8 @@ pub struct Model {
     pub demo: bool,
     /// The counter's name, shown in the title bar.
     pub counter: String,
+    /// Today's local date, for event names.
+    pub today: String,
     pub screen: Screen,
     pub login_field: LoginField,
     pub operator_input: String,
@@ -67,6 +85,11 @@ pub struct Model {
     pub account: Option<AccountSummary>,
     pub scan: Option<String>,
     pub catalog: Vec<CatalogItem>,
+    pub activities: Vec<crate::ledger::ActivityView>,
+    pub activity_selected: usize,
+    /// Hours as typed ("1.5").
+    pub hours_input: String,
+    pub event: Option<EventRun>,
     pub search: String,
     /// Index into the filtered catalogue.
     pub selected: usize,
@@ -109,6 +132,8 @@ pub enum Msg {
     LoggedIn(Result<Operator, String>),
     Account(Result<(AccountSummary, String), String>),
     Catalog(Vec<ItemView>),
+    Activities(Vec<crate::ledger::ActivityView>),
+    Earned(Result<Receipt, String>),
     Redeemed(Result<Receipt, String>),
     Printed(Result<Option<String>, String>),
     Status {
@@ -129,6 +154,13 @@ pub enum Effect {
         scan: String,
     },
     LoadCatalog,
+    LoadActivities,
+    Earn {
+        scan: String,
+        activity: String,
+        minutes: u32,
+        event: Option<String>,
+    },
     Redeem {
         scan: String,
         lines: Vec<(String, u32)>,
@@ -155,6 +187,7 @@ impl Model {
             lang,
             demo,
             counter: String::new(),
+            today: String::new(),
             screen: Screen::Login,
             login_field: LoginField::Operator,
             operator_input: String::new(),
@@ -163,6 +196,10 @@ impl Model {
             account: None,
             scan: None,
             catalog: Vec::new(),
+            activities: Vec::new(),
+            activity_selected: 0,
+            hours_input: String::new(),
+            event: None,
             search: String::new(),
             selected: 0,
             cart: Vec::new(),
@@ -213,6 +250,13 @@ impl Model {
             .as_ref()
             .map(|a| a.balance.0 - self.cart_total())
     }
+}
+
+/// "1.5" → 90 minutes; quarter hours at the finest, at most a day.
+pub fn parse_minutes(hours: &str) -> Option<u32> {
+    let hours: f64 = hours.trim().parse().ok()?;
+    let minutes = (hours * 60.0).round();
+    (hours.is_finite() && (15.0..=1440.0).contains(&minutes)).then_some(minutes as u32)
 }
 
 /// Pinyin initials of a name ("洗衣皂" → "xyz"); other characters kept as they are, lower case.

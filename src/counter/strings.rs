@@ -61,6 +61,16 @@ pub enum S {
     Kind,
     Details,
     Unlimited,
+    EarnTitle,
+    EventSetupTitle,
+    EventTitle,
+    Activity,
+    Hours,
+    PerHour,
+    KeysEarn,
+    KeysEvent,
+    EventScanHint,
+    Credited,
 }
 
 impl S {
@@ -201,6 +211,28 @@ impl S {
             S::Kind => ("类型", "Kind"),
             S::Details => ("说明", "Details"),
             S::Unlimited => ("不限", "none"),
+            S::EarnTitle => ("获得积分", "Earn points"),
+            S::EventSetupTitle => (
+                "活动签到：选活动和时长",
+                "Event check-in: pick the activity and hours",
+            ),
+            S::EventTitle => ("活动签到", "Event check-in"),
+            S::Activity => ("活动", "Activity"),
+            S::Hours => ("时长（小时）", "Hours"),
+            S::PerHour => ("分/小时", "pts/hour"),
+            S::KeysEarn => (
+                "↑↓ 选活动  输入时长  回车 确定  Esc 返回",
+                "↑↓ activity  type hours  Enter OK  Esc back",
+            ),
+            S::KeysEvent => (
+                "逐个扫描参加者的存折（每本只计一次）  Esc 结束签到",
+                "Scan each participant's passbook (credited once each)  Esc end",
+            ),
+            S::EventScanHint => (
+                "请参加者逐个扫描存折",
+                "Participants: scan your passbooks one by one",
+            ),
+            S::Credited => ("已加分人数", "Credited"),
         }
     }
 

@@ -50,7 +50,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     model.login_field = LoginField::Operator;
                     model.screen = Screen::Home;
                     model.notice = None;
-                    vec![Effect::LoadCatalog, Effect::RefreshStatus]
+                    vec![
+                        Effect::LoadCatalog,
+                        Effect::LoadActivities,
+                        Effect::RefreshStatus,
+                    ]
                 }
                 Err(message) => {
                     model.login_field = LoginField::Pin;
@@ -89,6 +93,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 .collect();
             model.selected = 0;
             Vec::new()
+        }
+        Msg::Activities(activities) => {
+            model.activities = activities.into_iter().filter(|a| a.enabled).collect();
+            model.activity_selected = 0;
+            Vec::new()
+        }
+        Msg::Earned(result) => {
+            model.busy = false;
+            earned(model, result)
         }
         Msg::Redeemed(result) => {
             model.busy = false;
@@ -146,6 +159,49 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     }
 }
 
+fn earned(model: &mut Model, result: Result<crate::ledger::Receipt, String>) -> Vec<Effect> {
+    let lang = model.lang;
+    match result {
+        Ok(receipt) if receipt.replayed => {
+            let text = format!(
+                "{} {}",
+                receipt.passbook,
+                lang.pick(
+                    "已签到过，不重复加分",
+                    "already checked in: no points twice"
+                )
+            );
+            notice(model, NoticeKind::Error, text);
+            Vec::new()
+        }
+        Ok(receipt) => {
+            let text = format!(
+                "{} {} +{} → {}",
+                receipt.passbook, receipt.resident_name, receipt.points, receipt.balance_after
+            );
+            notice(model, NoticeKind::Info, text);
+            model.last_receipt = Some(receipt.clone());
+            let mut effects = vec![Effect::Print {
+                receipt: Box::new(receipt),
+            }];
+            match &mut model.event {
+                Some(event) if model.screen == Screen::Event => event.credited += 1,
+                _ => {
+                    model.screen = Screen::Resident;
+                    if let Some(scan) = model.scan.clone() {
+                        effects.push(Effect::LoadAccount { scan });
+                    }
+                }
+            }
+            effects
+        }
+        Err(message) => {
+            notice(model, NoticeKind::Error, message);
+            Vec::new()
+        }
+    }
+}
+
 fn lock(model: &mut Model) {
     model.operator = None;
     model.screen = Screen::Login;
@@ -155,12 +211,25 @@ fn lock(model: &mut Model) {
     model.scan = None;
     model.cart.clear();
     model.pending_txn = None;
+    model.event = None;
 }
 
 /// A scan means the same on every screen: a passbook opens the resident, a product barcode
 /// adds the item (when a resident is being served).
 fn scanned(model: &mut Model, scan: String) -> Vec<Effect> {
     match classify(&scan) {
+        ScanKind::Passbook if model.screen == Screen::Event => {
+            let Some(event) = &model.event else {
+                return Vec::new();
+            };
+            model.busy = true;
+            vec![Effect::Earn {
+                scan,
+                activity: event.activity.clone(),
+                minutes: event.minutes,
+                event: Some(event.name.clone()),
+            }]
+        }
         ScanKind::Passbook => {
             if !model.cart.is_empty() {
                 let text = model.lang.pick(
@@ -230,6 +299,8 @@ fn key_pressed(model: &mut Model, key: Key) -> Vec<Effect> {
         Screen::Resident => resident_key(model, key),
         Screen::Redeem => redeem_key(model, key),
         Screen::Confirm => confirm_key(model, key),
+        Screen::Earn | Screen::EventSetup => earn_key(model, key),
+        Screen::Event => event_key(model, key),
     }
 }
 
@@ -267,6 +338,10 @@ fn login_key(model: &mut Model, key: Key) -> Vec<Effect> {
 
 fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
     match key {
+        Key::Char('v' | 'V') => {
+            open_earn(model, Screen::EventSetup);
+            Vec::new()
+        }
         Key::F(2) if model.demo => vec![Effect::DemoScanPassbook],
         Key::F(3) if model.demo => vec![Effect::DemoScanItem],
         Key::F(10) => {
@@ -283,6 +358,10 @@ fn resident_key(model: &mut Model, key: Key) -> Vec<Effect> {
             model.screen = Screen::Redeem;
             model.search.clear();
             model.selected = 0;
+            Vec::new()
+        }
+        Key::Char('e' | 'E') => {
+            open_earn(model, Screen::Earn);
             Vec::new()
         }
         Key::Esc => {
@@ -340,6 +419,85 @@ fn redeem_key(model: &mut Model, key: Key) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn open_earn(model: &mut Model, screen: Screen) {
+    model.screen = screen;
+    model.activity_selected = 0;
+    model.hours_input = "1".into();
+    model.notice = None;
+}
+
+fn earn_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let lang = model.lang;
+    match key {
+        Key::Up => model.activity_selected = model.activity_selected.saturating_sub(1),
+        Key::Down if model.activity_selected + 1 < model.activities.len() => {
+            model.activity_selected += 1
+        }
+        Key::Char(c) if (c.is_ascii_digit() || c == '.') && model.hours_input.len() < 5 => {
+            model.hours_input.push(c)
+        }
+        Key::Backspace => {
+            model.hours_input.pop();
+        }
+        Key::Esc => {
+            model.screen = if model.screen == Screen::Earn {
+                Screen::Resident
+            } else {
+                Screen::Home
+            };
+        }
+        Key::Enter => {
+            let (Some(activity), Some(minutes)) = (
+                model.activities.get(model.activity_selected),
+                parse_minutes(&model.hours_input),
+            ) else {
+                notice(
+                    model,
+                    NoticeKind::Error,
+                    lang.pick("时长请填 0.25 到 24 小时", "Hours: from 0.25 to 24"),
+                );
+                return Vec::new();
+            };
+            let activity = activity.clone();
+            if model.screen == Screen::EventSetup {
+                model.event = Some(EventRun {
+                    name: format!("{} {}", activity.name, model.today),
+                    activity: activity.activity,
+                    minutes,
+                    credited: 0,
+                });
+                model.screen = Screen::Event;
+                return Vec::new();
+            }
+            let Some(scan) = model.scan.clone() else {
+                model.screen = Screen::Home;
+                return Vec::new();
+            };
+            model.busy = true;
+            return vec![Effect::Earn {
+                scan,
+                activity: activity.activity,
+                minutes,
+                event: None,
+            }];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn event_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    match key {
+        Key::Esc => {
+            model.event = None;
+            model.screen = Screen::Home;
+            Vec::new()
+        }
+        Key::F(2) if model.demo => vec![Effect::DemoScanPassbook],
+        _ => Vec::new(),
+    }
 }
 
 fn change_last(model: &mut Model, by: i32) {

@@ -43,6 +43,8 @@ pub fn view(frame: &mut Frame<'_>, model: &Model) {
         Screen::Resident => resident(frame, work, model),
         Screen::Redeem => redeem(frame, work, model),
         Screen::Confirm => confirm(frame, work, model),
+        Screen::Earn | Screen::EventSetup => earn(frame, work, model),
+        Screen::Event => event(frame, work, model),
     }
     notice_line(frame, notice, model);
     keys_line(frame, keys, model);
@@ -114,6 +116,8 @@ fn keys_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         Screen::Resident => S::KeysResident,
         Screen::Redeem => S::KeysRedeem,
         Screen::Confirm => S::KeysConfirm,
+        Screen::Earn | Screen::EventSetup => S::KeysEarn,
+        Screen::Event => S::KeysEvent,
     };
     let style = Style::new().fg(Color::Black).bg(Color::Gray);
     frame.render_widget(
@@ -415,5 +419,112 @@ fn confirm(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         .alignment(Alignment::Center)
         .block(Block::default().borders(Borders::ALL)),
         prompt,
+    );
+}
+
+fn earn(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let title = if model.screen == Screen::Earn {
+        S::EarnTitle
+    } else {
+        S::EventSetupTitle
+    };
+    let [who, list, hours] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(4),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    let who_text = match (&model.account, model.screen == Screen::Earn) {
+        (Some(a), true) => format!(
+            "{} {}  {} {}  {} {}",
+            S::Resident.get(lang),
+            a.resident_name,
+            S::Passbook.get(lang),
+            a.passbook,
+            S::Balance.get(lang),
+            a.balance
+        ),
+        _ => S::EventScanHint.get(lang).to_string(),
+    };
+    frame.render_widget(
+        Paragraph::new(who_text).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.get(lang)),
+        ),
+        who,
+    );
+    let rows = model.activities.iter().enumerate().map(|(i, a)| {
+        let style = if i == model.activity_selected {
+            Style::new().fg(Color::Black).bg(Color::Cyan)
+        } else {
+            Style::new()
+        };
+        Row::new(vec![
+            Cell::from(a.activity.clone()),
+            Cell::from(a.name.clone()),
+            Cell::from(format!("{} {}", a.points_per_hour, S::PerHour.get(lang))),
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Min(10),
+        Constraint::Length(12),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(S::Activity.get(lang)),
+        ),
+        list,
+    );
+    let points = model
+        .activities
+        .get(model.activity_selected)
+        .zip(parse_minutes(&model.hours_input))
+        .and_then(|(a, m)| crate::domain::points::earned_points(a.points_per_hour, m))
+        .map_or("-".to_string(), |p| format!("+{p}"));
+    let line = format!(
+        "{} {}▏   {} {points}",
+        S::Hours.get(lang),
+        model.hours_input,
+        S::Points.get(lang)
+    );
+    frame.render_widget(
+        Paragraph::new(line).block(Block::default().borders(Borders::ALL)),
+        hours,
+    );
+}
+
+fn event(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let Some(run) = &model.event else {
+        return home(frame, area, model);
+    };
+    let text = Text::from(vec![
+        Line::styled(run.name.clone(), bold()),
+        Line::raw(format!(
+            "{} {:.2}h",
+            S::Hours.get(lang),
+            f64::from(run.minutes) / 60.0
+        )),
+        Line::raw(""),
+        Line::styled(S::EventScanHint.get(lang), bold().fg(Color::Yellow)),
+        Line::raw(""),
+        Line::styled(
+            format!("{} {}", S::Credited.get(lang), run.credited),
+            bold().fg(Color::Green),
+        ),
+    ]);
+    frame.render_widget(
+        Paragraph::new(text).alignment(Alignment::Center).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(S::EventTitle.get(lang)),
+        ),
+        area,
     );
 }
