@@ -251,3 +251,111 @@ fn an_event_check_in_credits_a_passbook_scanned_twice_only_once() {
     c.ui.press(Key::Esc);
     assert_eq!(c.ui.model.screen, Screen::Home);
 }
+
+/// Redeems one bar of soap for `scan` through the screens; returns the receipt's txn.
+fn redeem_soap(c: &mut Counter, scan: &str) -> String {
+    c.ui.scan(scan);
+    c.ui.press(Key::Char('r'));
+    c.ui.scan("6901234500011");
+    c.ui.press(Key::F(5));
+    c.ui.press(Key::Enter);
+    c.ui.model
+        .last_receipt
+        .as_ref()
+        .expect("redeemed")
+        .txn
+        .clone()
+}
+
+#[test]
+fn paper_out_during_a_redemption_books_once_and_a_reprint_prints_one_copy() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[8].clone();
+    let before = balance(c.ui.ledger(), &scan);
+    c.ui.simulator()
+        .expect("the simulator stands in for the printer")
+        .set_state(pointsdesk::printer::sim::SimState::PaperOut);
+    redeem_soap(&mut c, &scan);
+    let notice = c.ui.model.notice.clone().unwrap();
+    assert!(notice.text.contains("换纸"), "{}", notice.text);
+    assert_eq!(
+        balance(c.ui.ledger(), &scan),
+        before - 5,
+        "booked once although nothing printed"
+    );
+    c.ui.simulator()
+        .unwrap()
+        .set_state(pointsdesk::printer::sim::SimState::Ready);
+    c.ui.press(Key::Esc);
+    c.ui.press(Key::Char('p'));
+    let slips =
+        c.ui.simulator()
+            .unwrap()
+            .wait_receipts(1, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        c.ui.simulator().unwrap().receipts().len(),
+        1,
+        "one slip after the reprint"
+    );
+    assert!(slips[0].contains("重印"), "{}", slips[0]);
+    assert_eq!(
+        balance(c.ui.ledger(), &scan),
+        before - 5,
+        "the reprint booked nothing"
+    );
+}
+
+#[test]
+fn reversing_by_scanning_the_slip_qr_needs_an_administrator_pin_and_works_once() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[9].clone();
+    let before = balance(c.ui.ledger(), &scan);
+    let txn = redeem_soap(&mut c, &scan);
+    c.ui.press(Key::Esc);
+    let slip_qr = pointsdesk::printer::layout::txn_qr_payload(&txn);
+
+    c.ui.press(Key::Char('x'));
+    assert_eq!(c.ui.model.screen, Screen::Reverse);
+    c.ui.scan(&slip_qr);
+    c.ui.type_text("拿错了");
+    c.ui.press(Key::Enter);
+    c.ui.press(Key::Enter); // the volunteer's own number is not an administrator's
+    c.ui.type_text(demo::DEMO_VOLUNTEER_PIN);
+    c.ui.press(Key::Enter);
+    assert!(
+        c.ui.model.notice.clone().unwrap().text.contains("管理员"),
+        "{:?}",
+        c.ui.model.notice
+    );
+    assert_eq!(
+        balance(c.ui.ledger(), &scan),
+        before - 5,
+        "nothing reversed"
+    );
+
+    let form = c.ui.model.reverse.as_mut().unwrap();
+    form.admin_no = "001".into();
+    c.ui.type_text(demo::DEMO_ADMIN_PIN);
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.screen, Screen::Home, "{:?}", c.ui.model.notice);
+    assert_eq!(balance(c.ui.ledger(), &scan), before, "the points are back");
+
+    c.ui.press(Key::Char('x'));
+    c.ui.scan(&slip_qr);
+    c.ui.type_text("again");
+    c.ui.press(Key::Enter);
+    c.ui.press(Key::Backspace);
+    c.ui.press(Key::Backspace);
+    c.ui.press(Key::Backspace);
+    c.ui.type_text("001");
+    c.ui.press(Key::Enter);
+    c.ui.type_text(demo::DEMO_ADMIN_PIN);
+    c.ui.press(Key::Enter);
+    assert!(
+        c.ui.model.notice.clone().unwrap().text.contains("已被冲正"),
+        "{:?}",
+        c.ui.model.notice
+    );
+    assert_eq!(balance(c.ui.ledger(), &scan), before, "reversed once");
+}

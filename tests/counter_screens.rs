@@ -156,7 +156,17 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         minutes: 120,
         credited: 17,
     });
+    let mut reverse = logged_in(lang);
+    reverse.screen = Screen::Reverse;
+    reverse.reverse = Some(ReverseForm {
+        txn: "01a20171-f3d4-7569-9b61-4703d3022e6b".into(),
+        reason: "居民拿错商品".into(),
+        admin_no: "001".into(),
+        admin_pin: "12".into(),
+        field: ReverseField::AdminPin,
+    });
     vec![
+        ("reverse", reverse),
         ("earn", earn),
         ("event", event),
         ("login", login),

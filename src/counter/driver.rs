@@ -130,7 +130,29 @@ impl Worker {
                         .map_err(|e| e.message(lang)),
                 ))
             }
-            Effect::Print { receipt } => Some(Msg::Printed(self.print(&receipt))),
+            Effect::Print { receipt } => Some(Msg::Printed(self.print(&receipt, false))),
+            Effect::Reprint { txn } => Some(Msg::Printed(
+                self.ledger
+                    .receipt(&txn)
+                    .map_err(|e| e.message(lang))
+                    .and_then(|receipt| self.print(&receipt, true)),
+            )),
+            Effect::Reverse {
+                admin,
+                pin,
+                txn,
+                reason,
+                id,
+            } => {
+                // The administrator's PIN is checked by the ledger like any login; the
+                // counter's own session stays as it is.
+                let result = self
+                    .ledger
+                    .login(&admin, &pin)
+                    .and_then(|admin| self.ledger.reverse(&admin, &txn, &reason, Some(id)))
+                    .map_err(|e| e.message(lang));
+                Some(Msg::Reversed(result))
+            }
             Effect::RefreshStatus => Some(self.status()),
             Effect::DemoScanPassbook => self.demo_pick(|d| &d.passbooks),
             Effect::DemoScanItem => self.demo_pick(|d| &d.barcodes),
@@ -169,20 +191,27 @@ impl Worker {
             .unwrap_or_default()
     }
 
-    fn print(&mut self, receipt: &crate::ledger::Receipt) -> Result<Option<String>, String> {
+    fn print(
+        &mut self,
+        receipt: &crate::ledger::Receipt,
+        copy: bool,
+    ) -> Result<Option<String>, String> {
         let lang = self.lang;
         let header = crate::cli::printing::header(
             &self.ledger,
             receipt.operator.as_deref(),
             &receipt.recorded_at,
         );
-        let blocks = layout::txn_slip(&header, receipt, lang, false);
+        let blocks = layout::txn_slip(&header, receipt, lang, copy);
+        let kind = format!("{:?}", receipt.kind).to_lowercase();
         let (service, sim) = self.printer()?;
         let before = sim.as_ref().map_or(0, |s| s.receipts().len());
-        match service
-            .submit(Some(&receipt.txn), "redeem", &blocks)
-            .map_err(|e| e.to_string())?
-        {
+        let outcome = if copy {
+            service.reprint(&receipt.txn, &kind, &blocks)
+        } else {
+            service.submit(Some(&receipt.txn), &kind, &blocks)
+        };
+        match outcome.map_err(|e| e.to_string())? {
             Outcome::Printed { .. } => Ok(sim.as_ref().and_then(|s| {
                 s.wait_receipts(before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
                     .last()

@@ -16,6 +16,26 @@ pub enum Screen {
     EventSetup,
     /// Event check-in: every scanned passbook is credited once.
     Event,
+    /// Reverse a txn: scan the slip's QR (or type the txn), a reason, an administrator's PIN.
+    Reverse,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReverseField {
+    Txn,
+    Reason,
+    AdminNo,
+    AdminPin,
+}
+
+/// The reverse form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReverseForm {
+    pub txn: String,
+    pub reason: String,
+    pub admin_no: String,
+    pub admin_pin: String,
+    pub field: ReverseField,
 }
 
 /// A running event check-in.
@@ -90,6 +110,7 @@ pub struct Model {
     /// Hours as typed ("1.5").
     pub hours_input: String,
     pub event: Option<EventRun>,
+    pub reverse: Option<ReverseForm>,
     pub search: String,
     /// Index into the filtered catalogue.
     pub selected: usize,
@@ -134,6 +155,7 @@ pub enum Msg {
     Catalog(Vec<ItemView>),
     Activities(Vec<crate::ledger::ActivityView>),
     Earned(Result<Receipt, String>),
+    Reversed(Result<Receipt, String>),
     Redeemed(Result<Receipt, String>),
     Printed(Result<Option<String>, String>),
     Status {
@@ -169,6 +191,18 @@ pub enum Effect {
     Print {
         receipt: Box<Receipt>,
     },
+    /// A copy (重印) of a txn's slip.
+    Reprint {
+        txn: String,
+    },
+    /// Reverses with an administrator's PIN (checked by the ledger, not the UI).
+    Reverse {
+        admin: String,
+        pin: String,
+        txn: String,
+        reason: String,
+        id: uuid::Uuid,
+    },
     RefreshStatus,
     /// Demo only: scan a random passbook / product barcode.
     DemoScanPassbook,
@@ -200,6 +234,7 @@ impl Model {
             activity_selected: 0,
             hours_input: String::new(),
             event: None,
+            reverse: None,
             search: String::new(),
             selected: 0,
             cart: Vec::new(),

@@ -71,6 +71,12 @@ pub enum S {
     KeysEvent,
     EventScanHint,
     Credited,
+    ReverseTitle,
+    ReverseTxn,
+    ReverseReason,
+    AdminNo,
+    AdminPin,
+    KeysReverse,
 }
 
 impl S {
@@ -233,6 +239,15 @@ impl S {
                 "Participants: scan your passbooks one by one",
             ),
             S::Credited => ("已加分人数", "Credited"),
+            S::ReverseTitle => ("冲正（需管理员密码）", "Reverse (administrator PIN)"),
+            S::ReverseTxn => ("交易号（扫描小票二维码）", "Txn (scan the slip's QR)"),
+            S::ReverseReason => ("原因", "Reason"),
+            S::AdminNo => ("管理员工号", "Administrator no."),
+            S::AdminPin => ("管理员密码", "Administrator PIN"),
+            S::KeysReverse => (
+                "扫小票二维码  回车/↓ 下一项  ↑ 上一项  最后回车 冲正  Esc 取消",
+                "Scan the slip QR  Enter/↓ next  ↑ back  Enter at the end reverses  Esc cancel",
+            ),
         }
     }
 

@@ -70,14 +70,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     model.account = Some(account);
                     model.scan = Some(scan);
                     model.screen = Screen::Resident;
-                    // A finished redemption's "done" stays visible over the refreshed account.
-                    if model
-                        .notice
-                        .as_ref()
-                        .is_some_and(|n| n.kind == NoticeKind::Error)
-                    {
-                        model.notice = None;
-                    }
+                    // The notice stays: a refreshed account must not hide "done" or a printer
+                    // problem; a new scan clears it (in `scanned`).
                 }
                 Err(message) => notice(model, NoticeKind::Error, message),
             }
@@ -98,6 +92,37 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.activities = activities.into_iter().filter(|a| a.enabled).collect();
             model.activity_selected = 0;
             Vec::new()
+        }
+        Msg::Reversed(result) => {
+            model.busy = false;
+            match result {
+                Ok(receipt) => {
+                    let text = format!(
+                        "{} {} {:+} → {}",
+                        model.lang.pick("冲正完成", "Reversed"),
+                        receipt.passbook,
+                        receipt.points,
+                        receipt.balance_after
+                    );
+                    notice(model, NoticeKind::Info, text);
+                    model.reverse = None;
+                    model.screen = Screen::Home;
+                    model.last_receipt = Some(receipt.clone());
+                    vec![
+                        Effect::Print {
+                            receipt: Box::new(receipt),
+                        },
+                        Effect::LoadCatalog,
+                    ]
+                }
+                Err(message) => {
+                    if let Some(form) = &mut model.reverse {
+                        form.admin_pin.clear();
+                    }
+                    notice(model, NoticeKind::Error, message);
+                    Vec::new()
+                }
+            }
         }
         Msg::Earned(result) => {
             model.busy = false;
@@ -240,6 +265,7 @@ fn scanned(model: &mut Model, scan: String) -> Vec<Effect> {
                 return Vec::new();
             }
             model.busy = true;
+            model.notice = None;
             vec![Effect::LoadAccount { scan }]
         }
         ScanKind::Barcode(code) => {
@@ -273,6 +299,13 @@ fn scanned(model: &mut Model, scan: String) -> Vec<Effect> {
             }
             Vec::new()
         }
+        ScanKind::ReceiptQr(txn) if model.screen == Screen::Reverse => {
+            if let Some(form) = &mut model.reverse {
+                form.txn = txn;
+                form.field = ReverseField::Reason;
+            }
+            Vec::new()
+        }
         ScanKind::ReceiptQr(_) | ScanKind::Unknown => {
             let text = model.lang.pick(
                 "这个码在此处无用：请扫描存折或商品条码",
@@ -301,6 +334,7 @@ fn key_pressed(model: &mut Model, key: Key) -> Vec<Effect> {
         Screen::Confirm => confirm_key(model, key),
         Screen::Earn | Screen::EventSetup => earn_key(model, key),
         Screen::Event => event_key(model, key),
+        Screen::Reverse => reverse_key(model, key),
     }
 }
 
@@ -342,6 +376,36 @@ fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
             open_earn(model, Screen::EventSetup);
             Vec::new()
         }
+        Key::Char('x' | 'X') => {
+            let admin_no = model
+                .operator
+                .as_ref()
+                .map(|o| o.number.clone())
+                .unwrap_or_default();
+            model.reverse = Some(ReverseForm {
+                txn: String::new(),
+                reason: String::new(),
+                admin_no,
+                admin_pin: String::new(),
+                field: ReverseField::Txn,
+            });
+            model.screen = Screen::Reverse;
+            model.notice = None;
+            Vec::new()
+        }
+        Key::Char('p' | 'P') => match &model.last_receipt {
+            Some(receipt) => vec![Effect::Reprint {
+                txn: receipt.txn.clone(),
+            }],
+            None => {
+                notice(
+                    model,
+                    NoticeKind::Error,
+                    super::strings::S::NoReceiptYet.get(model.lang),
+                );
+                Vec::new()
+            }
+        },
         Key::F(2) if model.demo => vec![Effect::DemoScanPassbook],
         Key::F(3) if model.demo => vec![Effect::DemoScanItem],
         Key::F(10) => {
@@ -499,6 +563,60 @@ fn event_key(model: &mut Model, key: Key) -> Vec<Effect> {
         _ => Vec::new(),
     }
 }
+
+fn reverse_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let Some(form) = &mut model.reverse else {
+        model.screen = Screen::Home;
+        return Vec::new();
+    };
+    let field = match form.field {
+        ReverseField::Txn => &mut form.txn,
+        ReverseField::Reason => &mut form.reason,
+        ReverseField::AdminNo => &mut form.admin_no,
+        ReverseField::AdminPin => &mut form.admin_pin,
+    };
+    match key {
+        Key::Char(c) if field.chars().count() < REVERSE_FIELD_CHARS_MAX => field.push(c),
+        Key::Backspace => {
+            field.pop();
+        }
+        Key::Esc => {
+            model.reverse = None;
+            model.screen = Screen::Home;
+        }
+        Key::Up => {
+            form.field = match form.field {
+                ReverseField::Txn | ReverseField::Reason => ReverseField::Txn,
+                ReverseField::AdminNo => ReverseField::Reason,
+                ReverseField::AdminPin => ReverseField::AdminNo,
+            }
+        }
+        Key::Enter | Key::Down if form.field != ReverseField::AdminPin => {
+            form.field = match form.field {
+                ReverseField::Txn => ReverseField::Reason,
+                ReverseField::Reason => ReverseField::AdminNo,
+                _ => ReverseField::AdminPin,
+            }
+        }
+        Key::Enter => {
+            let txn = crate::printer::layout::parse_txn_qr(&form.txn)
+                .unwrap_or_else(|| form.txn.trim().to_string());
+            model.busy = true;
+            return vec![Effect::Reverse {
+                admin: form.admin_no.clone(),
+                pin: form.admin_pin.clone(),
+                txn,
+                reason: form.reason.clone(),
+                id: uuid::Uuid::now_v7(),
+            }];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Longest text typed into a field of the reverse form.
+const REVERSE_FIELD_CHARS_MAX: usize = 64;
 
 fn change_last(model: &mut Model, by: i32) {
     if let Some((_, qty)) = model.cart.last_mut() {

@@ -45,6 +45,7 @@ pub fn view(frame: &mut Frame<'_>, model: &Model) {
         Screen::Confirm => confirm(frame, work, model),
         Screen::Earn | Screen::EventSetup => earn(frame, work, model),
         Screen::Event => event(frame, work, model),
+        Screen::Reverse => reverse(frame, work, model),
     }
     notice_line(frame, notice, model);
     keys_line(frame, keys, model);
@@ -118,6 +119,7 @@ fn keys_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         Screen::Confirm => S::KeysConfirm,
         Screen::Earn | Screen::EventSetup => S::KeysEarn,
         Screen::Event => S::KeysEvent,
+        Screen::Reverse => S::KeysReverse,
     };
     let style = Style::new().fg(Color::Black).bg(Color::Gray);
     frame.render_widget(
@@ -526,5 +528,50 @@ fn event(frame: &mut Frame<'_>, area: Rect, model: &Model) {
                 .title(S::EventTitle.get(lang)),
         ),
         area,
+    );
+}
+
+fn reverse(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let Some(form) = &model.reverse else {
+        return home(frame, area, model);
+    };
+    let labels = [S::ReverseTxn, S::ReverseReason, S::AdminNo, S::AdminPin];
+    let label_width = labels
+        .iter()
+        .map(|l| unicode_width::UnicodeWidthStr::width(l.get(lang)))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let field = |label: S, value: String, which: ReverseField| {
+        let active = form.field == which;
+        let style = if active {
+            bold().fg(Color::Yellow)
+        } else {
+            Style::new()
+        };
+        Line::from(vec![
+            Span::styled(crate::cli::output::pad(label.get(lang), label_width), style),
+            Span::raw(format!("{value}{}", if active { "▏" } else { "" })),
+        ])
+    };
+    let lines = vec![
+        field(S::ReverseTxn, form.txn.clone(), ReverseField::Txn),
+        field(S::ReverseReason, form.reason.clone(), ReverseField::Reason),
+        field(S::AdminNo, form.admin_no.clone(), ReverseField::AdminNo),
+        field(
+            S::AdminPin,
+            "•".repeat(form.admin_pin.chars().count()),
+            ReverseField::AdminPin,
+        ),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(S::ReverseTitle.get(lang));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        centered(area, area.width.min(90), 8),
     );
 }
