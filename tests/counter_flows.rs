@@ -359,3 +359,23 @@ fn reversing_by_scanning_the_slip_qr_needs_an_administrator_pin_and_works_once()
     );
     assert_eq!(balance(c.ui.ledger(), &scan), before, "reversed once");
 }
+
+#[test]
+fn todays_report_counts_a_redemption_by_item_and_nets_a_reversal() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[10].clone();
+    redeem_soap(&mut c, &scan);
+    c.ui.press(Key::Esc);
+    c.ui.press(Key::Char('t'));
+    assert_eq!(c.ui.model.screen, Screen::Report);
+    let report = c.ui.model.report.clone().unwrap();
+    assert!(
+        report
+            .by_item
+            .iter()
+            .any(|(name, qty, points)| name == "洗衣皂" && *qty >= 1 && *points >= 5),
+        "{report:?}"
+    );
+    let redeemed: i64 = report.by_hour.iter().map(|(_, _, r)| r).sum();
+    assert!(redeemed >= 5);
+}

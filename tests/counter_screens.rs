@@ -165,7 +165,24 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         admin_pin: "12".into(),
         field: ReverseField::AdminPin,
     });
+    let mut report = logged_in(lang);
+    report.screen = Screen::Report;
+    let mut by_hour: Vec<(u32, i64, i64)> = (0..24).map(|h| (h, 0, 0)).collect();
+    by_hour[9] = (9, 120, 40);
+    by_hour[10] = (10, 60, 95);
+    by_hour[15] = (15, 30, 12);
+    report.report = Some(pointsdesk::ledger::DayReport {
+        day: "2026-11-22".into(),
+        by_hour,
+        by_item: vec![
+            ("大米 5kg".into(), 2, 80),
+            ("洗衣皂".into(), 7, 35),
+            ("理发".into(), 2, 20),
+        ],
+        by_activity: vec![("垃圾分类督导".into(), 120), ("探望独居老人".into(), 90)],
+    });
     vec![
+        ("report", report),
         ("reverse", reverse),
         ("earn", earn),
         ("event", event),

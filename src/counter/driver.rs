@@ -154,6 +154,11 @@ impl Worker {
                 Some(Msg::Reversed(result))
             }
             Effect::RefreshStatus => Some(self.status()),
+            Effect::LoadReport => Some(Msg::Report(
+                self.ledger
+                    .day_report(&self.ledger.today())
+                    .map_err(|e| e.message(lang)),
+            )),
             Effect::DemoScanPassbook => self.demo_pick(|d| &d.passbooks),
             Effect::DemoScanItem => self.demo_pick(|d| &d.barcodes),
             Effect::Quit => None,

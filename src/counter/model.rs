@@ -18,6 +18,8 @@ pub enum Screen {
     Event,
     /// Reverse a txn: scan the slip's QR (or type the txn), a reason, an administrator's PIN.
     Reverse,
+    /// Today's report: points by hour, by item, by activity.
+    Report,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +113,7 @@ pub struct Model {
     pub hours_input: String,
     pub event: Option<EventRun>,
     pub reverse: Option<ReverseForm>,
+    pub report: Option<crate::ledger::DayReport>,
     pub search: String,
     /// Index into the filtered catalogue.
     pub selected: usize,
@@ -156,6 +159,7 @@ pub enum Msg {
     Activities(Vec<crate::ledger::ActivityView>),
     Earned(Result<Receipt, String>),
     Reversed(Result<Receipt, String>),
+    Report(Result<crate::ledger::DayReport, String>),
     Redeemed(Result<Receipt, String>),
     Printed(Result<Option<String>, String>),
     Status {
@@ -204,6 +208,7 @@ pub enum Effect {
         id: uuid::Uuid,
     },
     RefreshStatus,
+    LoadReport,
     /// Demo only: scan a random passbook / product barcode.
     DemoScanPassbook,
     DemoScanItem,
@@ -235,6 +240,7 @@ impl Model {
             hours_input: String::new(),
             event: None,
             reverse: None,
+            report: None,
             search: String::new(),
             selected: 0,
             cart: Vec::new(),

@@ -77,6 +77,12 @@ pub enum S {
     AdminNo,
     AdminPin,
     KeysReverse,
+    ReportTitle,
+    ByHour,
+    ByItem,
+    ByActivity,
+    KeysReport,
+    NothingYet,
 }
 
 impl S {
@@ -239,6 +245,15 @@ impl S {
                 "Participants: scan your passbooks one by one",
             ),
             S::Credited => ("已加分人数", "Credited"),
+            S::ReportTitle => ("今日报表", "Today's report"),
+            S::ByHour => (
+                "每小时积分（绿：获得 黄：兑换）",
+                "Points by hour (green earned, yellow redeemed)",
+            ),
+            S::ByItem => ("兑换商品（积分）", "Items redeemed (points)"),
+            S::ByActivity => ("志愿活动（积分）", "Activities (points earned)"),
+            S::KeysReport => ("Esc 返回", "Esc back"),
+            S::NothingYet => ("今天还没有记录", "Nothing yet today"),
             S::ReverseTitle => ("冲正（需管理员密码）", "Reverse (administrator PIN)"),
             S::ReverseTxn => ("交易号（扫描小票二维码）", "Txn (scan the slip's QR)"),
             S::ReverseReason => ("原因", "Reason"),

@@ -124,6 +124,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::Report(result) => {
+            match result {
+                Ok(report) => {
+                    model.report = Some(report);
+                    model.screen = Screen::Report;
+                }
+                Err(message) => notice(model, NoticeKind::Error, message),
+            }
+            Vec::new()
+        }
         Msg::Earned(result) => {
             model.busy = false;
             earned(model, result)
@@ -335,6 +345,12 @@ fn key_pressed(model: &mut Model, key: Key) -> Vec<Effect> {
         Screen::Earn | Screen::EventSetup => earn_key(model, key),
         Screen::Event => event_key(model, key),
         Screen::Reverse => reverse_key(model, key),
+        Screen::Report => {
+            if key == Key::Esc {
+                model.screen = Screen::Home;
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -376,6 +392,7 @@ fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
             open_earn(model, Screen::EventSetup);
             Vec::new()
         }
+        Key::Char('t' | 'T') => vec![Effect::LoadReport],
         Key::Char('x' | 'X') => {
             let admin_no = model
                 .operator

@@ -4,10 +4,13 @@
 use super::model::*;
 use super::strings::S;
 use ratatui::Frame;
+use ratatui::layout::Direction;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table, Wrap,
+};
 
 /// Width from which the latest slip gets its own panel.
 pub const SLIP_PANEL_COLUMNS_MIN: u16 = 110;
@@ -46,6 +49,7 @@ pub fn view(frame: &mut Frame<'_>, model: &Model) {
         Screen::Earn | Screen::EventSetup => earn(frame, work, model),
         Screen::Event => event(frame, work, model),
         Screen::Reverse => reverse(frame, work, model),
+        Screen::Report => report(frame, work, model),
     }
     notice_line(frame, notice, model);
     keys_line(frame, keys, model);
@@ -120,6 +124,7 @@ fn keys_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         Screen::Earn | Screen::EventSetup => S::KeysEarn,
         Screen::Event => S::KeysEvent,
         Screen::Reverse => S::KeysReverse,
+        Screen::Report => S::KeysReport,
     };
     let style = Style::new().fg(Color::Black).bg(Color::Gray);
     frame.render_widget(
@@ -573,5 +578,90 @@ fn reverse(frame: &mut Frame<'_>, area: Rect, model: &Model) {
             .wrap(Wrap { trim: false })
             .block(block),
         centered(area, area.width.min(90), 8),
+    );
+}
+
+/// Bars shown at most in the item and activity charts.
+const REPORT_BARS_MAX: usize = 8;
+
+fn report(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let Some(r) = &model.report else {
+        return home(frame, area, model);
+    };
+    let [hours, below] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [items, activities] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(below);
+    let groups: Vec<BarGroup> = r
+        .by_hour
+        .iter()
+        .filter(|(h, ..)| (7..=20).contains(h))
+        .map(|(h, earned, redeemed)| {
+            BarGroup::default()
+                .label(Line::from(format!("{h}")))
+                .bars(&[
+                    Bar::default()
+                        .value((*earned).max(0) as u64)
+                        .style(Style::new().fg(Color::Green))
+                        .text_value(String::new()),
+                    Bar::default()
+                        .value((*redeemed).max(0) as u64)
+                        .style(Style::new().fg(Color::Yellow))
+                        .text_value(String::new()),
+                ])
+        })
+        .collect();
+    let mut chart = BarChart::default()
+        .block(Block::default().borders(Borders::ALL).title(format!(
+            "{} {}",
+            S::ReportTitle.get(lang),
+            r.day
+        )))
+        .bar_width(1)
+        .bar_gap(0)
+        .group_gap(1);
+    for group in groups {
+        chart = chart.data(group);
+    }
+    frame.render_widget(chart, hours);
+    let horizontal = |title: S, bars: Vec<Bar<'static>>| {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(title.get(lang));
+        if bars.is_empty() {
+            return BarChart::default().block(block.title_bottom(S::NothingYet.get(lang)));
+        }
+        BarChart::default()
+            .block(block)
+            .direction(Direction::Horizontal)
+            .bar_width(1)
+            .bar_gap(0)
+            .data(BarGroup::default().bars(&bars))
+    };
+    let item_bars = r
+        .by_item
+        .iter()
+        .take(REPORT_BARS_MAX)
+        .map(|(name, qty, points)| {
+            Bar::default()
+                .value((*points).max(0) as u64)
+                .label(Line::from(name.clone()))
+                .text_value(format!("{points} ({qty})"))
+        });
+    frame.render_widget(horizontal(S::ByItem, item_bars.collect()), items);
+    let activity_bars = r
+        .by_activity
+        .iter()
+        .take(REPORT_BARS_MAX)
+        .map(|(name, points)| {
+            Bar::default()
+                .value((*points).max(0) as u64)
+                .label(Line::from(name.clone()))
+                .text_value(points.to_string())
+        });
+    frame.render_widget(
+        horizontal(S::ByActivity, activity_bars.collect()),
+        activities,
     );
 }

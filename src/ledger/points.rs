@@ -550,6 +550,92 @@ impl Ledger {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Earnings and redemptions of one local day by hour, item and activity (reversals net
+    /// out of what they reverse). Reads only that day's entries, through the time index.
+    pub fn day_report(&self, day: &str) -> Result<DayReport> {
+        let offset = self.series.offset();
+        let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map_err(|_| LedgerError::BadHours(day.to_string()))?;
+        let start = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+        let to_utc = |t: chrono::NaiveDateTime| {
+            chrono::TimeZone::from_local_datetime(&offset, &t)
+                .single()
+                .map(|t| crate::store::log::format_time(t.with_timezone(&chrono::Utc)))
+                .unwrap_or_default()
+        };
+        let (from, until) = (to_utc(start), to_utc(start + chrono::Duration::days(1)));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM entries WHERE recorded_at >= ?1 AND recorded_at < ?2
+             AND kind IN ('points_earned', 'points_redeemed', 'reversed')",
+        )?;
+        let bodies = stmt.query_map(rusqlite::params![from, until], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut report = DayReport {
+            day: day.to_string(),
+            by_hour: (0..24).map(|h| (h, 0, 0)).collect(),
+            ..DayReport::default()
+        };
+        let mut items: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        let mut activities: std::collections::BTreeMap<String, i64> = Default::default();
+        for body in bodies {
+            let Ok(envelope) = serde_json::from_slice::<Envelope>(&body?) else {
+                continue;
+            };
+            let hour = chrono::DateTime::parse_from_rfc3339(&envelope.recorded_at)
+                .map(|t| chrono::Timelike::hour(&t.with_timezone(&offset)))
+                .unwrap_or(0) as usize;
+            match envelope.body {
+                Body::PointsEarned {
+                    activity, points, ..
+                } => {
+                    report.by_hour[hour].1 += points.0;
+                    let name = read::activity(&self.conn, &activity)?.map_or(activity, |a| a.name);
+                    *activities.entry(name).or_default() += points.0;
+                }
+                Body::PointsRedeemed { lines, total, .. } => {
+                    report.by_hour[hour].2 += total.0;
+                    for line in lines {
+                        let entry = items.entry(line.name.clone()).or_default();
+                        entry.0 += i64::from(line.qty);
+                        entry.1 += line.points().0;
+                    }
+                }
+                Body::Reversed {
+                    of_kind,
+                    returns,
+                    postings,
+                    passbook,
+                    ..
+                } => {
+                    let delta: i64 = postings
+                        .iter()
+                        .filter(|p| p.account == passbook_account(&passbook))
+                        .map(|p| p.points.0)
+                        .sum();
+                    if of_kind == "points_redeemed" {
+                        report.by_hour[hour].2 -= delta;
+                        for line in returns {
+                            let entry = items.entry(line.name.clone()).or_default();
+                            entry.0 -= i64::from(line.qty);
+                            entry.1 -= line.points().0;
+                        }
+                    } else {
+                        report.by_hour[hour].1 += delta;
+                    }
+                }
+                _ => {}
+            }
+        }
+        report.by_item = items
+            .into_iter()
+            .map(|(n, (q, p))| (n, q, p))
+            .filter(|(_, q, _)| *q != 0)
+            .collect();
+        report.by_item.sort_by(|a, b| b.2.cmp(&a.2));
+        report.by_activity = activities.into_iter().collect();
+        report.by_activity.sort_by(|a, b| b.1.cmp(&a.1));
+        Ok(report)
+    }
+
     /// Today's local date, `YYYY-MM-DD`.
     pub fn today(&self) -> String {
         self.series

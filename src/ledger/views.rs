@@ -185,3 +185,15 @@ pub struct DayTotal {
     pub count: i64,
     pub points: Points,
 }
+
+/// What happened on one local day, for the counter's report screen.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct DayReport {
+    pub day: String,
+    /// (local hour 0–23, points earned, points redeemed), every hour.
+    pub by_hour: Vec<(u32, i64, i64)>,
+    /// (item name, units, points) redeemed, most points first.
+    pub by_item: Vec<(String, i64, i64)>,
+    /// (activity name, points) earned, most points first.
+    pub by_activity: Vec<(String, i64)>,
+}

@@ -22,7 +22,10 @@ const MMAP_BYTES_MAX: i64 = 256 * 1024 * 1024;
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 4_000;
 
 /// Applied in order; `PRAGMA user_version` counts how many have run. Never edit one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_entries_by_time.sql"),
+];
 
 /// Opens (creating if needed) a ledger database in WAL mode with `synchronous=FULL`.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
