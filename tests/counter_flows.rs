@@ -379,3 +379,53 @@ fn todays_report_counts_a_redemption_by_item_and_nets_a_reversal() {
     let redeemed: i64 = report.by_hour.iter().map(|(_, _, r)| r).sum();
     assert!(redeemed >= 5);
 }
+
+#[test]
+fn receiving_a_donation_and_counting_the_shelf_change_the_stock() {
+    let mut c = counter(Lang::ZhCn);
+    let stock = |c: &Counter| c.ui.ledger().item("G001").unwrap().stock.unwrap();
+    let before = stock(&c);
+    c.ui.press(Key::Char('s'));
+    assert_eq!(c.ui.model.screen, Screen::Stock);
+    c.ui.type_text("xyz");
+    c.ui.press(Key::F(6));
+    c.ui.type_text("24");
+    c.ui.press(Key::Enter);
+    c.ui.type_text("爱心企业");
+    c.ui.press(Key::Enter);
+    assert_eq!(stock(&c), before + 24, "{:?}", c.ui.model.notice);
+    c.ui.press(Key::F(7));
+    c.ui.type_text("100");
+    c.ui.press(Key::Enter);
+    assert_eq!(stock(&c), 100);
+    let donors: i64 = c
+        .ui
+        .ledger()
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM entries WHERE kind = 'stock_received' AND body LIKE '%爱心企业%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(donors, 1, "the donor is in the log");
+}
+
+#[test]
+fn the_scanner_test_shows_raw_keys_with_their_gaps_and_recognises_a_scan() {
+    let mut c = counter(Lang::ZhCn);
+    c.ui.press(Key::Char('h'));
+    assert_eq!(c.ui.model.screen, Screen::Hardware);
+    c.ui.press(Key::Char('a'));
+    let scan = c.scans[0].clone();
+    c.ui.scan(&scan);
+    let log = c.ui.model.key_log.join("\n");
+    assert!(log.contains("Char('a')") && log.contains("ms"), "{log}");
+    assert!(log.contains("SCAN") && log.contains("Passbook"), "{log}");
+    c.ui.press(Key::F(4));
+    let slips =
+        c.ui.simulator()
+            .unwrap()
+            .wait_receipts(1, Duration::from_secs(5));
+    assert!(slips.last().unwrap().contains("打印测试"));
+}

@@ -181,7 +181,24 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         ],
         by_activity: vec![("垃圾分类督导".into(), 120), ("探望独居老人".into(), 90)],
     });
+    let mut stock = logged_in(lang);
+    stock.screen = Screen::Stock;
+    stock.stock_mode = StockMode::Donor;
+    stock.qty_input = "24".into();
+    stock.donor_input = "区慈善超市".into();
+    let mut hardware = logged_in(lang);
+    hardware.screen = Screen::Hardware;
+    hardware.key_log = vec![
+        "Char('1') +210 ms".into(),
+        "Char('2') +180 ms".into(),
+        "SCAN 6901234500011 → Barcode(\"6901234500011\")".into(),
+    ];
+    let mut sync = logged_in(lang);
+    sync.screen = Screen::Sync;
     vec![
+        ("stock", stock),
+        ("hardware", hardware),
+        ("sync", sync),
         ("report", report),
         ("reverse", reverse),
         ("earn", earn),

@@ -154,6 +154,21 @@ impl Worker {
                 Some(Msg::Reversed(result))
             }
             Effect::RefreshStatus => Some(self.status()),
+            Effect::Restock { item, qty, donor } => Some(Msg::Stocked(match &self.session {
+                Some(session) => self
+                    .ledger
+                    .restock(session, &item, qty, donor.as_deref())
+                    .map_err(|e| e.message(lang)),
+                None => Err(super::strings::S::Locked.get(lang).into()),
+            })),
+            Effect::Count { item, counted } => Some(Msg::Stocked(match &self.session {
+                Some(session) => self
+                    .ledger
+                    .count_stock(session, &item, counted)
+                    .map_err(|e| e.message(lang)),
+                None => Err(super::strings::S::Locked.get(lang).into()),
+            })),
+            Effect::TestPrint => Some(Msg::Printed(self.test_print())),
             Effect::LoadReport => Some(Msg::Report(
                 self.ledger
                     .day_report(&self.ledger.today())
@@ -217,6 +232,24 @@ impl Worker {
             service.submit(Some(&receipt.txn), &kind, &blocks)
         };
         match outcome.map_err(|e| e.to_string())? {
+            Outcome::Printed { .. } => Ok(sim.as_ref().and_then(|s| {
+                s.wait_receipts(before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
+                    .last()
+                    .cloned()
+            })),
+            Outcome::Queued { problem, .. } => Err(problem.message(lang).to_string()),
+        }
+    }
+
+    fn test_print(&mut self) -> Result<Option<String>, String> {
+        let lang = self.lang;
+        let (service, sim) = self.printer()?;
+        let blocks = layout::test_slip(&service.profile, lang);
+        let before = sim.as_ref().map_or(0, |s| s.receipts().len());
+        match service
+            .submit(None, "test", &blocks)
+            .map_err(|e| e.to_string())?
+        {
             Outcome::Printed { .. } => Ok(sim.as_ref().and_then(|s| {
                 s.wait_receipts(before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
                     .last()
@@ -299,6 +332,7 @@ impl Headless {
 
     pub fn press(&mut self, key: Key) {
         self.clock_ms += HUMAN_KEY_GAP_MS;
+        self.send(Msg::RawKey(format!("{key:?}"), self.clock_ms));
         self.send(Msg::Key(key, self.clock_ms));
     }
 
@@ -415,6 +449,7 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
                     _ => Input::Other(at),
                 };
                 let is_other = matches!(input, Input::Other(_));
+                msgs.push(Msg::RawKey(format!("{:?}", key.code), at));
                 msgs.extend(detected_msgs(detector.feed(input), at));
                 if is_other {
                     msgs.extend(key_of(&key).map(|k| Msg::Key(k, at)));

@@ -20,7 +20,26 @@ pub enum Screen {
     Reverse,
     /// Today's report: points by hour, by item, by activity.
     Report,
+    /// Goods received (with a donor) and shelf counts.
+    Stock,
+    /// Printer status and test print; scanner test with raw keys and their timing.
+    Hardware,
+    /// The nightly sync's state.
+    Sync,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StockMode {
+    Browse,
+    /// Typing the quantity received, then the donor.
+    Receive,
+    Donor,
+    /// Typing the counted quantity.
+    Count,
+}
+
+/// Keys and scans the scanner test shows, newest last.
+pub const KEY_LOG_LINES_MAX: usize = 12;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReverseField {
@@ -114,6 +133,12 @@ pub struct Model {
     pub event: Option<EventRun>,
     pub reverse: Option<ReverseForm>,
     pub report: Option<crate::ledger::DayReport>,
+    pub stock_mode: StockMode,
+    pub qty_input: String,
+    pub donor_input: String,
+    /// Scanner test: what arrived, with the gap to the previous key.
+    pub key_log: Vec<String>,
+    pub last_raw_key_ms: u64,
     pub search: String,
     /// Index into the filtered catalogue.
     pub selected: usize,
@@ -160,6 +185,9 @@ pub enum Msg {
     Earned(Result<Receipt, String>),
     Reversed(Result<Receipt, String>),
     Report(Result<crate::ledger::DayReport, String>),
+    Stocked(Result<ItemView, String>),
+    /// Every key as the terminal delivered it, before scan detection (for the scanner test).
+    RawKey(String, u64),
     Redeemed(Result<Receipt, String>),
     Printed(Result<Option<String>, String>),
     Status {
@@ -209,6 +237,16 @@ pub enum Effect {
     },
     RefreshStatus,
     LoadReport,
+    Restock {
+        item: String,
+        qty: i64,
+        donor: Option<String>,
+    },
+    Count {
+        item: String,
+        counted: i64,
+    },
+    TestPrint,
     /// Demo only: scan a random passbook / product barcode.
     DemoScanPassbook,
     DemoScanItem,
@@ -241,6 +279,11 @@ impl Model {
             event: None,
             reverse: None,
             report: None,
+            stock_mode: StockMode::Browse,
+            qty_input: String::new(),
+            donor_input: String::new(),
+            key_log: Vec::new(),
+            last_raw_key_ms: 0,
             search: String::new(),
             selected: 0,
             cart: Vec::new(),

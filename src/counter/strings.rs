@@ -83,6 +83,19 @@ pub enum S {
     ByActivity,
     KeysReport,
     NothingYet,
+    StockTitle,
+    Received,
+    Donor,
+    Counted,
+    KeysStock,
+    KeysStockForm,
+    HardwareTitle,
+    ScannerTest,
+    ScannerTestHint,
+    KeysHardware,
+    SyncTitle,
+    SyncNotSetUp,
+    KeysBack,
 }
 
 impl S {
@@ -202,10 +215,13 @@ impl S {
             S::Locked => ("已锁定，请重新登录", "Locked: log in again"),
             S::Operator => ("操作员", "Operator"),
             S::KeysHome => (
-                "F2 扫存折(演示)  F3 扫商品(演示)  F10 退出登录  Ctrl+C 退出",
-                "F2 scan passbook (demo)  F3 scan item (demo)  F10 log out  Ctrl+C quit",
+                "V签到 X冲正 P重印 T报表 S库存 H硬件 Y同步 F2演示扫码 F10退出",
+                "V event X reverse P reprint T report S stock H hardware Y sync F2 demo F10 out",
             ),
-            S::KeysResident => ("R 兑换  Esc 返回", "R redeem  Esc back"),
+            S::KeysResident => (
+                "R 兑换  E 获得积分  Esc 返回",
+                "R redeem  E earn points  Esc back",
+            ),
             S::KeysRedeem => (
                 "输入字母搜索  ↑↓ 选择  回车 加入  +/- 数量  Del 移除  F5 结算  Esc 返回",
                 "Type to search  ↑↓ select  Enter add  +/- qty  Del remove  F5 check out  Esc back",
@@ -245,6 +261,34 @@ impl S {
                 "Participants: scan your passbooks one by one",
             ),
             S::Credited => ("已加分人数", "Credited"),
+            S::StockTitle => ("库存：入库与盘点", "Stock: receive and count"),
+            S::Received => ("入库数量", "Quantity received"),
+            S::Donor => ("捐赠人（可空）", "Donor (optional)"),
+            S::Counted => ("盘点数量", "Counted on the shelf"),
+            S::KeysStock => (
+                "输入搜索  ↑↓ 选择  F6 入库  F7 盘点  Esc 返回",
+                "Type to search  ↑↓ select  F6 receive  F7 count  Esc back",
+            ),
+            S::KeysStockForm => (
+                "输入数字  回车 确定  Esc 取消",
+                "Type the number  Enter OK  Esc cancel",
+            ),
+            S::HardwareTitle => ("硬件：打印机", "Hardware: printer"),
+            S::ScannerTest => (
+                "扫码枪测试（原始按键与间隔）",
+                "Scanner test (raw keys and gaps)",
+            ),
+            S::ScannerTestHint => (
+                "扫任意码或打字：扫码枪的按键间隔很短，并被识别为“SCAN”",
+                "Scan any code or type: a scanner's keys come fast and are recognised as SCAN",
+            ),
+            S::KeysHardware => ("F4 打印测试页  Esc 返回", "F4 test print  Esc back"),
+            S::SyncTitle => ("同步", "Sync"),
+            S::SyncNotSetUp => (
+                "本服务点尚未接入街道中心（同步功能将在后续版本提供），所有记录都保存在本机。",
+                "This counter is not connected to a street-office hub yet (sync comes in a later version); every entry is kept on this computer.",
+            ),
+            S::KeysBack => ("Esc 返回", "Esc back"),
             S::ReportTitle => ("今日报表", "Today's report"),
             S::ByHour => (
                 "每小时积分（绿：获得 黄：兑换）",
@@ -252,7 +296,7 @@ impl S {
             ),
             S::ByItem => ("兑换商品（积分）", "Items redeemed (points)"),
             S::ByActivity => ("志愿活动（积分）", "Activities (points earned)"),
-            S::KeysReport => ("Esc 返回", "Esc back"),
+            S::KeysReport => ("Esc 返回主页", "Esc home"),
             S::NothingYet => ("今天还没有记录", "Nothing yet today"),
             S::ReverseTitle => ("冲正（需管理员密码）", "Reverse (administrator PIN)"),
             S::ReverseTxn => ("交易号（扫描小票二维码）", "Txn (scan the slip's QR)"),

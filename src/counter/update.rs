@@ -24,6 +24,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             key_pressed(model, key)
         }
+        Msg::Scan(scan, at) if model.screen == Screen::Hardware => {
+            model.last_input_ms = at;
+            let kind = format!("{:?}", classify(&scan));
+            log_key(model, format!("SCAN {scan} → {kind}"));
+            Vec::new()
+        }
         Msg::Scan(scan, at) => {
             model.last_input_ms = at;
             if model.busy || model.screen == Screen::Login {
@@ -124,6 +130,32 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::Stocked(result) => {
+            model.busy = false;
+            match result {
+                Ok(item) => {
+                    let text = format!(
+                        "{} {} {}",
+                        item.name,
+                        S::Stock.get(model.lang),
+                        item.stock.unwrap_or(0)
+                    );
+                    notice(model, NoticeKind::Info, text);
+                    model.stock_mode = StockMode::Browse;
+                    return vec![Effect::LoadCatalog, Effect::RefreshStatus];
+                }
+                Err(message) => notice(model, NoticeKind::Error, message),
+            }
+            Vec::new()
+        }
+        Msg::RawKey(key, at) => {
+            if model.screen == Screen::Hardware {
+                let gap = at.saturating_sub(model.last_raw_key_ms);
+                log_key(model, format!("{key:<8} +{gap} ms"));
+            }
+            model.last_raw_key_ms = at;
+            Vec::new()
+        }
         Msg::Report(result) => {
             match result {
                 Ok(report) => {
@@ -192,6 +224,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+fn log_key(model: &mut Model, line: String) {
+    model.key_log.push(line);
+    let excess = model.key_log.len().saturating_sub(KEY_LOG_LINES_MAX);
+    model.key_log.drain(..excess);
 }
 
 fn earned(model: &mut Model, result: Result<crate::ledger::Receipt, String>) -> Vec<Effect> {
@@ -345,12 +383,21 @@ fn key_pressed(model: &mut Model, key: Key) -> Vec<Effect> {
         Screen::Earn | Screen::EventSetup => earn_key(model, key),
         Screen::Event => event_key(model, key),
         Screen::Reverse => reverse_key(model, key),
-        Screen::Report => {
+        Screen::Report | Screen::Sync => {
             if key == Key::Esc {
                 model.screen = Screen::Home;
             }
             Vec::new()
         }
+        Screen::Hardware => match key {
+            Key::Esc => {
+                model.screen = Screen::Home;
+                Vec::new()
+            }
+            Key::F(4) => vec![Effect::TestPrint, Effect::RefreshStatus],
+            _ => Vec::new(),
+        },
+        Screen::Stock => stock_key(model, key),
     }
 }
 
@@ -393,6 +440,22 @@ fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
             Vec::new()
         }
         Key::Char('t' | 'T') => vec![Effect::LoadReport],
+        Key::Char('s' | 'S') => {
+            model.screen = Screen::Stock;
+            model.stock_mode = StockMode::Browse;
+            model.search.clear();
+            model.selected = 0;
+            Vec::new()
+        }
+        Key::Char('h' | 'H') => {
+            model.screen = Screen::Hardware;
+            model.key_log.clear();
+            vec![Effect::RefreshStatus]
+        }
+        Key::Char('y' | 'Y') => {
+            model.screen = Screen::Sync;
+            Vec::new()
+        }
         Key::Char('x' | 'X') => {
             let admin_no = model
                 .operator
@@ -627,6 +690,77 @@ fn reverse_key(model: &mut Model, key: Key) -> Vec<Effect> {
                 id: uuid::Uuid::now_v7(),
             }];
         }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Goods only: services, venues and honours have no shelf.
+pub fn stocked_items(model: &Model) -> Vec<&CatalogItem> {
+    model
+        .filtered()
+        .into_iter()
+        .filter(|c| c.item.stock.is_some())
+        .collect()
+}
+
+fn stock_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    let items = stocked_items(model);
+    let chosen = items.get(model.selected).map(|c| c.item.item.clone());
+    let count = items.len();
+    match (model.stock_mode, key) {
+        (StockMode::Browse, Key::Up) => model.selected = model.selected.saturating_sub(1),
+        (StockMode::Browse, Key::Down) if model.selected + 1 < count => model.selected += 1,
+        (StockMode::Browse, Key::F(6)) | (StockMode::Browse, Key::F(7)) if chosen.is_some() => {
+            model.stock_mode = if key == Key::F(6) {
+                StockMode::Receive
+            } else {
+                StockMode::Count
+            };
+            model.qty_input.clear();
+            model.donor_input.clear();
+        }
+        (StockMode::Browse, Key::Char(c))
+            if !c.is_control() && model.search.chars().count() < 16 =>
+        {
+            model.search.push(c);
+            model.selected = 0;
+        }
+        (StockMode::Browse, Key::Backspace) => {
+            model.search.pop();
+            model.selected = 0;
+        }
+        (StockMode::Browse, Key::Esc) => model.screen = Screen::Home,
+        (StockMode::Receive | StockMode::Count, Key::Char(c))
+            if c.is_ascii_digit() && model.qty_input.len() < 7 =>
+        {
+            model.qty_input.push(c)
+        }
+        (StockMode::Receive | StockMode::Count, Key::Backspace) => {
+            model.qty_input.pop();
+        }
+        (StockMode::Donor, Key::Char(c)) if model.donor_input.chars().count() < 40 => {
+            model.donor_input.push(c)
+        }
+        (StockMode::Donor, Key::Backspace) => {
+            model.donor_input.pop();
+        }
+        (StockMode::Receive, Key::Enter) if !model.qty_input.is_empty() => {
+            model.stock_mode = StockMode::Donor
+        }
+        (StockMode::Donor | StockMode::Count, Key::Enter) => {
+            let (Some(item), Ok(qty)) = (chosen, model.qty_input.parse::<i64>()) else {
+                return Vec::new();
+            };
+            model.busy = true;
+            let donor = Some(model.donor_input.trim().to_string()).filter(|d| !d.is_empty());
+            return vec![if model.stock_mode == StockMode::Count {
+                Effect::Count { item, counted: qty }
+            } else {
+                Effect::Restock { item, qty, donor }
+            }];
+        }
+        (_, Key::Esc) => model.stock_mode = StockMode::Browse,
         _ => {}
     }
     Vec::new()

@@ -50,6 +50,9 @@ pub fn view(frame: &mut Frame<'_>, model: &Model) {
         Screen::Event => event(frame, work, model),
         Screen::Reverse => reverse(frame, work, model),
         Screen::Report => report(frame, work, model),
+        Screen::Stock => stock(frame, work, model),
+        Screen::Hardware => hardware(frame, work, model),
+        Screen::Sync => sync(frame, work, model),
     }
     notice_line(frame, notice, model);
     keys_line(frame, keys, model);
@@ -125,6 +128,10 @@ fn keys_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         Screen::Event => S::KeysEvent,
         Screen::Reverse => S::KeysReverse,
         Screen::Report => S::KeysReport,
+        Screen::Stock if model.stock_mode == StockMode::Browse => S::KeysStock,
+        Screen::Stock => S::KeysStockForm,
+        Screen::Hardware => S::KeysHardware,
+        Screen::Sync => S::KeysBack,
     };
     let style = Style::new().fg(Color::Black).bg(Color::Gray);
     frame.render_widget(
@@ -663,5 +670,127 @@ fn report(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     frame.render_widget(
         horizontal(S::ByActivity, activity_bars.collect()),
         activities,
+    );
+}
+
+fn stock(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let [search, list, form] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(4),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(format!("{}▏", model.search)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(S::StockTitle.get(lang)),
+        ),
+        search,
+    );
+    let items = super::update::stocked_items(model);
+    let visible = usize::from(list.height.saturating_sub(2)).max(1);
+    let first = model.selected.saturating_sub(visible.saturating_sub(1));
+    let rows = items
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, c)| {
+            let style = if i == model.selected {
+                Style::new().fg(Color::Black).bg(Color::Cyan)
+            } else {
+                Style::new()
+            };
+            Row::new(vec![
+                Cell::from(c.item.item.clone()),
+                Cell::from(c.item.name.clone()),
+                Cell::from(c.item.stock.unwrap_or(0).to_string()),
+            ])
+            .style(style)
+        });
+    let widths = [
+        Constraint::Length(6),
+        Constraint::Min(10),
+        Constraint::Length(8),
+    ];
+    let header = Row::new(vec!["", S::Catalog.get(lang), S::Stock.get(lang)]).style(bold());
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(Block::default().borders(Borders::ALL)),
+        list,
+    );
+    let line = match model.stock_mode {
+        StockMode::Browse => String::new(),
+        StockMode::Receive => format!("{} {}▏", S::Received.get(lang), model.qty_input),
+        StockMode::Donor => format!(
+            "{} {}  {} {}▏",
+            S::Received.get(lang),
+            model.qty_input,
+            S::Donor.get(lang),
+            model.donor_input
+        ),
+        StockMode::Count => format!("{} {}▏", S::Counted.get(lang), model.qty_input),
+    };
+    frame.render_widget(
+        Paragraph::new(line).block(Block::default().borders(Borders::ALL)),
+        form,
+    );
+}
+
+fn hardware(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let [printer, scanner] =
+        Layout::vertical([Constraint::Length(4), Constraint::Min(4)]).areas(area);
+    let status = match &model.printer {
+        PrinterState::Unknown => "…".to_string(),
+        PrinterState::Simulator => S::PrinterSimulator.get(lang).to_string(),
+        PrinterState::Ready => S::PrinterReady.get(lang).to_string(),
+        PrinterState::Problem(message) => message.clone(),
+    };
+    frame.render_widget(
+        Paragraph::new(format!("{} {status}", S::Printer.get(lang)))
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(S::HardwareTitle.get(lang)),
+            ),
+        printer,
+    );
+    let mut lines = vec![Line::styled(
+        S::ScannerTestHint.get(lang),
+        Style::new().fg(Color::DarkGray),
+    )];
+    lines.extend(model.key_log.iter().map(|l| Line::raw(l.clone())));
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(S::ScannerTest.get(lang)),
+        ),
+        scanner,
+    );
+}
+
+fn sync(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
+    let text = vec![
+        Line::styled(
+            format!("{} {}", S::Sync.get(lang), S::SyncNever.get(lang)),
+            bold(),
+        ),
+        Line::raw(""),
+        Line::raw(S::SyncNotSetUp.get(lang)),
+    ];
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(S::SyncTitle.get(lang)),
+        ),
+        area,
     );
 }

@@ -630,9 +630,13 @@ impl Ledger {
             .map(|(n, (q, p))| (n, q, p))
             .filter(|(_, q, _)| *q != 0)
             .collect();
-        report.by_item.sort_by_key(|(_, _, points)| std::cmp::Reverse(*points));
+        report
+            .by_item
+            .sort_by_key(|(_, _, points)| std::cmp::Reverse(*points));
         report.by_activity = activities.into_iter().collect();
-        report.by_activity.sort_by_key(|(_, points)| std::cmp::Reverse(*points));
+        report
+            .by_activity
+            .sort_by_key(|(_, points)| std::cmp::Reverse(*points));
         Ok(report)
     }
 
