@@ -18,6 +18,18 @@ pub struct Config {
     pub lang: Option<String>,
     pub security: SecurityConfig,
     pub printer: PrinterConfig,
+    pub scanner: ScannerConfig,
+}
+
+/// How the counter reads its scanner.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScannerConfig {
+    /// Keyboard-wedge detection: burst gap, minimum length, terminator.
+    pub wedge: crate::scanner::WedgeConfig,
+    /// A scanner on a serial port (or USB CDC ACM), read besides the keyboard.
+    pub serial: Option<String>,
+    pub serial_baud: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -68,6 +80,17 @@ lockout_minutes = 5
 #   transport = "serial:/dev/pointsdesk-printer?baud=9600&flow=rts-cts"
 #   transport = "tcp:192.168.1.50:9100"
 #   transport = "file:/dev/usb/lp0"
+
+[scanner.wedge]
+# A USB scanner types like a keyboard; a burst of keys is told from typing by its speed.
+# gap_ms_max = 50        # longest gap between two keys of one scan (扫码枪按键最大间隔，毫秒)
+# length_min = 4         # fewest characters of a scan (最短扫码长度)
+# terminator = "enter"   # what the scanner sends after a code: "enter", "tab" or "none"
+
+[scanner]
+# A scanner on a serial port, read besides the keyboard (串口扫码枪):
+# serial = "/dev/ttyACM0"
+# serial_baud = 9600
 
 # The community, the counter's name and its time zone are written into the ledger's first
 # entry by `pointsdesk init` and cannot be changed here:
@@ -192,4 +215,38 @@ impl Home {
 pub fn aside(path: &Path, tag: &str) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
     path.with_extension(format!("db.{tag}-{stamp}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commented_template_is_a_valid_config() {
+        let text = CONFIG_TEMPLATE
+            .replace("{lang}", "zh-CN")
+            .replace("{community}", "三桥社区")
+            .replace("{counter}", "三桥爱心超市")
+            .replace("{prefix}", "SQ");
+        let config: Config = toml::from_str(&text).unwrap();
+        assert_eq!(config.lang.as_deref(), Some("zh-CN"));
+        assert_eq!(config.scanner.wedge, crate::scanner::WedgeConfig::default());
+    }
+
+    #[test]
+    fn scanner_and_printer_settings_are_read() {
+        let config: Config = toml::from_str(
+            "[printer]\nprofile = \"xprinter-80\"\ntransport = \"tcp:127.0.0.1\"\n\
+             [scanner]\nserial = \"/dev/ttyACM0\"\n[scanner.wedge]\ngap_ms_max = 30\nlength_min = 6\nterminator = \"tab\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.scanner.wedge.gap_ms_max, 30);
+        assert_eq!(config.scanner.wedge.length_min, 6);
+        assert_eq!(config.scanner.serial.as_deref(), Some("/dev/ttyACM0"));
+        assert_eq!(config.printer.profile.as_deref(), Some("xprinter-80"));
+        assert!(
+            toml::from_str::<Config>("[scanner]\nspeed = 3\n").is_err(),
+            "unknown settings are refused"
+        );
+    }
 }

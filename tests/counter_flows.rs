@@ -429,3 +429,38 @@ fn the_scanner_test_shows_raw_keys_with_their_gaps_and_recognises_a_scan() {
             .wait_receipts(1, Duration::from_secs(5));
     assert!(slips.last().unwrap().contains("打印测试"));
 }
+
+#[test]
+fn another_passbook_during_a_redemption_asks_before_switching() {
+    let mut c = counter(Lang::ZhCn);
+    let (first, second) = (c.scans[11].clone(), c.scans[12].clone());
+    c.ui.scan(&first);
+    c.ui.press(Key::Char('r'));
+    c.ui.scan("6901234500011");
+    c.ui.scan(&second);
+    assert_eq!(
+        c.ui.model.cart.len(),
+        1,
+        "nothing dropped on the first scan"
+    );
+    assert!(c.ui.model.notice.clone().unwrap().text.contains("再扫一次"));
+    let first_passbook = c.ui.model.account.as_ref().unwrap().passbook.clone();
+    c.ui.scan(&second);
+    assert!(c.ui.model.cart.is_empty());
+    assert_ne!(
+        c.ui.model.account.as_ref().unwrap().passbook,
+        first_passbook,
+        "switched"
+    );
+}
+
+#[test]
+fn scanning_a_slip_qr_on_the_home_screen_opens_its_reversal() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[13].clone();
+    let txn = redeem_soap(&mut c, &scan);
+    c.ui.press(Key::Esc);
+    c.ui.scan(&pointsdesk::printer::layout::txn_qr_payload(&txn));
+    assert_eq!(c.ui.model.screen, Screen::Reverse);
+    assert_eq!(c.ui.model.reverse.as_ref().unwrap().txn, txn);
+}

@@ -13,7 +13,7 @@ use crate::printer::print::{Outcome, PrintService};
 use crate::printer::setup;
 use crate::printer::sim::Simulator;
 use crate::printer::status::Verdict;
-use crate::scanner::{Detected, Input, WedgeConfig, WedgeDetector};
+use crate::scanner::{Detected, Input, WedgeDetector};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 const POLL_MS_MAX: u64 = 100;
 /// How long the worker waits for the simulator to show a slip it printed.
 const SIM_SLIP_WAIT_MS: u64 = 3_000;
+/// Baud of a serial scanner when config.toml names none.
+const SERIAL_SCANNER_BAUD_DEFAULT: u32 = 9600;
 /// History lines shown on the resident screen.
 const HISTORY_LINES: usize = 10;
 
@@ -424,7 +426,19 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
     let worker_thread = std::thread::spawn(move || worker.run(effect_rx, msg_tx));
     let started = Instant::now();
     let now_ms = || started.elapsed().as_millis() as u64;
-    let mut detector = WedgeDetector::new(WedgeConfig::default());
+    let scanner = home.config().map(|c| c.scanner).unwrap_or_default();
+    let mut detector = WedgeDetector::new(scanner.wedge.clone());
+    let stop_serial = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (serial_tx, serial_rx) = mpsc::channel::<String>();
+    if let Some(path) = &scanner.serial {
+        crate::scanner::serial_scans(
+            path,
+            scanner.serial_baud.unwrap_or(SERIAL_SCANNER_BAUD_DEFAULT),
+            stop_serial.clone(),
+            serial_tx,
+        )
+        .map_err(|e| std::io::Error::other(format!("{path}: {e}")))?;
+    }
     let mut terminal = ratatui::init();
     let result = (|| -> std::io::Result<()> {
         let _ = effect_tx.send(Effect::RefreshStatus);
@@ -457,6 +471,7 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
             }
             let now = now_ms();
             msgs.extend(detected_msgs(detector.tick(now), now));
+            msgs.extend(serial_rx.try_iter().map(|scan| Msg::Scan(scan, now)));
             msgs.extend(msg_rx.try_iter());
             msgs.push(Msg::Tick(now));
             for msg in msgs {
@@ -468,6 +483,7 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
         Ok(())
     })();
     ratatui::restore();
+    stop_serial.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = effect_tx.send(Effect::Quit);
     drop(effect_tx);
     let _ = worker_thread.join();

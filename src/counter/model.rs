@@ -146,6 +146,8 @@ pub struct Model {
     pub cart: Vec<(String, u32)>,
     /// The txn id of the redemption being confirmed: made once, reused by any retry.
     pub pending_txn: Option<uuid::Uuid>,
+    /// A passbook scanned while another resident's cart is open: scanning it again switches.
+    pub switch_to: Option<String>,
     pub busy: bool,
     pub notice: Option<Notice>,
     pub printer: PrinterState,
@@ -288,6 +290,7 @@ impl Model {
             selected: 0,
             cart: Vec::new(),
             pending_txn: None,
+            switch_to: None,
             busy: false,
             notice: None,
             printer: PrinterState::Unknown,

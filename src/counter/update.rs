@@ -304,14 +304,19 @@ fn scanned(model: &mut Model, scan: String) -> Vec<Effect> {
             }]
         }
         ScanKind::Passbook => {
-            if !model.cart.is_empty() {
+            if !model.cart.is_empty() && model.switch_to.as_deref() != Some(scan.as_str()) {
+                // Ask before dropping another resident's open cart: the same scan again switches.
                 let text = model.lang.pick(
-                    "正在为另一位居民兑换：请先完成或按 Esc 取消",
-                    "Another resident's redemption is open: finish it or press Esc first",
+                    "正在为另一位居民兑换：再扫一次这本存折即切换（已选商品清空），或先完成兑换",
+                    "Another resident's redemption is open: scan this passbook again to switch (the cart is emptied), or finish first",
                 );
                 notice(model, NoticeKind::Error, text);
+                model.switch_to = Some(scan);
                 return Vec::new();
             }
+            model.switch_to = None;
+            model.cart.clear();
+            model.pending_txn = None;
             model.busy = true;
             model.notice = None;
             vec![Effect::LoadAccount { scan }]
@@ -352,6 +357,24 @@ fn scanned(model: &mut Model, scan: String) -> Vec<Effect> {
                 form.txn = txn;
                 form.field = ReverseField::Reason;
             }
+            Vec::new()
+        }
+        ScanKind::ReceiptQr(txn) if model.cart.is_empty() => {
+            // A slip's QR opens its reversal (which still needs an administrator's PIN).
+            let admin_no = model
+                .operator
+                .as_ref()
+                .map(|o| o.number.clone())
+                .unwrap_or_default();
+            model.reverse = Some(ReverseForm {
+                txn,
+                reason: String::new(),
+                admin_no,
+                admin_pin: String::new(),
+                field: ReverseField::Reason,
+            });
+            model.screen = Screen::Reverse;
+            model.notice = None;
             Vec::new()
         }
         ScanKind::ReceiptQr(_) | ScanKind::Unknown => {
