@@ -30,6 +30,8 @@ pub struct ScannerConfig {
     /// A scanner on a serial port (or USB CDC ACM), read besides the keyboard.
     pub serial: Option<String>,
     pub serial_baud: Option<u32>,
+    /// A scanner's own input device, grabbed exclusively (Linux).
+    pub grab: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -91,6 +93,8 @@ lockout_minutes = 5
 # A scanner on a serial port, read besides the keyboard (串口扫码枪):
 # serial = "/dev/ttyACM0"
 # serial_baud = 9600
+# Or grab a USB scanner's own input device so its keys never reach the terminal (独占扫码枪):
+# grab = "/dev/input/by-id/usb-Scanner-event-kbd"
 
 # The community, the counter's name and its time zone are written into the ledger's first
 # entry by `pointsdesk init` and cannot be changed here:

@@ -14,18 +14,20 @@
 //! Serial scanners (RS-232, or USB set to virtual COM) send one line per scan;
 //! [`serial_scans`] reads them on a thread and needs no timing rules.
 //!
-//! **Not built: an evdev exclusive grab.** On Linux the scanner's own input device
-//! (`/dev/input/event*`) could be grabbed (`EVIOCGRAB`) so its keys never reach the terminal
-//! or an input method. That needs either a crate issuing the ioctls with `unsafe` code (this
-//! crate forbids `unsafe` itself and keeps its dependencies few) and key-code-to-character
-//! tables per keyboard layout, or root / a udev rule for access to the device — all for a gain
-//! the wedge detector already gives with any scanner, on any terminal, without set-up. A
-//! scanner garbled by a Chinese input method is better fixed by switching it to serial mode.
+//! A dedicated scanner can also be grabbed exclusively on Linux (`grab`, `[scanner] grab` in
+//! config.toml): its own input device is read through evdev and no key of it reaches the
+//! terminal or an input method. The device needs read access (group `input`, or a udev rule).
 
+#[cfg(target_os = "linux")]
+mod grab;
 mod kind;
 mod serial;
 mod wedge;
 
+#[cfg(target_os = "linux")]
+pub use grab::{
+    GRAB_IDLE_POLL, GRAB_LINE_CHARS_MAX, KeyOut, KeyTranslator, LineAssembler, grab_scans,
+};
 pub use kind::{ScanKind, classify, ean_valid};
 pub use serial::{LINE_BYTES_MAX, PARTIAL_LINE_QUIET_POLLS, READ_POLL, serial_scans};
 pub use wedge::{
