@@ -25,11 +25,14 @@
 //! | [`keys`] | the device Ed25519 key, per-resident sealing keys | |
 //! | [`home`] | the home folder: init, config.toml, paths | |
 //! | [`import`] | resident lists from CSV/XLSX with row numbers | write anything |
-//! | [`cli`] | output of the command line (text tables by display width, JSON), exit codes | hold rules |
+//! | [`printer`] | ESC/POS bytes, the GBK text layer, slip layouts, printer profiles, transports (serial, TCP 9100, device file), status, the print queue, the pty printer simulator | touch the ledger (a slip is made from a committed receipt) |
+//! | [`scanner`] | telling a keyboard-wedge scan from typing, what a scan means, serial and evdev scanners | know screens |
+//! | [`counter`] | the terminal UI: model, messages, `update` → effects, pure `view`, strings (zh-CN, en), the driver and its worker thread | block on IO in the UI thread |
+//! | [`cli`] | the command line: clap definitions, handlers, output (text tables by display width, JSON), exit codes | hold rules |
 //! | [`demo`] | the seeded throwaway home and the terminal walk-through | |
 //! | [`i18n`] | the operator's language | |
 //!
-//! `src/main.rs` only parses the command line (clap) and dispatches.
+//! `src/main.rs` only parses the command line (clap) and hands it to [`cli::commands`].
 //!
 //! ## Guarantees a caller can rely on
 //! - A write is one `BEGIN IMMEDIATE` transaction, durable (WAL, `synchronous=FULL`) before the
