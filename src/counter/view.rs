@@ -18,6 +18,22 @@ const SLIP_PANEL_WIDTH: u16 = 52;
 /// Width from which the title bar also names the product.
 const TITLE_COLUMNS_MIN: u16 = 100;
 
+/// The row under the cursor.
+fn highlight(selected: bool) -> Style {
+    if selected {
+        Style::new().fg(Color::Black).bg(Color::Cyan)
+    } else {
+        Style::new()
+    }
+}
+
+/// The rows of a list that fit `height`, scrolled so that the selected one stays in view.
+fn window<T>(items: &[T], selected: usize, height: u16) -> impl Iterator<Item = (usize, &T)> {
+    let visible = usize::from(height).max(1);
+    let first = selected.saturating_sub(visible - 1);
+    items.iter().enumerate().skip(first).take(visible)
+}
+
 fn bold() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
 }
@@ -313,32 +329,21 @@ fn redeem(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         search,
     );
     let filtered = model.filtered();
-    let visible = usize::from(list.height.saturating_sub(3)).max(1);
-    let first = model.selected.saturating_sub(visible.saturating_sub(1));
-    let rows = filtered
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(i, c)| {
-            let style = if i == model.selected {
-                Style::new().fg(Color::Black).bg(Color::Cyan)
-            } else {
-                Style::new()
-            };
-            Row::new(vec![
-                Cell::from(c.item.item.clone()),
-                Cell::from(c.item.name.clone()),
-                Cell::from(c.item.points.to_string()),
-                Cell::from(c.item.stock.map_or("-".to_string(), |s| s.to_string())),
-                Cell::from(
-                    c.item
-                        .monthly_limit
-                        .map_or("-".to_string(), |l| l.to_string()),
-                ),
-            ])
-            .style(style)
-        });
+    let rows = window(&filtered, model.selected, list.height.saturating_sub(3)).map(|(i, c)| {
+        let style = highlight(i == model.selected);
+        Row::new(vec![
+            Cell::from(c.item.item.clone()),
+            Cell::from(c.item.name.clone()),
+            Cell::from(c.item.points.to_string()),
+            Cell::from(c.item.stock.map_or("-".to_string(), |s| s.to_string())),
+            Cell::from(
+                c.item
+                    .monthly_limit
+                    .map_or("-".to_string(), |l| l.to_string()),
+            ),
+        ])
+        .style(style)
+    });
     let header = Row::new(vec![
         "",
         S::Catalog.get(lang),
@@ -469,12 +474,13 @@ fn earn(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         ),
         who,
     );
-    let rows = model.activities.iter().enumerate().map(|(i, a)| {
-        let style = if i == model.activity_selected {
-            Style::new().fg(Color::Black).bg(Color::Cyan)
-        } else {
-            Style::new()
-        };
+    let rows = window(
+        &model.activities,
+        model.activity_selected,
+        list.height.saturating_sub(2),
+    )
+    .map(|(i, a)| {
+        let style = highlight(i == model.activity_selected);
         Row::new(vec![
             Cell::from(a.activity.clone()),
             Cell::from(a.name.clone()),
@@ -690,26 +696,15 @@ fn stock(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         search,
     );
     let items = super::update::stocked_items(model);
-    let visible = usize::from(list.height.saturating_sub(2)).max(1);
-    let first = model.selected.saturating_sub(visible.saturating_sub(1));
-    let rows = items
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(i, c)| {
-            let style = if i == model.selected {
-                Style::new().fg(Color::Black).bg(Color::Cyan)
-            } else {
-                Style::new()
-            };
-            Row::new(vec![
-                Cell::from(c.item.item.clone()),
-                Cell::from(c.item.name.clone()),
-                Cell::from(c.item.stock.unwrap_or(0).to_string()),
-            ])
-            .style(style)
-        });
+    let rows = window(&items, model.selected, list.height.saturating_sub(2)).map(|(i, c)| {
+        let style = highlight(i == model.selected);
+        Row::new(vec![
+            Cell::from(c.item.item.clone()),
+            Cell::from(c.item.name.clone()),
+            Cell::from(c.item.stock.unwrap_or(0).to_string()),
+        ])
+        .style(style)
+    });
     let widths = [
         Constraint::Length(6),
         Constraint::Min(10),
