@@ -148,6 +148,8 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     ];
     earn.activity_selected = 1;
     earn.hours_input = "1.5".into();
+    let mut event_setup = earn.clone();
+    event_setup.screen = Screen::EventSetup;
     let mut event = earn.clone();
     event.screen = Screen::Event;
     event.event = Some(EventRun {
@@ -202,6 +204,7 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         ("report", report),
         ("reverse", reverse),
         ("earn", earn),
+        ("event-setup", event_setup),
         ("event", event),
         ("login", login),
         ("login-error", login_error),
