@@ -298,21 +298,10 @@ impl Headless {
         lang: Lang,
         demo: Option<DemoScans>,
     ) -> Result<Headless, crate::ledger::LedgerError> {
-        let ledger = home.open()?;
-        let mut model = Model::new(lang, demo.is_some());
-        model.counter = ledger.series().counter.clone();
-        model.today = ledger.today();
+        let (model, worker) = start(home.open()?, lang, demo);
         Ok(Headless {
             model,
-            worker: Worker {
-                ledger,
-                session: None,
-                printer: None,
-                lang,
-                demo,
-                started: Instant::now(),
-                picks: 42,
-            },
+            worker,
             clock_ms: 0,
         })
     }
@@ -366,6 +355,26 @@ impl Headless {
     }
 }
 
+/// The first model and the worker that will own the ledger.
+fn start(ledger: Ledger, lang: Lang, demo: Option<DemoScans>) -> (Model, Worker) {
+    let mut model = Model::new(lang, demo.is_some());
+    model.counter = ledger.series().counter.clone();
+    model.today = ledger.today();
+    let worker = Worker {
+        ledger,
+        session: None,
+        printer: None,
+        lang,
+        demo,
+        started: Instant::now(),
+        picks: DEMO_PICK_SEED,
+    };
+    (model, worker)
+}
+
+/// Seed of the demo's "random" passbook and barcode picks: the same sequence every run.
+const DEMO_PICK_SEED: u64 = 42;
+
 /// Messages a headless run handles at most per `send`.
 const HEADLESS_STEPS_MAX: usize = 64;
 /// Time between two scripted key presses: a person typing.
@@ -409,20 +418,9 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
     let ledger = home
         .open()
         .map_err(|e| std::io::Error::other(e.message(lang)))?;
-    let mut model = Model::new(lang, demo.is_some());
-    model.counter = ledger.series().counter.clone();
-    model.today = ledger.today();
+    let (mut model, worker) = start(ledger, lang, demo);
     let (effect_tx, effect_rx) = mpsc::channel::<Effect>();
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
-    let worker = Worker {
-        ledger,
-        session: None,
-        printer: None,
-        lang,
-        demo,
-        started: Instant::now(),
-        picks: 42,
-    };
     let worker_thread = std::thread::spawn(move || worker.run(effect_rx, msg_tx));
     let started = Instant::now();
     let now_ms = || started.elapsed().as_millis() as u64;
