@@ -632,22 +632,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
             show_receipt(ctx, &receipt);
             Ok(())
         }
-        Command::Balance { passbook } => {
-            let ledger = ctx.ledger()?;
-            let account = ledger.account(&passbook, 0)?;
-            ctx.show(&account, || {
-                output::account(lang, &account);
-            });
-            Ok(())
-        }
-        Command::History { passbook, limit } => {
-            let ledger = ctx.ledger()?;
-            let account = ledger.account(&passbook, limit)?;
-            ctx.show(&account, || {
-                output::account(lang, &account);
-            });
-            Ok(())
-        }
+        // A balance is the account without its history lines.
+        Command::Balance { passbook } => show_account(ctx, &passbook, 0),
+        Command::History { passbook, limit } => show_account(ctx, &passbook, limit),
         Command::Ledger(LedgerCmd::Verify) => {
             let ledger = ctx.ledger()?;
             let report = ledger.verify()?;
@@ -726,6 +713,12 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
             Ok(())
         }
     }
+}
+
+fn show_account(ctx: &Ctx, scan: &str, history_lines: usize) -> CmdResult {
+    let account = ctx.ledger()?.account(scan, history_lines)?;
+    ctx.show(&account, || output::account(ctx.lang, &account));
+    Ok(())
 }
 
 fn reprint(ctx: &Ctx, scan: &str) -> CmdResult {
