@@ -465,7 +465,7 @@ fn print_slip(
         return;
     };
     let header =
-        crate::cli::printing::header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
+        crate::present::slip_header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
     let blocks = layout::txn_slip(&header, receipt, lang, false);
     println!(
         "{} {}",
@@ -507,6 +507,12 @@ pub fn seed_for_counter() -> Result<(Home, crate::counter::driver::DemoScans)> {
 pub fn throwaway_dir() -> PathBuf {
     let stamp = Utc::now().format("%Y%m%d-%H%M%S");
     std::env::temp_dir().join(format!("pointsdesk-demo-{stamp}-{}", std::process::id()))
+}
+
+fn print_lines(lines: &[String]) {
+    for line in lines {
+        println!("{line}");
+    }
 }
 
 fn step(lang: Lang, n: u32, zh: &str, en: &str) {
@@ -587,7 +593,7 @@ pub fn run(lang: Lang) -> Result<()> {
             txn: None,
         },
     )?;
-    crate::cli::output::receipt(lang, &earned);
+    print_lines(&crate::present::receipt_lines(lang, &earned));
 
     step(
         lang,
@@ -603,7 +609,7 @@ pub fn run(lang: Lang) -> Result<()> {
             txn: None,
         },
     )?;
-    crate::cli::output::receipt(lang, &redeemed);
+    print_lines(&crate::present::receipt_lines(lang, &redeemed));
     print_slip(lang, &ledger, &redeemed, &dir);
 
     step(
@@ -632,7 +638,7 @@ pub fn run(lang: Lang) -> Result<()> {
         "The administrator reverses that redemption; the goods go back on the shelf",
     );
     let reversed = ledger.reverse(&admin, &redeemed.txn, "居民拿错商品", None)?;
-    crate::cli::output::receipt(lang, &reversed);
+    print_lines(&crate::present::receipt_lines(lang, &reversed));
 
     step(
         lang,

@@ -21,18 +21,23 @@
 //! | [`domain`] | points, entry bodies, effects on projections, text rules (masking, control characters) | do IO or read a clock |
 //! | [`store`] | SQLite: durability settings, migrations, the entry log (hash chain, signatures), projection tables, verify, rebuild | know business rules |
 //! | [`ledger`] | the commands (login, earn, redeem, reverse, …): checks a request, appends entries, returns views; typed errors with zh-CN/en messages | print, or touch files other than the database |
-//! | [`passbook`] | token format (`PD1` + 26 base32 + check), scan parsing, QR pictures | know about balances |
+//! | [`passbook`] | token format (`PD1` + 26 base32 + check), scan parsing, the slip QR that names a txn (`PDT` + UUID), QR pictures | know about balances |
 //! | [`keys`] | the device Ed25519 key, per-resident sealing keys | |
 //! | [`home`] | the home folder: init, config.toml, paths | |
 //! | [`import`] | resident lists from CSV/XLSX with row numbers | write anything |
 //! | [`printer`] | ESC/POS bytes, the GBK text layer, slip layouts, printer profiles, transports (serial, TCP 9100, device file), status, the print queue, the pty printer simulator | touch the ledger (a slip is made from a committed receipt) |
-//! | [`scanner`] | telling a keyboard-wedge scan from typing, what a scan means, serial and evdev scanners | know screens |
+//! | [`scanner`] | telling a keyboard-wedge scan from typing, what a scan means, serial and evdev scanners | know screens or printers |
+//! | [`present`] | wording shared by the CLI, the counter and the demo: labels, receipt and account texts, slip header, width-aware columns | print or draw |
 //! | [`counter`] | the terminal UI: model, messages, `update` → effects, pure `view`, strings (zh-CN, en), the driver and its worker thread | block on IO in the UI thread |
-//! | [`cli`] | the command line: clap definitions, handlers, output (text tables by display width, JSON), exit codes | hold rules |
+//! | [`cli`] | the command line: clap definitions (`args`), one handler module per concern, output (text or JSON), exit codes | hold rules; be imported by anything but `main.rs` |
 //! | [`demo`] | the seeded throwaway home and the terminal walk-through | |
 //! | [`i18n`] | the operator's language | |
 //!
-//! `src/main.rs` only parses the command line (clap) and hands it to [`cli::commands`].
+//! `src/main.rs` only parses the command line (clap) and hands it to [`cli::run`].
+//!
+//! Imports point down: `cli`, `counter` and `demo` use `ledger`, `present`, `printer` and
+//! `scanner`; `counter` and `demo` import nothing from `cli` (the CLI starts them), and what two
+//! of them share lives in `present` or below.
 //!
 //! ## Guarantees a caller can rely on
 //! - A write is one `BEGIN IMMEDIATE` transaction, durable (WAL, `synchronous=FULL`) before the
@@ -53,6 +58,7 @@ pub mod import;
 pub mod keys;
 pub mod ledger;
 pub mod passbook;
+pub mod present;
 pub mod printer;
 pub mod scanner;
 pub mod store;

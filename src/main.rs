@@ -1,8 +1,8 @@
-//! `pointsdesk`: parses the command line and hands it to `pointsdesk::cli::commands`.
+//! `pointsdesk`: parses the command line and hands it to `pointsdesk::cli::run`.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    pointsdesk::cli::commands::run(pointsdesk::cli::commands::Cli::parse())
+    pointsdesk::cli::run(pointsdesk::cli::args::Cli::parse())
 }

@@ -313,7 +313,7 @@ fn reversing_by_scanning_the_slip_qr_needs_an_administrator_pin_and_works_once()
     let before = balance(c.ui.ledger(), &scan);
     let txn = redeem_soap(&mut c, &scan);
     c.ui.press(Key::Esc);
-    let slip_qr = pointsdesk::printer::layout::txn_qr_payload(&txn);
+    let slip_qr = pointsdesk::passbook::slip_qr::txn_qr_payload(&txn);
 
     c.ui.press(Key::Char('x'));
     assert_eq!(c.ui.model.screen, Screen::Reverse);
@@ -460,7 +460,7 @@ fn scanning_a_slip_qr_on_the_home_screen_opens_its_reversal() {
     let scan = c.scans[13].clone();
     let txn = redeem_soap(&mut c, &scan);
     c.ui.press(Key::Esc);
-    c.ui.scan(&pointsdesk::printer::layout::txn_qr_payload(&txn));
+    c.ui.scan(&pointsdesk::passbook::slip_qr::txn_qr_payload(&txn));
     assert_eq!(c.ui.model.screen, Screen::Reverse);
     assert_eq!(c.ui.model.reverse.as_ref().unwrap().txn, txn);
 }

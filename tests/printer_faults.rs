@@ -187,7 +187,11 @@ fn queued_then_one_reprint(mut counter: Counter, expected: Problem) {
         "exactly one slip after the reprint: {receipts_now:#?}"
     );
     assert!(receipts[0].contains("重印"), "{}", receipts[0]);
-    assert!(receipts[0].contains(&layout::txn_qr_payload(&counter.receipt.txn)));
+    assert!(
+        receipts[0].contains(&pointsdesk::passbook::slip_qr::txn_qr_payload(
+            &counter.receipt.txn
+        ))
+    );
     assert!(
         counter.service.queue().waiting().unwrap().is_empty(),
         "nothing waits any more"

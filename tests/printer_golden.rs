@@ -186,9 +186,12 @@ fn the_qr_in_our_own_gs_k_bytes_is_the_txn() {
         .expect("a QR store command");
     let len = usize::from(bytes[at + 3]) + 256 * usize::from(bytes[at + 4]);
     let payload = std::str::from_utf8(&bytes[at + 8..at + 5 + len]).unwrap();
-    assert_eq!(payload, layout::txn_qr_payload(&r.txn));
     assert_eq!(
-        layout::parse_txn_qr(payload).as_deref(),
+        payload,
+        pointsdesk::passbook::slip_qr::txn_qr_payload(&r.txn)
+    );
+    assert_eq!(
+        pointsdesk::passbook::slip_qr::parse_txn_qr(payload).as_deref(),
         Some(r.txn.as_str())
     );
     let print_at = at + 5 + len;

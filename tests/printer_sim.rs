@@ -7,9 +7,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use pointsdesk::i18n::Lang;
+use pointsdesk::passbook::slip_qr::txn_qr_payload;
 use pointsdesk::printer::decode::{decode_all, render};
 use pointsdesk::printer::escpos;
-use pointsdesk::printer::layout::{self, txn_qr_payload};
+use pointsdesk::printer::layout;
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::sim::{
     GARBAGE_REPLY, Notice, SimConfig, SimState, Simulator, status_reply,

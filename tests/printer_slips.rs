@@ -3,8 +3,9 @@
 
 use pointsdesk::i18n::Lang;
 use pointsdesk::ledger::Receipt;
+use pointsdesk::passbook::slip_qr::{parse_txn_qr, txn_qr_payload};
 use pointsdesk::printer::decode::{Event, decode_all, render};
-use pointsdesk::printer::layout::{self, parse_txn_qr, txn_qr_payload};
+use pointsdesk::printer::layout;
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::text;
 use slip_samples::{header, typical_redemption as redemption};

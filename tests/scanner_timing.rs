@@ -4,7 +4,7 @@
 //! input until the detector's deadline and ticks when nothing came.
 
 use pointsdesk::passbook::Token;
-use pointsdesk::printer::layout::txn_qr_payload;
+use pointsdesk::passbook::slip_qr::txn_qr_payload;
 use pointsdesk::scanner::{
     Detected, Input, ScanKind, Terminator, WedgeConfig, WedgeDetector, classify, ean_valid,
 };

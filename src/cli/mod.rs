@@ -1,13 +1,25 @@
-//! The command line's handlers: log an operator in, call the ledger, print the result as text in
-//! the operator's language or as JSON. Rules live in the ledger.
+//! The command line: [`args`] is what clap parses, [`run`] dispatches to one handler per
+//! command, grouped by concern (setup, people, passbooks, catalog, points, integrity,
+//! hardware). A handler logs the operator in, calls the ledger and prints the result as text
+//! in the operator's language or as JSON. Rules live in the ledger, wording in
+//! [`crate::present`].
 
-pub mod commands;
+pub mod args;
+mod catalog;
+mod hardware;
+mod integrity;
 pub mod output;
+mod passbooks;
+mod people;
+mod points;
 pub mod printing;
+mod setup;
 
 use crate::home::Home;
 use crate::i18n::Lang;
-use crate::ledger::{ErrorKind, Ledger, LedgerError, Session};
+use crate::ledger::{ErrorKind, Ledger, LedgerError, Receipt, Session};
+use args::{Cli, Command, LedgerCmd};
+use printing::CounterPrinter;
 use std::process::ExitCode;
 
 /// Exit codes of the CLI contract.
@@ -120,4 +132,94 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Runs one parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let lang = cli
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .or_else(|| {
+            let home = Home::resolve(cli.home.clone());
+            home.config()
+                .ok()
+                .and_then(|c| c.lang)
+                .as_deref()
+                .and_then(Lang::parse)
+        })
+        .unwrap_or_default();
+    let ctx = Ctx {
+        home: Home::resolve(cli.home),
+        lang,
+        json: cli.json,
+        operator: cli.operator,
+    };
+    let result = dispatch(&ctx, cli.command);
+    finish(lang, ctx.json, result)
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
+    match command {
+        Command::Init(args) => setup::init(ctx, args),
+        Command::Demo { walkthrough } => setup::demo(ctx, walkthrough),
+        Command::Counter => setup::counter(ctx),
+        Command::Operator(cmd) => people::operator(ctx, cmd),
+        Command::Resident(cmd) => people::resident(ctx, cmd),
+        Command::Passbook(cmd) => passbooks::passbook(ctx, cmd),
+        Command::Activity(cmd) => catalog::activity(ctx, cmd),
+        Command::Catalog(cmd) => catalog::catalog(ctx, cmd),
+        Command::Earn(args) => points::earn(ctx, args),
+        Command::Redeem(args) => points::redeem(ctx, args),
+        Command::Reverse(args) => points::reverse(ctx, args),
+        Command::Adjust(args) => points::adjust(ctx, args),
+        Command::Balance { passbook } => points::show_account(ctx, &passbook, 0),
+        Command::History { passbook, limit } => points::show_account(ctx, &passbook, limit),
+        Command::Reprint { txn } => points::reprint(ctx, &txn),
+        Command::DayClose { date, print } => points::day_close(ctx, date, print),
+        Command::Hw(cmd) => hardware::hw(ctx, cmd),
+        Command::Ledger(LedgerCmd::Verify) => integrity::verify(ctx),
+        Command::Ledger(LedgerCmd::Rebuild) => integrity::rebuild(ctx),
+        Command::Backup { out } => integrity::backup(ctx, out),
+        Command::Restore { file, yes } => integrity::restore(ctx, file, yes),
+    }
+}
+
+pub(crate) fn usage(lang: Lang, zh: &str, en: &str) -> Failure {
+    Failure::Usage(lang.pick(zh, en).to_string())
+}
+
+/// Opens the printer before anything is booked, so a wrong printer setting is found before
+/// the points move, not after.
+pub(crate) fn open_printer_if(ctx: &Ctx, print: bool) -> Result<Option<CounterPrinter>, Failure> {
+    if print {
+        CounterPrinter::open(ctx).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+pub(crate) fn print_if(
+    ctx: &Ctx,
+    ledger: &Ledger,
+    receipt: &Receipt,
+    printer: Option<&mut CounterPrinter>,
+) -> CmdResult {
+    match printer {
+        // A replayed request already printed its slip the first time: a copy needs `reprint`.
+        Some(printer) if !receipt.replayed => printer.print_receipt(ctx, ledger, receipt, false),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn show_receipt(ctx: &Ctx, receipt: &Receipt) {
+    ctx.show(receipt, || {
+        output::lines(&crate::present::receipt_lines(ctx.lang, receipt));
+    });
+}
+
+pub(crate) fn done(ctx: &Ctx, what: &str, subject: &str) {
+    ctx.show(&serde_json::json!({"ok": true, "subject": subject}), || {
+        println!("{what} {subject}");
+    });
 }

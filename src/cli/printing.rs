@@ -4,7 +4,7 @@
 
 use super::{Ctx, Failure};
 use crate::ledger::{Ledger, LedgerError, Receipt, Session};
-use crate::printer::layout::{self, Block, SlipHeader};
+use crate::printer::layout::{self, Block};
 use crate::printer::print::{Outcome, PrintService};
 use crate::printer::setup;
 use crate::printer::sim::Simulator;
@@ -104,7 +104,8 @@ impl CounterPrinter {
         receipt: &Receipt,
         copy: bool,
     ) -> Result<(), Failure> {
-        let header = header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
+        let header =
+            crate::present::slip_header(ledger, receipt.operator.as_deref(), &receipt.recorded_at);
         let blocks = layout::txn_slip(&header, receipt, ctx.lang, copy);
         let kind = format!("{:?}", receipt.kind).to_lowercase();
         let outcome = if copy {
@@ -125,7 +126,7 @@ impl CounterPrinter {
         issued: &crate::ledger::IssuedPassbook,
     ) -> Result<(), Failure> {
         let now = crate::store::log::format_time(ledger.now());
-        let header = header(ledger, Some(session.operator()), &now);
+        let header = crate::present::slip_header(ledger, Some(session.operator()), &now);
         let name = ledger.passbook(&issued.passbook)?.resident_name;
         let blocks = layout::passbook_slip(
             &header,
@@ -148,25 +149,5 @@ impl CounterPrinter {
             .submit(None, kind, blocks)
             .map_err(LedgerError::from)?;
         self.report(ctx, None, outcome)
-    }
-}
-
-/// The header of a slip: community, counter, operator and local time.
-pub fn header(ledger: &Ledger, operator: Option<&str>, recorded_at: &str) -> SlipHeader {
-    let operator = operator
-        .map(|no| {
-            let name = ledger
-                .operators()
-                .ok()
-                .and_then(|ops| ops.into_iter().find(|o| o.operator == no).map(|o| o.name))
-                .unwrap_or_default();
-            format!("{no} {name}").trim_end().to_string()
-        })
-        .unwrap_or_default();
-    SlipHeader {
-        community: ledger.series().community.clone(),
-        counter: ledger.series().counter.clone(),
-        operator,
-        local_time: ledger.local_time(recorded_at),
     }
 }

@@ -219,7 +219,7 @@ impl Worker {
         copy: bool,
     ) -> Result<Option<String>, String> {
         let lang = self.lang;
-        let header = crate::cli::printing::header(
+        let header = crate::present::slip_header(
             &self.ledger,
             receipt.operator.as_deref(),
             &receipt.recorded_at,

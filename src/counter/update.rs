@@ -702,7 +702,7 @@ fn reverse_key(model: &mut Model, key: Key) -> Vec<Effect> {
             }
         }
         Key::Enter => {
-            let txn = crate::printer::layout::parse_txn_qr(&form.txn)
+            let txn = crate::passbook::slip_qr::parse_txn_qr(&form.txn)
                 .unwrap_or_else(|| form.txn.trim().to_string());
             model.busy = true;
             return vec![Effect::Reverse {

@@ -313,7 +313,7 @@ fn resident(frame: &mut Frame<'_>, area: Rect, model: &Model) {
 }
 
 fn kind_label(model: &Model, kind: &str) -> &'static str {
-    crate::cli::output::kind_label(model.lang, kind)
+    crate::present::kind_label(model.lang, kind)
 }
 
 fn redeem(frame: &mut Frame<'_>, area: Rect, model: &Model) {
@@ -569,7 +569,7 @@ fn reverse(frame: &mut Frame<'_>, area: Rect, model: &Model) {
             Style::new()
         };
         Line::from(vec![
-            Span::styled(crate::cli::output::pad(label.get(lang), label_width), style),
+            Span::styled(crate::present::pad(label.get(lang), label_width), style),
             Span::raw(format!("{value}{}", if active { "▏" } else { "" })),
         ])
     };

@@ -7,13 +7,11 @@ use super::profile::{ChineseMode, Profile};
 use super::text;
 use crate::i18n::Lang;
 use crate::ledger::{Receipt, ReceiptKind, short_txn};
+use crate::passbook::slip_qr::txn_qr_payload;
 
 /// Columns of the right-hand field of a pair line (amounts, quantities). The field starts at a
 /// tab stop, so a line costs a `HT` and a few spaces instead of padding across the paper.
 pub const RIGHT_FIELD_COLUMNS: usize = 12;
-
-/// Prefix of the QR printed on a slip to find its txn again (reversal, reprint).
-pub const TXN_QR_PREFIX: &str = "PDT";
 
 /// One piece of a slip. Serialisable: the print queue keeps blocks, not bytes, so a job
 /// waiting for paper can print on whichever profile is configured when it finally prints.
@@ -41,23 +39,6 @@ pub struct SlipHeader {
     pub operator: String,
     /// Local date and time of the txn, "2026-11-22 14:05".
     pub local_time: String,
-}
-
-/// The QR payload of a txn: `PDT` + the UUID's 32 hex digits upper case, all in the QR
-/// alphanumeric set (35 characters, version 2).
-pub fn txn_qr_payload(txn: &str) -> String {
-    format!(
-        "{TXN_QR_PREFIX}{}",
-        txn.replace('-', "").to_ascii_uppercase()
-    )
-}
-
-/// The txn id in a scanned slip QR, if it is one.
-pub fn parse_txn_qr(scan: &str) -> Option<String> {
-    let text = scan.trim().to_ascii_uppercase();
-    let hex = text.strip_prefix(TXN_QR_PREFIX)?;
-    let id = uuid::Uuid::try_parse(hex).ok()?;
-    Some(id.hyphenated().to_string())
 }
 
 fn copy_mark(lang: Lang, copy: bool) -> Option<Block> {

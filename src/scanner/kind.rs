@@ -1,9 +1,9 @@
 //! What a scan means, the same on every screen: a passbook, a receipt's QR, a product barcode.
 //! The passbook and receipt formats are parsed by their owners ([`crate::passbook::Token`],
-//! [`crate::printer::layout::parse_txn_qr`]); this only routes a scan to the right one.
+//! [`crate::passbook::slip_qr::parse_txn_qr`]); this only routes a scan to the right one.
 
+use crate::passbook::slip_qr::parse_txn_qr;
 use crate::passbook::{ScanProblem, Token};
-use crate::printer::layout::parse_txn_qr;
 use unicode_normalization::UnicodeNormalization;
 
 use super::wedge::SCAN_CHARS_MAX;
@@ -63,7 +63,7 @@ pub fn ean_valid(digits: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::printer::layout::txn_qr_payload;
+    use crate::passbook::slip_qr::txn_qr_payload;
 
     #[test]
     fn passbook_tokens_are_passbooks_in_any_case_width_or_padding() {

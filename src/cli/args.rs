@@ -1,0 +1,444 @@
+//! The command line as clap parses it: every command of the CLI contract, its arguments and
+//! its help line. No behaviour here; the handlers are in the sibling modules.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "pointsdesk",
+    version,
+    about = "爱心超市积分柜台 — the counter of a community love supermarket"
+)]
+pub struct Cli {
+    /// Home folder (ledger.db, config.toml, keys); default the XDG data dir.
+    #[arg(long, env = "POINTSDESK_HOME", global = true)]
+    pub home: Option<PathBuf>,
+    /// zh-CN or en.
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Operator number of the person acting; the PIN comes from POINTSDESK_PIN or a prompt.
+    #[arg(long, env = "POINTSDESK_OPERATOR", global = true)]
+    pub operator: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a new home: ledger, config, device key, first administrator.
+    Init(InitArgs),
+    /// The counter UI on a seeded throwaway home (or, with --walkthrough or without a terminal,
+    /// a printed walk through issue → earn → redeem → reverse → verify).
+    Demo {
+        /// Print the walk-through instead of opening the counter UI.
+        #[arg(long)]
+        walkthrough: bool,
+    },
+    /// The counter UI (full screen) on this home.
+    Counter,
+    /// Operators (volunteers and administrators): add, list, disable, enable.
+    #[command(subcommand)]
+    Operator(OperatorCmd),
+    /// Residents: add, list, show, import CSV/XLSX, erase personal data.
+    #[command(subcommand)]
+    Resident(ResidentCmd),
+    /// Passbooks: issue (with QR), reissue a lost one, revoke, show.
+    #[command(subcommand)]
+    Passbook(PassbookCmd),
+    /// Volunteering activities and their points per hour.
+    #[command(subcommand)]
+    Activity(ActivityCmd),
+    /// Goods, services, venues and honours: add, list, update, restock, count.
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
+    /// Credit points for volunteering (activity × hours).
+    Earn(EarnArgs),
+    /// Debit points for goods and services.
+    Redeem(RedeemArgs),
+    /// Undo an earning or a redemption with compensating entries (administrators).
+    Reverse(ReverseArgs),
+    /// Correct a balance with a reason (administrators).
+    Adjust(AdjustArgs),
+    /// Balance and this month's totals of a scanned passbook.
+    Balance {
+        /// Exactly what the scanner typed (the passbook's QR payload).
+        #[arg(long)]
+        passbook: String,
+    },
+    /// The latest entries of a scanned passbook.
+    History {
+        /// Exactly what the scanner typed (the passbook's QR payload).
+        #[arg(long)]
+        passbook: String,
+        /// How many entries, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print a copy (重印) of a txn's slip, or a slip that waits in the print queue.
+    Reprint {
+        /// The txn id, the 8-character 单号 printed on the slip, or the scanned slip QR.
+        txn: String,
+    },
+    /// The day-close (Z) totals of a local day; --print for the slip.
+    DayClose {
+        /// YYYY-MM-DD, default today.
+        #[arg(long)]
+        date: Option<String>,
+        /// Print the day-close slip.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Printer hardware: ports, status, test print, simulator, print queue.
+    #[command(subcommand)]
+    Hw(HwCmd),
+    /// The ledger itself: verify the log and the projections, or rebuild the projections.
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
+    /// Copy the database while the counter runs (administrators).
+    Backup {
+        /// The file to write; an existing file is not overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the database with a verified backup of this counter (administrators).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Do not ask before dropping entries the backup lacks (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// The community (社区) this counter serves.
+    #[arg(long)]
+    pub community: String,
+    /// Prefix of resident and passbook numbers, e.g. SQ.
+    #[arg(long)]
+    pub prefix: String,
+    /// The counter's name as printed on slips.
+    #[arg(long)]
+    pub counter: String,
+    /// The first administrator's name (the PIN is asked without echo).
+    #[arg(long)]
+    pub admin: String,
+    /// The counter's time zone as an offset from UTC.
+    #[arg(long, default_value = "+08:00")]
+    pub utc_offset: String,
+}
+
+#[derive(Args)]
+pub struct EarnArgs {
+    /// Exactly what the scanner typed (the passbook's QR payload).
+    #[arg(long)]
+    pub passbook: String,
+    /// Activity code, e.g. A01.
+    #[arg(long)]
+    pub activity: String,
+    /// Hours in quarter hours: 0.25 to 24.
+    #[arg(long)]
+    pub hours: String,
+    /// Event check-in: each passbook is credited once per event.
+    #[arg(long)]
+    pub event: Option<String>,
+    /// Client-made id: a retry with the same id returns the first result.
+    #[arg(long)]
+    pub txn: Option<Uuid>,
+    /// Print the slip.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Args)]
+pub struct RedeemArgs {
+    /// Exactly what the scanner typed (the passbook's QR payload).
+    #[arg(long)]
+    pub passbook: String,
+    /// ITEM or ITEM:QTY (item code or barcode); repeat for several lines.
+    #[arg(long = "item", required = true)]
+    pub items: Vec<String>,
+    /// Client-made id: a retry with the same id returns the first result.
+    #[arg(long)]
+    pub txn: Option<Uuid>,
+    /// Print the slip.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Args)]
+pub struct ReverseArgs {
+    /// The txn id, the 8-character 单号 printed on the slip, or the scanned slip QR.
+    pub txn: String,
+    /// Why it is reversed (printed on the reversal slip).
+    #[arg(long)]
+    pub reason: String,
+    /// Id of this reversal, for safe retries.
+    #[arg(long = "as-txn")]
+    pub as_txn: Option<Uuid>,
+    /// Print the reversal slip (冲正).
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Args)]
+pub struct AdjustArgs {
+    /// A passbook number (SQ-000001) or what the scanner typed.
+    #[arg(long)]
+    pub passbook: String,
+    /// Points to add (negative to take off).
+    #[arg(long, allow_hyphen_values = true)]
+    pub points: i64,
+    /// Why (kept in the log and printed).
+    #[arg(long)]
+    pub reason: String,
+    /// Client-made id: a retry with the same id returns the first result.
+    #[arg(long)]
+    pub txn: Option<Uuid>,
+}
+
+#[derive(Subcommand)]
+pub enum OperatorCmd {
+    /// Add a volunteer or an administrator (the new PIN is asked twice without echo).
+    Add {
+        /// The operator's name.
+        #[arg(long)]
+        name: String,
+        /// volunteer or admin
+        #[arg(long, default_value = "volunteer")]
+        role: String,
+    },
+    /// All operators with role and status.
+    List,
+    /// Stop an operator from logging in (not yourself, not the last administrator).
+    Disable {
+        /// The number of the operator to disable (you act as --operator).
+        #[arg(value_name = "NO")]
+        target: String,
+    },
+    /// Let a disabled operator log in again.
+    Enable {
+        /// The number of the operator to enable (you act as --operator).
+        #[arg(value_name = "NO")]
+        target: String,
+    },
+}
+
+#[derive(Args)]
+pub struct ResidentFields {
+    /// Full name (shown masked, 张*明).
+    #[arg(long)]
+    pub name: String,
+    /// Phone number.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Address.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// A note.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ResidentCmd {
+    /// Register a resident.
+    Add(ResidentFields),
+    /// Residents whose name, phone or number contains the search text (names masked).
+    List {
+        /// Part of a name, phone, resident or passbook number.
+        #[arg(long)]
+        search: Option<String>,
+        /// Most residents listed.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// One resident (masked; --full for administrators).
+    Show {
+        /// The resident number, e.g. SQ-R000001.
+        resident: String,
+        /// The unmasked record (administrators).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Import a CSV or XLSX file with a header row (姓名, 电话, 地址, 备注): all rows or none.
+    Import {
+        /// The .csv or .xlsx file.
+        file: PathBuf,
+    },
+    /// Destroy the resident's personal data key (administrators).
+    Erase {
+        /// The resident number.
+        resident: String,
+    },
+}
+
+#[derive(Args)]
+pub struct QrFiles {
+    /// Also write the QR code as PNG.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Also write the QR code as SVG.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Print the passbook slip (QR and number) to stick into the paper passbook.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Subcommand)]
+pub enum PassbookCmd {
+    /// Issue a passbook to a resident: the QR payload is shown once.
+    Issue {
+        /// The resident number.
+        resident: String,
+        #[command(flatten)]
+        qr: QrFiles,
+    },
+    /// A lost passbook: revoke its token, issue a new one on the same number.
+    Reissue {
+        /// The passbook number, e.g. SQ-000001.
+        passbook: String,
+        /// Why (kept in the log).
+        #[arg(long, default_value = "遗失补办")]
+        reason: String,
+        #[command(flatten)]
+        qr: QrFiles,
+    },
+    /// Revoke a passbook: its QR never debits again.
+    Revoke {
+        /// The passbook number.
+        passbook: String,
+        /// Why (kept in the log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// A passbook by number or scan: resident (masked), status, balance.
+    Show {
+        /// The passbook number or what the scanner typed.
+        passbook: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ActivityCmd {
+    /// Define a volunteering activity (administrators).
+    Add {
+        /// Activity code, e.g. A01.
+        code: String,
+        /// The activity's name.
+        #[arg(long)]
+        name: String,
+        /// Points per hour (1 point = 1 yuan).
+        #[arg(long)]
+        points_per_hour: i64,
+    },
+    /// All activities.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum CatalogCmd {
+    /// Add goods, a service, a venue or an honour to the catalogue (administrators).
+    Add {
+        /// Item code, e.g. G001.
+        code: String,
+        /// The item's name.
+        #[arg(long)]
+        name: String,
+        /// goods, service, venue or honour
+        #[arg(long, default_value = "goods")]
+        kind: String,
+        /// Points per unit.
+        #[arg(long)]
+        points: i64,
+        /// The product barcode (EAN-13 etc.).
+        #[arg(long)]
+        barcode: Option<String>,
+        /// Most units per resident per month.
+        #[arg(long)]
+        monthly_limit: Option<u32>,
+    },
+    /// The catalogue with points, stock and limits.
+    List,
+    /// Change an item: name, points, barcode, limit, offered or not (administrators).
+    Update {
+        /// Item code.
+        code: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New points per unit.
+        #[arg(long)]
+        points: Option<i64>,
+        /// New barcode.
+        #[arg(long)]
+        barcode: Option<String>,
+        /// Remove the barcode.
+        #[arg(long, conflicts_with = "barcode")]
+        no_barcode: bool,
+        /// New monthly limit per resident.
+        #[arg(long)]
+        monthly_limit: Option<u32>,
+        /// Remove the monthly limit.
+        #[arg(long, conflicts_with = "monthly_limit")]
+        no_limit: bool,
+        /// No longer offer the item.
+        #[arg(long)]
+        disable: bool,
+        /// Offer the item again.
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+    },
+    /// Goods received (a donation or a purchase).
+    Restock {
+        /// Item code or barcode.
+        item: String,
+        /// Units received.
+        #[arg(long)]
+        qty: i64,
+        /// Who gave them (if given, not empty).
+        #[arg(long)]
+        donor: Option<String>,
+    },
+    /// A shelf count: the stock becomes the counted number.
+    Count {
+        /// Item code or barcode.
+        item: String,
+        /// Units counted on the shelf.
+        #[arg(long)]
+        counted: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HwCmd {
+    /// Serial ports, with USB vendor:product where the system knows them.
+    Ports,
+    /// Ask the configured printer's status.
+    Status,
+    /// Print a test slip with Chinese text, alignment and a QR code.
+    PrintTest,
+    /// A simulated ESC/POS printer on a pseudo-terminal: decodes slips to text.
+    PrinterSim {
+        /// Where receipts are written as text (default: the home's sim-receipts).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Slips waiting in the print queue.
+    Queue,
+}
+
+#[derive(Subcommand)]
+pub enum LedgerCmd {
+    /// Check chain, signatures, seqs, projections, postings and balances.
+    Verify,
+    /// Recreate every projection from the log (administrators).
+    Rebuild,
+}

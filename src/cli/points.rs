@@ -1,0 +1,217 @@
+//! Points at the command line: earn, redeem, reverse, adjust, balance and history, reprint and
+//! the day close.
+
+use super::args::{AdjustArgs, EarnArgs, RedeemArgs, ReverseArgs};
+use super::printing::CounterPrinter;
+use super::{
+    CmdResult, Ctx, Failure, done, open_printer_if, output, print_if, show_receipt, usage,
+};
+use crate::i18n::Lang;
+use crate::ledger::{EarnRequest, RedeemRequest};
+
+pub fn earn(ctx: &Ctx, args: EarnArgs) -> CmdResult {
+    let lang = ctx.lang;
+    let EarnArgs {
+        passbook,
+        activity,
+        hours,
+        event,
+        txn,
+        print,
+    } = args;
+    let minutes = parse_hours(lang, &hours)?;
+    let mut printer = open_printer_if(ctx, print)?;
+    let mut ledger = ctx.ledger()?;
+    let session = ctx.session(&mut ledger)?;
+    let receipt = ledger.earn(
+        &session,
+        &EarnRequest {
+            scan: passbook,
+            activity,
+            minutes,
+            event,
+            txn,
+        },
+    )?;
+    show_receipt(ctx, &receipt);
+    print_if(ctx, &ledger, &receipt, printer.as_mut())
+}
+
+pub fn redeem(ctx: &Ctx, args: RedeemArgs) -> CmdResult {
+    let lang = ctx.lang;
+    let RedeemArgs {
+        passbook,
+        items,
+        txn,
+        print,
+    } = args;
+    let lines = items
+        .iter()
+        .map(|i| parse_item(lang, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut printer = open_printer_if(ctx, print)?;
+    let mut ledger = ctx.ledger()?;
+    let session = ctx.session(&mut ledger)?;
+    let receipt = ledger.redeem(
+        &session,
+        &RedeemRequest {
+            scan: passbook,
+            lines,
+            txn,
+        },
+    )?;
+    show_receipt(ctx, &receipt);
+    print_if(ctx, &ledger, &receipt, printer.as_mut())
+}
+
+pub fn reverse(ctx: &Ctx, args: ReverseArgs) -> CmdResult {
+    let ReverseArgs {
+        txn,
+        reason,
+        as_txn,
+        print,
+    } = args;
+    let txn = crate::passbook::slip_qr::parse_txn_qr(&txn).unwrap_or(txn);
+    let mut printer = open_printer_if(ctx, print)?;
+    let mut ledger = ctx.ledger()?;
+    let session = ctx.admin_session(&mut ledger)?;
+    let receipt = ledger.reverse(&session, &txn, &reason, as_txn)?;
+    show_receipt(ctx, &receipt);
+    print_if(ctx, &ledger, &receipt, printer.as_mut())
+}
+
+pub fn adjust(ctx: &Ctx, args: AdjustArgs) -> CmdResult {
+    let AdjustArgs {
+        passbook,
+        points,
+        reason,
+        txn,
+    } = args;
+    let mut ledger = ctx.ledger()?;
+    let session = ctx.admin_session(&mut ledger)?;
+    let receipt = ledger.adjust(&session, &passbook, points, &reason, txn)?;
+    show_receipt(ctx, &receipt);
+    Ok(())
+}
+
+/// A balance is the account without its history lines.
+pub fn show_account(ctx: &Ctx, scan: &str, history_lines: usize) -> CmdResult {
+    let account = ctx.ledger()?.account(scan, history_lines)?;
+    ctx.show(&account, || {
+        output::lines(&crate::present::account_lines(
+            ctx.lang,
+            &account,
+            history_lines > 0,
+        ))
+    });
+    Ok(())
+}
+
+pub fn reprint(ctx: &Ctx, scan: &str) -> CmdResult {
+    let txn = crate::passbook::slip_qr::parse_txn_qr(scan)
+        .unwrap_or_else(|| scan.trim().to_ascii_lowercase());
+    let mut printer = CounterPrinter::open(ctx)?;
+    let mut ledger = ctx.ledger()?;
+    ctx.session(&mut ledger)?;
+    match ledger.receipt(&txn) {
+        Ok(receipt) => printer.print_receipt(ctx, &ledger, &receipt, true)?,
+        Err(crate::ledger::LedgerError::TxnUnknown(_)) => {
+            // Not a points txn: a slip of its own that waits in the queue (a passbook slip).
+            let waiting = printer
+                .service()
+                .queue()
+                .waiting_for(&txn)
+                .map_err(crate::ledger::LedgerError::from)?;
+            let job = waiting
+                .last()
+                .ok_or(crate::ledger::LedgerError::TxnUnknown(txn.clone()))?;
+            let blocks = crate::printer::print::mark_copy(&job.blocks, ctx.lang);
+            let kind = job.kind.clone();
+            let outcome = printer
+                .service()
+                .reprint(&txn, &kind, &blocks)
+                .map_err(crate::ledger::LedgerError::from)?;
+            printer.report(ctx, Some(&txn), outcome)?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    done(ctx, ctx.lang.pick("已重印", "Reprinted"), &txn);
+    Ok(())
+}
+
+pub fn day_close(ctx: &Ctx, date: Option<String>, print: bool) -> CmdResult {
+    let lang = ctx.lang;
+    let mut printer = open_printer_if(ctx, print)?;
+    let mut ledger = ctx.ledger()?;
+    let day = date.unwrap_or_else(|| ledger.today());
+    let totals = ledger.day_totals(&day)?;
+    ctx.show(&totals, || {
+        let mut rows = vec![vec![
+            lang.pick("类型", "kind").to_string(),
+            lang.pick("笔数", "count").to_string(),
+            lang.pick("积分", "points").to_string(),
+        ]];
+        for t in &totals {
+            rows.push(vec![
+                crate::present::daily_label(lang, &t.kind).to_string(),
+                t.count.to_string(),
+                t.points.to_string(),
+            ]);
+        }
+        println!("{} {day}", lang.pick("日结", "Day close"));
+        output::table(&rows);
+    });
+    if let Some(printer) = printer.as_mut() {
+        let session = ctx.session(&mut ledger)?;
+        let now = crate::store::log::format_time(ledger.now());
+        let header = crate::present::slip_header(&ledger, Some(session.operator()), &now);
+        let close = crate::printer::layout::DayClose {
+            day: day.clone(),
+            rows: totals
+                .iter()
+                .map(|t| {
+                    (
+                        crate::present::daily_label(lang, &t.kind).to_string(),
+                        t.count,
+                        t.points.0,
+                    )
+                })
+                .collect(),
+        };
+        printer.print_blocks(
+            ctx,
+            "day_close",
+            &crate::printer::layout::day_close_slip(&header, &close, lang, false),
+        )?;
+    }
+    Ok(())
+}
+
+/// "1.5" hours → 90 minutes; quarter hours at the finest.
+fn parse_hours(lang: Lang, text: &str) -> Result<u32, Failure> {
+    let hours: f64 = text.trim().parse().map_err(|_| {
+        usage(
+            lang,
+            "时长请写成小时数，如 1.5",
+            "Write hours as a number, e.g. 1.5",
+        )
+    })?;
+    if !hours.is_finite() || !(0.0..=24.0).contains(&hours) {
+        return Err(crate::ledger::LedgerError::BadHours(text.to_string()).into());
+    }
+    Ok((hours * 60.0).round() as u32)
+}
+
+/// "G001:2" → ("G001", 2); "G001" → ("G001", 1).
+fn parse_item(lang: Lang, text: &str) -> Result<(String, u32), Failure> {
+    match text.rsplit_once(':') {
+        Some((item, qty)) => {
+            let qty = qty.trim().parse().map_err(|_| {
+                Failure::from(crate::ledger::LedgerError::BadQuantity(qty.to_string()))
+            })?;
+            Ok((item.to_string(), qty))
+        }
+        None if text.trim().is_empty() => Err(usage(lang, "商品编号为空", "Empty item code")),
+        None => Ok((text.to_string(), 1)),
+    }
+}
