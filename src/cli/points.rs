@@ -10,7 +10,6 @@ use crate::i18n::Lang;
 use crate::ledger::{EarnRequest, RedeemRequest};
 
 pub fn earn(ctx: &Ctx, args: EarnArgs) -> CmdResult {
-    let lang = ctx.lang;
     let EarnArgs {
         passbook,
         activity,
@@ -19,7 +18,7 @@ pub fn earn(ctx: &Ctx, args: EarnArgs) -> CmdResult {
         txn,
         print,
     } = args;
-    let minutes = parse_hours(lang, &hours)?;
+    let minutes = parse_hours(&hours)?;
     let mut printer = open_printer_if(ctx, print)?;
     let mut ledger = ctx.ledger()?;
     let session = ctx.session(&mut ledger)?;
@@ -187,19 +186,10 @@ pub fn day_close(ctx: &Ctx, date: Option<String>, print: bool) -> CmdResult {
     Ok(())
 }
 
-/// "1.5" hours → 90 minutes; quarter hours at the finest.
-fn parse_hours(lang: Lang, text: &str) -> Result<u32, Failure> {
-    let hours: f64 = text.trim().parse().map_err(|_| {
-        usage(
-            lang,
-            "时长请写成小时数，如 1.5",
-            "Write hours as a number, e.g. 1.5",
-        )
-    })?;
-    if !hours.is_finite() || !(0.0..=24.0).contains(&hours) {
-        return Err(crate::ledger::LedgerError::BadHours(text.to_string()).into());
-    }
-    Ok((hours * 60.0).round() as u32)
+/// Hours as typed → minutes, by the one rule of `domain::hours`.
+fn parse_hours(text: &str) -> Result<u32, Failure> {
+    crate::domain::hours::parse_hours(text)
+        .map_err(|_| crate::ledger::LedgerError::BadHours(text.trim().to_string()).into())
 }
 
 /// "G001:2" → ("G001", 2); "G001" → ("G001", 1).

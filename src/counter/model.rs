@@ -339,11 +339,9 @@ impl Model {
     }
 }
 
-/// "1.5" → 90 minutes; quarter hours at the finest, at most a day.
+/// Hours as typed → minutes, by the one rule of `domain::hours` (quarter hours, up to a day).
 pub fn parse_minutes(hours: &str) -> Option<u32> {
-    let hours: f64 = hours.trim().parse().ok()?;
-    let minutes = (hours * 60.0).round();
-    (hours.is_finite() && (15.0..=1440.0).contains(&minutes)).then_some(minutes as u32)
+    crate::domain::hours::parse_hours(hours).ok()
 }
 
 /// Pinyin initials of a name ("洗衣皂" → "xyz"); other characters kept as they are, lower case.

@@ -620,11 +620,9 @@ fn earn_key(model: &mut Model, key: Key) -> Vec<Effect> {
                 model.activities.get(model.activity_selected),
                 parse_minutes(&model.hours_input),
             ) else {
-                notice(
-                    model,
-                    NoticeKind::Error,
-                    lang.pick("时长请填 0.25 到 24 小时", "Hours: from 0.25 to 24"),
-                );
+                let text =
+                    crate::ledger::LedgerError::BadHours(model.hours_input.clone()).message(lang);
+                notice(model, NoticeKind::Error, text);
                 return Vec::new();
             };
             let activity = activity.clone();

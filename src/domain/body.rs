@@ -115,6 +115,27 @@ pub struct Posting {
     pub points: Points,
 }
 
+/// One effect of an entry on what can be given back: a posting, a stock movement, a monthly
+/// use. A reversal carries the original's, negated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Undo {
+    Post {
+        account: String,
+        points: Points,
+    },
+    Stock {
+        item: String,
+        delta: i64,
+    },
+    Usage {
+        resident: String,
+        item: String,
+        month: String,
+        qty: i64,
+    },
+}
+
 /// Personal data sealed with the resident's own key (kept outside the log, so that destroying
 /// it erases the person while the log stays verifiable). Hex of nonce and ciphertext.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,17 +226,23 @@ pub enum Body {
         total: Points,
         balance_after: Points,
     },
-    /// Compensates every posting, stock movement and monthly use of `of_txn`.
+    /// Compensates every posting, stock movement and monthly use of `of_txn`: `undo` is the
+    /// original entry's effects on them, negated (see [`super::effects::undo_of`]).
     Reversed {
         of_txn: String,
         of_kind: String,
         reason: String,
         passbook: String,
         resident: String,
-        postings: Vec<Posting>,
-        /// Goods that go back on the shelf and monthly uses given back, in the month of the
-        /// original redemption.
+        #[serde(default)]
+        undo: Vec<Undo>,
+        /// The lines given back, as the reversal slip shows them.
         returns: Vec<Line>,
+        /// Entries written before `undo` existed carry their postings and the month of the
+        /// monthly uses they give back instead; they are folded the way they were written.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        postings: Vec<Posting>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         usage_month: Option<String>,
         balance_after: Points,
     },
@@ -234,9 +261,6 @@ pub enum Body {
         item: String,
         counted: i64,
         delta: i64,
-    },
-    CounterNote {
-        text: String,
     },
 }
 
@@ -262,7 +286,6 @@ impl Body {
             Body::PointsAdjusted { .. } => "points_adjusted",
             Body::StockReceived { .. } => "stock_received",
             Body::StockCounted { .. } => "stock_counted",
-            Body::CounterNote { .. } => "counter_note",
         }
     }
 }
@@ -384,11 +407,39 @@ mod tests {
                 reason: s("退货"),
                 passbook: s("SQ-000001"),
                 resident: s("R000001"),
+                undo: vec![
+                    Undo::Post {
+                        account: s("passbook:SQ-000001"),
+                        points: Points(10),
+                    },
+                    Undo::Stock {
+                        item: s("G001"),
+                        delta: 2,
+                    },
+                    Undo::Usage {
+                        resident: s("R000001"),
+                        item: s("G001"),
+                        month: s("2026-11"),
+                        qty: -2,
+                    },
+                ],
+                returns: vec![line.clone()],
+                postings: Vec::new(),
+                usage_month: None,
+                balance_after: Points(15),
+            },
+            Body::Reversed {
+                of_txn: s("t"),
+                of_kind: s("points_redeemed"),
+                reason: s("written before undo existed"),
+                passbook: s("SQ-000001"),
+                resident: s("R000001"),
+                undo: Vec::new(),
+                returns: vec![line],
                 postings: vec![Posting {
                     account: s("passbook:SQ-000001"),
                     points: Points(10),
                 }],
-                returns: vec![line],
                 usage_month: Some(s("2026-11")),
                 balance_after: Points(15),
             },
@@ -408,7 +459,6 @@ mod tests {
                 counted: 9,
                 delta: -1,
             },
-            Body::CounterNote { text: s("盘点") },
         ]
     }
 

@@ -5,7 +5,7 @@
 //! a fresh fold of the log cannot drift apart by construction; verify checks that nobody made
 //! them drift by hand.
 
-use super::body::{ActivityDef, Body, ItemDef, Posting, Role, Sealed};
+use super::body::{ActivityDef, Body, ItemDef, Posting, Role, Sealed, Undo};
 use super::points::Points;
 
 pub const ADJUSTMENTS_ACCOUNT: &str = "adjustments";
@@ -118,7 +118,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         count: 1,
     };
     match body {
-        Body::CounterInitialized { .. } | Body::CounterNote { .. } => Vec::new(),
+        Body::CounterInitialized { .. } => Vec::new(),
         Body::OperatorAdded {
             operator,
             name,
@@ -234,45 +234,22 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             of_txn,
             passbook,
             resident,
-            postings,
+            undo,
             returns,
+            postings,
             usage_month,
             ..
         } => {
-            let mut out: Vec<Effect> = postings
-                .iter()
-                .map(|Posting { account, points }| Effect::Post {
-                    account: account.clone(),
-                    points: *points,
-                })
-                .collect();
-            let passbook_points = postings
-                .iter()
-                .filter(|p| p.account == passbook_account(passbook))
-                .map(|p| p.points)
-                .sum();
+            let mut out = reversal_undo(resident, undo, postings, returns, usage_month.as_deref());
+            let passbook_points = passbook_change(passbook, &out);
+            // Reports count a reversal on the day and in the month it is made: a closed day's
+            // totals never change afterwards.
             out.push(day("reversed", passbook_points));
             out.push(if passbook_points < Points::ZERO {
                 monthly(passbook, passbook_points, Points::ZERO)
             } else {
                 monthly(passbook, Points::ZERO, -passbook_points)
             });
-            for line in returns {
-                if line.stocked {
-                    out.push(Effect::Stock {
-                        item: line.item.clone(),
-                        delta: i64::from(line.qty),
-                    });
-                }
-                if let Some(month) = usage_month {
-                    out.push(Effect::Usage {
-                        resident: resident.clone(),
-                        item: line.item.clone(),
-                        month: month.clone(),
-                        qty: -i64::from(line.qty),
-                    });
-                }
-            }
             out.push(Effect::MarkReversed {
                 txn: of_txn.clone(),
                 by_txn: ctx.txn.unwrap_or_default().to_string(),
@@ -301,6 +278,125 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             delta: *delta,
         }],
     }
+}
+
+/// What a reversal gives back: the effects of the original entry on balances, stock and
+/// monthly use, negated. Reports (daily and monthly totals) are not undone but record the
+/// reversal itself. Derived from [`effects`], so a reversal follows the account rules of the
+/// entry it reverses without a second copy of them.
+pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
+    original
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Post { account, points } => Some(Undo::Post {
+                account: account.clone(),
+                points: -*points,
+            }),
+            Effect::Stock { item, delta } => Some(Undo::Stock {
+                item: item.clone(),
+                delta: -*delta,
+            }),
+            Effect::Usage {
+                resident,
+                item,
+                month,
+                qty,
+            } => Some(Undo::Usage {
+                resident: resident.clone(),
+                item: item.clone(),
+                month: month.clone(),
+                qty: -*qty,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+impl From<&Undo> for Effect {
+    fn from(undo: &Undo) -> Effect {
+        match undo {
+            Undo::Post { account, points } => Effect::Post {
+                account: account.clone(),
+                points: *points,
+            },
+            Undo::Stock { item, delta } => Effect::Stock {
+                item: item.clone(),
+                delta: *delta,
+            },
+            Undo::Usage {
+                resident,
+                item,
+                month,
+                qty,
+            } => Effect::Usage {
+                resident: resident.clone(),
+                item: item.clone(),
+                month: month.clone(),
+                qty: *qty,
+            },
+        }
+    }
+}
+
+/// What a reversal body gives back, whether it carries `undo` or was written before it did.
+pub fn reversal_undo(
+    resident: &str,
+    undo: &[Undo],
+    postings: &[Posting],
+    returns: &[super::body::Line],
+    usage_month: Option<&str>,
+) -> Vec<Effect> {
+    if undo.is_empty() {
+        legacy_reversal(resident, postings, returns, usage_month)
+    } else {
+        undo.iter().map(Effect::from).collect()
+    }
+}
+
+/// The change of a passbook's balance among `effects`.
+pub fn passbook_change(passbook: &str, effects: &[Effect]) -> Points {
+    let account = passbook_account(passbook);
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Post { account: a, points } if *a == account => Some(*points),
+            _ => None,
+        })
+        .sum()
+}
+
+/// A reversal written before reversals carried `undo`: its postings, goods back on the shelf,
+/// and monthly uses given back in the original's month.
+fn legacy_reversal(
+    resident: &str,
+    postings: &[Posting],
+    returns: &[super::body::Line],
+    usage_month: Option<&str>,
+) -> Vec<Effect> {
+    let mut out: Vec<Effect> = postings
+        .iter()
+        .map(|Posting { account, points }| Effect::Post {
+            account: account.clone(),
+            points: *points,
+        })
+        .collect();
+    for line in returns {
+        if line.stocked {
+            out.push(Effect::Stock {
+                item: line.item.clone(),
+                delta: i64::from(line.qty),
+            });
+        }
+        if let Some(month) = usage_month {
+            out.push(Effect::Usage {
+                resident: resident.to_string(),
+                item: line.item.clone(),
+                month: month.to_string(),
+                qty: -i64::from(line.qty),
+            });
+        }
+    }
+    out
 }
 
 /// Double entry: the postings among `effects` sum to zero. Asserted on every commit and fold.

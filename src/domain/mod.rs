@@ -3,12 +3,13 @@
 
 pub mod body;
 pub mod effects;
+pub mod hours;
 pub mod points;
 pub mod text;
 
 pub use body::{
     ActivityDef, Body, ENVELOPE_VERSION, Envelope, ItemDef, ItemKind, Line, PersonalData, Posting,
-    Role, Sealed,
+    Role, Sealed, Undo,
 };
-pub use effects::{Effect, EntryContext, effects, postings_balance};
+pub use effects::{Effect, EntryContext, effects, postings_balance, undo_of};
 pub use points::Points;

@@ -23,8 +23,9 @@ fn item_view(row: ItemRow) -> ItemView {
     }
 }
 
+/// A price or a rate: at least one point, so that no entry ever moves 0 points.
 fn check_points(points: i64) -> Result<Points> {
-    if (0..=POINTS_MAX).contains(&points) {
+    if (1..=POINTS_MAX).contains(&points) {
         Ok(Points(points))
     } else {
         Err(LedgerError::BadPoints(points.to_string()))

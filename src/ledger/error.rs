@@ -121,6 +121,10 @@ pub enum LedgerError {
     BadQuantity(String),
     #[error("bad number of hours: {0}")]
     BadHours(String),
+    #[error("{hours} hours of {activity} earn no points")]
+    EarnsNothing { activity: String, hours: String },
+    #[error("bad date: {0}")]
+    BadDate(String),
     #[error("bad number of points: {0}")]
     BadPoints(String),
     #[error("a redemption needs at least one item")]
@@ -284,7 +288,21 @@ impl LedgerError {
             E::ActivityDisabled(a) => if zh { format!("活动 {a} 已停止。") } else { format!("Activity {a} is no longer offered.") },
             E::ActivityExists(a) => if zh { format!("活动编号 {a} 已存在。") } else { format!("Activity {a} already exists.") },
             E::BadQuantity(q) => if zh { format!("数量不对：{q}。数量须为 1 到 999 的整数。") } else { format!("Bad quantity {q}: a whole number from 1 to 999.") },
-            E::BadHours(h) => if zh { format!("时长不对：{h}。请填 0.25 到 24 之间的小时数。") } else { format!("Bad hours {h}: from 0.25 to 24.") },
+            E::BadHours(h) => if zh {
+                format!("时长不对：{h}。时长按一刻钟计，请填 0.25 到 24 之间 0.25 的倍数（如 0.5、1、1.5）。")
+            } else {
+                format!("Bad hours {h}: quarter hours from 0.25 to 24 (such as 0.5, 1, 1.5).")
+            },
+            E::EarnsNothing { activity, hours } => if zh {
+                format!("{activity} {hours} 小时得 0 分，没有记账。请填更长的时长，或请管理员调整这项活动的积分。")
+            } else {
+                format!("{hours} hours of {activity} earn 0 points; nothing was booked. Enter a longer time, or ask an administrator to change the activity's points.")
+            },
+            E::BadDate(d) => if zh {
+                format!("日期不对：{d}。请写成 2026-11-22 的形式。")
+            } else {
+                format!("Bad date {d}: write it as 2026-11-22.")
+            },
             E::BadPoints(p) => if zh { format!("积分数不对：{p}。") } else { format!("Bad number of points: {p}.") },
             E::EmptyRedemption => lang.pick("请至少选择一件商品。", "Pick at least one item.").into(),
             E::ImportRow { row, problem } => {

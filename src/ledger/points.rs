@@ -4,9 +4,9 @@ use super::people::{masked_name, passbook_of_scan, resolve_scan};
 use super::read;
 use super::views::*;
 use super::{Ledger, LedgerError, Result, Session, Writer};
-use crate::domain::effects::{issued_account, passbook_account, redeemed_account};
-use crate::domain::{Body, Envelope, Line, Points, Posting, points::earned_points, text};
-use crate::store::log::{ENTRY_COLUMNS, EntryRow};
+use crate::domain::effects::{passbook_account, passbook_change, reversal_undo};
+use crate::domain::{Body, Envelope, Line, Points, Undo, points::earned_points, text};
+use crate::store::log::{self, ENTRY_COLUMNS, EntryRow};
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -17,8 +17,12 @@ pub const LINE_QTY_MAX: u32 = 999;
 pub const REDEEM_LINES_MAX: usize = 50;
 /// Largest single adjustment, either way.
 pub const ADJUST_POINTS_MAX: i64 = 100_000;
-/// Longest earning recorded at once: one day.
-pub const EARN_MINUTES_MAX: u32 = 24 * 60;
+
+/// Minutes as the hours a person would have typed, for messages ("0.02", "1.5").
+fn hours_of(minutes: u32) -> String {
+    let text = format!("{:.2}", f64::from(minutes) / 60.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
 
 /// The entry that carries a txn's points movement, if the txn exists.
 fn points_entry(conn: &Connection, txn: &str) -> Result<Option<(EntryRow, Envelope)>> {
@@ -109,8 +113,10 @@ pub(crate) fn receipt_of(
             reason,
             passbook,
             resident,
+            undo,
             postings,
             returns,
+            usage_month,
             balance_after,
             ..
         } => {
@@ -118,11 +124,10 @@ pub(crate) fn receipt_of(
             receipt.passbook = passbook.clone();
             receipt.resident = resident.clone();
             receipt.lines = returns.clone();
-            receipt.points = postings
-                .iter()
-                .filter(|p| p.account == passbook_account(passbook))
-                .map(|p| p.points)
-                .sum();
+            receipt.points = passbook_change(
+                passbook,
+                &reversal_undo(resident, undo, postings, returns, usage_month.as_deref()),
+            );
             receipt.balance_after = *balance_after;
             receipt.reason = Some(reason.clone());
             receipt.of_txn = Some(of_txn.clone());
@@ -199,12 +204,8 @@ fn event_txn(event: &str, passbook: &str) -> String {
 impl Ledger {
     /// Points for volunteering: activity rate × time. In event mode a passbook is credited once.
     pub fn earn(&mut self, session: &Session, request: &EarnRequest) -> Result<Receipt> {
-        if request.minutes == 0 || request.minutes > EARN_MINUTES_MAX {
-            return Err(LedgerError::BadHours(format!(
-                "{:.2}",
-                f64::from(request.minutes) / 60.0
-            )));
-        }
+        crate::domain::hours::check_minutes(request.minutes)
+            .map_err(|_| LedgerError::BadHours(hours_of(request.minutes)))?;
         let event = text::clean_optional(request.event.as_deref())
             .map_err(LedgerError::bad_text("note"))?;
         let activity = request.activity.trim().to_ascii_uppercase();
@@ -244,6 +245,12 @@ impl Ledger {
             }
             let points = earned_points(def.points_per_hour, request.minutes)
                 .ok_or_else(|| LedgerError::BadPoints(def.points_per_hour.to_string()))?;
+            if points <= Points::ZERO {
+                return Err(LedgerError::EarnsNothing {
+                    activity: def.name.clone(),
+                    hours: hours_of(request.minutes),
+                });
+            }
             let before = read::passbook_balance(&w.tx, &passbook.passbook)?;
             let body = Body::PointsEarned {
                 passbook: passbook.passbook.clone(),
@@ -320,6 +327,9 @@ impl Ledger {
                 .iter()
                 .try_fold(Points::ZERO, |sum, l| sum.checked_add(l.points()))
                 .ok_or_else(|| LedgerError::BadPoints("overflow".into()))?;
+            if total <= Points::ZERO {
+                return Err(LedgerError::BadPoints(total.to_string()));
+            }
             let before = read::passbook_balance(&w.tx, &passbook.passbook)?;
             if before < total {
                 return Err(LedgerError::InsufficientBalance {
@@ -373,40 +383,28 @@ impl Ledger {
                     by_txn,
                 });
             }
-            let (passbook, resident, delta, counterparty, returns, usage_month) =
-                match envelope.body {
-                    Body::PointsEarned {
-                        passbook,
-                        resident,
-                        points,
-                        ..
-                    } => (
-                        passbook,
-                        resident,
-                        -points,
-                        issued_account(&w.series.community),
-                        Vec::new(),
-                        None,
-                    ),
-                    Body::PointsRedeemed {
-                        passbook,
-                        resident,
-                        lines,
-                        total,
-                        ..
-                    } => {
-                        let month = w.series.local_day_month(&envelope.recorded_at).1;
-                        (
-                            passbook,
-                            resident,
-                            total,
-                            redeemed_account(&w.series.counter),
-                            lines,
-                            Some(month),
-                        )
+            let (passbook, resident, returns) = match &envelope.body {
+                Body::PointsEarned {
+                    passbook, resident, ..
+                } => (passbook.clone(), resident.clone(), Vec::new()),
+                Body::PointsRedeemed {
+                    passbook,
+                    resident,
+                    lines,
+                    ..
+                } => (passbook.clone(), resident.clone(), lines.clone()),
+                _ => return Err(LedgerError::NotReversible(of_txn.clone())),
+            };
+            let undo = crate::domain::undo_of(&log::entry_effects(&envelope, w.series));
+            let delta: Points = undo
+                .iter()
+                .filter_map(|u| match u {
+                    Undo::Post { account, points } if *account == passbook_account(&passbook) => {
+                        Some(*points)
                     }
-                    _ => return Err(LedgerError::NotReversible(of_txn.clone())),
-                };
+                    _ => None,
+                })
+                .sum();
             let before = read::passbook_balance(&w.tx, &passbook)?;
             let after = before + delta;
             if after < Points::ZERO {
@@ -420,20 +418,12 @@ impl Ledger {
                 of_txn: of_txn.clone(),
                 of_kind: row.kind.clone(),
                 reason: reason.clone(),
-                postings: vec![
-                    Posting {
-                        account: passbook_account(&passbook),
-                        points: delta,
-                    },
-                    Posting {
-                        account: counterparty,
-                        points: -delta,
-                    },
-                ],
                 passbook,
                 resident,
+                undo,
                 returns,
-                usage_month,
+                postings: Vec::new(),
+                usage_month: None,
                 balance_after: after,
             };
             commit_receipt(w, &txn, body)
@@ -555,7 +545,7 @@ impl Ledger {
     pub fn day_report(&self, day: &str) -> Result<DayReport> {
         let offset = self.series.offset();
         let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-            .map_err(|_| LedgerError::BadHours(day.to_string()))?;
+            .map_err(|_| LedgerError::BadDate(day.to_string()))?;
         let start = date.and_hms_opt(0, 0, 0).expect("midnight exists");
         let to_utc = |t: chrono::NaiveDateTime| {
             chrono::TimeZone::from_local_datetime(&offset, &t)
@@ -602,15 +592,24 @@ impl Ledger {
                 Body::Reversed {
                     of_kind,
                     returns,
+                    undo,
                     postings,
+                    usage_month,
                     passbook,
+                    resident,
                     ..
                 } => {
-                    let delta: i64 = postings
-                        .iter()
-                        .filter(|p| p.account == passbook_account(&passbook))
-                        .map(|p| p.points.0)
-                        .sum();
+                    let delta = passbook_change(
+                        &passbook,
+                        &reversal_undo(
+                            &resident,
+                            &undo,
+                            &postings,
+                            &returns,
+                            usage_month.as_deref(),
+                        ),
+                    )
+                    .0;
                     if of_kind == "points_redeemed" {
                         report.by_hour[hour].2 -= delta;
                         for line in returns {

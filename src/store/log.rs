@@ -122,6 +122,21 @@ pub struct Appended {
     pub recorded_at: String,
 }
 
+/// The effects of one entry of `series` on the projections (the one pure fold, with the
+/// entry's local day and month).
+pub fn entry_effects(envelope: &Envelope, series: &SeriesInfo) -> Vec<domain::Effect> {
+    let (day, month) = series.local_day_month(&envelope.recorded_at);
+    let ctx = domain::EntryContext {
+        community: &series.community,
+        counter: &series.counter,
+        day: &day,
+        month: &month,
+        txn: envelope.txn.as_deref(),
+        recorded_at: &envelope.recorded_at,
+    };
+    domain::effects(&envelope.body, &ctx)
+}
+
 /// The row operations of one entry: its effects plus the move of its series' head.
 pub fn entry_ops(
     position: i64,
@@ -132,16 +147,7 @@ pub fn entry_ops(
     series: &SeriesInfo,
     keys: &dyn Unsealer,
 ) -> Vec<Op> {
-    let (day, month) = series.local_day_month(&envelope.recorded_at);
-    let ctx = domain::EntryContext {
-        community: &series.community,
-        counter: &series.counter,
-        day: &day,
-        month: &month,
-        txn: envelope.txn.as_deref(),
-        recorded_at: &envelope.recorded_at,
-    };
-    let effects = domain::effects(&envelope.body, &ctx);
+    let effects = entry_effects(envelope, series);
     assert!(
         domain::postings_balance(&effects),
         "postings of one entry sum to zero"
