@@ -24,7 +24,7 @@ pub enum HoursProblem {
 
 /// Minutes that obey the rule: a multiple of a quarter hour, from a quarter hour to a day.
 pub fn check_minutes(minutes: u32) -> Result<u32, HoursProblem> {
-    if (MINUTES_MIN..=MINUTES_MAX).contains(&minutes) && minutes % MINUTES_STEP == 0 {
+    if (MINUTES_MIN..=MINUTES_MAX).contains(&minutes) && minutes.is_multiple_of(MINUTES_STEP) {
         Ok(minutes)
     } else {
         Err(HoursProblem::NotQuarterHours)
@@ -67,7 +67,7 @@ pub fn parse_hours(text: &str) -> Result<u32, HoursProblem> {
         .and_then(|w| w.checked_add(hundredths))
         .ok_or(HoursProblem::NotQuarterHours)?;
     // A quarter hour is 25 hundredths of an hour.
-    if total_hundredths % 25 != 0 {
+    if !total_hundredths.is_multiple_of(25) {
         return Err(HoursProblem::NotQuarterHours);
     }
     check_minutes(total_hundredths / 25 * MINUTES_STEP)
