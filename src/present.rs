@@ -168,6 +168,13 @@ pub fn receipt_lines(lang: Lang, r: &Receipt) -> Vec<String> {
         r.balance_before,
         r.balance_after
     ));
+    if r.replayed && r.balance_now != r.balance_after {
+        out.push(format!(
+            "{} {}",
+            lang.pick("当前余额", "balance now"),
+            r.balance_now
+        ));
+    }
     out
 }
 

@@ -78,6 +78,14 @@ pub enum LedgerError {
     BadPin,
     #[error("txn {txn} was already reversed by {by_txn}")]
     AlreadyReversed { txn: String, by_txn: String },
+    #[error("txn {txn} was reversed at {at} by {by_txn}; the balance is {balance}")]
+    TxnReversed {
+        txn: String,
+        kind: crate::ledger::ReceiptKind,
+        by_txn: String,
+        at: String,
+        balance: Points,
+    },
     #[error("txn {0} cannot be reversed")]
     NotReversible(String),
     #[error("txn {0} was made at another counter")]
@@ -234,6 +242,17 @@ impl LedgerError {
             } else {
                 format!("Txn {txn} was already reversed (by {by_txn}); it cannot be reversed twice.")
             },
+            E::TxnReversed { txn, kind, by_txn, at, balance } => {
+                let short = super::short_txn(txn);
+                let by = super::short_txn(by_txn);
+                let redeemed = *kind == crate::ledger::ReceiptKind::Redeem;
+                match (zh, redeemed) {
+                    (true, true) => format!("交易 {short} 已于 {at} 冲正（冲正单 {by}），这次没有记账，也不要再交付商品。当前余额 {balance} 分。"),
+                    (true, false) => format!("交易 {short} 已于 {at} 冲正（冲正单 {by}），这次没有记账。当前余额 {balance} 分。"),
+                    (false, true) => format!("Txn {short} was reversed at {at} (reversal {by}); nothing was booked now, do not hand the goods over again. The balance is {balance}."),
+                    (false, false) => format!("Txn {short} was reversed at {at} (reversal {by}); nothing was booked now. The balance is {balance}."),
+                }
+            }
             E::NotReversible(txn) => if zh { format!("交易 {txn} 不是积分获得或兑换，不能冲正。") } else { format!("Txn {txn} is not an earning or a redemption and cannot be reversed.") },
             E::ForeignTxn(txn) => if zh { format!("交易 {txn} 是在其他服务点办理的，请到原服务点冲正。") } else { format!("Txn {txn} was made at another counter; reverse it there.") },
             E::AlreadyCheckedIn { passbook, event } => if zh {

@@ -260,13 +260,7 @@ impl Ledger {
 
     /// A local time for messages, `YYYY-MM-DD HH:MM`.
     pub fn local_time(&self, utc: &str) -> String {
-        DateTime::parse_from_rfc3339(utc)
-            .map(|t| {
-                t.with_timezone(&self.series.offset())
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            })
-            .unwrap_or_else(|_| utc.to_string())
+        self.series.local_time(utc)
     }
 
     /// Runs `work` in one immediate transaction and commits it if `work` succeeds.

@@ -6,7 +6,7 @@ use super::views::*;
 use super::{Ledger, LedgerError, Result, Session, Writer};
 use crate::domain::effects::{passbook_account, passbook_change, reversal_undo};
 use crate::domain::{Body, Envelope, Line, Points, Undo, points::earned_points, text};
-use crate::store::log::{self, ENTRY_COLUMNS, EntryRow};
+use crate::store::log::{self, ENTRY_COLUMNS, EntryRow, SeriesInfo};
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -48,6 +48,7 @@ fn any_entry_with_txn(conn: &Connection, txn: &str) -> Result<bool> {
 /// Rebuilds the receipt of a stored points entry (a retried request, a reprint).
 pub(crate) fn receipt_of(
     conn: &Connection,
+    series: &SeriesInfo,
     seq: i64,
     envelope: &Envelope,
     replayed: bool,
@@ -69,6 +70,8 @@ pub(crate) fn receipt_of(
         reason: None,
         of_txn: None,
         replayed,
+        reversed: None,
+        balance_now: Points::ZERO,
     };
     let resident_of = |passbook: &str| -> Result<String> {
         Ok(read::passbook(conn, passbook)?
@@ -149,18 +152,47 @@ pub(crate) fn receipt_of(
     }
     receipt.balance_before = receipt.balance_after - receipt.points;
     receipt.resident_name = masked_name(conn, &receipt.resident)?;
+    receipt.balance_now = read::passbook_balance(conn, &receipt.passbook)?;
+    receipt.reversed = reversal_of(conn, series, &receipt.txn)?;
     Ok(receipt)
 }
 
-/// A retried txn: the first result if the request is the same, a refusal if it is not.
+/// The reversal of a txn, with its local time, if there is one.
+fn reversal_of(conn: &Connection, series: &SeriesInfo, txn: &str) -> Result<Option<ReversedBy>> {
+    let by_txn: Option<String> = conn
+        .prepare_cached("SELECT by_txn FROM reversed_txns WHERE txn = ?1")?
+        .query_row([txn], |r| r.get(0))
+        .optional()?;
+    let Some(by_txn) = by_txn else {
+        return Ok(None);
+    };
+    let at = points_entry(conn, &by_txn)?
+        .map(|(_, e)| series.local_time(&e.recorded_at))
+        .unwrap_or_default();
+    Ok(Some(ReversedBy { txn: by_txn, at }))
+}
+
+/// A retried txn: the first result if the request is the same, a refusal if it is not or if
+/// the txn was reversed since (the goods must not be handed over again).
 fn replay(
     conn: &Connection,
+    series: &SeriesInfo,
     txn: &str,
     same: impl FnOnce(&Body) -> bool,
 ) -> Result<Option<Receipt>> {
     match points_entry(conn, txn)? {
         Some((row, envelope)) if same(&envelope.body) => {
-            Ok(Some(receipt_of(conn, row.seq, &envelope, true)?))
+            let receipt = receipt_of(conn, series, row.seq, &envelope, true)?;
+            match receipt.reversed {
+                Some(reversal) => Err(LedgerError::TxnReversed {
+                    txn: receipt.txn,
+                    kind: receipt.kind,
+                    by_txn: reversal.txn,
+                    at: reversal.at,
+                    balance: receipt.balance_now,
+                }),
+                None => Ok(Some(receipt)),
+            }
         }
         Some(_) => Err(LedgerError::TxnConflict(txn.to_string())),
         None if any_entry_with_txn(conn, txn)? => Err(LedgerError::TxnConflict(txn.to_string())),
@@ -224,7 +256,7 @@ impl Ledger {
                 matches!(body, Body::PointsEarned { passbook: p, activity: a, minutes: m, event: e, .. }
                     if Some(p) == scanned.as_ref() && *a == activity && *m == request.minutes && *e == event)
             };
-            match replay(&w.tx, &txn, same) {
+            match replay(&w.tx, w.series, &txn, same) {
                 Ok(Some(receipt)) => return Ok(receipt),
                 Ok(None) => {}
                 Err(LedgerError::TxnConflict(_)) if event.is_some() => {
@@ -284,7 +316,7 @@ impl Ledger {
                         && want.iter().zip(lines).all(|((i, q), l)| *i == l.item && *q == l.qty)
                 }))
             };
-            if let Some(receipt) = replay(&w.tx, &txn, same)? {
+            if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
             let passbook = resolve_scan(&w.tx, w.series, &request.scan)?;
@@ -365,7 +397,7 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let same =
                 |body: &Body| matches!(body, Body::Reversed { of_txn: o, .. } if *o == of_txn);
-            if let Some(receipt) = replay(&w.tx, &txn, same)? {
+            if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
             let (row, envelope) = points_entry(&w.tx, &of_txn)?
@@ -455,7 +487,7 @@ impl Ledger {
                 matches!(body, Body::PointsAdjusted { passbook: p, points: q, reason: r, .. }
                     if *p == number && q.0 == points && *r == reason)
             };
-            if let Some(receipt) = replay(&w.tx, &txn, same)? {
+            if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
             let row = read::passbook(&w.tx, &number)?
@@ -484,7 +516,7 @@ impl Ledger {
         let txn = txn.trim().to_ascii_lowercase();
         let (row, envelope) =
             points_entry(&self.conn, &txn)?.ok_or_else(|| LedgerError::TxnUnknown(txn.clone()))?;
-        receipt_of(&self.conn, row.seq, &envelope, false)
+        receipt_of(&self.conn, &self.series, row.seq, &envelope, false)
     }
 
     /// What the counter shows after a scan: balance, this month, the last entries.
@@ -705,7 +737,7 @@ fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
         txn: Some(txn.to_string()),
         body,
     };
-    let receipt = receipt_of(&w.tx, appended.seq, &envelope, false)?;
+    let receipt = receipt_of(&w.tx, w.series, appended.seq, &envelope, false)?;
     debug_assert!(
         receipt.balance_after >= Points::ZERO,
         "a passbook never goes below zero"

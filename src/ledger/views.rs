@@ -99,6 +99,19 @@ pub struct Receipt {
     pub of_txn: Option<String>,
     /// True when this is the first result of an earlier request with the same txn id.
     pub replayed: bool,
+    /// The reversal of this txn, if it was reversed.
+    pub reversed: Option<ReversedBy>,
+    /// The passbook's balance when this receipt was read (differs from `balance_after` for an
+    /// earlier txn).
+    pub balance_now: Points,
+}
+
+/// The reversal that undid a txn.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ReversedBy {
+    pub txn: String,
+    /// Local time of the reversal, `YYYY-MM-DD HH:MM`.
+    pub at: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]

@@ -58,6 +58,17 @@ impl SeriesInfo {
             .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
     }
 
+    /// A stored UTC time as the counter's local `YYYY-MM-DD HH:MM`, for people.
+    pub fn local_time(&self, utc: &str) -> String {
+        DateTime::parse_from_rfc3339(utc)
+            .map(|t| {
+                t.with_timezone(&self.offset())
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| utc.to_string())
+    }
+
     /// Local `YYYY-MM-DD` and `YYYY-MM` of a stored UTC time.
     pub fn local_day_month(&self, recorded_at: &str) -> (String, String) {
         let local = DateTime::parse_from_rfc3339(recorded_at)
