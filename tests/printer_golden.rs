@@ -55,6 +55,8 @@ fn receipt(kind: ReceiptKind) -> Receipt {
         reason: None,
         of_txn: None,
         replayed: false,
+        reversed: None,
+        balance_now: Points(90),
     };
     match kind {
         ReceiptKind::Earn => {

@@ -70,7 +70,6 @@ pub fn reverse(ctx: &Ctx, args: ReverseArgs) -> CmdResult {
         as_txn,
         print,
     } = args;
-    let txn = crate::passbook::slip_qr::parse_txn_qr(&txn).unwrap_or(txn);
     let mut printer = open_printer_if(ctx, print)?;
     let mut ledger = ctx.ledger()?;
     let session = ctx.admin_session(&mut ledger)?;
@@ -107,10 +106,9 @@ pub fn show_account(ctx: &Ctx, scan: &str, history_lines: usize) -> CmdResult {
 }
 
 pub fn reprint(ctx: &Ctx, scan: &str) -> CmdResult {
-    let txn = crate::passbook::slip_qr::parse_txn_qr(scan)
-        .unwrap_or_else(|| scan.trim().to_ascii_lowercase());
     let mut printer = CounterPrinter::open(ctx)?;
     let mut ledger = ctx.ledger()?;
+    let txn = ledger.resolve_txn(scan)?;
     ctx.session(&mut ledger)?;
     match ledger.receipt(&txn) {
         Ok(receipt) => printer.print_receipt(ctx, &ledger, &receipt, true)?,

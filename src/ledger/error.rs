@@ -94,6 +94,13 @@ pub enum LedgerError {
     AlreadyCheckedIn { passbook: String, event: String },
     #[error("unknown txn {0}")]
     TxnUnknown(String),
+    #[error("{short} fits several txns")]
+    TxnAmbiguous {
+        short: String,
+        candidates: Vec<crate::ledger::Receipt>,
+        /// More txns fit than are listed.
+        more: bool,
+    },
     #[error("txn {0} was already used for a different request")]
     TxnConflict(String),
     #[error("bad {field}: {problem:?}")]
@@ -260,7 +267,42 @@ impl LedgerError {
             } else {
                 format!("Passbook {passbook} already checked in at {event}; no points added twice.")
             },
-            E::TxnUnknown(txn) => if zh { format!("找不到交易 {txn}。") } else { format!("No txn {txn} in this ledger.") },
+            E::TxnUnknown(txn) => if zh {
+                format!("找不到交易 {txn}。请核对小票上的单号（8 位），或扫描小票二维码。")
+            } else {
+                format!("No txn {txn} in this ledger. Check the 8-character number on the slip, or scan the slip's QR.")
+            },
+            E::TxnAmbiguous { short, candidates, more } => {
+                let mut text = if zh {
+                    format!("单号 {short} 对应多笔交易，请输入完整的 8 位单号：")
+                } else {
+                    format!("{short} fits several txns; type the whole 8-character number:")
+                };
+                for c in candidates {
+                    let kind = match (c.kind, zh) {
+                        (crate::ledger::ReceiptKind::Earn, true) => "获得",
+                        (crate::ledger::ReceiptKind::Redeem, true) => "兑换",
+                        (crate::ledger::ReceiptKind::Reversal, true) => "冲正",
+                        (crate::ledger::ReceiptKind::Adjustment, true) => "调整",
+                        (crate::ledger::ReceiptKind::Earn, false) => "earned",
+                        (crate::ledger::ReceiptKind::Redeem, false) => "redeemed",
+                        (crate::ledger::ReceiptKind::Reversal, false) => "reversal",
+                        (crate::ledger::ReceiptKind::Adjustment, false) => "adjustment",
+                    };
+                    text.push_str(&format!(
+                        "\n  {}  {}  {kind} {:+}  {} {}",
+                        super::short_txn(&c.txn),
+                        c.recorded_at,
+                        c.points.0,
+                        if zh { "存折" } else { "passbook" },
+                        c.passbook
+                    ));
+                }
+                if *more {
+                    text.push_str(if zh { "\n  ……（还有更多）" } else { "\n  … (and more)" });
+                }
+                text
+            }
             E::TxnConflict(txn) => if zh {
                 format!("交易号 {txn} 已用于另一笔不同的交易，未做任何更改。请使用新的交易号。")
             } else {

@@ -11,6 +11,12 @@ use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// Characters of the 单号 printed on a slip: the end of the txn id ([`short_txn`]).
+pub const SHORT_TXN_CHARS: usize = 8;
+/// The fewest characters of a 单号 that are looked up.
+pub const SHORT_TXN_CHARS_MIN: usize = 4;
+/// Txns listed at most when a typed 单号 fits several.
+pub const TXN_CANDIDATES_MAX: usize = 10;
 /// Most units of one item in one redemption.
 pub const LINE_QTY_MAX: u32 = 999;
 /// Most distinct lines in one redemption.
@@ -392,7 +398,7 @@ impl Ledger {
     ) -> Result<Receipt> {
         Self::require_admin(session)?;
         let reason = text::clean_text(reason).map_err(LedgerError::bad_text("reason"))?;
-        let of_txn = of_txn.trim().to_ascii_lowercase();
+        let of_txn = self.resolve_txn(of_txn)?;
         let txn = txn.unwrap_or_else(Uuid::now_v7).to_string();
         self.write(Some(session.operator()), |w| {
             let same =
@@ -511,12 +517,70 @@ impl Ledger {
         })
     }
 
-    /// The receipt of a stored txn (for a reprint or a check).
-    pub fn receipt(&self, txn: &str) -> Result<Receipt> {
-        let txn = txn.trim().to_ascii_lowercase();
-        let (row, envelope) =
-            points_entry(&self.conn, &txn)?.ok_or_else(|| LedgerError::TxnUnknown(txn.clone()))?;
+    /// The txn meant by what an operator typed or scanned: a txn id, a slip's QR, or the
+    /// 8-character 单号 printed on the slip (or at least its first
+    /// [`SHORT_TXN_CHARS_MIN`] characters). Several txns sharing the typed start are refused
+    /// with the candidates listed, so the operator can pick one.
+    pub fn resolve_txn(&self, input: &str) -> Result<String> {
+        let folded: String = unicode_normalization::UnicodeNormalization::nfkc(input).collect();
+        let text = folded.trim();
+        if let Some(txn) = crate::passbook::slip_qr::parse_txn_qr(text) {
+            return Ok(txn);
+        }
+        if let Ok(id) = Uuid::try_parse(text) {
+            return Ok(id.hyphenated().to_string());
+        }
+        let short = text.to_ascii_lowercase();
+        let is_short = (SHORT_TXN_CHARS_MIN..=SHORT_TXN_CHARS).contains(&short.len())
+            && short.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_short {
+            return Err(LedgerError::TxnUnknown(text.to_string()));
+        }
+        // Hex digits sort below 'g': [short, short + "g") holds every 单号 starting with it.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT txn FROM entries
+             WHERE substr(txn, -8) >= ?1 AND substr(txn, -8) < ?2
+               AND kind IN ('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')
+             ORDER BY position DESC LIMIT ?3",
+        )?;
+        let txns: Vec<String> = stmt
+            .query_map(
+                rusqlite::params![short, format!("{short}g"), (TXN_CANDIDATES_MAX + 1) as i64],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        match txns.as_slice() {
+            [] => Err(LedgerError::TxnUnknown(text.to_string())),
+            [one] => Ok(one.clone()),
+            many => {
+                let candidates = many
+                    .iter()
+                    .take(TXN_CANDIDATES_MAX)
+                    .map(|t| {
+                        self.receipt_of_txn(t).map(|mut r| {
+                            r.recorded_at = self.local_time(&r.recorded_at);
+                            r
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Err(LedgerError::TxnAmbiguous {
+                    short: text.to_string(),
+                    more: many.len() > TXN_CANDIDATES_MAX,
+                    candidates,
+                })
+            }
+        }
+    }
+
+    fn receipt_of_txn(&self, txn: &str) -> Result<Receipt> {
+        let (row, envelope) = points_entry(&self.conn, txn)?
+            .ok_or_else(|| LedgerError::TxnUnknown(txn.to_string()))?;
         receipt_of(&self.conn, &self.series, row.seq, &envelope, false)
+    }
+
+    /// The receipt of a stored txn (for a reprint or a check), by any form of its id.
+    pub fn receipt(&self, txn: &str) -> Result<Receipt> {
+        self.receipt_of_txn(&self.resolve_txn(txn)?)
     }
 
     /// What the counter shows after a scan: balance, this month, the last entries.
@@ -752,7 +816,7 @@ fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
 
 /// The last 8 characters of a txn id: the random part of a UUIDv7, what slips and screens show.
 pub fn short_txn(txn: &str) -> &str {
-    &txn[txn.len().saturating_sub(8)..]
+    &txn[txn.len().saturating_sub(SHORT_TXN_CHARS)..]
 }
 
 /// A one-line description of a points entry for history lists.

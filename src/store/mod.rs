@@ -25,6 +25,7 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 4_000;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_entries_by_time.sql"),
+    include_str!("migrations/0003_entries_by_short_txn.sql"),
 ];
 
 /// Opens (creating if needed) a ledger database in WAL mode with `synchronous=FULL`.

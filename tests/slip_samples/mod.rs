@@ -47,6 +47,8 @@ pub fn redemption_of(lines: Vec<Line>) -> Receipt {
         reason: None,
         of_txn: None,
         replayed: false,
+        reversed: None,
+        balance_now: Points(120 - total),
     }
 }
 
