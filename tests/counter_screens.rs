@@ -48,6 +48,7 @@ fn account() -> AccountSummary {
         balance: Points(64),
         month_earned: Points(120),
         month_spent: Points(56),
+        month_usage: vec![("G001".into(), 2)],
         last: vec![
             line(
                 "2026-11-22 14:05",
@@ -182,6 +183,10 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
             ("理发".into(), 2, 20),
         ],
         by_activity: vec![("垃圾分类督导".into(), 120), ("探望独居老人".into(), 90)],
+        residents_served: 9,
+        points_earned: 210,
+        points_spent: 147,
+        items_out: 11,
     });
     let mut stock = logged_in(lang);
     stock.screen = Screen::Stock;

@@ -80,7 +80,12 @@ impl Ctx {
             ));
         };
         let pin = read_pin(self.lang, self.lang.pick("密码 PIN: ", "PIN: "))?;
-        Ok(ledger.login(&operator, &pin)?)
+        let session = ledger.login(&operator, &pin)?;
+        // Every command that writes logs in first: the place to say the clock looks wrong.
+        if let Ok(Some(warning)) = ledger.clock_warning() {
+            eprintln!("{}", warning.message(self.lang));
+        }
+        Ok(session)
     }
 
     pub fn admin_session(&self, ledger: &mut Ledger) -> Result<Session, Failure> {

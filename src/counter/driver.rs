@@ -280,7 +280,17 @@ impl Worker {
                 }
             },
         };
-        Msg::Status { printer, low_stock }
+        let clock = self
+            .ledger
+            .clock_warning()
+            .ok()
+            .flatten()
+            .map(|w| w.message(self.lang));
+        Msg::Status {
+            printer,
+            low_stock,
+            clock,
+        }
     }
 }
 

@@ -152,6 +152,9 @@ pub struct Model {
     pub notice: Option<Notice>,
     pub printer: PrinterState,
     pub low_stock: Vec<String>,
+    /// The clock looks wrong (earlier than the newest entry, or far ahead): shown on the home
+    /// screen; the counter keeps working.
+    pub clock_warning: Option<String>,
     pub latest_slip: Option<String>,
     pub last_receipt: Option<Receipt>,
     /// Milliseconds of the last key or scan, for the idle lock.
@@ -195,6 +198,8 @@ pub enum Msg {
     Status {
         printer: PrinterState,
         low_stock: Vec<String>,
+        /// What looks wrong with the clock, in the operator's language.
+        clock: Option<String>,
     },
 }
 
@@ -295,6 +300,7 @@ impl Model {
             notice: None,
             printer: PrinterState::Unknown,
             low_stock: Vec::new(),
+            clock_warning: None,
             latest_slip: None,
             last_receipt: None,
             last_input_ms: 0,

@@ -218,9 +218,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Status { printer, low_stock } => {
+        Msg::Status {
+            printer,
+            low_stock,
+            clock,
+        } => {
             model.printer = printer;
             model.low_stock = low_stock;
+            model.clock_warning = clock;
             Vec::new()
         }
     }

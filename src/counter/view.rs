@@ -232,15 +232,21 @@ fn login(frame: &mut Frame<'_>, area: Rect, model: &Model) {
 fn home(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     let lang = model.lang;
     let [big, low] = Layout::vertical([Constraint::Min(5), Constraint::Length(3)]).areas(area);
-    let text = Text::from(vec![
+    let mut lines = vec![
         Line::raw(""),
         Line::styled(S::ScanPassbook.get(lang), bold().fg(Color::Yellow)),
         Line::raw(""),
         Line::raw(S::ScanHint.get(lang)),
-    ]);
+    ];
+    if let Some(warning) = &model.clock_warning {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(warning.clone(), bold().fg(Color::Red)));
+    }
+    let text = Text::from(lines);
     frame.render_widget(
         Paragraph::new(text)
             .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true })
             .block(Block::default().borders(Borders::ALL)),
         big,
     );

@@ -45,6 +45,57 @@ impl Default for Policy {
     }
 }
 
+/// How far behind this counter's newest entry the clock may be before it is called wrong
+/// (two processes of one counter stamp entries a few milliseconds apart).
+pub const CLOCK_BEHIND_TOLERANCE_SECONDS: i64 = 60;
+/// A clock this far past the newest entry is probably set to the wrong year or month.
+pub const CLOCK_AHEAD_DAYS_MAX: i64 = 180;
+
+/// The counter's clock looks wrong. Entries are stamped with it (and reports cut days by it),
+/// so the operator is told; nothing is refused.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "clock")]
+pub enum ClockWarning {
+    /// Earlier than the newest entry this counter wrote.
+    BehindNewestEntry { now: String, newest: String },
+    /// Far later than the newest entry.
+    FarAhead {
+        now: String,
+        newest: String,
+        days: i64,
+    },
+}
+
+impl ClockWarning {
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        let zh = lang == crate::i18n::Lang::ZhCn;
+        match self {
+            ClockWarning::BehindNewestEntry { now, newest } => {
+                if zh {
+                    format!(
+                        "电脑时钟可能不准：现在显示 {now}，早于本柜台最新一条记录的时间 {newest}。记录照常保存，但日期可能记错；请管理员校准时间。"
+                    )
+                } else {
+                    format!(
+                        "The computer's clock may be wrong: it says {now}, earlier than this counter's newest entry ({newest}). Entries are still kept, but their dates may be wrong; ask an administrator to set the clock."
+                    )
+                }
+            }
+            ClockWarning::FarAhead { now, newest, days } => {
+                if zh {
+                    format!(
+                        "电脑时钟可能不准：现在显示 {now}，比本柜台最新一条记录（{newest}）晚 {days} 天。记录照常保存，但日期可能记错；请管理员核对日期。"
+                    )
+                } else {
+                    format!(
+                        "The computer's clock may be wrong: it says {now}, {days} days after this counter's newest entry ({newest}). Entries are still kept, but their dates may be wrong; ask an administrator to check the date."
+                    )
+                }
+            }
+        }
+    }
+}
+
 /// Proof that an operator logged in; only [`Ledger::login`] and [`Ledger::create`] make one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
@@ -251,6 +302,44 @@ impl Ledger {
 
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+
+    /// Whether the clock looks wrong against the newest entry of this counter's own series.
+    pub fn clock_warning(&self) -> Result<Option<ClockWarning>> {
+        let newest: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT recorded_at FROM entries WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([self.device.counter_id.as_bytes().as_slice()], |r| r.get(0))
+            .optional()?;
+        let Some(newest_text) = newest else {
+            return Ok(None);
+        };
+        let Ok(newest) = DateTime::parse_from_rfc3339(&newest_text) else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let newest = newest.with_timezone(&Utc);
+        let (now_local, newest_local) = (
+            self.local_time(&log::format_time(now)),
+            self.local_time(&newest_text),
+        );
+        if now < newest - Duration::seconds(CLOCK_BEHIND_TOLERANCE_SECONDS) {
+            return Ok(Some(ClockWarning::BehindNewestEntry {
+                now: now_local,
+                newest: newest_local,
+            }));
+        }
+        let days = (now - newest).num_days();
+        if days > CLOCK_AHEAD_DAYS_MAX {
+            return Ok(Some(ClockWarning::FarAhead {
+                now: now_local,
+                newest: newest_local,
+                days,
+            }));
+        }
+        Ok(None)
     }
 
     /// Read access for reports and tests; writes go through the commands.

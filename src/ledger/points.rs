@@ -617,6 +617,7 @@ impl Ledger {
             balance: read::balance(&self.conn, &account)?,
             month_earned: Points(earned),
             month_spent: Points(spent),
+            month_usage: read::usage_of_month(&self.conn, resident, &month)?,
             last: self.history_of(&account, last_entries)?,
         })
     }
@@ -662,6 +663,7 @@ impl Ledger {
         };
         let mut items: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
         let mut activities: std::collections::BTreeMap<String, i64> = Default::default();
+        let mut served: std::collections::HashSet<String> = Default::default();
         for body in bodies {
             let Ok(envelope) = serde_json::from_slice::<Envelope>(&body?) else {
                 continue;
@@ -671,13 +673,23 @@ impl Ledger {
                 .unwrap_or(0) as usize;
             match envelope.body {
                 Body::PointsEarned {
-                    activity, points, ..
+                    activity,
+                    points,
+                    passbook,
+                    ..
                 } => {
+                    served.insert(passbook);
                     report.by_hour[hour].1 += points.0;
                     let name = read::activity(&self.conn, &activity)?.map_or(activity, |a| a.name);
                     *activities.entry(name).or_default() += points.0;
                 }
-                Body::PointsRedeemed { lines, total, .. } => {
+                Body::PointsRedeemed {
+                    lines,
+                    total,
+                    passbook,
+                    ..
+                } => {
+                    served.insert(passbook);
                     report.by_hour[hour].2 += total.0;
                     for line in lines {
                         let entry = items.entry(line.name.clone()).or_default();
@@ -725,6 +737,10 @@ impl Ledger {
             .map(|(n, (q, p))| (n, q, p))
             .filter(|(_, q, _)| *q != 0)
             .collect();
+        report.residents_served = served.len() as i64;
+        report.points_earned = report.by_hour.iter().map(|(_, e, _)| e).sum();
+        report.points_spent = report.by_hour.iter().map(|(_, _, r)| r).sum();
+        report.items_out = report.by_item.iter().map(|(_, q, _)| q).sum();
         report
             .by_item
             .sort_by_key(|(_, _, points)| std::cmp::Reverse(*points));

@@ -122,6 +122,19 @@ pub fn usage(conn: &Connection, resident: &str, item: &str, month: &str) -> rusq
     Ok(qty.unwrap_or(0))
 }
 
+/// A resident's units of each item in one month (items with a monthly limit count), by item.
+pub fn usage_of_month(
+    conn: &Connection,
+    resident: &str,
+    month: &str,
+) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT item, qty FROM usage WHERE resident = ?1 AND month = ?2 AND qty != 0 ORDER BY item",
+    )?;
+    stmt.query_map(params![resident, month], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
 pub struct OperatorRow {
     pub operator: String,
     pub name: String,

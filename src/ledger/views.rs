@@ -133,6 +133,8 @@ pub struct AccountSummary {
     pub balance: Points,
     pub month_earned: Points,
     pub month_spent: Points,
+    /// Units of each item the resident redeemed this month (for monthly limits), by item code.
+    pub month_usage: Vec<(String, i64)>,
     pub last: Vec<HistoryLine>,
 }
 
@@ -209,4 +211,11 @@ pub struct DayReport {
     pub by_item: Vec<(String, i64, i64)>,
     /// (activity name, points) earned, most points first.
     pub by_activity: Vec<(String, i64)>,
+    /// Passbooks that earned or redeemed that day.
+    pub residents_served: i64,
+    pub points_earned: i64,
+    /// Points redeemed, net of reversals.
+    pub points_spent: i64,
+    /// Units of goods and services handed out, net of reversals.
+    pub items_out: i64,
 }
