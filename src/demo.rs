@@ -397,6 +397,7 @@ pub fn seed(dir: PathBuf, residents: usize, history_days: i64) -> Result<Seeded>
                 minutes: 120,
                 event: None,
                 txn: None,
+                confirmed_by: None,
             },
         )?;
         scans.push(scan);
@@ -416,6 +417,7 @@ pub fn seed(dir: PathBuf, residents: usize, history_days: i64) -> Result<Seeded>
                     minutes: 60 + 30 * rng.next(4) as u32,
                     event: None,
                     txn: None,
+                    confirmed_by: None,
                 },
             )?;
             let (item, ..) = ITEMS[rng.next(12)];
@@ -426,6 +428,7 @@ pub fn seed(dir: PathBuf, residents: usize, history_days: i64) -> Result<Seeded>
                     scan,
                     lines: vec![(item.into(), 1)],
                     txn: None,
+                    confirmed_by: None,
                 },
             );
         }
@@ -591,6 +594,7 @@ pub fn run(lang: Lang) -> Result<()> {
             minutes: 180,
             event: None,
             txn: None,
+            confirmed_by: None,
         },
     )?;
     print_lines(&crate::present::receipt_lines(lang, &earned));
@@ -607,6 +611,7 @@ pub fn run(lang: Lang) -> Result<()> {
             scan: scan.clone(),
             lines: vec![("G001".into(), 2), ("6901234500059".into(), 1)],
             txn: None,
+            confirmed_by: None,
         },
     )?;
     print_lines(&crate::present::receipt_lines(lang, &redeemed));
@@ -624,6 +629,7 @@ pub fn run(lang: Lang) -> Result<()> {
             scan: scan.clone(),
             lines: vec![("G003".into(), 1)],
             txn: None,
+            confirmed_by: None,
         },
     );
     match refused {

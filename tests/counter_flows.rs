@@ -198,6 +198,7 @@ fn earnings_made_elsewhere_show_after_the_next_scan() {
                 minutes: 60,
                 event: None,
                 txn: None,
+                confirmed_by: None,
             },
         )
         .unwrap();

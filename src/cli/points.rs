@@ -30,6 +30,7 @@ pub fn earn(ctx: &Ctx, args: EarnArgs) -> CmdResult {
             minutes,
             event,
             txn,
+            confirmed_by: None,
         },
     )?;
     show_receipt(ctx, &receipt);
@@ -57,6 +58,7 @@ pub fn redeem(ctx: &Ctx, args: RedeemArgs) -> CmdResult {
             scan: passbook,
             lines,
             txn,
+            confirmed_by: None,
         },
     )?;
     show_receipt(ctx, &receipt);

@@ -108,6 +108,7 @@ impl Worker {
                     minutes,
                     event,
                     txn: None,
+                    confirmed_by: None,
                 };
                 Some(Msg::Earned(
                     self.ledger
@@ -125,6 +126,7 @@ impl Worker {
                     scan,
                     lines,
                     txn: Some(txn),
+                    confirmed_by: None,
                 };
                 Some(Msg::Redeemed(
                     self.ledger

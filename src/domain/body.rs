@@ -218,6 +218,9 @@ pub enum Body {
         points: Points,
         event: Option<String>,
         balance_after: Points,
+        /// The administrator who confirmed a passbook typed by its number instead of scanned.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed_by: Option<String>,
     },
     PointsRedeemed {
         passbook: String,
@@ -225,6 +228,9 @@ pub enum Body {
         lines: Vec<Line>,
         total: Points,
         balance_after: Points,
+        /// The administrator who confirmed a passbook typed by its number instead of scanned.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed_by: Option<String>,
     },
     /// Compensates every posting, stock movement and monthly use of `of_txn`: `undo` is the
     /// original entry's effects on them, negated (see [`super::effects::undo_of`]).
@@ -393,6 +399,7 @@ mod tests {
                 points: Points(15),
                 event: None,
                 balance_after: Points(15),
+                confirmed_by: None,
             },
             Body::PointsRedeemed {
                 passbook: s("SQ-000001"),
@@ -400,6 +407,7 @@ mod tests {
                 lines: vec![line.clone()],
                 total: Points(10),
                 balance_after: Points(5),
+                confirmed_by: Some(s("001")),
             },
             Body::Reversed {
                 of_txn: s("t"),

@@ -54,21 +54,39 @@ fn register(w: &Writer<'_>, data: &PersonalData) -> Result<String> {
     Ok(resident)
 }
 
-/// Resolves exactly what a scanner typed to an active passbook of this community.
+/// Resolves exactly what a scanner typed to an active passbook of this community. A passbook
+/// number typed by hand is taken only with an administrator's confirmation: the number is
+/// printed in the passbook, so knowing it is no proof of holding it.
 pub(crate) fn resolve_scan(
     conn: &Connection,
     series: &SeriesInfo,
     scan: &str,
+    confirmed_by: Option<&Session>,
 ) -> Result<PassbookRow> {
-    let token = Token::parse(scan).map_err(|p| match p {
-        ScanProblem::Incomplete => LedgerError::ScanIncomplete,
-        ScanProblem::NotAPassbook => LedgerError::NotAPassbook,
-    })?;
-    let (number, status) =
-        read::token(conn, &token.sha256_hex())?.ok_or(LedgerError::PassbookUnknown)?;
-    if status != "active" {
-        return Err(LedgerError::PassbookRevoked { passbook: number });
-    }
+    let number = match (Token::parse(scan), confirmed_by) {
+        (Ok(token), _) => {
+            let (number, status) =
+                read::token(conn, &token.sha256_hex())?.ok_or(LedgerError::PassbookUnknown)?;
+            if status != "active" {
+                return Err(LedgerError::PassbookRevoked { passbook: number });
+            }
+            number
+        }
+        (Err(ScanProblem::NotAPassbook), Some(admin)) => {
+            if !admin.is_admin() {
+                return Err(LedgerError::NotAdmin(admin.operator().to_string()));
+            }
+            let number = scan.trim().to_ascii_uppercase();
+            let row = read::passbook(conn, &number)?
+                .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
+            if row.status != "active" {
+                return Err(LedgerError::PassbookRevoked { passbook: number });
+            }
+            number
+        }
+        (Err(ScanProblem::Incomplete), _) => return Err(LedgerError::ScanIncomplete),
+        (Err(ScanProblem::NotAPassbook), None) => return Err(LedgerError::NotAPassbook),
+    };
     let passbook = read::passbook(conn, &number)?.ok_or(LedgerError::PassbookUnknown)?;
     if passbook.community != series.community {
         return Err(LedgerError::ForeignPassbook {
@@ -78,11 +96,17 @@ pub(crate) fn resolve_scan(
     Ok(passbook)
 }
 
-/// The passbook a scan names, whatever its status (for matching a retried txn).
-pub(crate) fn passbook_of_scan(conn: &Connection, scan: &str) -> Result<Option<String>> {
-    match Token::parse(scan) {
-        Ok(token) => Ok(read::token(conn, &token.sha256_hex())?.map(|(n, _)| n)),
-        Err(_) => Ok(None),
+/// The passbook a scan names, whatever its status (for matching a retried txn); a typed
+/// number only when an administrator confirmed it.
+pub(crate) fn passbook_of_scan(
+    conn: &Connection,
+    scan: &str,
+    confirmed_by: Option<&Session>,
+) -> Result<Option<String>> {
+    match (Token::parse(scan), confirmed_by) {
+        (Ok(token), _) => Ok(read::token(conn, &token.sha256_hex())?.map(|(n, _)| n)),
+        (Err(_), Some(_)) => Ok(Some(scan.trim().to_ascii_uppercase())),
+        (Err(_), None) => Ok(None),
     }
 }
 
@@ -335,7 +359,7 @@ impl Ledger {
 
     /// A passbook by its human number or by a scan of its QR.
     pub fn passbook(&self, number_or_scan: &str) -> Result<PassbookView> {
-        let number = match passbook_of_scan(&self.conn, number_or_scan)? {
+        let number = match passbook_of_scan(&self.conn, number_or_scan, None)? {
             Some(number) => number,
             None => number_or_scan.trim().to_ascii_uppercase(),
         };

@@ -109,6 +109,7 @@ pub(crate) fn receipt_of(
             lines,
             total,
             balance_after,
+            ..
         } => {
             receipt.kind = ReceiptKind::Redeem;
             receipt.passbook = passbook.clone();
@@ -250,7 +251,7 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let passbook = match &event {
                 // The event's txn needs the passbook number; revoked scans are refused here.
-                Some(_) => Some(resolve_scan(&w.tx, w.series, &request.scan)?),
+                Some(_) => Some(resolve_scan(&w.tx, w.series, &request.scan, request.confirmed_by.as_ref())?),
                 None => None,
             };
             let txn = match (&event, &passbook) {
@@ -258,7 +259,7 @@ impl Ledger {
                 _ => request.txn.unwrap_or_else(Uuid::now_v7).to_string(),
             };
             let same = |body: &Body| {
-                let scanned = passbook_of_scan(&w.tx, &request.scan).ok().flatten();
+                let scanned = passbook_of_scan(&w.tx, &request.scan, request.confirmed_by.as_ref()).ok().flatten();
                 matches!(body, Body::PointsEarned { passbook: p, activity: a, minutes: m, event: e, .. }
                     if Some(p) == scanned.as_ref() && *a == activity && *m == request.minutes && *e == event)
             };
@@ -267,7 +268,7 @@ impl Ledger {
                 Ok(None) => {}
                 Err(LedgerError::TxnConflict(_)) if event.is_some() => {
                     return Err(LedgerError::AlreadyCheckedIn {
-                        passbook: passbook_of_scan(&w.tx, &request.scan)?.unwrap_or_default(),
+                        passbook: passbook_of_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())?.unwrap_or_default(),
                         event: event.clone().unwrap_or_default(),
                     });
                 }
@@ -275,7 +276,7 @@ impl Ledger {
             }
             let passbook = match passbook {
                 Some(p) => p,
-                None => resolve_scan(&w.tx, w.series, &request.scan)?,
+                None => resolve_scan(&w.tx, w.series, &request.scan, request.confirmed_by.as_ref())?,
             };
             let def = read::activity(&w.tx, &activity)?.ok_or_else(|| LedgerError::ActivityUnknown(activity.clone()))?;
             if !def.enabled {
@@ -298,6 +299,7 @@ impl Ledger {
                 points,
                 event: event.clone(),
                 balance_after: before + points,
+                confirmed_by: request.confirmed_by.as_ref().map(|s| s.operator().to_string()),
             };
             self::commit_receipt(w, &txn, body)
         })
@@ -311,7 +313,9 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             // Only a retried txn pays for resolving the request to compare it.
             let same = |body: &Body| {
-                let scanned = passbook_of_scan(&w.tx, &request.scan).ok().flatten();
+                let scanned = passbook_of_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())
+                    .ok()
+                    .flatten();
                 let wanted: Option<Vec<(String, u32)>> = merge_lines(&w.tx, &request.lines)
                     .ok()
                     .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
@@ -325,7 +329,12 @@ impl Ledger {
             if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
-            let passbook = resolve_scan(&w.tx, w.series, &request.scan)?;
+            let passbook = resolve_scan(
+                &w.tx,
+                w.series,
+                &request.scan,
+                request.confirmed_by.as_ref(),
+            )?;
             let month = w.month();
             let mut lines = Vec::new();
             for (item, qty) in merge_lines(&w.tx, &request.lines)? {
@@ -382,6 +391,10 @@ impl Ledger {
                 lines,
                 total,
                 balance_after: before - total,
+                confirmed_by: request
+                    .confirmed_by
+                    .as_ref()
+                    .map(|s| s.operator().to_string()),
             };
             commit_receipt(w, &txn, body)
         })
@@ -485,7 +498,7 @@ impl Ledger {
         let reason = text::clean_text(reason).map_err(LedgerError::bad_text("reason"))?;
         let txn = txn.unwrap_or_else(Uuid::now_v7).to_string();
         self.write(Some(session.operator()), |w| {
-            let number = match passbook_of_scan(&w.tx, passbook)? {
+            let number = match passbook_of_scan(&w.tx, passbook, None)? {
                 Some(n) => n,
                 None => passbook.trim().to_ascii_uppercase(),
             };
@@ -585,7 +598,7 @@ impl Ledger {
 
     /// What the counter shows after a scan: balance, this month, the last entries.
     pub fn account(&self, scan: &str, last_entries: usize) -> Result<AccountSummary> {
-        let passbook = resolve_scan(&self.conn, &self.series, scan)?;
+        let passbook = resolve_scan(&self.conn, &self.series, scan, None)?;
         self.summary(&passbook.passbook, &passbook.resident, last_entries)
     }
 

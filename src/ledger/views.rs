@@ -182,6 +182,8 @@ pub struct RedeemRequest {
     pub lines: Vec<(String, u32)>,
     /// Client-made id: a retry with the same id and content returns the first result.
     pub txn: Option<uuid::Uuid>,
+    /// An administrator who confirmed that `scan` is a passbook number typed by hand.
+    pub confirmed_by: Option<super::Session>,
 }
 
 pub struct EarnRequest {
@@ -191,6 +193,8 @@ pub struct EarnRequest {
     /// Event check-in: each passbook is credited once per event.
     pub event: Option<String>,
     pub txn: Option<uuid::Uuid>,
+    /// An administrator who confirmed that `scan` is a passbook number typed by hand.
+    pub confirmed_by: Option<super::Session>,
 }
 
 /// One kind of movement on one local day (earned, redeemed, reversed, adjusted).

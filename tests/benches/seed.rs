@@ -123,6 +123,7 @@ pub fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
                     minutes: 60,
                     event: None,
                     txn: None,
+                    confirmed_by: None,
                 },
             )
             .unwrap();
@@ -156,6 +157,7 @@ pub fn redeem3(ledger: &mut Ledger, session: &Session, scan: &str) {
                 scan: scan.to_string(),
                 lines: vec![("G001".into(), 1), ("G002".into(), 1), ("G003".into(), 1)],
                 txn: None,
+                confirmed_by: None,
             },
         )
         .unwrap();

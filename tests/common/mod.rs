@@ -155,6 +155,7 @@ pub fn earn_request(scan: &str, minutes: u32) -> EarnRequest {
         minutes,
         event: None,
         txn: None,
+        confirmed_by: None,
     }
 }
 
@@ -168,6 +169,7 @@ pub fn redeem_request(scan: &str, lines: &[(&str, u32)]) -> RedeemRequest {
         scan: scan.into(),
         lines: lines.iter().map(|(i, q)| (i.to_string(), *q)).collect(),
         txn: None,
+        confirmed_by: None,
     }
 }
 
