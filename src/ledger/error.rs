@@ -234,7 +234,8 @@ impl LedgerError {
             E::WrongPin { failures_left } => if zh {
                 format!("工号或密码错误，还可尝试 {failures_left} 次。")
             } else {
-                format!("Wrong operator number or PIN; {failures_left} tries left.")
+                let tries = if *failures_left == 1 { "try" } else { "tries" };
+                format!("Wrong operator number or PIN; {failures_left} {tries} left.")
             },
             E::OperatorLocked { operator, until } => if zh {
                 format!("操作员 {operator} 密码错误次数过多，已锁定到 {until}。请稍后再试。")

@@ -358,6 +358,17 @@ impl Ledger {
         operator: Option<&str>,
         work: impl FnOnce(&Writer<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.write_answering(operator, |w| work(w).map(Ok))
+    }
+
+    /// Like [`Ledger::write`], but `work` may commit what it wrote and still answer with a
+    /// refusal: the outer error rolls back, the inner answer is given after the commit (a
+    /// wrong PIN is refused and counted).
+    pub(crate) fn write_answering<T>(
+        &mut self,
+        operator: Option<&str>,
+        work: impl FnOnce(&Writer<'_>) -> Result<Result<T>>,
+    ) -> Result<T> {
         let now = (self.clock)();
         let tx = self
             .conn
@@ -369,9 +380,9 @@ impl Ledger {
             now,
             operator: operator.map(str::to_string),
         };
-        let out = work(&writer)?;
+        let answer = work(&writer)?;
         writer.tx.commit()?;
-        Ok(out)
+        answer
     }
 
     fn require_admin(session: &Session) -> Result<()> {
@@ -384,71 +395,77 @@ impl Ledger {
 
     // ----- operators -----
 
-    /// Checks an operator's PIN. Five wrong PINs in a row lock the operator for five minutes;
-    /// the lock is an entry in the log.
+    /// Checks an operator's PIN. Five wrong PINs in a row (the policy's number) lock the
+    /// operator for five minutes; the lock is an entry in the log.
+    ///
+    /// The check runs inside the write transaction, so PIN checks of one counter happen one
+    /// after another: however many attempts arrive at once (parallel processes), each sees the
+    /// count the previous one left, and at most `pin_failures_max` PINs are checked before the
+    /// lock. An argon2 check takes a few tens of milliseconds, which is what a redemption may
+    /// wait behind a login.
     pub fn login(&mut self, operator: &str, pin: &str) -> Result<Session> {
-        let operator = operator.trim();
-        let row = read::operator(&self.conn, operator)?
-            .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
-        if !row.enabled {
-            return Err(LedgerError::OperatorDisabled(row.operator));
-        }
-        let now = self.now();
-        if let Some(until) = &row.locked_until
-            && log::format_time(now) < *until
-        {
-            return Err(LedgerError::OperatorLocked {
-                operator: row.operator,
-                until: self.local_time(until),
-            });
-        }
-        let (pin_hash, failures): (String, u32) = self.conn.query_row(
-            "SELECT pin_hash, failures FROM operator_secrets WHERE operator = ?1",
-            [&row.operator],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if pin_matches(pin, &pin_hash) {
-            if failures > 0 {
-                self.conn.execute(
-                    "UPDATE operator_secrets SET failures = 0 WHERE operator = ?1",
-                    [&row.operator],
-                )?;
+        let operator = operator.trim().to_string();
+        let policy = self.policy.clone();
+        let offset_series = self.series.clone();
+        self.write_answering(Some(&operator), |w| {
+            let row = read::operator(&w.tx, &operator)?
+                .ok_or_else(|| LedgerError::OperatorUnknown(operator.clone()))?;
+            if !row.enabled {
+                return Err(LedgerError::OperatorDisabled(row.operator));
             }
-            return Ok(Session {
-                operator: row.operator,
-                name: row.name,
-                role: row.role,
-            });
-        }
-        let failures = failures + 1;
-        if failures < self.policy.pin_failures_max {
-            self.conn.execute(
-                "UPDATE operator_secrets SET failures = ?2 WHERE operator = ?1",
-                rusqlite::params![row.operator, failures],
+            if let Some(until) = &row.locked_until
+                && log::format_time(w.now) < *until
+            {
+                return Err(LedgerError::OperatorLocked {
+                    operator: row.operator,
+                    until: offset_series.local_time(until),
+                });
+            }
+            let (pin_hash, failures): (String, u32) = w.tx.query_row(
+                "SELECT pin_hash, failures FROM operator_secrets WHERE operator = ?1",
+                [&row.operator],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            return Err(LedgerError::WrongPin {
-                failures_left: self.policy.pin_failures_max - failures,
-            });
-        }
-        let until = log::format_time(now + Duration::minutes(self.policy.lockout_minutes));
-        let locked = row.operator.clone();
-        self.write(Some(&row.operator), |w| {
+            if pin_matches(pin, &pin_hash) {
+                if failures > 0 {
+                    w.tx.execute(
+                        "UPDATE operator_secrets SET failures = 0 WHERE operator = ?1",
+                        [&row.operator],
+                    )?;
+                }
+                return Ok(Ok(Session {
+                    operator: row.operator,
+                    name: row.name,
+                    role: row.role,
+                }));
+            }
+            let failures = failures + 1;
+            if failures < policy.pin_failures_max {
+                w.tx.execute(
+                    "UPDATE operator_secrets SET failures = ?2 WHERE operator = ?1",
+                    rusqlite::params![row.operator, failures],
+                )?;
+                return Ok(Err(LedgerError::WrongPin {
+                    failures_left: policy.pin_failures_max - failures,
+                }));
+            }
+            let until = log::format_time(w.now + Duration::minutes(policy.lockout_minutes));
             w.tx.execute(
                 "UPDATE operator_secrets SET failures = 0 WHERE operator = ?1",
-                [&locked],
+                [&row.operator],
             )?;
             w.append(
                 None,
                 Body::OperatorLocked {
-                    operator: locked.clone(),
+                    operator: row.operator.clone(),
                     failures,
                     until: until.clone(),
                 },
-            )
-        })?;
-        Err(LedgerError::OperatorLocked {
-            operator: row.operator,
-            until: self.local_time(&until),
+            )?;
+            Ok(Err(LedgerError::OperatorLocked {
+                operator: row.operator,
+                until: offset_series.local_time(&until),
+            }))
         })
     }
 
