@@ -72,3 +72,92 @@ fn forty_parallel_wrong_pins_check_at_most_five_before_the_operator_is_locked() 
     correct.expect_code(1);
     assert!(correct.stderr.contains("已锁定"), "{correct:?}");
 }
+
+// ----- 2. operator disable / enable -----
+
+fn failures_of(desk: &Desk, operator: &str) -> i64 {
+    desk.db()
+        .query_row(
+            "SELECT failures FROM operator_secrets WHERE operator = ?1",
+            [operator],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn enabled(desk: &Desk, operator: &str) -> bool {
+    desk.db()
+        .query_row(
+            "SELECT enabled FROM operators WHERE operator = ?1",
+            [operator],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn an_administrator_disables_and_enables_a_volunteer_without_touching_the_volunteers_pin() {
+    let desk = Desk::init();
+    with_volunteer(&desk);
+    desk.ok(&["operator", "disable", VOLUNTEER]);
+    assert!(!enabled(&desk, VOLUNTEER));
+    assert_eq!(
+        failures_of(&desk, VOLUNTEER),
+        0,
+        "the target's PIN was not checked"
+    );
+    assert_eq!(failures_of(&desk, "001"), 0);
+    let refused = desk
+        .as_operator(VOLUNTEER, VOLUNTEER_PIN)
+        .run(&["resident", "add", "--name", "王五"]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("已停用"), "{refused:?}");
+    desk.ok(&["operator", "enable", VOLUNTEER]);
+    assert!(enabled(&desk, VOLUNTEER));
+    desk.as_operator(VOLUNTEER, VOLUNTEER_PIN)
+        .run(&["resident", "add", "--name", "王五"])
+        .expect_code(0);
+}
+
+#[test]
+fn a_volunteer_cannot_disable_anyone_and_an_administrator_cannot_disable_themselves() {
+    let desk = Desk::init();
+    with_volunteer(&desk);
+    let by_volunteer = desk
+        .as_operator(VOLUNTEER, VOLUNTEER_PIN)
+        .run(&["operator", "disable", "001"]);
+    by_volunteer.expect_code(1);
+    assert!(
+        by_volunteer.stderr.contains("不是管理员"),
+        "{by_volunteer:?}"
+    );
+    let own = desk.run(&["operator", "disable", "001"]);
+    own.expect_code(1);
+    assert!(own.stderr.contains("不能停用自己"), "{own:?}");
+    let own_en = desk.run(&["--lang", "en", "operator", "disable", "001"]);
+    assert!(
+        own_en.stderr.contains("cannot disable yourself"),
+        "{own_en:?}"
+    );
+    assert!(enabled(&desk, "001"));
+    assert_eq!(desk.entries_of_kind("operator_updated"), 0);
+}
+
+#[test]
+fn with_two_administrators_one_may_disable_the_other_but_never_the_last() {
+    let desk = Desk::init();
+    let mut command = desk.command(&["operator", "add", "--name", "赵敏", "--role", "admin"]);
+    command.env("POINTSDESK_NEW_PIN", "5678");
+    desk.run_command(command).expect_code(0);
+    desk.ok(&["operator", "disable", "002"]);
+    assert!(!enabled(&desk, "002"));
+    // 002 is disabled: 001 is now the last enabled administrator.
+    let last = desk.run(&["operator", "disable", "001"]);
+    last.expect_code(1);
+    assert!(enabled(&desk, "001"));
+    desk.ok(&["operator", "enable", "002"]);
+    desk.as_operator("002", "5678")
+        .run(&["operator", "disable", "001"])
+        .expect_code(0);
+    assert!(!enabled(&desk, "001"));
+}

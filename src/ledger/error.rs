@@ -74,6 +74,10 @@ pub enum LedgerError {
     NotAdmin(String),
     #[error("unknown operator {0}")]
     OperatorUnknown(String),
+    #[error("operator {0} cannot disable themselves")]
+    DisableSelf(String),
+    #[error("operator {0} is the last enabled administrator")]
+    LastAdmin(String),
     #[error("a PIN has 4 to 8 digits")]
     BadPin,
     #[error("txn {txn} was already reversed by {by_txn}")]
@@ -243,6 +247,16 @@ impl LedgerError {
                 format!("Operator {operator} is locked after too many wrong PINs until {until}. Try again later.")
             },
             E::NotAdmin(op) => if zh { format!("操作员 {op} 不是管理员，此操作需要管理员。") } else { format!("Operator {op} is not an administrator; this needs an administrator.") },
+            E::DisableSelf(op) => if zh {
+                format!("不能停用自己（工号 {op}）。请由另一位管理员操作。")
+            } else {
+                format!("You cannot disable yourself (operator {op}); ask another administrator.")
+            },
+            E::LastAdmin(op) => if zh {
+                format!("{op} 是最后一位启用的管理员，停用后就没有人能管理本柜台，未做更改。请先添加另一位管理员。")
+            } else {
+                format!("{op} is the last enabled administrator; nobody could manage this counter after that, so nothing was changed. Add another administrator first.")
+            },
             E::OperatorUnknown(op) => if zh { format!("没有工号为 {op} 的操作员。") } else { format!("No operator numbered {op}.") },
             E::BadPin => lang.pick("密码须为 4 到 8 位数字。", "A PIN is 4 to 8 digits.").into(),
             E::AlreadyReversed { txn, by_txn } => if zh {

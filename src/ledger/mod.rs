@@ -512,7 +512,17 @@ impl Ledger {
         Self::require_admin(session)?;
         self.write(Some(&session.operator), |w| {
             let row = read::operator(&w.tx, operator.trim())?
-                .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
+                .ok_or_else(|| LedgerError::OperatorUnknown(operator.trim().to_string()))?;
+            if !enabled && row.operator == session.operator {
+                return Err(LedgerError::DisableSelf(row.operator));
+            }
+            let other_admins_enabled = read::operators(&w.tx)?
+                .iter()
+                .filter(|o| o.enabled && o.role == Role::Admin && o.operator != row.operator)
+                .count();
+            if !enabled && row.role == Role::Admin && other_admins_enabled == 0 {
+                return Err(LedgerError::LastAdmin(row.operator));
+            }
             w.append(
                 None,
                 Body::OperatorUpdated {
