@@ -161,3 +161,49 @@ fn with_two_administrators_one_may_disable_the_other_but_never_the_last() {
         .expect_code(0);
     assert!(!enabled(&desk, "001"));
 }
+
+// ----- 8. invisible characters, required texts -----
+
+#[test]
+fn names_with_invisible_characters_are_refused_like_control_characters() {
+    let desk = Desk::init();
+    for name in [
+        "张\u{200B}三",
+        "\u{FEFF}李四",
+        "王\u{2028}五",
+        "赵\u{2029}六",
+        "\u{200D}",
+        "\u{3164}",
+    ] {
+        let out = desk.run(&["resident", "add", "--name", name]);
+        out.expect_code(1);
+        assert!(out.stderr.contains("含有控制字符"), "{name:?}: {out:?}");
+    }
+    let en = desk.run(&["--lang", "en", "resident", "add", "--name", "A\u{200B}B"]);
+    assert!(en.stderr.contains("control characters"), "{en:?}");
+    assert_eq!(desk.entries_of_kind("resident_registered"), 0);
+}
+
+#[test]
+fn an_empty_event_name_or_an_empty_donor_is_refused_not_taken_as_none() {
+    let (desk, scan) = Desk::seeded();
+    let entries = desk.verify();
+    let event = desk.run(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "1",
+        "--event",
+        " ",
+    ]);
+    event.expect_code(1);
+    assert!(event.stderr.contains("活动名称不能为空"), "{event:?}");
+    let donor = desk.run(&["catalog", "restock", "G001", "--qty", "5", "--donor", ""]);
+    donor.expect_code(1);
+    assert!(donor.stderr.contains("捐赠人不能为空"), "{donor:?}");
+    assert_eq!(desk.verify(), entries, "nothing was booked");
+    desk.ok(&["catalog", "restock", "G001", "--qty", "5"]);
+}

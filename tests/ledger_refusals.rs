@@ -668,7 +668,7 @@ fn escape_sequences_printer_commands_and_bidi_overrides_are_refused_everywhere()
             ..earn_request(book.token.as_str(), 60)
         };
         let error = assert_refused(&mut ledger, |l| l.earn(&volunteer, &event));
-        assert_bad_text(&error, "note");
+        assert_bad_text(&error, "event");
     }
     assert!(ledger.verify().unwrap().ok);
 }

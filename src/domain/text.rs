@@ -57,10 +57,45 @@ pub fn clean_code(raw: &str) -> Result<String, TextProblem> {
     Ok(code)
 }
 
-/// C0 and C1 controls (ESC, the ESC/POS command bytes, CSI), DEL, and the bidi overrides that can
-/// make a name display as something else.
-fn is_forbidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// C0 and C1 controls (ESC, the ESC/POS command bytes, CSI), DEL, the line and paragraph
+/// separators, every invisible format character (Unicode category Cf: zero-width spaces and
+/// joiners, the byte order mark, bidi overrides that make a name display as something else,
+/// soft hyphens, tags) and the fillers that look like nothing (Hangul fillers, the blank
+/// Braille pattern): each would make two names look alike, a name look empty, or corrupt a
+/// screen or a printer.
+///
+/// The Cf list is Unicode 15's, written out here: no dependency of ours carries the general
+/// category table, and it changes rarely.
+pub fn is_forbidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061C}'
+                | '\u{06DD}'
+                | '\u{070F}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08E2}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0001}'
+                | '\u{E0020}'..='\u{E007F}'
+        )
 }
 
 /// Masks a personal name for screens and slips: 张三明 → 张*明, 张三 → 张*, Anna Li → A*i.
@@ -105,6 +140,41 @@ mod tests {
         );
         assert_eq!(clean_text("  王芳 "), Ok("王芳".to_string()));
         assert_eq!(clean_text("   "), Err(TextProblem::Empty));
+    }
+
+    #[test]
+    fn invisible_format_characters_and_separators_are_refused_like_controls() {
+        for c in [
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{FEFF}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{00AD}',
+            '\u{2060}',
+            '\u{061C}',
+            '\u{180E}',
+            '\u{3164}',
+            '\u{E0041}',
+            '\u{2800}',
+        ] {
+            assert_eq!(
+                clean_text(&format!("张{c}三")),
+                Err(TextProblem::ControlCharacter),
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(
+                clean_text(&c.to_string()),
+                Err(TextProblem::ControlCharacter)
+            );
+        }
+        assert_eq!(clean_text("欧阳·娜娜"), Ok("欧阳·娜娜".to_string()));
+        assert_eq!(
+            clean_text("Zoë O’Brien-Li"),
+            Ok("Zoë O’Brien-Li".to_string())
+        );
     }
 
     #[test]

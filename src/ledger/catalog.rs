@@ -185,7 +185,11 @@ impl Ledger {
         if !(1..=STOCK_QTY_MAX).contains(&qty) {
             return Err(LedgerError::BadQuantity(qty.to_string()));
         }
-        let donor = text::clean_optional(donor).map_err(LedgerError::bad_text("donor"))?;
+        // The donor is optional, but one that is given must say something.
+        let donor = donor
+            .map(text::clean_text)
+            .transpose()
+            .map_err(LedgerError::bad_text("donor"))?;
         let code = code.trim().to_string();
         self.write(Some(session.operator()), |w| {
             let row =

@@ -336,6 +336,7 @@ impl LedgerError {
                     "community" => "社区名",
                     "prefix" => "前缀",
                     "counter" => "服务点名",
+                    "event" => "活动名称",
                     other => other,
                 };
                 match (problem, zh) {

@@ -245,8 +245,13 @@ impl Ledger {
     pub fn earn(&mut self, session: &Session, request: &EarnRequest) -> Result<Receipt> {
         crate::domain::hours::check_minutes(request.minutes)
             .map_err(|_| LedgerError::BadHours(hours_of(request.minutes)))?;
-        let event = text::clean_optional(request.event.as_deref())
-            .map_err(LedgerError::bad_text("note"))?;
+        // An event check-in needs a name: an empty one is refused, not taken as "no event".
+        let event = request
+            .event
+            .as_deref()
+            .map(text::clean_text)
+            .transpose()
+            .map_err(LedgerError::bad_text("event"))?;
         let activity = request.activity.trim().to_ascii_uppercase();
         self.write(Some(session.operator()), |w| {
             let passbook = match &event {
