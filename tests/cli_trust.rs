@@ -207,3 +207,50 @@ fn an_empty_event_name_or_an_empty_donor_is_refused_not_taken_as_none() {
     assert_eq!(desk.verify(), entries, "nothing was booked");
     desk.ok(&["catalog", "restock", "G001", "--qty", "5"]);
 }
+
+// ----- 11. config.toml errors are not swallowed -----
+
+#[test]
+fn a_typo_in_config_toml_stops_every_command_with_the_file_line_key_and_what_is_allowed() {
+    let desk = Desk::init();
+    let path = desk.home.join("config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    let typo = config.replace("pin_failures_max = 5", "pin_failure_max = 3");
+    assert_ne!(typo, config);
+    std::fs::write(&path, &typo).unwrap();
+    let line = typo
+        .lines()
+        .position(|l| l.starts_with("pin_failure_max"))
+        .unwrap()
+        + 1;
+    for args in [
+        vec!["resident", "add", "--name", "王五"],
+        vec!["ledger", "verify"],
+        vec!["counter"],
+    ] {
+        let out = desk.run(&args);
+        out.expect_code(2);
+        assert!(
+            out.stderr.contains(&format!("config.toml 第 {line} 行")),
+            "{args:?}: {out:?}"
+        );
+        assert!(out.stderr.contains("pin_failure_max"), "{out:?}");
+        assert!(
+            out.stderr.contains("pin_failures_max, lockout_minutes"),
+            "{out:?}"
+        );
+    }
+    let en = desk.run(&["--lang", "en", "ledger", "verify"]);
+    assert!(en.stderr.contains(&format!("line {line}")), "{en:?}");
+    std::fs::write(
+        &path,
+        config.replace("lockout_minutes = 5", "lockout_minutes = 0"),
+    )
+    .unwrap();
+    let zero = desk.run(&["ledger", "verify"]);
+    zero.expect_code(2);
+    assert!(zero.stderr.contains("security.lockout_minutes"), "{zero:?}");
+    assert!(zero.stderr.contains("1 到 1440"), "{zero:?}");
+    std::fs::write(&path, &config).unwrap();
+    desk.verify();
+}

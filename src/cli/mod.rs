@@ -15,7 +15,7 @@ mod points;
 pub mod printing;
 mod setup;
 
-use crate::home::Home;
+use crate::home::{self, Home};
 use crate::i18n::Lang;
 use crate::ledger::{ErrorKind, Ledger, LedgerError, Receipt, Session};
 use args::{Cli, Command, LedgerCmd};
@@ -132,6 +132,7 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
             let (code, kind) = match error.kind() {
                 ErrorKind::Refused => (EXIT_REFUSED, "refused"),
                 ErrorKind::System => (EXIT_SYSTEM, "system"),
+                ErrorKind::Config => (EXIT_USAGE, "config"),
             };
             output::error(json, kind, &error.message(ctx_lang));
             ExitCode::from(code)
@@ -141,21 +142,27 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
 
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let home = Home::resolve(cli.home.clone());
+    let config = home.config();
     let lang = cli
         .lang
         .as_deref()
         .and_then(Lang::parse)
-        .or_else(|| {
-            let home = Home::resolve(cli.home.clone());
-            home.config()
-                .ok()
-                .and_then(|c| c.lang)
-                .as_deref()
-                .and_then(Lang::parse)
+        .or_else(|| match &config {
+            Ok(config) => config.lang.as_deref().and_then(Lang::parse),
+            // A config.toml with a mistake may still say its language.
+            Err(_) => home::config::lang_of(&home.config_path()),
         })
         .unwrap_or_default();
+    // A mistake in config.toml stops every command that uses the home, before anything runs.
+    if let (Err(error), false) = (
+        config,
+        matches!(cli.command, Command::Init(_) | Command::Demo { .. }),
+    ) {
+        return finish(lang, cli.json, Err(LedgerError::Config(error).into()));
+    }
     let ctx = Ctx {
-        home: Home::resolve(cli.home),
+        home,
         lang,
         json: cli.json,
         operator: cli.operator,

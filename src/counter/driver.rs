@@ -436,7 +436,10 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
     let worker_thread = std::thread::spawn(move || worker.run(effect_rx, msg_tx));
     let started = Instant::now();
     let now_ms = || started.elapsed().as_millis() as u64;
-    let scanner = home.config().map(|c| c.scanner).unwrap_or_default();
+    let scanner = home
+        .config()
+        .map_err(|e| std::io::Error::other(e.message(lang)))?
+        .scanner;
     let mut detector = WedgeDetector::new(scanner.wedge.clone());
     let stop_serial = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (serial_tx, serial_rx) = mpsc::channel::<String>();

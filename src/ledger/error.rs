@@ -12,6 +12,8 @@ pub enum ErrorKind {
     Refused,
     /// The disk, the database or the key store failed. Exit code 3.
     System,
+    /// config.toml is wrong: nothing started. Exit code 2, like wrong usage.
+    Config,
 }
 
 /// What is wrong with one row of an imported file.
@@ -160,6 +162,8 @@ pub enum LedgerError {
     FileExists(String),
     #[error("the backup {0} belongs to another counter")]
     RestoreMismatch(String),
+    #[error("{0}")]
+    Config(crate::home::ConfigError),
     #[error("the ledger does not verify: {0}")]
     LedgerBroken(Problem),
     #[error("database error: {0}")]
@@ -177,6 +181,7 @@ impl LedgerError {
             | LedgerError::Key(_)
             | LedgerError::Io(_)
             | LedgerError::LedgerBroken(_) => ErrorKind::System,
+            LedgerError::Config(_) => ErrorKind::Config,
             _ => ErrorKind::Refused,
         }
     }
@@ -412,6 +417,7 @@ impl LedgerError {
             },
             E::FileExists(file) => if zh { format!("{file} 已存在，未覆盖。请换一个文件名。") } else { format!("{file} already exists and was not overwritten; choose another name.") },
             E::RestoreMismatch(file) => if zh { format!("备份 {file} 属于另一个服务点，不能恢复到这里。") } else { format!("The backup {file} belongs to another counter and cannot be restored here.") },
+            E::Config(e) => e.message(lang),
             E::LedgerBroken(problem) => if zh { format!("账本校验失败：{problem}。请联系管理员。") } else { format!("The ledger does not verify: {problem}. Call an administrator.") },
             E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },
             E::Key(e) => if zh { format!("密钥错误：{e}") } else { format!("Key error: {e}") },

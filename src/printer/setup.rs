@@ -46,7 +46,10 @@ pub fn simulated(
 
 /// The home's configured printer; the simulator (returned too) when none is configured.
 pub fn configured(home: &Home) -> Result<(PrintService, Option<Simulator>), SetupError> {
-    let config = home.config().map_err(SetupError::Config)?.printer;
+    let config = home
+        .config()
+        .map_err(|e| SetupError::Config(e.to_string()))?
+        .printer;
     let name = config.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
     let profile = Profile::built_in(name).ok_or_else(|| {
         let known: Vec<&str> = Profile::names().collect();

@@ -1,0 +1,130 @@
+//! A pointsdesk home: the folder holding ledger.db, config.toml, the device key, the print
+//! queue, backups and logs. `init` creates one; everything else opens one.
+
+pub mod config;
+
+pub use config::{Config, ConfigError, PrinterConfig, ScannerConfig, SecurityConfig};
+
+use crate::i18n::Lang;
+use crate::keys::Device;
+use crate::ledger::{Clock, InitRequest, Ledger, LedgerError, Policy, Result, Session};
+use config::CONFIG_TEMPLATE;
+use std::path::{Path, PathBuf};
+
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    /// `--home`, else `POINTSDESK_HOME` (clap reads it into the flag), else the XDG data dir.
+    pub fn resolve(dir: Option<PathBuf>) -> Home {
+        let dir = dir.unwrap_or_else(|| {
+            dirs::data_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("pointsdesk")
+        });
+        Home { dir }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("ledger.db")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join("config.toml")
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.dir.join("keys").join("device.key")
+    }
+
+    pub fn print_queue_path(&self) -> PathBuf {
+        self.dir.join("print-queue.db")
+    }
+
+    /// Where the simulated printer writes its receipts.
+    pub fn sim_receipts_dir(&self) -> PathBuf {
+        self.dir.join("sim-receipts")
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.dir.join("backups")
+    }
+
+    pub fn exists(&self) -> bool {
+        self.db_path().exists() || self.key_path().exists() || self.config_path().exists()
+    }
+
+    /// Creates a new home. Refuses, changing nothing, if the folder already holds one; removes
+    /// what it made if any step fails.
+    pub fn init(
+        &self,
+        request: InitRequest,
+        lang: Lang,
+        clock: Clock,
+    ) -> Result<(Ledger, Session)> {
+        if self.exists() {
+            return Err(LedgerError::HomeExists(self.dir.display().to_string()));
+        }
+        let created_dir = !self.dir.exists();
+        let config = CONFIG_TEMPLATE
+            .replace("{lang}", lang.code())
+            .replace("{community}", &request.community)
+            .replace("{counter}", &request.counter)
+            .replace("{prefix}", &request.prefix);
+        let result = (|| {
+            std::fs::create_dir_all(self.dir.join("keys"))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(
+                    self.dir.join("keys"),
+                    std::fs::Permissions::from_mode(0o700),
+                )?;
+            }
+            let device = Device::generate()?;
+            device.save_new(&self.key_path())?;
+            crate::keys::create_private_file(&self.db_path())?;
+            let created = Ledger::create(&self.db_path(), device, request, clock)?;
+            std::fs::write(self.config_path(), &config)?;
+            Ok(created)
+        })();
+        if result.is_err() {
+            for file in [self.db_path(), self.key_path(), self.config_path()] {
+                let _ = std::fs::remove_file(&file);
+            }
+            let _ = std::fs::remove_file(self.dir.join("ledger.db-wal"));
+            let _ = std::fs::remove_file(self.dir.join("ledger.db-shm"));
+            let _ = std::fs::remove_dir(self.dir.join("keys"));
+            if created_dir {
+                let _ = std::fs::remove_dir(&self.dir);
+            }
+        }
+        result
+    }
+
+    /// config.toml, checked: a typo or a bad value is an error that names the line.
+    pub fn config(&self) -> std::result::Result<Config, ConfigError> {
+        config::read(&self.config_path())
+    }
+
+    pub fn open(&self) -> Result<Ledger> {
+        if !self.db_path().exists() || !self.key_path().exists() {
+            return Err(LedgerError::HomeMissing(self.dir.display().to_string()));
+        }
+        let device = Device::load(&self.key_path())?;
+        let config = self.config().map_err(LedgerError::Config)?;
+        let mut ledger = Ledger::open(&self.db_path(), device)?;
+        ledger.set_policy(Policy {
+            pin_failures_max: config.security.pin_failures_max,
+            lockout_minutes: config.security.lockout_minutes,
+        });
+        Ok(ledger)
+    }
+}
+
+/// Path of a sibling file that does not exist yet, for keeping a database aside.
+pub fn aside(path: &Path, tag: &str) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    path.with_extension(format!("db.{tag}-{stamp}"))
+}
