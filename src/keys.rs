@@ -117,6 +117,25 @@ pub fn create_private_file(path: &Path) -> std::io::Result<()> {
     options.open(path).map(drop)
 }
 
+/// Creates or truncates a file readable by its owner only, for a file the operator named (a
+/// passbook's QR picture holds its secret). An existing file is made owner-only too.
+pub fn create_private_file_replacing(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
 /// Seals a resident's personal data with their own 32-byte key.
 pub fn seal(key: &[u8; 32], resident: &str, data: &PersonalData) -> Result<Sealed, KeyError> {
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));

@@ -254,3 +254,80 @@ fn a_typo_in_config_toml_stops_every_command_with_the_file_line_key_and_what_is_
     std::fs::write(&path, &config).unwrap();
     desk.verify();
 }
+
+// ----- 6. files that hold a token or personal data are owner-only -----
+
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn the_home_is_owner_only_and_so_are_passbook_pictures_and_backups() {
+    let (desk, _) = Desk::seeded();
+    assert_eq!(mode_of(&desk.home), 0o700, "the home folder");
+    assert_eq!(mode_of(&desk.home.join("keys")), 0o700);
+    assert_eq!(mode_of(&desk.db_path()), 0o600);
+    desk.add_resident("李四", "13900000000");
+    let png = desk.path("存折.png");
+    let svg = desk.path("存折.svg");
+    // An existing picture file that others could read is made owner-only too.
+    std::fs::write(&svg, "old").unwrap();
+    std::fs::set_permissions(&svg, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    desk.ok(&[
+        "passbook",
+        "issue",
+        "SQ-R000002",
+        "--png",
+        png.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(mode_of(&png), 0o600);
+    assert_eq!(mode_of(&svg), 0o600);
+    let backup = desk.path("backup.db");
+    desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    assert_eq!(mode_of(&backup), 0o600);
+}
+
+#[test]
+fn a_passbook_picture_that_cannot_be_written_is_refused_before_the_passbook_is_issued() {
+    let (desk, _) = Desk::seeded();
+    desk.add_resident("李四", "13900000000");
+    let issued_before = desk.entries_of_kind("passbook_issued");
+    let bad = desk.path("no-such-folder").join("x.png");
+    let out = desk.run(&[
+        "passbook",
+        "issue",
+        "SQ-R000002",
+        "--png",
+        bad.to_str().unwrap(),
+    ]);
+    out.expect_code(1);
+    assert!(
+        out.stderr.contains(bad.to_str().unwrap()),
+        "names the path: {out:?}"
+    );
+    assert!(out.stderr.contains("文件夹不存在"), "{out:?}");
+    assert!(!out.all().contains("Os {"), "no Debug formatting: {out:?}");
+    assert_eq!(desk.entries_of_kind("passbook_issued"), issued_before);
+    let ok = desk.path("ok.png");
+    let both = desk.run(&[
+        "passbook",
+        "issue",
+        "SQ-R000002",
+        "--png",
+        ok.to_str().unwrap(),
+        "--svg",
+        bad.to_str().unwrap(),
+    ]);
+    both.expect_code(1);
+    assert!(
+        !ok.exists(),
+        "the picture made for a refused issue is removed"
+    );
+}

@@ -3,7 +3,9 @@
 
 use super::args::{PassbookCmd, QrFiles};
 use super::{CmdResult, Ctx, Failure, done, open_printer_if, output};
+use crate::ledger::LedgerError;
 use crate::passbook::qr;
+use std::path::PathBuf;
 
 pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
     let lang = ctx.lang;
@@ -12,8 +14,9 @@ pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
         PassbookCmd::Issue { resident, qr } => {
             let mut printer = open_printer_if(ctx, qr.print)?;
             let session = ctx.session(&mut ledger)?;
+            let files = QrOutputs::create(&qr)?;
             let issued = ledger.issue_passbook(&session, &resident)?;
-            show_issued(ctx, &issued, &qr)?;
+            show_issued(ctx, &issued, files)?;
             if let Some(printer) = printer.as_mut() {
                 printer.print_passbook(ctx, &ledger, &session, &issued)?;
             }
@@ -25,6 +28,7 @@ pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
         } => {
             let mut printer = open_printer_if(ctx, qr.print)?;
             let session = ctx.session(&mut ledger)?;
+            let files = QrOutputs::create(&qr)?;
             let issued = ledger.reissue_passbook(&session, &passbook, &reason)?;
             if !ctx.json {
                 println!(
@@ -32,7 +36,7 @@ pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
                     lang.pick("旧存折已作废。", "The old passbook is revoked.")
                 );
             }
-            show_issued(ctx, &issued, &qr)?;
+            show_issued(ctx, &issued, files)?;
             if let Some(printer) = printer.as_mut() {
                 printer.print_passbook(ctx, &ledger, &session, &issued)?;
             }
@@ -70,23 +74,67 @@ pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
     Ok(())
 }
 
-fn write_qr_files(ctx: &Ctx, token: &str, files: &QrFiles) -> Result<(), Failure> {
+/// The PNG and SVG files asked for, created (owner-only: they hold the passbook's secret)
+/// before the passbook is issued, so that a path that cannot be written is refused before a
+/// token exists that nobody could save. Dropped unwritten, they are removed again.
+struct QrOutputs {
+    png: Option<(PathBuf, std::fs::File)>,
+    svg: Option<(PathBuf, std::fs::File)>,
+}
+
+impl QrOutputs {
+    fn create(files: &QrFiles) -> Result<QrOutputs, Failure> {
+        let open = |path: &PathBuf| -> Result<(PathBuf, std::fs::File), Failure> {
+            let file = crate::keys::create_private_file_replacing(path)
+                .map_err(|e| LedgerError::file(path, &e))?;
+            Ok((path.clone(), file))
+        };
+        let png = files.png.as_ref().map(open).transpose()?;
+        let svg = match files.svg.as_ref().map(open).transpose() {
+            Ok(svg) => svg,
+            Err(e) => {
+                if let Some((path, _)) = &png {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e);
+            }
+        };
+        Ok(QrOutputs { png, svg })
+    }
+
+    fn write(mut self, code: &qrcode::QrCode) -> Result<(), Failure> {
+        use std::io::Write;
+        if let Some((path, file)) = self.png.take() {
+            qr::write_png(code, std::io::BufWriter::new(file))
+                .map_err(|e| LedgerError::file(&path, &std::io::Error::other(e)))?;
+        }
+        if let Some((path, mut file)) = self.svg.take() {
+            file.write_all(qr::to_svg(code).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| LedgerError::file(&path, &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for QrOutputs {
+    fn drop(&mut self) {
+        for (path, _) in [self.png.take(), self.svg.take()].into_iter().flatten() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn write_qr_files(ctx: &Ctx, token: &str, files: QrOutputs) -> Result<(), Failure> {
     let code = qr::encode(token).map_err(|e| Failure::Usage(e.to_string()))?;
-    if let Some(path) = &files.png {
-        let file = std::fs::File::create(path).map_err(crate::ledger::LedgerError::from)?;
-        qr::write_png(&code, std::io::BufWriter::new(file))
-            .map_err(|e| crate::ledger::LedgerError::Io(std::io::Error::other(e)))?;
-    }
-    if let Some(path) = &files.svg {
-        std::fs::write(path, qr::to_svg(&code)).map_err(crate::ledger::LedgerError::from)?;
-    }
+    files.write(&code)?;
     if !ctx.json {
         println!("{}", qr::to_terminal(&code));
     }
     Ok(())
 }
 
-fn show_issued(ctx: &Ctx, issued: &crate::ledger::IssuedPassbook, files: &QrFiles) -> CmdResult {
+fn show_issued(ctx: &Ctx, issued: &crate::ledger::IssuedPassbook, files: QrOutputs) -> CmdResult {
     if ctx.json {
         output::json(&serde_json::json!({
             "ok": true, "passbook": issued.passbook, "resident": issued.resident,

@@ -73,15 +73,10 @@ impl Home {
             .replace("{counter}", &request.counter)
             .replace("{prefix}", &request.prefix);
         let result = (|| {
-            std::fs::create_dir_all(self.dir.join("keys"))?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(
-                    self.dir.join("keys"),
-                    std::fs::Permissions::from_mode(0o700),
-                )?;
-            }
+            // The home holds resident keys, PIN hashes, passbook slips and the device key:
+            // owner-only, the folder and everything in it.
+            create_private_dir(&self.dir)?;
+            create_private_dir(&self.dir.join("keys"))?;
             let device = Device::generate()?;
             device.save_new(&self.key_path())?;
             crate::keys::create_private_file(&self.db_path())?;
@@ -121,6 +116,21 @@ impl Home {
         });
         Ok(ledger)
     }
+}
+
+/// Creates a folder (and its parents) readable by its owner only; an existing one is made so.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    builder.create(dir)
 }
 
 /// Path of a sibling file that does not exist yet, for keeping a database aside.

@@ -172,9 +172,60 @@ pub enum LedgerError {
     Key(#[from] crate::keys::KeyError),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// A file the operator named, or one of the home's, cannot be written or read.
+    #[error("{path}: {reason:?}")]
+    File { path: String, reason: FileProblem },
+}
+
+/// Why a file cannot be used, in words an operator can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileProblem {
+    FolderMissing,
+    NotAllowed,
+    DiskFull,
+    Exists,
+    Other(String),
+}
+
+impl FileProblem {
+    pub fn of(error: &std::io::Error) -> FileProblem {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => FileProblem::FolderMissing,
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                FileProblem::NotAllowed
+            }
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                FileProblem::DiskFull
+            }
+            std::io::ErrorKind::AlreadyExists => FileProblem::Exists,
+            _ => FileProblem::Other(error.to_string()),
+        }
+    }
+
+    fn words(&self, zh: bool) -> String {
+        match (self, zh) {
+            (FileProblem::FolderMissing, true) => "文件夹不存在".into(),
+            (FileProblem::FolderMissing, false) => "the folder does not exist".into(),
+            (FileProblem::NotAllowed, true) => "没有写入权限".into(),
+            (FileProblem::NotAllowed, false) => "permission denied".into(),
+            (FileProblem::DiskFull, true) => "磁盘已满".into(),
+            (FileProblem::DiskFull, false) => "the disk is full".into(),
+            (FileProblem::Exists, true) => "文件已存在".into(),
+            (FileProblem::Exists, false) => "the file already exists".into(),
+            (FileProblem::Other(e), _) => e.clone(),
+        }
+    }
 }
 
 impl LedgerError {
+    /// A file problem that names the path.
+    pub fn file(path: &std::path::Path, error: &std::io::Error) -> LedgerError {
+        LedgerError::File {
+            path: path.display().to_string(),
+            reason: FileProblem::of(error),
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             LedgerError::Database(_)
@@ -422,6 +473,11 @@ impl LedgerError {
             E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },
             E::Key(e) => if zh { format!("密钥错误：{e}") } else { format!("Key error: {e}") },
             E::Io(e) => if zh { format!("文件错误：{e}") } else { format!("File error: {e}") },
+            E::File { path, reason } => if zh {
+                format!("无法写入或读取 {path}：{}。请换一个位置，或检查文件夹和权限。", reason.words(true))
+            } else {
+                format!("Cannot write or read {path}: {}. Choose another place, or check the folder and its permissions.", reason.words(false))
+            },
         }
     }
 }
