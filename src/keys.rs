@@ -65,6 +65,11 @@ impl Device {
         self.signing.sign(hash)
     }
 
+    /// Signs a statement other than an entry hash (the link to a series this one continues).
+    pub fn sign_bytes(&self, bytes: &[u8]) -> Signature {
+        self.signing.sign(bytes)
+    }
+
     /// Writes the key with mode 0600, refusing to overwrite an existing key.
     pub fn save_new(&self, path: &Path) -> Result<(), KeyError> {
         use std::io::Write;
@@ -87,6 +92,18 @@ impl Device {
         let mut out = options.open(path).map_err(io)?;
         out.write_all(text.as_bytes()).map_err(io)?;
         out.sync_all().map_err(io)
+    }
+
+    /// Writes the key to `path` owner-only, replacing any file there only once the new one is
+    /// whole on disk (written beside it, synced, renamed over it).
+    pub fn save_replacing(&self, path: &Path) -> Result<(), KeyError> {
+        let next = path.with_extension("key.next");
+        let _ = std::fs::remove_file(&next);
+        self.save_new(&next)?;
+        std::fs::rename(&next, path).map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })
     }
 
     pub fn load(path: &Path) -> Result<Device, KeyError> {

@@ -331,3 +331,220 @@ fn a_passbook_picture_that_cannot_be_written_is_refused_before_the_passbook_is_i
         "the picture made for a refused issue is removed"
     );
 }
+
+// ----- 3. restore never reuses a seq -----
+
+fn series_heads(desk: &Desk) -> Vec<(Vec<u8>, i64)> {
+    let db = desk.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT counter_id, MAX(seq) FROM entries GROUP BY counter_id ORDER BY MIN(position)",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn entry_at(desk: &Desk, counter_id: &[u8], seq: i64) -> Option<Vec<u8>> {
+    desk.db()
+        .query_row(
+            "SELECT hash FROM entries WHERE counter_id = ?1 AND seq = ?2",
+            rusqlite::params![counter_id, seq],
+            |r| r.get(0),
+        )
+        .ok()
+}
+
+#[test]
+fn a_restore_that_drops_entries_says_how_many_and_continues_in_a_new_series_without_reusing_a_seq()
+{
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    let backup = desk.path("backup.db");
+    desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    let heads_at_backup = series_heads(&desk);
+    assert_eq!(heads_at_backup.len(), 1);
+    let (old_id, backup_head) = heads_at_backup[0].clone();
+    let mut lost = Vec::new();
+    for _ in 0..3 {
+        desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    }
+    for seq in backup_head + 1..=backup_head + 3 {
+        lost.push(entry_at(&desk, &old_id, seq).expect("signed before the restore"));
+    }
+    let key_before = std::fs::read(desk.home.join("keys/device.key")).unwrap();
+
+    // Without --yes and without a terminal to answer on, nothing happens.
+    let unconfirmed = desk.run(&["restore", backup.to_str().unwrap()]);
+    unconfirmed.expect_code(2);
+    assert!(
+        unconfirmed.stderr.contains("缺少当前账本中的 3 条记录"),
+        "{unconfirmed:?}"
+    );
+    assert!(unconfirmed.stderr.contains("--yes"), "{unconfirmed:?}");
+    assert_eq!(desk.balance(&scan), 100 - 30);
+
+    let restored = desk.run(&["restore", "--yes", backup.to_str().unwrap()]);
+    restored.expect_code(0);
+    assert!(
+        restored.stderr.contains("缺少当前账本中的 3 条记录"),
+        "{restored:?}"
+    );
+    assert!(restored.stdout.contains("新序列"), "{restored:?}");
+    assert_eq!(desk.balance(&scan), 100);
+    let key_after = std::fs::read(desk.home.join("keys/device.key")).unwrap();
+    assert_ne!(
+        key_before, key_after,
+        "a new device key signs the new series"
+    );
+
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    let heads = series_heads(&desk);
+    assert_eq!(
+        heads.len(),
+        2,
+        "the old series and its successor: {heads:?}"
+    );
+    assert_eq!(
+        heads[0],
+        (old_id.clone(), backup_head),
+        "the old series ends at the backup"
+    );
+    assert_eq!(
+        heads[1].1, 2,
+        "the new series: its link entry, then the redemption"
+    );
+    for (i, hash) in lost.iter().enumerate() {
+        let seq = backup_head + 1 + i as i64;
+        assert_ne!(
+            entry_at(&desk, &old_id, seq).as_ref(),
+            Some(hash),
+            "seq {seq} of the old series is never signed again"
+        );
+        assert_eq!(entry_at(&desk, &old_id, seq), None);
+    }
+    let link: String = desk
+        .db()
+        .query_row(
+            "SELECT body FROM entries WHERE counter_id = ?1 AND seq = 1",
+            [&heads[1].0],
+            |r| Ok(String::from_utf8_lossy(&r.get::<_, Vec<u8>>(0)?).into_owned()),
+        )
+        .unwrap();
+    assert!(link.contains("\"continues\""), "{link}");
+    assert!(
+        link.contains(&format!("\"used_seq\":{}", backup_head + 3)),
+        "{link}"
+    );
+    assert!(
+        link.contains("\"endorsement\""),
+        "the old key endorsed its successor: {link}"
+    );
+    desk.verify();
+
+    // A second restore of the same backup: the successor's seqs are used too.
+    desk.ok(&["restore", "--yes", backup.to_str().unwrap()]);
+    assert_eq!(
+        series_heads(&desk).len(),
+        2,
+        "the backup's series and a third one"
+    );
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    desk.verify();
+}
+
+#[test]
+fn restoring_a_backup_that_lacks_nothing_keeps_the_series() {
+    let (desk, scan) = Desk::seeded();
+    let backup = desk.path("backup.db");
+    desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    let restored = desk.run(&["restore", "--yes", backup.to_str().unwrap()]);
+    restored.expect_code(0);
+    assert!(restored.stderr.contains("没有缺少"), "{restored:?}");
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "1",
+    ]);
+    assert_eq!(series_heads(&desk).len(), 1);
+    desk.verify();
+}
+
+#[test]
+fn a_backup_from_before_an_erasure_does_not_bring_the_persons_data_back() {
+    let desk = Desk::init();
+    let resident = desk.add_resident("张三明", "13812345678");
+    let backup = desk.path("backup.db");
+    desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    desk.ok(&["resident", "erase", &resident]);
+    let restored = desk.run(&["restore", "--yes", backup.to_str().unwrap()]);
+    restored.expect_code(0);
+    assert!(restored.stdout.contains(&resident), "{restored:?}");
+    let full = desk.json(&["resident", "show", &resident, "--full"]);
+    assert_eq!(full["erased"], true, "{full}");
+    assert!(!full.to_string().contains("张三明"), "{full}");
+    assert!(!full.to_string().contains("13812345678"), "{full}");
+    let keys: i64 = desk
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM resident_keys WHERE resident = ?1",
+            [&resident],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(keys, 0, "the sealing key is gone again");
+    desk.verify();
+}
+
+#[test]
+fn a_database_that_cannot_be_read_is_restored_from_a_backup_and_kept_aside() {
+    let (desk, scan) = Desk::seeded();
+    let backup = desk.path("backup.db");
+    desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "2",
+    ]);
+    std::fs::write(desk.db_path(), b"this is not a database").unwrap();
+    for side in ["ledger.db-wal", "ledger.db-shm"] {
+        let _ = std::fs::remove_file(desk.home.join(side));
+    }
+    assert_ne!(desk.run(&["ledger", "verify"]).code(), Some(0));
+    let wrong =
+        desk.as_operator("001", "0000")
+            .run(&["restore", "--yes", backup.to_str().unwrap()]);
+    wrong.expect_code(1);
+    let restored = desk.run(&["restore", "--yes", backup.to_str().unwrap()]);
+    restored.expect_code(0);
+    // The anchor beside the database still knew the earning's seq: a new series.
+    assert!(restored.stdout.contains("新序列"), "{restored:?}");
+    let kept_aside = std::fs::read_dir(&desk.home)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name().to_string_lossy().contains("before-restore")
+                && std::fs::read(e.path()).unwrap() == b"this is not a database"
+        });
+    assert!(kept_aside, "the unreadable database is kept as it was");
+    assert_eq!(desk.balance(&scan), 0);
+    desk.verify();
+}

@@ -248,6 +248,7 @@ fn append_foreign_series(
         counter: "桥西爱心超市".into(),
         public_key: hex::encode(other.public_key().to_bytes()),
         utc_offset_minutes: 8 * 60,
+        continues: None,
     };
     let series = SeriesInfo::from_body(&genesis).unwrap();
     let mut conn = store::open(&db_path(dir)).unwrap();

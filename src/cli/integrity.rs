@@ -4,26 +4,12 @@ use super::{CmdResult, Ctx, Failure, output};
 use std::path::PathBuf;
 
 pub fn verify(ctx: &Ctx) -> CmdResult {
-    let lang = ctx.lang;
     let ledger = ctx.ledger()?;
     let report = ledger.verify()?;
     if ctx.json {
         output::json(&report);
-    } else if report.ok {
-        println!(
-            "{} {} {}，{} {}",
-            lang.pick("账本校验通过：", "Ledger verified:"),
-            report.entries,
-            lang.pick("条记录", "entries"),
-            report.series,
-            lang.pick("个序列", "series")
-        );
     } else {
-        eprintln!(
-            "{} {}",
-            lang.pick("账本校验失败：", "Ledger verification FAILED:"),
-            report.problem.clone().unwrap_or_default()
-        );
+        print_report(ctx, &report);
     }
     if report.ok {
         Ok(())
@@ -32,12 +18,50 @@ pub fn verify(ctx: &Ctx) -> CmdResult {
     }
 }
 
+/// Verify's findings for a person: the counts when all is well, else every problem in words.
+fn print_report(ctx: &Ctx, report: &crate::ledger::VerifyView) {
+    let lang = ctx.lang;
+    if report.ok {
+        println!(
+            "{}",
+            match lang {
+                crate::i18n::Lang::ZhCn => format!(
+                    "账本校验通过：{} 条记录，{} 个序列。",
+                    report.entries, report.series
+                ),
+                crate::i18n::Lang::En => format!(
+                    "Ledger verified: {} entries, {} series.",
+                    report.entries, report.series
+                ),
+            }
+        );
+        return;
+    }
+    eprintln!(
+        "{}",
+        lang.pick(
+            "账本校验失败，发现以下问题：",
+            "Ledger verification FAILED; found:"
+        )
+    );
+    for problem in &report.problems {
+        eprintln!("- {}", crate::ledger::problem_message(problem, lang));
+    }
+}
+
 pub fn rebuild(ctx: &Ctx) -> CmdResult {
     let lang = ctx.lang;
     let mut ledger = ctx.ledger()?;
     ctx.admin_session(&mut ledger)?;
     let entries = ledger.rebuild()?;
-    ctx.show(&serde_json::json!({"ok": true, "entries": entries}), || {
+    // Rebuilt tables are a fresh fold; what the log itself shows (a passbook below zero, a
+    // signed balance it does not reach, a missing anchor) is said now, not hidden.
+    let report = ledger.verify()?;
+    if ctx.json {
+        output::json(
+            &serde_json::json!({"ok": report.ok, "entries": entries, "problems": report.problems}),
+        );
+    } else {
         println!(
             "{} {entries}",
             lang.pick(
@@ -45,8 +69,15 @@ pub fn rebuild(ctx: &Ctx) -> CmdResult {
                 "Rebuilt all projections from entries:"
             )
         );
-    });
-    Ok(())
+        if !report.ok {
+            print_report(ctx, &report);
+        }
+    }
+    if report.ok {
+        Ok(())
+    } else {
+        Err(Failure::Exit(super::EXIT_SYSTEM))
+    }
 }
 
 pub fn backup(ctx: &Ctx, out: PathBuf) -> CmdResult {
@@ -66,20 +97,160 @@ pub fn backup(ctx: &Ctx, out: PathBuf) -> CmdResult {
 
 pub fn restore(ctx: &Ctx, file: PathBuf, yes: bool) -> CmdResult {
     let lang = ctx.lang;
-    let _ = yes;
-    let mut ledger = ctx.ledger()?;
-    ctx.admin_session(&mut ledger)?;
-    let aside = crate::home::aside(&ctx.home.db_path(), "before-restore");
-    let entries = ledger.restore(&file, &aside)?;
-    if ctx.json {
-        output::json(&serde_json::json!({"ok": true, "entries": entries, "previous": aside}));
-    } else {
+    let plan = ctx.home.plan_restore(&file)?;
+    let Some(operator) = ctx.operator.clone() else {
+        return Err(super::usage(
+            lang,
+            "恢复需要管理员：请加 --operator 工号（或设置 POINTSDESK_OPERATOR）。",
+            "A restore needs an administrator: add --operator NO (or set POINTSDESK_OPERATOR).",
+        ));
+    };
+    let pin = super::read_pin(lang, lang.pick("管理员密码 PIN: ", "Administrator PIN: "))?;
+    ctx.home.restore_login(&plan, &operator, &pin)?;
+    if !ctx.json {
+        for line in plan_lines(lang, &plan) {
+            eprintln!("{line}");
+        }
+    }
+    if !yes && !confirmed(lang)? {
+        return Err(super::usage(
+            lang,
+            "没有恢复，什么都没有改变。",
+            "Not restored; nothing was changed.",
+        ));
+    }
+    let outcome = ctx.home.restore(plan, &operator, &pin)?;
+    ctx.show(&serde_json::json!({"ok": true, "restore": outcome}), || {
         println!(
-            "{} {entries}；{} {}",
-            lang.pick("已恢复并校验，记录数", "Restored and verified, entries"),
-            lang.pick("原数据库保存在", "previous database kept at"),
-            aside.display()
+            "{}",
+            match lang {
+                crate::i18n::Lang::ZhCn => format!(
+                    "已恢复并校验，记录数 {}；原数据库保存在 {}",
+                    outcome.entries,
+                    outcome.previous.display()
+                ),
+                crate::i18n::Lang::En => format!(
+                    "Restored and verified, entries {}; the previous database is kept at {}",
+                    outcome.entries,
+                    outcome.previous.display()
+                ),
+            }
+        );
+        if outcome.new_series.is_some() {
+            println!(
+                "{}",
+                lang.pick(
+                    "本柜台已换用新的签名密钥，在新序列中继续记账（不会重复使用已用过的序号）。",
+                    "This counter now signs with a new key and goes on in a new series (no used seq is signed again)."
+                )
+            );
+        }
+        if !outcome.erased_again.is_empty() {
+            println!(
+                "{} {}",
+                lang.pick(
+                    "备份之后删除过个人信息的居民，已再次删除：",
+                    "Residents erased after the backup was taken, erased again:"
+                ),
+                outcome.erased_again.join(", ")
+            );
+        }
+    });
+    Ok(())
+}
+
+/// What the administrator is asked to confirm.
+fn plan_lines(lang: crate::i18n::Lang, plan: &crate::home::restore::RestorePlan) -> Vec<String> {
+    let zh = lang == crate::i18n::Lang::ZhCn;
+    let mut lines = vec![if zh {
+        format!("备份中有 {} 条记录，已校验。", plan.backup_entries)
+    } else {
+        format!(
+            "The backup holds {} entries and verifies.",
+            plan.backup_entries
+        )
+    }];
+    if plan.lacking > 0 {
+        let newest = plan
+            .lacking_newest_at
+            .as_deref()
+            .map(|at| {
+                if zh {
+                    format!("（最新一条在 {at}）")
+                } else {
+                    format!(" (the newest at {at})")
+                }
+            })
+            .unwrap_or_default();
+        lines.push(if zh {
+            format!(
+                "备份缺少当前账本中的 {} 条记录{newest}：恢复后它们不在本机账本中（打印过的小票仍在），本柜台将在新序列中继续记账。",
+                plan.lacking
+            )
+        } else {
+            format!(
+                "The backup lacks {} entries of the current ledger{newest}: after the restore they are not in this counter's ledger (printed slips remain), and the counter goes on in a new series.",
+                plan.lacking
+            )
+        });
+    } else {
+        lines.push(
+            if zh {
+                "备份没有缺少当前账本中的记录。"
+            } else {
+                "The backup lacks no entry of the current ledger."
+            }
+            .to_string(),
         );
     }
-    Ok(())
+    if !plan.current_readable {
+        lines.push(
+            if zh {
+                "当前数据库无法读取，将原样移到一旁保存。"
+            } else {
+                "The current database cannot be read; it is moved aside as it is."
+            }
+            .to_string(),
+        );
+    }
+    if !plan.erase_again.is_empty() {
+        lines.push(if zh {
+            format!(
+                "备份之后删除过个人信息的 {} 位居民将再次删除。",
+                plan.erase_again.len()
+            )
+        } else {
+            format!(
+                "{} residents erased after the backup was taken are erased again.",
+                plan.erase_again.len()
+            )
+        });
+    }
+    lines
+}
+
+/// Asks on the terminal; without one (a script), only `--yes` confirms.
+fn confirmed(lang: crate::i18n::Lang) -> Result<bool, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(super::usage(
+            lang,
+            "恢复需要确认：请在终端中运行并回答，或加 --yes。没有做任何更改。",
+            "A restore needs confirming: run it in a terminal and answer, or add --yes. Nothing was changed.",
+        ));
+    }
+    eprint!(
+        "{}",
+        lang.pick("确认恢复？输入 yes 继续：", "Restore? Type yes to go on: ")
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(crate::ledger::LedgerError::from)?;
+    Ok(matches!(
+        answer.trim().to_lowercase().as_str(),
+        "yes" | "y" | "是"
+    ))
 }

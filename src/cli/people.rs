@@ -210,6 +210,7 @@ pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
         ResidentCmd::Erase { resident } => {
             let session = ctx.admin_session(&mut ledger)?;
             ledger.erase_resident(&session, &resident)?;
+            ctx.home.record_erasure(resident.trim())?;
             done(
                 ctx,
                 lang.pick("已删除个人信息：", "Personal data erased:"),

@@ -115,6 +115,32 @@ pub struct Posting {
     pub points: Points,
 }
 
+/// Where a new series of a counter takes over from an earlier one: the earlier series' id and
+/// the seq and hash of the last entry of it that the new series builds on (entries after it,
+/// lost with a restore, are never signed again), and, when the earlier series' key was at
+/// hand, its signature over [`SeriesLink::endorsed_bytes`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesLink {
+    pub counter_id: String,
+    pub seq: i64,
+    pub hash: String,
+    /// The highest seq the earlier series ever signed (more than `seq` when entries were lost).
+    pub used_seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endorsement: Option<String>,
+}
+
+impl SeriesLink {
+    /// What the earlier series' key signs: the new series' id and key, and the link.
+    pub fn endorsed_bytes(&self, new_counter_id: &str, new_public_key: &str) -> Vec<u8> {
+        format!(
+            "pointsdesk series link v1\n{}\n{}\n{}\n{}\n{}\n{}",
+            self.counter_id, self.seq, self.hash, self.used_seq, new_counter_id, new_public_key
+        )
+        .into_bytes()
+    }
+}
+
 /// One effect of an entry on what can be given back: a posting, a stock movement, a monthly
 /// use. A reversal carries the original's, negated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,13 +185,17 @@ pub struct PersonalData {
 // when `ledger verify` reads a million bodies.
 #[serde(rename_all = "snake_case")]
 pub enum Body {
-    /// The first entry of a counter's series: who it is and how it cuts days.
+    /// The first entry of a counter's series: who it is and how it cuts days. A counter
+    /// restored from a backup that lacked some of its entries goes on in a new series, whose
+    /// first entry says which series and head it continues.
     CounterInitialized {
         community: String,
         prefix: String,
         counter: String,
         public_key: String,
         utc_offset_minutes: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        continues: Option<SeriesLink>,
     },
     OperatorAdded {
         operator: String,
@@ -271,6 +301,33 @@ pub enum Body {
 }
 
 impl Body {
+    /// The passbook a points entry moves and the balance it says it left.
+    pub fn passbook_balance_after(&self) -> Option<(&str, Points)> {
+        match self {
+            Body::PointsEarned {
+                passbook,
+                balance_after,
+                ..
+            }
+            | Body::PointsRedeemed {
+                passbook,
+                balance_after,
+                ..
+            }
+            | Body::Reversed {
+                passbook,
+                balance_after,
+                ..
+            }
+            | Body::PointsAdjusted {
+                passbook,
+                balance_after,
+                ..
+            } => Some((passbook, *balance_after)),
+            _ => None,
+        }
+    }
+
     /// The body's type tag, as stored in the `entries.kind` column.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -344,6 +401,21 @@ mod tests {
                 counter: s("三桥爱心超市"),
                 public_key: s("ab"),
                 utc_offset_minutes: 480,
+                continues: None,
+            },
+            Body::CounterInitialized {
+                community: s("三桥社区"),
+                prefix: s("SQ"),
+                counter: s("三桥爱心超市"),
+                public_key: s("cd"),
+                utc_offset_minutes: 480,
+                continues: Some(SeriesLink {
+                    counter_id: s("0191e0c2-7a3b-7c4d-8e5f-0123456789ab"),
+                    seq: 10,
+                    hash: s("00"),
+                    used_seq: 13,
+                    endorsement: Some(s("ff")),
+                }),
             },
             Body::OperatorAdded {
                 operator: s("001"),

@@ -9,7 +9,7 @@ pub mod text;
 
 pub use body::{
     ActivityDef, Body, ENVELOPE_VERSION, Envelope, ItemDef, ItemKind, Line, PersonalData, Posting,
-    Role, Sealed, Undo,
+    Role, Sealed, SeriesLink, Undo,
 };
 pub use effects::{Effect, EntryContext, effects, postings_balance, undo_of};
 pub use points::Points;

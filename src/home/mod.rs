@@ -2,6 +2,7 @@
 //! queue, backups and logs. `init` creates one; everything else opens one.
 
 pub mod config;
+pub mod restore;
 
 pub use config::{Config, ConfigError, PrinterConfig, ScannerConfig, SecurityConfig};
 
@@ -133,8 +134,18 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Attempts at a free name for a file kept aside (two restores in one second).
+const ASIDE_NAMES_MAX: u32 = 1_000;
+
 /// Path of a sibling file that does not exist yet, for keeping a database aside.
 pub fn aside(path: &Path, tag: &str) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    path.with_extension(format!("db.{tag}-{stamp}"))
+    let first = path.with_extension(format!("db.{tag}-{stamp}"));
+    if !first.exists() {
+        return first;
+    }
+    (1..ASIDE_NAMES_MAX)
+        .map(|n| path.with_extension(format!("db.{tag}-{stamp}-{n}")))
+        .find(|candidate| !candidate.exists())
+        .unwrap_or(first)
 }

@@ -164,6 +164,8 @@ pub enum LedgerError {
     RestoreMismatch(String),
     #[error("{0}")]
     Config(crate::home::ConfigError),
+    #[error("the balance of passbook {passbook} does not match the log")]
+    ProjectionChanged { passbook: String },
     #[error("the ledger does not verify: {0}")]
     LedgerBroken(Problem),
     #[error("database error: {0}")]
@@ -231,7 +233,8 @@ impl LedgerError {
             LedgerError::Database(_)
             | LedgerError::Key(_)
             | LedgerError::Io(_)
-            | LedgerError::LedgerBroken(_) => ErrorKind::System,
+            | LedgerError::LedgerBroken(_)
+            | LedgerError::ProjectionChanged { .. } => ErrorKind::System,
             LedgerError::Config(_) => ErrorKind::Config,
             _ => ErrorKind::Refused,
         }
@@ -469,7 +472,16 @@ impl LedgerError {
             E::FileExists(file) => if zh { format!("{file} 已存在，未覆盖。请换一个文件名。") } else { format!("{file} already exists and was not overwritten; choose another name.") },
             E::RestoreMismatch(file) => if zh { format!("备份 {file} 属于另一个服务点，不能恢复到这里。") } else { format!("The backup {file} belongs to another counter and cannot be restored here.") },
             E::Config(e) => e.message(lang),
-            E::LedgerBroken(problem) => if zh { format!("账本校验失败：{problem}。请联系管理员。") } else { format!("The ledger does not verify: {problem}. Call an administrator.") },
+            E::ProjectionChanged { passbook } => if zh {
+                format!("账本数据被改动过：存折 {passbook} 的余额与账本记录不符，本次没有记账。请管理员运行 ledger verify 核查。")
+            } else {
+                format!("The ledger's data was changed: the balance of passbook {passbook} does not match its entries, so nothing was booked. An administrator should run ledger verify.")
+            },
+            E::LedgerBroken(problem) => if zh {
+                format!("账本校验失败：{}", problem_message(problem, lang))
+            } else {
+                format!("The ledger does not verify: {}", problem_message(problem, lang))
+            },
             E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },
             E::Key(e) => if zh { format!("密钥错误：{e}") } else { format!("Key error: {e}") },
             E::Io(e) => if zh { format!("文件错误：{e}") } else { format!("File error: {e}") },
@@ -483,3 +495,162 @@ impl LedgerError {
 }
 
 pub type Result<T> = std::result::Result<T, LedgerError>;
+
+/// What `ledger verify` found, in the operator's words: which counter and seq (or table row),
+/// what is wrong, and what to do.
+pub fn problem_message(problem: &Problem, lang: Lang) -> String {
+    use crate::store::verify::EntryProblem as W;
+    let zh = lang == Lang::ZhCn;
+    let call = if zh {
+        "请勿再修改数据库，联系管理员核查；备份中可能有完好的账本。"
+    } else {
+        "Do not change the database any further and call an administrator; a backup may hold an intact ledger."
+    };
+    match problem {
+        Problem::Entry {
+            counter, seq, what, ..
+        } => {
+            let what_zh = match what {
+                W::Gap { expected_seq } => {
+                    format!("缺少第 {expected_seq} 条起的记录（记录被删除）")
+                }
+                W::BrokenLink => "与上一条记录的链接断开（记录被删除或替换）".to_string(),
+                W::HashMismatch => "内容被改动过（哈希不符）".to_string(),
+                W::BadSignature => "签名无效（记录被伪造或改动）".to_string(),
+                W::Unreadable => "内容无法读取".to_string(),
+                W::ColumnMismatch(column) => format!("列 {column} 与签名内容不符（被改动过）"),
+                W::NoGenesis => "序列的第一条不是柜台开通记录".to_string(),
+            };
+            let what_en = match what {
+                W::Gap { expected_seq } => {
+                    format!("entries from seq {expected_seq} are missing (deleted)")
+                }
+                W::BrokenLink => {
+                    "does not link to the entry before it (an entry was deleted or replaced)"
+                        .to_string()
+                }
+                W::HashMismatch => "was changed (its hash does not match)".to_string(),
+                W::BadSignature => "has no valid signature (forged or changed)".to_string(),
+                W::Unreadable => "cannot be read".to_string(),
+                W::ColumnMismatch(column) => {
+                    format!("column {column} differs from what was signed (changed)")
+                }
+                W::NoGenesis => {
+                    "does not start its series with the counter's opening entry".to_string()
+                }
+            };
+            if zh {
+                format!("柜台“{counter}”的第 {seq} 条记录{what_zh}。{call}")
+            } else {
+                format!("Entry seq {seq} of counter {counter} {what_en}. {call}")
+            }
+        }
+        Problem::Table {
+            table,
+            key,
+            stored,
+            expected,
+        } => {
+            if zh {
+                format!(
+                    "数据表 {table} 的 {key} 行被改动：现为 {stored}，按账本应为 {expected}。账本本身完好：管理员运行 ledger rebuild 即可按账本重建。"
+                )
+            } else {
+                format!(
+                    "Table {table}, row {key} was changed: it holds {stored}, the log says {expected}. The log itself is intact: an administrator's ledger rebuild restores the table from it."
+                )
+            }
+        }
+        Problem::NegativeBalance { passbook, points } => {
+            if zh {
+                format!(
+                    "存折 {passbook} 的余额按账本为 {points} 分（低于 0）。请管理员核查，用“调整”（adjust）补正。"
+                )
+            } else {
+                format!(
+                    "Passbook {passbook} is at {points} points by the log (below 0). An administrator should look into it and settle it with an adjustment."
+                )
+            }
+        }
+        Problem::BalanceAfter {
+            counter,
+            seq,
+            passbook,
+            signed,
+            folded,
+        } => {
+            if zh {
+                format!(
+                    "柜台“{counter}”的第 {seq} 条记录写明存折 {passbook} 余额为 {signed}，按账本应为 {folded}：它是在被改动的数据上记账的。{call}"
+                )
+            } else {
+                format!(
+                    "Entry seq {seq} of counter {counter} says passbook {passbook} was left at {signed}; the log gives {folded}: it was booked on changed data. {call}"
+                )
+            }
+        }
+        Problem::LineTotal {
+            counter,
+            seq,
+            lines,
+            total,
+        } => {
+            if zh {
+                format!(
+                    "柜台“{counter}”的第 {seq} 条兑换记录各行合计 {lines} 分，与总计 {total} 分不符。{call}"
+                )
+            } else {
+                format!(
+                    "Redemption seq {seq} of counter {counter}: its lines add up to {lines}, its total says {total}. {call}"
+                )
+            }
+        }
+        Problem::Truncated {
+            counter,
+            anchored_seq,
+            log_seq,
+        } => {
+            if zh {
+                format!(
+                    "柜台“{counter}”已签到第 {anchored_seq} 条记录，但账本只到第 {log_seq} 条：最后的记录被删除了。{call}"
+                )
+            } else {
+                format!(
+                    "Counter {counter} signed up to seq {anchored_seq}, but the log ends at seq {log_seq}: its last entries were deleted. {call}"
+                )
+            }
+        }
+        Problem::AnchorMismatch { counter, seq } => {
+            if zh {
+                format!("柜台“{counter}”的第 {seq} 条记录不是当初记下的那一条（被替换）。{call}")
+            } else {
+                format!(
+                    "Entry seq {seq} of counter {counter} is not the one that was recorded then (replaced). {call}"
+                )
+            }
+        }
+        Problem::AnchorForged { counter } => {
+            if zh {
+                format!("柜台“{counter}”的记录锚点（ledger.head）签名无效，可能被伪造。{call}")
+            } else {
+                format!(
+                    "The head anchor (ledger.head) of counter {counter} has no valid signature; it may be forged. {call}"
+                )
+            }
+        }
+        Problem::AnchorMissing => {
+            if zh {
+                "数据库旁的记录锚点 ledger.head 不见了，无法确认最后的记录是否被删。若确认账本无误，管理员运行 ledger rebuild 会在当前位置重建锚点。".to_string()
+            } else {
+                "The head anchor ledger.head beside the database is missing, so deleted last entries cannot be ruled out. If the ledger is known to be right, an administrator's ledger rebuild makes a new anchor at its head.".to_string()
+            }
+        }
+        Problem::AnchorUnreadable { reason } => {
+            if zh {
+                format!("记录锚点 ledger.head 无法读取（{reason}）。{call}")
+            } else {
+                format!("The head anchor ledger.head cannot be read ({reason}). {call}")
+            }
+        }
+    }
+}

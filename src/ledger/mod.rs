@@ -10,14 +10,16 @@ pub mod error;
 mod people;
 pub mod points;
 pub mod read;
+pub mod restore;
 pub mod views;
 
-pub use error::{ErrorKind, ImportProblem, LedgerError, Result};
+pub use error::{ErrorKind, FileProblem, ImportProblem, LedgerError, Result, problem_message};
 pub use points::short_txn;
 pub use views::*;
 
 use crate::domain::{Body, Role, text};
 use crate::keys::Device;
+use crate::store::anchor::{Anchor, AnchorFile};
 use crate::store::log::{self, Appended, SeriesInfo, SqlKeys};
 use crate::store::{self, verify};
 use argon2::Argon2;
@@ -135,6 +137,8 @@ pub struct Ledger {
     series: SeriesInfo,
     clock: Clock,
     policy: Policy,
+    /// `ledger.head` beside the database; `None` when it is missing (verify says so).
+    anchor: Option<AnchorFile>,
 }
 
 /// One write transaction: appends entries of this counter's series.
@@ -144,11 +148,13 @@ pub(crate) struct Writer<'a> {
     pub series: &'a SeriesInfo,
     pub now: DateTime<Utc>,
     operator: Option<String>,
+    /// The newest entry appended in this transaction, for the head anchor after the commit.
+    last: std::cell::RefCell<Option<Appended>>,
 }
 
 impl Writer<'_> {
     pub fn append(&self, txn: Option<&str>, body: Body) -> Result<Appended> {
-        Ok(log::append(
+        let appended = log::append(
             &self.tx,
             self.device,
             Some(self.series),
@@ -157,7 +163,9 @@ impl Writer<'_> {
             txn,
             body,
             &SqlKeys(&self.tx),
-        )?)
+        )?;
+        *self.last.borrow_mut() = Some(appended.clone());
+        Ok(appended)
     }
 
     /// Local calendar month of now, `YYYY-MM`.
@@ -210,6 +218,7 @@ impl Ledger {
             counter,
             public_key: hex::encode(device.public_key().to_bytes()),
             utc_offset_minutes: request.utc_offset_minutes,
+            continues: None,
         };
         let series = SeriesInfo::from_body(&genesis).expect("genesis body describes its series");
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -219,15 +228,16 @@ impl Ledger {
         )?;
         log::append(&tx, &device, None, now, None, None, genesis, &SqlKeys(&tx))?;
         let operator = "001".to_string();
-        {
+        let last = {
             let writer = Writer {
                 tx,
                 device: &device,
                 series: &series,
                 now,
                 operator: Some(operator.clone()),
+                last: std::cell::RefCell::new(None),
             };
-            writer.append(
+            let last = writer.append(
                 None,
                 Body::OperatorAdded {
                     operator: operator.clone(),
@@ -240,7 +250,12 @@ impl Ledger {
                 rusqlite::params![operator, pin_hash],
             )?;
             writer.tx.commit()?;
-        }
+            last
+        };
+        let mut anchor = Anchor::default();
+        anchor.advance(last.counter_id, last.seq, &last.hash, &last.signature);
+        let anchor = AnchorFile::create(db_path, &anchor)
+            .map_err(|e| LedgerError::file(&crate::store::anchor::path_for(db_path), &e))?;
         let session = Session {
             operator,
             name: admin_name,
@@ -252,6 +267,7 @@ impl Ledger {
             series,
             clock,
             policy: Policy::default(),
+            anchor: Some(anchor),
         };
         Ok((ledger, session))
     }
@@ -262,29 +278,20 @@ impl Ledger {
             return Err(LedgerError::HomeMissing(db_path.display().to_string()));
         }
         let conn = store::open(db_path)?;
-        let series = conn
-            .query_row(
-                "SELECT community, prefix, counter, public_key, utc_offset_minutes
-                 FROM series_heads WHERE counter_id = ?1",
-                [device.counter_id.as_bytes().as_slice()],
-                |r| {
-                    Ok(SeriesInfo {
-                        community: r.get(0)?,
-                        prefix: r.get(1)?,
-                        counter: r.get(2)?,
-                        public_key: r.get(3)?,
-                        utc_offset_minutes: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?
+        // Who this counter is comes from its signed first entry, not from a projection row
+        // that the sqlite3 shell could change or delete.
+        let series = log::series_of(&conn, &device.counter_id)?
+            .filter(|s| s.public_key == device.public_key().to_bytes())
             .ok_or_else(|| LedgerError::HomeMissing(db_path.display().to_string()))?;
+        let anchor = AnchorFile::open(db_path)
+            .map_err(|e| LedgerError::file(&crate::store::anchor::path_for(db_path), &e))?;
         Ok(Ledger {
             conn,
             device,
             series,
             clock: Box::new(Utc::now),
             policy: Policy::default(),
+            anchor,
         })
     }
 
@@ -379,9 +386,21 @@ impl Ledger {
             series: &self.series,
             now,
             operator: operator.map(str::to_string),
+            last: std::cell::RefCell::new(None),
         };
         let answer = work(&writer)?;
+        let last = writer.last.take();
         writer.tx.commit()?;
+        if let (Some(appended), Some(anchor)) = (last, &self.anchor) {
+            // The entry is committed: an anchor that cannot be moved only lags, which verify
+            // tolerates (a log ahead of its anchor); the booking stands.
+            let _ = anchor.advance(
+                appended.counter_id,
+                appended.seq,
+                &appended.hash,
+                &appended.signature,
+            );
+        }
         answer
     }
 
@@ -559,18 +578,66 @@ impl Ledger {
     // ----- integrity -----
 
     pub fn verify(&self) -> Result<VerifyView> {
-        let report = verify::verify(&self.conn)?;
+        let anchor = self.anchor.as_ref().map(AnchorFile::read).transpose();
+        let own = self.own_series();
+        let anchor_state = match &anchor {
+            Ok(Some(anchor)) => verify::AnchorState::Present(anchor),
+            Ok(None) => verify::AnchorState::Missing,
+            Err(e) => verify::AnchorState::Unreadable(e.to_string()),
+        };
+        let report = verify::verify(
+            &self.conn,
+            &verify::Expect {
+                own_series: &own,
+                anchor: anchor_state,
+            },
+        )?;
         Ok(VerifyView {
-            ok: report.problem.is_none(),
+            ok: report.problems.is_empty(),
             entries: report.entries,
             series: report.series,
-            problem: report.problem.map(|p| p.to_string()),
+            problems: report.problems,
+            anchor_lag: report.anchor_lag,
         })
     }
 
-    /// Recreates every projection from the log (refused if the log itself is broken).
+    /// The series this counter signs or signed: the current one and those it continued after a
+    /// restore (listed in the head anchor).
+    fn own_series(&self) -> Vec<uuid::Uuid> {
+        let mut own = vec![self.device.counter_id];
+        if let Some(Ok(anchor)) = self.anchor.as_ref().map(AnchorFile::read) {
+            own.extend(
+                anchor
+                    .heads
+                    .iter()
+                    .map(|h| h.counter_id)
+                    .filter(|id| *id != self.device.counter_id),
+            );
+        }
+        own
+    }
+
+    /// Recreates every projection from the log (refused if the log itself is broken). With no
+    /// head anchor, one is made at the log's head: the administrator asked for it, after
+    /// verify said the anchor was missing.
     pub fn rebuild(&mut self) -> Result<u64> {
-        verify::rebuild(&mut self.conn)?.map_err(LedgerError::LedgerBroken)
+        let entries = verify::rebuild(&mut self.conn)?.map_err(LedgerError::LedgerBroken)?;
+        if self.anchor.is_none() {
+            let db_path = self.db_path();
+            let mut anchor = Anchor::default();
+            for head in log::own_heads(&self.conn, &self.own_series())? {
+                anchor.advance(head.counter_id, head.seq, &head.hash, &head.signature);
+            }
+            self.anchor =
+                Some(AnchorFile::create(&db_path, &anchor).map_err(|e| {
+                    LedgerError::file(&crate::store::anchor::path_for(&db_path), &e)
+                })?);
+        }
+        Ok(entries)
+    }
+
+    fn db_path(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(self.conn.path().unwrap_or_default())
     }
 
     /// A consistent copy of the database, taken with SQLite's online backup while others write.
@@ -587,32 +654,5 @@ impl Ledger {
                 None::<fn(rusqlite::backup::Progress)>,
             )
             .map_err(LedgerError::from)
-    }
-
-    /// Replaces this home's database with a backup of the same counter, after checking that the
-    /// backup verifies. The current database is kept beside it first.
-    pub fn restore(&mut self, backup: &Path, keep_current_as: &Path) -> Result<u64> {
-        let source = store::open(backup)?;
-        let counter_id: Option<String> = source
-            .query_row("SELECT value FROM meta WHERE key = 'counter_id'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if counter_id.as_deref() != Some(self.device.counter_id.to_string().as_str()) {
-            return Err(LedgerError::RestoreMismatch(backup.display().to_string()));
-        }
-        let report = verify::verify(&source)?;
-        if let Some(problem) = report.problem {
-            return Err(LedgerError::LedgerBroken(problem));
-        }
-        drop(source);
-        self.backup(keep_current_as)?;
-        self.conn.restore(
-            rusqlite::MAIN_DB,
-            backup,
-            None::<fn(rusqlite::backup::Progress)>,
-        )?;
-        store::configure(&self.conn)?;
-        Ok(report.entries)
     }
 }

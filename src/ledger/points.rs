@@ -295,7 +295,7 @@ impl Ledger {
                     hours: hours_of(request.minutes),
                 });
             }
-            let before = read::passbook_balance(&w.tx, &passbook.passbook)?;
+            let before = trusted_balance(w, &passbook.passbook)?;
             let body = Body::PointsEarned {
                 passbook: passbook.passbook.clone(),
                 resident: passbook.resident.clone(),
@@ -382,7 +382,7 @@ impl Ledger {
             if total <= Points::ZERO {
                 return Err(LedgerError::BadPoints(total.to_string()));
             }
-            let before = read::passbook_balance(&w.tx, &passbook.passbook)?;
+            let before = trusted_balance(w, &passbook.passbook)?;
             if before < total {
                 return Err(LedgerError::InsufficientBalance {
                     passbook: passbook.passbook,
@@ -461,7 +461,7 @@ impl Ledger {
                     _ => None,
                 })
                 .sum();
-            let before = read::passbook_balance(&w.tx, &passbook)?;
+            let before = trusted_balance(w, &passbook)?;
             let after = before + delta;
             if after < Points::ZERO {
                 return Err(LedgerError::InsufficientBalance {
@@ -516,7 +516,7 @@ impl Ledger {
             }
             let row = read::passbook(&w.tx, &number)?
                 .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
-            let before = read::passbook_balance(&w.tx, &row.passbook)?;
+            let before = trusted_balance(w, &row.passbook)?;
             let after = before + Points(points);
             if after < Points::ZERO {
                 return Err(LedgerError::InsufficientBalance {
@@ -822,6 +822,63 @@ impl Ledger {
             });
         }
         Ok(out)
+    }
+}
+
+/// The balance a points write starts from, never taken from the balances row alone: the row
+/// must equal the sum of the passbook's postings, and the newest of those must belong to an
+/// intact signed entry of this passbook (for this counter's own entries: one whose signed
+/// balance after is that row). A balance changed with the sqlite3 shell, with or without a
+/// made-up posting, is refused here; `ledger verify` names what was changed.
+fn trusted_balance(w: &Writer<'_>, passbook: &str) -> Result<Points> {
+    let account = passbook_account(passbook);
+    let stored = read::balance(&w.tx, &account)?;
+    let changed = || LedgerError::ProjectionChanged {
+        passbook: passbook.to_string(),
+    };
+    let (sum, last_position): (i64, Option<i64>) =
+        w.tx.prepare_cached(
+            "SELECT COALESCE(SUM(points), 0), MAX(position) FROM postings WHERE account = ?1",
+        )?
+        .query_row([&account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if sum != stored.0 {
+        return Err(changed());
+    }
+    let Some(position) = last_position else {
+        return Ok(stored);
+    };
+    let entry =
+        w.tx.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE position = ?1"
+        ))?
+        .query_row([position], EntryRow::from_row)
+        .optional()?
+        .ok_or_else(changed)?;
+    let hash = log::entry_hash(&entry.prev_hash, &entry.counter_id, entry.seq, &entry.body);
+    let key = if entry.counter_id == w.device.counter_id {
+        Some(w.device.public_key())
+    } else {
+        log::series_of(&w.tx, &entry.counter_id)?.and_then(|s| {
+            let bytes: [u8; 32] = s.public_key.as_slice().try_into().ok()?;
+            ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok()
+        })
+    };
+    let signed = ed25519_dalek::Signature::from_slice(&entry.signature)
+        .ok()
+        .zip(key)
+        .is_some_and(|(signature, key)| key.verify_strict(&hash, &signature).is_ok());
+    let envelope = entry.envelope();
+    let claims = envelope
+        .as_ref()
+        .and_then(|e| e.body.passbook_balance_after());
+    match claims {
+        Some((named, after)) if hash[..] == entry.hash[..] && signed && named == passbook => {
+            if entry.counter_id == w.device.counter_id && after != stored {
+                return Err(changed());
+            }
+            Ok(stored)
+        }
+        _ => Err(changed()),
     }
 }
 

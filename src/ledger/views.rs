@@ -143,7 +143,12 @@ pub struct VerifyView {
     pub ok: bool,
     pub entries: u64,
     pub series: usize,
-    pub problem: Option<String>,
+    /// Everything found wrong, first the broken entry or table row, then the anchor, then
+    /// balances and totals (`ledger::problem_message` says each in words).
+    pub problems: Vec<crate::store::verify::Problem>,
+    /// Own entries committed after the head anchor last moved (harmless: a crash or a full
+    /// disk between a commit and the anchor's update).
+    pub anchor_lag: i64,
 }
 
 /// A resident as typed or imported.

@@ -42,6 +42,7 @@ impl SeriesInfo {
                 counter,
                 public_key,
                 utc_offset_minutes,
+                ..
             } => Some(SeriesInfo {
                 community: community.clone(),
                 prefix: prefix.clone(),
@@ -128,9 +129,12 @@ impl EntryRow {
 #[derive(Clone, Debug)]
 pub struct Appended {
     pub position: i64,
+    pub counter_id: Uuid,
     pub seq: i64,
     pub id: Uuid,
     pub recorded_at: String,
+    pub hash: [u8; 32],
+    pub signature: Vec<u8>,
 }
 
 /// The effects of one entry of `series` on the projections (the one pure fold, with the
@@ -192,6 +196,48 @@ pub fn entry_ops(
         },
     );
     ops
+}
+
+/// The newest entry of each of the given series that the log holds.
+pub fn own_heads(conn: &rusqlite::Connection, series: &[Uuid]) -> rusqlite::Result<Vec<Appended>> {
+    let mut heads = Vec::new();
+    for counter_id in series {
+        let head = conn
+            .prepare_cached(
+                "SELECT position, seq, id, recorded_at, hash, signature FROM entries
+                 WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([counter_id.as_bytes().as_slice()], |r| {
+                let id: Vec<u8> = r.get(2)?;
+                let hash: Vec<u8> = r.get(4)?;
+                Ok(Appended {
+                    position: r.get(0)?,
+                    counter_id: *counter_id,
+                    seq: r.get(1)?,
+                    id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
+                    recorded_at: r.get(3)?,
+                    hash: hash.try_into().unwrap_or([0; 32]),
+                    signature: r.get(5)?,
+                })
+            })
+            .optional()?;
+        heads.extend(head);
+    }
+    Ok(heads)
+}
+
+/// What a series says about itself in its first entry, if the log holds it.
+pub fn series_of(
+    conn: &rusqlite::Connection,
+    counter_id: &Uuid,
+) -> rusqlite::Result<Option<SeriesInfo>> {
+    let body: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT body FROM entries WHERE counter_id = ?1 AND seq = 1")?
+        .query_row([counter_id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?;
+    Ok(body
+        .and_then(|b| serde_json::from_slice::<Envelope>(&b).ok())
+        .and_then(|e| SeriesInfo::from_body(&e.body)))
 }
 
 /// Formats a UTC time the one way it is stored.
@@ -271,9 +317,12 @@ pub fn append(
     projection::apply_sql(tx, &ops)?;
     Ok(Appended {
         position,
+        counter_id: device.counter_id,
         seq,
         id,
         recorded_at: envelope.recorded_at,
+        hash,
+        signature: signature.to_bytes().to_vec(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! SQLite storage: opening a database with the durability we promise, append-only migrations,
 //! the entry log, projections, verify and rebuild. Knows tables and bytes, not business rules.
 
+pub mod anchor;
 pub mod cell;
 pub mod log;
 pub mod projection;

@@ -7,22 +7,32 @@ use super::log::{
 };
 use super::projection::{DIGESTED_TABLES, Digest, Fold, Op, TABLES};
 use crate::domain::Body;
+use crate::domain::effects::passbook_account;
 use ed25519_dalek::{Signature, VerifyingKey};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::mpsc;
 use uuid::Uuid;
+
+/// How passbook accounts are named in the balances table.
+const PASSBOOK_ACCOUNT_PREFIX: &str = "passbook:";
 
 /// Entries per signature batch handed to a verifying thread.
 const SIGNATURE_BATCH_ENTRIES: usize = 4096;
 /// Batches waiting for a verifying thread at most (bounds memory on a large log).
 const SIGNATURE_BATCHES_QUEUED_MAX: usize = 8;
 
-/// The first thing found wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Problems listed at most by one verify; the first of a broken log ends the fold, the others
+/// (balances, totals) are collected.
+pub const PROBLEMS_MAX: usize = 100;
+
+/// Something found wrong, with the counter and seq (or table row) it is about.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
 pub enum Problem {
-    /// An entry of the log is broken: its seq in its series and what is wrong.
+    /// An entry of the log is broken: its series, its seq in it, and what is wrong.
     Entry {
+        counter: String,
         position: i64,
         seq: i64,
         what: EntryProblem,
@@ -34,9 +44,51 @@ pub enum Problem {
         stored: String,
         expected: String,
     },
+    /// A passbook whose balance, folded from the log, is below zero.
+    NegativeBalance {
+        passbook: String,
+        points: i64,
+    },
+    /// An entry this counter signed says a balance after it that the fold does not reach: it
+    /// was booked against a changed projection.
+    BalanceAfter {
+        counter: String,
+        seq: i64,
+        passbook: String,
+        signed: i64,
+        folded: i64,
+    },
+    /// A redemption whose lines (qty × points) do not add up to its total.
+    LineTotal {
+        counter: String,
+        seq: i64,
+        lines: i64,
+        total: i64,
+    },
+    /// The log ends before the head anchor says this counter signed: entries were deleted.
+    Truncated {
+        counter: String,
+        anchored_seq: i64,
+        log_seq: i64,
+    },
+    /// The entry at the anchored seq is not the one that was anchored.
+    AnchorMismatch {
+        counter: String,
+        seq: i64,
+    },
+    /// The anchor's signature is not the counter's.
+    AnchorForged {
+        counter: String,
+    },
+    /// There is no head anchor beside the database (or it names none of this counter's series).
+    AnchorMissing,
+    AnchorUnreadable {
+        reason: String,
+    },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EntryProblem {
     /// seq does not follow the previous entry of its series (an entry was deleted).
     Gap {
@@ -55,16 +107,26 @@ pub enum EntryProblem {
     NoGenesis,
 }
 
+impl Problem {
+    /// Whether the log itself is broken (verify stops there, rebuild refuses); the others are
+    /// about balances and totals the log shows, or about its anchor.
+    pub fn breaks_the_log(&self) -> bool {
+        matches!(self, Problem::Entry { .. })
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Problem::Entry {
+                counter,
                 position,
                 seq,
                 what,
-            } => {
-                write!(f, "entry seq {seq} (position {position}): {what:?}")
-            }
+            } => write!(
+                f,
+                "{counter} entry seq {seq} (position {position}): {what:?}"
+            ),
             Problem::Table {
                 table,
                 key,
@@ -74,30 +136,109 @@ impl std::fmt::Display for Problem {
                 f,
                 "table {table}, row {key}: stored {stored}, the log says {expected}"
             ),
+            Problem::NegativeBalance { passbook, points } => {
+                write!(f, "passbook {passbook} is at {points}")
+            }
+            Problem::BalanceAfter {
+                counter,
+                seq,
+                passbook,
+                signed,
+                folded,
+            } => write!(
+                f,
+                "{counter} entry seq {seq}: passbook {passbook} balance_after {signed}, the fold gives {folded}"
+            ),
+            Problem::LineTotal {
+                counter,
+                seq,
+                lines,
+                total,
+            } => write!(
+                f,
+                "{counter} entry seq {seq}: lines add up to {lines}, total {total}"
+            ),
+            Problem::Truncated {
+                counter,
+                anchored_seq,
+                log_seq,
+            } => write!(
+                f,
+                "{counter}: the anchor says seq {anchored_seq}, the log ends at {log_seq}"
+            ),
+            Problem::AnchorMismatch { counter, seq } => {
+                write!(f, "{counter} entry seq {seq} is not the anchored one")
+            }
+            Problem::AnchorForged { counter } => {
+                write!(f, "{counter}: anchor signature is not the counter's")
+            }
+            Problem::AnchorMissing => write!(f, "no head anchor"),
+            Problem::AnchorUnreadable { reason } => write!(f, "head anchor unreadable: {reason}"),
         }
     }
 }
 
+/// What `verify` found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VerifyReport {
     pub entries: u64,
     pub series: usize,
-    pub problem: Option<Problem>,
+    pub problems: Vec<Problem>,
+    /// Own-series entries committed after the anchor was last moved (a crash between a commit
+    /// and the anchor's update, or a full disk): not a problem.
+    pub anchor_lag: i64,
+}
+
+/// The head anchor as the ledger found it.
+pub enum AnchorState<'a> {
+    Present(&'a super::anchor::Anchor),
+    Missing,
+    Unreadable(String),
+}
+
+/// What verify must know about the database's own series: the series this counter signed
+/// (its balance_after claims are checked against the fold) and the anchor.
+pub struct Expect<'a> {
+    pub own_series: &'a [Uuid],
+    pub anchor: AnchorState<'a>,
 }
 
 struct SignatureJob {
     position: i64,
     seq: i64,
+    counter_id: Uuid,
     hash: [u8; 32],
     signature: Signature,
     key: VerifyingKey,
 }
 
-/// Folds the log, checking it. Returns the fold, or the first broken entry.
+/// A fold of the whole log and what it found on the way.
+pub struct Folded {
+    pub fold: Fold,
+    pub entries: u64,
+    /// Each series' newest entry as the fold reached it.
+    pub heads: HashMap<Uuid, SeriesHead>,
+    /// The first broken entry: the fold stopped there.
+    pub broken: Option<Problem>,
+    /// Balances and totals that do not add up: the fold went on.
+    pub problems: Vec<Problem>,
+}
+
+/// A series as the fold reached it.
+pub struct SeriesHead {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+    pub series: SeriesInfo,
+    key: VerifyingKey,
+}
+
+/// Folds the log, checking every link, hash and signature; on entries this counter signed
+/// (`own_series`), also that their signed balance after is what the fold reaches.
 pub fn fold_log(
     conn: &Connection,
     keep_all_rows: bool,
-) -> rusqlite::Result<(Fold, u64, usize, Option<Problem>)> {
+    own_series: &[Uuid],
+) -> rusqlite::Result<Folded> {
     let keys = MapKeys::load(conn)?;
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -108,35 +249,44 @@ pub fn fold_log(
         let handles: Vec<_> = (0..workers)
             .map(|_| scope.spawn(|| verify_signatures(&job_rx)))
             .collect();
-        let folded = fold_entries(conn, &keys, job_tx, keep_all_rows);
-        let mut bad_signature: Option<(i64, i64)> = None;
+        let folded = fold_entries(conn, &keys, job_tx, keep_all_rows, own_series);
+        let mut bad_signature: Option<(i64, i64, Uuid)> = None;
         for handle in handles {
             if let Some(found) = handle.join().expect("signature thread does not panic") {
-                bad_signature = Some(bad_signature.map_or(found, |b: (i64, i64)| b.min(found)));
+                bad_signature = Some(bad_signature.map_or(found, |b| b.min(found)));
             }
         }
-        let (fold, entries, series, mut problem) = folded?;
-        if let Some((position, seq)) = bad_signature {
-            let earlier = match &problem {
+        let mut folded = folded?;
+        if let Some((position, seq, counter_id)) = bad_signature {
+            let earlier = match &folded.broken {
                 Some(Problem::Entry { position: p, .. }) => position < *p,
                 _ => true,
             };
             if earlier {
-                problem = Some(Problem::Entry {
+                folded.broken = Some(Problem::Entry {
+                    counter: name_of(&folded.heads, &counter_id),
                     position,
                     seq,
                     what: EntryProblem::BadSignature,
                 });
             }
         }
-        Ok((fold, entries, series, problem))
+        Ok(folded)
     })
+}
+
+/// The counter's name for messages, or the start of its id before its first entry is known.
+fn name_of(heads: &HashMap<Uuid, SeriesHead>, counter_id: &Uuid) -> String {
+    heads.get(counter_id).map_or_else(
+        || counter_id.to_string()[..8].to_string(),
+        |h| h.series.counter.clone(),
+    )
 }
 
 fn verify_signatures(
     jobs: &std::sync::Mutex<mpsc::Receiver<Vec<SignatureJob>>>,
-) -> Option<(i64, i64)> {
-    let mut first_bad: Option<(i64, i64)> = None;
+) -> Option<(i64, i64, Uuid)> {
+    let mut first_bad: Option<(i64, i64, Uuid)> = None;
     loop {
         let batch = match jobs.lock().expect("queue lock").recv() {
             Ok(batch) => batch,
@@ -152,47 +302,37 @@ fn verify_signatures(
             .iter()
             .find(|j| j.key.verify_strict(&j.hash, &j.signature).is_err())
         {
-            let found = (job.position, job.seq);
+            let found = (job.position, job.seq, job.counter_id);
             first_bad = Some(first_bad.map_or(found, |b| b.min(found)));
         }
     }
 }
-
-type Folded = (Fold, u64, usize, Option<Problem>);
 
 fn fold_entries(
     conn: &Connection,
     keys: &MapKeys,
     jobs: mpsc::SyncSender<Vec<SignatureJob>>,
     keep_all_rows: bool,
+    own_series: &[Uuid],
 ) -> rusqlite::Result<Folded> {
-    let mut fold = Fold {
-        keep_all_rows,
-        ..Fold::default()
+    let mut folded = Folded {
+        fold: Fold {
+            keep_all_rows,
+            ..Fold::default()
+        },
+        entries: 0,
+        heads: HashMap::new(),
+        broken: None,
+        problems: Vec::new(),
     };
-    let mut heads: HashMap<Uuid, (i64, Vec<u8>, SeriesInfo, VerifyingKey)> = HashMap::new();
     let mut batch = Vec::with_capacity(SIGNATURE_BATCH_ENTRIES);
-    let mut entries = 0u64;
     let mut stmt = conn.prepare(&format!(
         "SELECT {ENTRY_COLUMNS} FROM entries ORDER BY position"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let entry = EntryRow::from_row(row)?;
-        entries += 1;
-        let series_seen = heads.len();
-        let fail = |what| {
-            Ok((
-                Fold::default(),
-                entries,
-                series_seen,
-                Some(Problem::Entry {
-                    position: entry.position,
-                    seq: entry.seq,
-                    what,
-                }),
-            ))
-        };
+        folded.entries += 1;
         // A broken entry ends the fold, but the signatures already queued are still checked:
         // an entry re-hashed without the device key is then blamed on itself, not its successor.
         macro_rules! fail {
@@ -200,11 +340,18 @@ fn fold_entries(
                 if !batch.is_empty() {
                     let _ = jobs.send(std::mem::take(&mut batch));
                 }
-                return fail($what);
+                folded.broken = Some(Problem::Entry {
+                    counter: name_of(&folded.heads, &entry.counter_id),
+                    position: entry.position,
+                    seq: entry.seq,
+                    what: $what,
+                });
+                folded.fold = Fold::default();
+                return Ok(folded);
             }};
         }
-        let (expected_seq, prev_hash) = match heads.get(&entry.counter_id) {
-            Some((seq, hash, _, _)) => (seq + 1, hash.as_slice()),
+        let (expected_seq, prev_hash) = match folded.heads.get(&entry.counter_id) {
+            Some(head) => (head.seq + 1, head.hash.as_slice()),
             None => (1, GENESIS_PREV_HASH.as_slice()),
         };
         if entry.seq != expected_seq {
@@ -236,22 +383,34 @@ fn fold_entries(
             else {
                 fail!(EntryProblem::NoGenesis);
             };
-            heads.insert(entry.counter_id, (0, Vec::new(), series, key));
+            folded.heads.insert(
+                entry.counter_id,
+                SeriesHead {
+                    seq: 0,
+                    hash: Vec::new(),
+                    series,
+                    key,
+                },
+            );
         } else if matches!(envelope.body, Body::CounterInitialized { .. }) {
             fail!(EntryProblem::NoGenesis);
         }
-        let head = heads.get_mut(&entry.counter_id).expect("inserted at seq 1");
-        head.0 = entry.seq;
-        head.1 = hash.to_vec();
         let Ok(signature) = Signature::from_slice(&entry.signature) else {
             fail!(EntryProblem::BadSignature);
         };
+        let head = folded
+            .heads
+            .get_mut(&entry.counter_id)
+            .expect("inserted at seq 1");
+        head.seq = entry.seq;
+        head.hash = hash.to_vec();
         batch.push(SignatureJob {
             position: entry.position,
             seq: entry.seq,
+            counter_id: entry.counter_id,
             hash,
             signature,
-            key: head.3,
+            key: head.key,
         });
         if batch.len() == SIGNATURE_BATCH_ENTRIES {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(SIGNATURE_BATCH_ENTRIES));
@@ -263,15 +422,114 @@ fn fold_entries(
             entry.seq,
             &hash,
             &envelope,
-            &head.2,
+            &head.series,
             keys,
         );
-        fold.apply(&ops);
+        folded.fold.apply(&ops);
+        let counter = head.series.counter.clone();
+        let own = own_series.contains(&entry.counter_id);
+        check_claims(&envelope.body, own, &counter, entry.seq, &mut folded);
     }
     if !batch.is_empty() {
         let _ = jobs.send(batch);
     }
-    Ok((fold, entries, heads.len(), None))
+    negative_balances(&mut folded);
+    Ok(folded)
+}
+
+fn push_problem(folded: &mut Folded, problem: Problem) {
+    if folded.problems.len() < PROBLEMS_MAX {
+        folded.problems.push(problem);
+    }
+}
+
+/// What a points entry claims besides its effects: the total of its lines, and (for entries
+/// this counter signed, which it wrote in this log's order) the balance after it.
+fn check_claims(body: &Body, own: bool, counter: &str, seq: i64, folded: &mut Folded) {
+    if let Body::PointsRedeemed { lines, total, .. } = body {
+        let sum = lines
+            .iter()
+            .try_fold(0i64, |sum, l| {
+                l.unit_points
+                    .0
+                    .checked_mul(i64::from(l.qty))
+                    .and_then(|p| sum.checked_add(p))
+            })
+            .unwrap_or(i64::MAX);
+        if sum != total.0 {
+            let problem = Problem::LineTotal {
+                counter: counter.to_string(),
+                seq,
+                lines: sum,
+                total: total.0,
+            };
+            push_problem(folded, problem);
+        }
+    }
+    if !own {
+        return;
+    }
+    let (passbook, signed) = match body {
+        Body::PointsEarned {
+            passbook,
+            balance_after,
+            ..
+        }
+        | Body::PointsRedeemed {
+            passbook,
+            balance_after,
+            ..
+        }
+        | Body::Reversed {
+            passbook,
+            balance_after,
+            ..
+        }
+        | Body::PointsAdjusted {
+            passbook,
+            balance_after,
+            ..
+        } => (passbook, *balance_after),
+        _ => return,
+    };
+    let key = vec![Cell::text(&passbook_account(passbook))];
+    let folded_balance = folded
+        .fold
+        .tables
+        .get("balances")
+        .and_then(|t| t.get(&key))
+        .map_or(0, |row| row[0].as_int());
+    if folded_balance != signed.0 {
+        let problem = Problem::BalanceAfter {
+            counter: counter.to_string(),
+            seq,
+            passbook: passbook.clone(),
+            signed: signed.0,
+            folded: folded_balance,
+        };
+        push_problem(folded, problem);
+    }
+}
+
+/// Every passbook the log leaves below zero.
+fn negative_balances(folded: &mut Folded) {
+    let mut negative: Vec<(String, i64)> = folded
+        .fold
+        .tables
+        .get("balances")
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, values)| match (key.first(), values.first()) {
+            (Some(Cell::Text(account)), Some(Cell::Int(points))) if *points < 0 => account
+                .strip_prefix(PASSBOOK_ACCOUNT_PREFIX)
+                .map(|p| (p.to_string(), *points)),
+            _ => None,
+        })
+        .collect();
+    negative.sort();
+    for (passbook, points) in negative {
+        push_problem(folded, Problem::NegativeBalance { passbook, points });
+    }
 }
 
 fn column_mismatch(entry: &EntryRow, envelope: &crate::domain::Envelope) -> Option<&'static str> {
@@ -294,38 +552,114 @@ fn column_mismatch(entry: &EntryRow, envelope: &crate::domain::Envelope) -> Opti
     None
 }
 
-/// Verifies the log and that every projection equals a fresh fold of it.
-pub fn verify(conn: &Connection) -> rusqlite::Result<VerifyReport> {
+/// Verifies the log and that every projection equals a fresh fold of it; on this counter's
+/// own series also the signed balances and the head anchor.
+pub fn verify(conn: &Connection, expect: &Expect<'_>) -> rusqlite::Result<VerifyReport> {
     // One read transaction: the log and the projections are read from the same snapshot, so a
     // redemption committed by another process meanwhile cannot look like a mismatch.
     let snapshot = conn.unchecked_transaction()?;
-    let report = verify_snapshot(&snapshot)?;
+    let report = verify_snapshot(&snapshot, expect)?;
     snapshot.finish()?;
     Ok(report)
 }
 
-fn verify_snapshot(conn: &Connection) -> rusqlite::Result<VerifyReport> {
-    let (fold, entries, series, problem) = fold_log(conn, false)?;
-    if problem.is_some() {
-        return Ok(VerifyReport {
-            entries,
-            series,
-            problem,
-        });
-    }
-    let digests_differ = digests_differ(conn, &fold)?;
-    let problem = if digests_differ {
-        // Slow path: fold again keeping every row, to name the first one that differs.
-        let (full, ..) = fold_log(conn, true)?;
-        compare_tables(conn, full)?
-    } else {
-        compare_tables(conn, fold)?
+fn verify_snapshot(conn: &Connection, expect: &Expect<'_>) -> rusqlite::Result<VerifyReport> {
+    let folded = fold_log(conn, false, expect.own_series)?;
+    let mut report = VerifyReport {
+        entries: folded.entries,
+        series: folded.heads.len(),
+        ..VerifyReport::default()
     };
-    Ok(VerifyReport {
-        entries,
-        series,
-        problem,
-    })
+    if let Some(broken) = folded.broken {
+        report.problems.push(broken);
+        return Ok(report);
+    }
+    let (anchor_problems, lag) = check_anchor(conn, &folded.heads, expect)?;
+    report.anchor_lag = lag;
+    let table_problem = if digests_differ(conn, &folded.fold)? {
+        // Slow path: fold again keeping every row, to name the first one that differs.
+        compare_tables(conn, fold_log(conn, true, expect.own_series)?.fold)?
+    } else {
+        compare_tables(conn, folded.fold)?
+    };
+    report.problems.extend(table_problem);
+    report.problems.extend(anchor_problems);
+    report.problems.extend(folded.problems);
+    report.problems.truncate(PROBLEMS_MAX);
+    Ok(report)
+}
+
+/// The log against the head anchor: no own series may end before its anchor, the anchored
+/// entry must be the one in the log, and the anchor's signature the counter's.
+fn check_anchor(
+    conn: &Connection,
+    heads: &HashMap<Uuid, SeriesHead>,
+    expect: &Expect<'_>,
+) -> rusqlite::Result<(Vec<Problem>, i64)> {
+    let mut problems = Vec::new();
+    let own_in_log = expect.own_series.iter().any(|id| heads.contains_key(id));
+    let anchor = match &expect.anchor {
+        AnchorState::Present(anchor) => anchor,
+        AnchorState::Missing if own_in_log => return Ok((vec![Problem::AnchorMissing], 0)),
+        AnchorState::Missing => return Ok((problems, 0)),
+        AnchorState::Unreadable(reason) => {
+            return Ok((
+                vec![Problem::AnchorUnreadable {
+                    reason: reason.clone(),
+                }],
+                0,
+            ));
+        }
+    };
+    if expect
+        .own_series
+        .iter()
+        .any(|id| heads.contains_key(id) && anchor.head(id).is_none())
+    {
+        problems.push(Problem::AnchorMissing);
+    }
+    let mut lag = 0;
+    for anchored in &anchor.heads {
+        let counter = name_of(heads, &anchored.counter_id);
+        let log_seq = heads.get(&anchored.counter_id).map_or(0, |h| h.seq);
+        if log_seq < anchored.seq {
+            problems.push(Problem::Truncated {
+                counter,
+                anchored_seq: anchored.seq,
+                log_seq,
+            });
+            continue;
+        }
+        let hash: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT hash FROM entries WHERE counter_id = ?1 AND seq = ?2")?
+            .query_row(
+                rusqlite::params![anchored.counter_id.as_bytes().as_slice(), anchored.seq],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let anchored_hash = hex::decode(&anchored.hash).unwrap_or_default();
+        if hash.as_deref() != Some(anchored_hash.as_slice()) {
+            problems.push(Problem::AnchorMismatch {
+                counter,
+                seq: anchored.seq,
+            });
+            continue;
+        }
+        let signed = heads.get(&anchored.counter_id).is_some_and(|h| {
+            hex::decode(&anchored.signature)
+                .ok()
+                .and_then(|s| Signature::from_slice(&s).ok())
+                .is_some_and(|s| h.key.verify_strict(&anchored_hash, &s).is_ok())
+        });
+        if !signed {
+            problems.push(Problem::AnchorForged { counter });
+            continue;
+        }
+        if !anchored.retired {
+            lag += log_seq - anchored.seq;
+        }
+    }
+    Ok((problems, lag))
 }
 
 fn select_all(spec: &super::projection::TableSpec) -> (String, usize) {
@@ -423,13 +757,13 @@ pub fn rebuild(conn: &mut Connection) -> rusqlite::Result<Result<u64, Problem>> 
     // The write lock is taken before the fold, so no entry can land between reading the log and
     // rewriting the projections.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let (fold, entries, _, problem) = fold_log(&tx, true)?;
-    if let Some(problem) = problem {
+    let folded = fold_log(&tx, true, &[])?;
+    if let Some(problem) = folded.broken {
         return Ok(Err(problem));
     }
     for spec in TABLES {
         tx.execute(&format!("DELETE FROM {}", spec.name), [])?;
-        let Some(rows) = fold.tables.get(spec.name) else {
+        let Some(rows) = folded.fold.tables.get(spec.name) else {
             continue;
         };
         let ops: Vec<Op> = rows
@@ -443,5 +777,5 @@ pub fn rebuild(conn: &mut Connection) -> rusqlite::Result<Result<u64, Problem>> 
         super::projection::apply_sql(&tx, &ops)?;
     }
     tx.commit()?;
-    Ok(Ok(entries))
+    Ok(Ok(folded.entries))
 }

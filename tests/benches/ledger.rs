@@ -109,7 +109,7 @@ fn measure(entries: u64) -> SizeResult {
     let started = Instant::now();
     let report = ledger.verify().unwrap();
     let verify = started.elapsed();
-    assert!(report.ok, "{:?}", report.problem);
+    assert!(report.ok, "{:?}", report.problems);
     let _ = std::fs::remove_file(dir.join("bare.db"));
     SizeResult {
         entries: report.entries,

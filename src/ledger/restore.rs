@@ -1,0 +1,137 @@
+//! What a restore from a backup needs of the database: the PIN check against a database that is
+//! not open as a ledger yet, the residents erased (their erasure must survive an old backup),
+//! putting the backup's pages into the live database, and the first entry of the new series a
+//! counter continues in when the backup lacked entries it had signed.
+
+use super::read;
+use super::{LedgerError, Result};
+use crate::domain::{Body, Role, SeriesLink};
+use crate::keys::Device;
+use crate::store::log::{self, Appended, SqlKeys};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+use uuid::Uuid;
+
+/// Checks an administrator's PIN against a database that is not a live ledger (a backup about
+/// to be restored, when the current database cannot be read). No lockout is counted: the file
+/// is the restorer's anyway.
+pub fn check_admin_pin(conn: &Connection, operator: &str, pin: &str) -> Result<()> {
+    let operator = operator.trim();
+    let row = read::operator(conn, operator)?
+        .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
+    if !row.enabled {
+        return Err(LedgerError::OperatorDisabled(row.operator));
+    }
+    let pin_hash: String = conn.query_row(
+        "SELECT pin_hash FROM operator_secrets WHERE operator = ?1",
+        [&row.operator],
+        |r| r.get(0),
+    )?;
+    if !super::pin_matches(pin, &pin_hash) {
+        return Err(LedgerError::WrongPin { failures_left: 0 });
+    }
+    if row.role != Role::Admin {
+        return Err(LedgerError::NotAdmin(row.operator));
+    }
+    Ok(())
+}
+
+/// Residents whose personal data was erased, by the log of `conn`.
+pub fn erased_residents(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT resident FROM residents WHERE erased = 1 ORDER BY resident")?;
+    let residents = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(residents)
+}
+
+/// Whether `conn` still holds a resident's sealing key (their data can be read).
+pub fn holds_key_of(conn: &Connection, resident: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM resident_keys WHERE resident = ?1")?
+        .exists([resident])?)
+}
+
+/// The counter id a database says it belongs to.
+pub fn counter_id_of(conn: &Connection) -> Result<Option<Uuid>> {
+    let text: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
+        "SELECT value FROM meta WHERE key = 'counter_id'",
+        [],
+        |r| r.get(0),
+    ))?;
+    Ok(text.and_then(|t| Uuid::parse_str(&t).ok()))
+}
+
+/// Writes the first entry of `successor`'s series into `conn`: the same community, prefix,
+/// counter and time zone as the series it continues, and the link to that series' head; the
+/// database now belongs to the successor. `endorser`, the continued series' own key when it is
+/// at hand, signs the link.
+pub fn begin_successor(
+    conn: &mut Connection,
+    successor: &Device,
+    continued: Uuid,
+    used_seq: i64,
+    endorser: Option<&Device>,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<Appended> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let series = log::series_of(&tx, &continued)?
+        .ok_or_else(|| LedgerError::RestoreMismatch(continued.to_string()))?;
+    let head = log::own_heads(&tx, &[continued])?
+        .pop()
+        .ok_or_else(|| LedgerError::RestoreMismatch(continued.to_string()))?;
+    let mut link = SeriesLink {
+        counter_id: continued.to_string(),
+        seq: head.seq,
+        hash: hex::encode(head.hash),
+        used_seq: used_seq.max(head.seq),
+        endorsement: None,
+    };
+    let public_key = hex::encode(successor.public_key().to_bytes());
+    if let Some(endorser) = endorser.filter(|d| d.counter_id == continued) {
+        let bytes = link.endorsed_bytes(&successor.counter_id.to_string(), &public_key);
+        link.endorsement = Some(hex::encode(endorser.sign_bytes(&bytes).to_bytes()));
+    }
+    let genesis = Body::CounterInitialized {
+        community: series.community,
+        prefix: series.prefix,
+        counter: series.counter,
+        public_key,
+        utc_offset_minutes: series.utc_offset_minutes,
+        continues: Some(link),
+    };
+    let appended = log::append(
+        &tx,
+        successor,
+        None,
+        now,
+        Some(operator),
+        None,
+        genesis,
+        &SqlKeys(&tx),
+    )?;
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'counter_id'",
+        [successor.counter_id.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(appended)
+}
+
+impl super::Ledger {
+    /// Replaces the live database's content with a database file (a checked backup copy),
+    /// page by page under SQLite's lock, so other processes see the restored content and
+    /// never a half-copied one. This ledger is stale afterwards: open the home again.
+    pub fn replace_database(&mut self, from: &Path) -> Result<()> {
+        self.conn.restore(
+            rusqlite::MAIN_DB,
+            from,
+            None::<fn(rusqlite::backup::Progress)>,
+        )?;
+        crate::store::configure(&self.conn)?;
+        Ok(())
+    }
+}
