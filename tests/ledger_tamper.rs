@@ -122,7 +122,7 @@ fn a_changed_digit_in_an_entry_body_is_found_at_that_seq() {
     assert!(
         error
             .message(Lang::En)
-            .contains(&format!("entry seq {} ", h.earned.seq)),
+            .contains(&format!("Entry seq {} of counter", h.earned.seq)),
         "{error:?}"
     );
 }
@@ -446,8 +446,15 @@ fn the_cli_verify_names_the_tampered_seq_and_fails() {
         "a broken ledger is a fault: {stderr}"
     );
     assert!(
-        stderr.contains(&format!("entry seq {} ", h.earned.seq)),
+        stderr.contains(&format!(
+            "Entry seq {} of counter 三桥爱心超市 was changed",
+            h.earned.seq
+        )),
         "{stderr}"
+    );
+    assert!(
+        !stderr.contains("HashMismatch"),
+        "no Debug names reach a person: {stderr}"
     );
 }
 
@@ -463,7 +470,11 @@ fn the_cli_verify_names_the_tampered_table_and_rebuild_repairs_it() {
     let out = cli(&h.dir, &["ledger", "verify"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("table balances"), "{stderr}");
+    assert!(stderr.contains("Table balances"), "{stderr}");
+    assert!(
+        stderr.contains("ledger rebuild"),
+        "says what to do: {stderr}"
+    );
 
     let out = cli(&h.dir, &["ledger", "rebuild"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
