@@ -38,6 +38,10 @@ pub fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
                 crate::printer::status::Verdict::Problem(problem) => {
                     return Err(Failure::Printer(problem.message(lang).to_string()));
                 }
+                // Not a fault (exit 0): the connection is configured as one that cannot answer.
+                crate::printer::status::Verdict::Unknown => {
+                    println!("{}", crate::printer::status::unknown_state_message(lang));
+                }
             }
         }
         HwCmd::PrintTest => {

@@ -30,6 +30,14 @@ fn config_problem(ctx: &Ctx, message: String) -> Failure {
     ))
 }
 
+/// The command that prints a slip again.
+fn reprint_command(txn: Option<&str>) -> String {
+    match txn {
+        Some(txn) => format!("pointsdesk reprint {txn}"),
+        None => "pointsdesk reprint".to_string(),
+    }
+}
+
 impl CounterPrinter {
     pub fn open(ctx: &Ctx) -> Result<CounterPrinter, Failure> {
         let (service, sim) = setup::configured(&ctx.home).map_err(|e| match e {
@@ -79,11 +87,19 @@ impl CounterPrinter {
                 }
                 Ok(())
             }
+            Outcome::SentUnchecked { .. } => {
+                // Sent, so not a failure (exit 0); but nobody knows whether paper came out, and
+                // the operator is the only one who can look.
+                eprintln!(
+                    "{} {} {}",
+                    status::sent_unchecked_message(ctx.lang),
+                    ctx.lang.pick("重印：", "To reprint:"),
+                    reprint_command(txn)
+                );
+                Ok(())
+            }
             Outcome::Queued { problem, .. } => {
-                let then = match txn {
-                    Some(txn) => format!("pointsdesk reprint {txn}"),
-                    None => "pointsdesk reprint".to_string(),
-                };
+                let then = reprint_command(txn);
                 Err(Failure::Printer(format!(
                     "{} {} {then}",
                     problem.message(ctx.lang),

@@ -95,9 +95,12 @@ pub struct Notice {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrinterState {
+    /// Not asked yet.
     Unknown,
     Simulator,
     Ready,
+    /// The connection cannot answer status queries (a plain file, `status=none`).
+    Unchecked,
     Problem(String),
 }
 
@@ -191,11 +194,20 @@ pub enum Msg {
     /// Every key as the terminal delivered it, before scan detection (for the scanner test).
     RawKey(String, u64),
     Redeemed(Result<Receipt, String>),
-    Printed(Result<Option<String>, String>),
+    Printed(Result<PrintedSlip, String>),
     Status {
         printer: PrinterState,
         low_stock: Vec<String>,
     },
+}
+
+/// A slip that left for the printer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintedSlip {
+    /// What the simulator printed, when it stands in for the printer.
+    pub slip: Option<String>,
+    /// For the operator when the printer could not say whether it printed.
+    pub note: Option<String>,
 }
 
 /// What the driver must do; results come back as messages.

@@ -80,6 +80,7 @@ fn title_bar(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         PrinterState::Unknown => "…".to_string(),
         PrinterState::Simulator => S::PrinterSimulator.get(lang).to_string(),
         PrinterState::Ready => S::PrinterReady.get(lang).to_string(),
+        PrinterState::Unchecked => S::PrinterUnchecked.get(lang).to_string(),
         PrinterState::Problem(_) => S::PrinterProblem.get(lang).to_string(),
     };
     let operator = model
@@ -743,6 +744,7 @@ fn hardware(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         PrinterState::Unknown => "…".to_string(),
         PrinterState::Simulator => S::PrinterSimulator.get(lang).to_string(),
         PrinterState::Ready => S::PrinterReady.get(lang).to_string(),
+        PrinterState::Unchecked => crate::printer::status::unknown_state_message(lang).to_string(),
         PrinterState::Problem(message) => message.clone(),
     };
     frame.render_widget(
