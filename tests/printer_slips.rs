@@ -4,7 +4,7 @@
 use pointsdesk::i18n::Lang;
 use pointsdesk::ledger::Receipt;
 use pointsdesk::passbook::slip_qr::{parse_txn_qr, txn_qr_payload};
-use pointsdesk::printer::decode::{Event, decode_all, render};
+use pointsdesk::printer::decode::{Align, Bitmap, Event, decode_all, render};
 use pointsdesk::printer::layout;
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::text;
@@ -224,5 +224,88 @@ fn a_passbook_slip_carries_the_scan_payload_and_the_human_number() {
             "{profile}"
         );
         assert!(render(&events).contains("SQ-000123"));
+    }
+}
+
+/// White dots around the black ones of a bitmap: (left, right, top, bottom).
+fn margins(bitmap: &Bitmap) -> (usize, usize, usize, usize) {
+    let black: Vec<(usize, usize)> = (0..bitmap.height)
+        .flat_map(|y| (0..bitmap.width()).map(move |x| (x, y)))
+        .filter(|&(x, y)| bitmap.black(x, y))
+        .collect();
+    let xs = || black.iter().map(|&(x, _)| x);
+    let ys = || black.iter().map(|&(_, y)| y);
+    let (min_x, max_x) = (xs().min().unwrap(), xs().max().unwrap());
+    let (min_y, max_y) = (ys().min().unwrap(), ys().max().unwrap());
+    (
+        min_x,
+        bitmap.width() - 1 - max_x,
+        min_y,
+        bitmap.height - 1 - max_y,
+    )
+}
+
+/// Dots per module, read from the top-left finder pattern (7 modules of black across).
+fn module_dots(bitmap: &Bitmap) -> usize {
+    let (left, _, top, _) = margins(bitmap);
+    let run = (left..bitmap.width())
+        .take_while(|&x| bitmap.black(x, top))
+        .count();
+    assert_eq!(run % 7, 0, "a finder pattern is 7 modules wide");
+    run / 7
+}
+
+#[test]
+fn a_raster_qr_has_a_four_module_quiet_zone_and_sits_in_the_middle_of_its_image() {
+    let token = pointsdesk::passbook::Token::from_random([9; 16]);
+    let profile = Profile::built_in("generic-58").unwrap();
+    assert!(!profile.native_qr);
+    let slips = [
+        (
+            txn_qr_payload(&redemption().txn),
+            layout::txn_slip(&header(), &redemption(), Lang::ZhCn, false),
+        ),
+        (
+            token.as_str().to_string(),
+            layout::passbook_slip(&header(), "SQ-000123", "张*明", token.as_str(), Lang::ZhCn),
+        ),
+    ];
+    for (payload, blocks) in slips {
+        let events = decode_all(&layout::render(&blocks, &profile));
+        let at = events
+            .iter()
+            .position(|e| matches!(e, Event::Raster { .. }))
+            .expect("a raster QR");
+        let Event::Raster {
+            qr,
+            bitmap: Some(bitmap),
+            ..
+        } = &events[at]
+        else {
+            panic!("{:?}", events[at]);
+        };
+        assert_eq!(qr.as_deref(), Some(payload.as_str()), "the payload decodes");
+        let module = module_dots(bitmap);
+        let (left, right, top, bottom) = margins(bitmap);
+        for (side, white) in [
+            ("left", left),
+            ("right", right),
+            ("top", top),
+            ("bottom", bottom),
+        ] {
+            assert!(
+                white >= 4 * module,
+                "{payload}: {white} white dots {side}, less than 4 modules of {module}"
+            );
+        }
+        assert!(
+            left.abs_diff(right) <= 1,
+            "{payload}: left {left}, right {right}"
+        );
+        let centred = events[..at].iter().rev().find_map(|e| match e {
+            Event::Align(align) => Some(*align),
+            _ => None,
+        });
+        assert_eq!(centred, Some(Align::Center), "printed with ESC a 1");
     }
 }

@@ -17,6 +17,9 @@ pub const RIGHT_FIELD_COLUMNS: usize = 12;
 /// The sign between quantity and unit points: GBK A1 C1, one full-width cell.
 const TIMES: &str = "×";
 
+/// White modules around a raster QR on every side: the quiet zone of ISO/IEC 18004.
+pub const QR_QUIET_MODULES: usize = 4;
+
 /// The narrowest room for an item's name beside its numbers: one Chinese character.
 const NAME_COLUMNS_MIN: usize = 2;
 
@@ -487,12 +490,16 @@ impl ItemColumns {
 /// A QR as raster strips for printers without `GS ( k`, centred by the printer's alignment.
 /// An even module size is sent at half resolution in quadruple mode (each dot printed 2×2):
 /// the same printed code for a quarter of the bytes, which matters at 9600 baud.
+///
+/// Around the code is the quiet zone the QR standard asks for ([`QR_QUIET_MODULES`]); the
+/// dots a row gains by rounding up to whole bytes are split between left and right, so the
+/// code sits in the middle of the image and the image in the middle of the paper.
 fn raster_qr(payload: &str, profile: &Profile) -> Vec<u8> {
     let Ok(code) = crate::passbook::qr::encode(payload) else {
         return Vec::new();
     };
     let modules = code.width();
-    let quiet = 2;
+    let quiet = QR_QUIET_MODULES;
     let side_modules = modules + 2 * quiet;
     let module_dots = usize::from(profile.qr_module_dots.max(1));
     let quadruple = module_dots >= 2 && module_dots % 2 == 0;
@@ -503,8 +510,13 @@ fn raster_qr(payload: &str, profile: &Profile) -> Vec<u8> {
     };
     let side_dots = side_modules * scale;
     let width_bytes = side_dots.div_ceil(8);
+    let left_dots = (width_bytes * 8 - side_dots) / 2;
     let colors = code.to_colors();
+    // (x, y) in dots of the image; the code's modules start after the margin and quiet zone.
     let dark = |x: usize, y: usize| -> bool {
+        let Some(x) = x.checked_sub(left_dots) else {
+            return false;
+        };
         let (mx, my) = (x / scale, y / scale);
         (quiet..quiet + modules).contains(&mx)
             && (quiet..quiet + modules).contains(&my)
@@ -519,7 +531,7 @@ fn raster_qr(payload: &str, profile: &Profile) -> Vec<u8> {
                 let mut bits = 0u8;
                 for bit in 0..8 {
                     let x = byte * 8 + bit;
-                    if x < side_dots && dark(x, y) {
+                    if dark(x, y) {
                         bits |= 0x80 >> bit;
                     }
                 }
