@@ -19,6 +19,12 @@
 //!   `receipt-0002.txt`, … (numbering continues after the files already there; partial
 //!   receipts take a number too, as `receipt-NNNN-partial.txt`, but are not receipts).
 //!
+//! What the simulator keeps is private: receipt files and the state file are mode 0600, and
+//! `out_dir` is made 0700 when the simulator creates it (receipts name residents). A passbook
+//! token is masked (`PD1ABC…`) in everything it keeps, writes or hands out, as the event is
+//! kept, so a receipt file or a slip shown on screen is not a usable passbook; slip QRs
+//! (`PDT…`) stay readable.
+//!
 //! A printer without a cutter (the common 58 mm ones) gets no cut: its job ends by feeding
 //! blank lines so the slip clears the tear bar. So a receipt whose last events are at least
 //! [`TEAR_OFF_NEWLINES`] newlines is also finished — torn off — when anything but another
@@ -294,7 +300,7 @@ impl Simulator {
     /// Opens a pty pair (serialport::TTYPort::pair()), starts the decoding thread, returns at
     /// once. Fails when no pty can be opened or `out_dir` cannot be created.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
-        fs::create_dir_all(&config.out_dir)?;
+        create_private_dir(&config.out_dir)?;
         let next_file = next_file_number(&config.out_dir)?;
         let (mut master, slave) = TTYPort::pair().map_err(io::Error::from)?;
         let path = slave
@@ -445,6 +451,67 @@ fn push_bounded<T>(list: &mut VecDeque<T>, item: T, max: usize) {
     list.push_back(item);
 }
 
+/// Creates the receipts folder (and missing parents) readable by its owner only: receipts name
+/// residents. A folder that exists already is left as it is (it may be one the operator
+/// chose, such as the current directory); the files in it are private anyway.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Writes a file readable by its owner only (mode 0600), also when it existed with a wider
+/// mode (a file of an older version).
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    if file.metadata()?.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
+}
+
+/// The event as a kept copy of the slip may show it: passbook tokens masked (`PD1ABC…`), in
+/// QR payloads and in text alike. The pixels of a raster QR are dropped for the same reason.
+fn masked(event: Event) -> Event {
+    use crate::passbook::token::mask_tokens;
+    match event {
+        Event::Text(text) => Event::Text(mask_tokens(&text)),
+        Event::Qr {
+            payload,
+            model,
+            module_size,
+            ec,
+            native,
+        } => Event::Qr {
+            payload: mask_tokens(&payload),
+            model,
+            module_size,
+            ec,
+            native,
+        },
+        Event::Raster {
+            width_dots,
+            height_dots,
+            qr,
+            bitmap: _,
+        } => Event::Raster {
+            width_dots,
+            height_dots,
+            qr: qr.map(|payload| mask_tokens(&payload)),
+            bitmap: None,
+        },
+        other => other,
+    }
+}
+
 /// The highest `NNNN` of `receipt-NNNN.txt` / `receipt-NNNN-partial.txt` in `dir`, plus one.
 fn next_file_number(dir: &Path) -> io::Result<u64> {
     let mut highest = 0;
@@ -559,7 +626,8 @@ impl Printer {
             }
         }
         if self.receipt.len() < RECEIPT_EVENTS_MAX {
-            self.receipt.push(event);
+            // Masked as it is kept: a passbook token is never held whole past this point.
+            self.receipt.push(masked(event));
         } else {
             self.dropped += 1;
         }
@@ -813,7 +881,7 @@ impl Worker {
             .out_dir
             .join(format!("receipt-{:04}{suffix}.txt", self.next_file));
         self.next_file += 1;
-        match fs::write(&path, text) {
+        match write_private(&path, text) {
             Ok(()) => Some(path),
             Err(e) => {
                 self.notice(Notice::Error(format!("{}: {e}", path.display())));
@@ -959,7 +1027,7 @@ fn read_stdin(lines: mpsc::Sender<String>) {
 pub fn run_foreground(config: SimConfig, lang: Lang) -> io::Result<()> {
     let state_file = config.out_dir.join(STATE_FILE_NAME);
     let sim = Simulator::start(config)?;
-    fs::write(&state_file, format!("{}\n", sim.state().as_str()))?;
+    write_private(&state_file, &format!("{}\n", sim.state().as_str()))?;
     let mut file_word = sim.state().as_str().to_string();
     say(&banner(&sim, &state_file, lang));
 
@@ -1009,7 +1077,7 @@ pub fn run_foreground(config: SimConfig, lang: Lang) -> io::Result<()> {
                     sim.set_state(state);
                     if typed {
                         file_word = state.as_str().to_string();
-                        let _ = fs::write(&state_file, format!("{file_word}\n"));
+                        let _ = write_private(&state_file, &format!("{file_word}\n"));
                     }
                     say(&format!(
                         "{}{}",
