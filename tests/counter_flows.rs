@@ -86,9 +86,19 @@ fn scan_redeem_confirm_prints_the_slip_and_debits_once() {
         "{}",
         slips[0]
     );
-    assert_eq!(
-        c.ui.model.latest_slip.as_deref(),
-        slips.last().map(String::as_str)
+    let papers =
+        c.ui.simulator()
+            .unwrap()
+            .wait_papers(1, Duration::from_secs(5));
+    assert_eq!(c.ui.model.latest_slip.as_ref(), papers.last());
+    let shown: String = papers[0]
+        .lines
+        .iter()
+        .map(pointsdesk::printer::paper::PaperLine::text)
+        .collect();
+    assert!(
+        shown.contains("兑换凭证") && !shown.contains("[CENTER]"),
+        "{shown}"
     );
     assert_eq!(
         c.ui.model.account.as_ref().unwrap().balance.0,

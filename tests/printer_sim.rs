@@ -50,6 +50,7 @@ fn start(dir: &Path, state: SimState) -> Simulator {
     Simulator::start(SimConfig {
         out_dir: dir.to_path_buf(),
         state,
+        paper_columns: 48,
     })
     .unwrap()
 }

@@ -60,6 +60,16 @@ pub fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
                 crate::printer::sim::SimConfig {
                     out_dir,
                     state: crate::printer::sim::SimState::Ready,
+                    // The paper of the printer it stands in for; the default's when the
+                    // config names none (or cannot be read: the simulator needs no home).
+                    paper_columns: crate::printer::setup::configured_profile(&ctx.home)
+                        .ok()
+                        .or_else(|| {
+                            crate::printer::profile::Profile::built_in(
+                                crate::printer::profile::DEFAULT_PROFILE,
+                            )
+                        })
+                        .map_or(0, |p| p.columns),
                 },
                 lang,
             )

@@ -227,7 +227,7 @@ impl Worker {
         let blocks = layout::txn_slip(&header, receipt, lang, copy);
         let kind = format!("{:?}", receipt.kind).to_lowercase();
         let (service, sim) = self.printer()?;
-        let before = sim.as_ref().map_or(0, |s| s.receipts().len());
+        let before = sim.as_ref().map_or(0, Simulator::finished);
         let outcome = if copy {
             service.reprint(&receipt.txn, &kind, &blocks)
         } else {
@@ -245,7 +245,7 @@ impl Worker {
         let lang = self.lang;
         let (service, sim) = self.printer()?;
         let blocks = layout::test_slip(&service.profile, lang);
-        let before = sim.as_ref().map_or(0, |s| s.receipts().len());
+        let before = sim.as_ref().map_or(0, Simulator::finished);
         let outcome = service
             .submit(None, "test", &blocks)
             .map_err(|e| e.to_string())?;
@@ -276,8 +276,10 @@ impl Worker {
     }
 }
 
-/// What the counter is told about a slip that left: the simulator's copy of it (when the
+/// What the counter is told about a slip that left: the simulator's paper of it (when the
 /// simulator stands in for the printer), and a note when nobody knows whether it came out.
+/// `receipts_before` counts the receipts the simulator had finished before this one (not
+/// those it keeps, which stop growing at its limit).
 fn printed(
     outcome: Outcome,
     sim: Option<&Simulator>,
@@ -286,7 +288,7 @@ fn printed(
 ) -> Result<PrintedSlip, String> {
     let simulated = || {
         sim.and_then(|s| {
-            s.wait_receipts(receipts_before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
+            s.wait_papers(receipts_before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
                 .last()
                 .cloned()
         })

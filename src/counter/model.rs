@@ -2,6 +2,7 @@
 
 use crate::i18n::Lang;
 use crate::ledger::{AccountSummary, ItemView, Receipt};
+use crate::printer::paper::Paper;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -155,7 +156,8 @@ pub struct Model {
     pub notice: Option<Notice>,
     pub printer: PrinterState,
     pub low_stock: Vec<String>,
-    pub latest_slip: Option<String>,
+    /// The last slip the simulator printed, as it looks on paper.
+    pub latest_slip: Option<Paper>,
     pub last_receipt: Option<Receipt>,
     /// Milliseconds of the last key or scan, for the idle lock.
     pub last_input_ms: u64,
@@ -205,7 +207,7 @@ pub enum Msg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrintedSlip {
     /// What the simulator printed, when it stands in for the printer.
-    pub slip: Option<String>,
+    pub slip: Option<Paper>,
     /// For the operator when the printer could not say whether it printed.
     pub note: Option<String>,
 }

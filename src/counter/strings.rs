@@ -47,6 +47,8 @@ pub enum S {
     Receipt,
     LatestReceipt,
     NoReceiptYet,
+    SlipQr,
+    SlipImage,
     Locked,
     Operator,
     KeysHome,
@@ -142,6 +144,8 @@ impl S {
         S::Receipt,
         S::LatestReceipt,
         S::NoReceiptYet,
+        S::SlipQr,
+        S::SlipImage,
         S::Locked,
         S::Operator,
         S::KeysHome,
@@ -215,6 +219,9 @@ impl S {
             S::Receipt => ("小票", "Slip"),
             S::LatestReceipt => ("最新小票", "Latest slip"),
             S::NoReceiptYet => ("还没有打印小票", "No slip printed yet"),
+            // Where the slip panel shows a printed QR code or picture.
+            S::SlipQr => ("[二维码]", "[QR code]"),
+            S::SlipImage => ("[图片]", "[image]"),
             S::Locked => ("已锁定，请重新登录", "Locked: log in again"),
             S::Operator => ("操作员", "Operator"),
             S::KeysHome => (
