@@ -172,4 +172,17 @@ fn redeem_with_print_to_a_plain_file_succeeds_and_says_to_look_at_the_paper() {
         "{}",
         en.stdout
     );
+
+    let test = desk.run(&["--lang", "en", "hw", "print-test"]);
+    test.expect_code(0);
+    assert!(
+        test.stdout.contains("Test slip sent"),
+        "not 'printed': {}",
+        test.stdout
+    );
+    assert!(
+        test.stderr.contains("check that the slip came out"),
+        "{}",
+        test.stderr
+    );
 }

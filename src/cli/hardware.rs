@@ -47,10 +47,14 @@ pub fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
         HwCmd::PrintTest => {
             let mut printer = CounterPrinter::open(ctx)?;
             let blocks = crate::printer::layout::test_slip(&printer.service().profile, lang);
-            printer.print_blocks(ctx, "test", &blocks)?;
+            let confirmed = printer.print_blocks(ctx, "test", &blocks)?;
             done(
                 ctx,
-                lang.pick("测试页已打印", "Test slip printed"),
+                if confirmed {
+                    lang.pick("测试页已打印", "Test slip printed")
+                } else {
+                    lang.pick("测试页已发送", "Test slip sent")
+                },
                 &printer.service().profile.name.clone(),
             );
         }
