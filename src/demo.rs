@@ -485,6 +485,9 @@ fn print_slip(
                 println!("{slip}");
             }
         }
+        Ok(print::Outcome::SentUnchecked { .. }) => {
+            println!("{}", crate::printer::status::sent_unchecked_message(lang))
+        }
         Ok(print::Outcome::Queued { problem, .. }) => println!("{}", problem.message(lang)),
         Err(e) => println!("{e}"),
     }

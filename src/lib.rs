@@ -25,7 +25,7 @@
 //! | [`keys`] | the device Ed25519 key, per-resident sealing keys | |
 //! | [`home`] | the home folder: init, config.toml, paths | |
 //! | [`import`] | resident lists from CSV/XLSX with row numbers | write anything |
-//! | [`printer`] | ESC/POS bytes, the GBK text layer, slip layouts, printer profiles, transports (serial, TCP 9100, device file), status, the print queue, the pty printer simulator | touch the ledger (a slip is made from a committed receipt) |
+//! | [`printer`] | ESC/POS bytes, the GBK text layer, slip layouts, printer profiles, transports (serial, TCP 9100, device file), status, the print queue, the pty printer simulator and the paper a decoded slip makes | touch the ledger (a slip is made from a committed receipt) |
 //! | [`scanner`] | telling a keyboard-wedge scan from typing, what a scan means, serial and evdev scanners | know screens or printers |
 //! | [`present`] | wording shared by the CLI, the counter and the demo: labels, receipt and account texts, slip header, width-aware columns | print or draw |
 //! | [`counter`] | the terminal UI: model, messages, `update` → effects, pure `view`, strings (zh-CN, en), the driver and its worker thread | block on IO in the UI thread |

@@ -16,11 +16,20 @@ struct Counter {
 
 /// A seeded home (60 passbooks with points), the counter logged in as the volunteer.
 fn counter(lang: Lang) -> Counter {
+    counter_printing_to(lang, None)
+}
+
+/// Like [`counter`], with `[printer] transport` set in config.toml (else the simulator).
+fn counter_printing_to(lang: Lang, transport: Option<&str>) -> Counter {
     let dir = tempfile::tempdir().unwrap();
     let seeded = demo::seed(dir.path().join("home"), 20, 0).unwrap();
     let scans = seeded.scans.clone();
     let home = seeded.home;
     drop(seeded.ledger);
+    if let Some(transport) = transport {
+        let config = format!("[printer]\ntransport = \"{transport}\"\n");
+        std::fs::write(home.config_path(), config).unwrap();
+    }
     let mut ui = Headless::open(&home, lang, None).unwrap();
     ui.type_text("002");
     ui.press(Key::Enter);
@@ -77,9 +86,19 @@ fn scan_redeem_confirm_prints_the_slip_and_debits_once() {
         "{}",
         slips[0]
     );
-    assert_eq!(
-        c.ui.model.latest_slip.as_deref(),
-        slips.last().map(String::as_str)
+    let papers =
+        c.ui.simulator()
+            .unwrap()
+            .wait_papers(1, Duration::from_secs(5));
+    assert_eq!(c.ui.model.latest_slip.as_ref(), papers.last());
+    let shown: String = papers[0]
+        .lines
+        .iter()
+        .map(pointsdesk::printer::paper::PaperLine::text)
+        .collect();
+    assert!(
+        shown.contains("兑换凭证") && !shown.contains("[CENTER]"),
+        "{shown}"
     );
     assert_eq!(
         c.ui.model.account.as_ref().unwrap().balance.0,
@@ -464,4 +483,31 @@ fn scanning_a_slip_qr_on_the_home_screen_opens_its_reversal() {
     c.ui.scan(&pointsdesk::passbook::slip_qr::txn_qr_payload(&txn));
     assert_eq!(c.ui.model.screen, Screen::Reverse);
     assert_eq!(c.ui.model.reverse.as_ref().unwrap().txn, txn);
+}
+
+#[test]
+fn a_slip_sent_to_a_printer_that_cannot_answer_says_to_look_at_the_paper() {
+    let slips = tempfile::NamedTempFile::new().unwrap();
+    let transport = format!("file:{}", slips.path().display());
+    let mut c = counter_printing_to(Lang::ZhCn, Some(&transport));
+    let scan = c.scans[14].clone();
+    redeem_soap(&mut c, &scan);
+    let notice = c.ui.model.notice.clone().unwrap();
+    assert_eq!(notice.kind, NoticeKind::Info, "{}", notice.text);
+    assert!(notice.text.contains("不回报状态"), "{}", notice.text);
+    assert!(
+        std::fs::metadata(slips.path()).unwrap().len() > 0,
+        "the slip went to the file"
+    );
+    c.ui.press(Key::Esc);
+    c.ui.press(Key::Char('h'));
+    assert_eq!(c.ui.model.screen, Screen::Hardware);
+    c.ui.press(Key::F(4));
+    let notice = c.ui.model.notice.clone().unwrap();
+    assert!(notice.text.contains("是否出纸"), "{}", notice.text);
+    assert_eq!(
+        c.ui.model.printer,
+        pointsdesk::counter::model::PrinterState::Unchecked,
+        "the test print's status check says the state cannot be known, not ready"
+    );
 }

@@ -7,6 +7,8 @@ use pointsdesk::counter::view::view;
 use pointsdesk::domain::{ItemKind, Points};
 use pointsdesk::i18n::Lang;
 use pointsdesk::ledger::{AccountSummary, HistoryLine, ItemView};
+use pointsdesk::printer::decode::{Align, Style};
+use pointsdesk::printer::paper::{Paper, PaperLine, PaperSpan, Picture};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -90,6 +92,57 @@ fn logged_in(lang: Lang) -> Model {
     model
 }
 
+/// A slip as the simulator keeps it for the screen: a centred double-size bold title, a
+/// centred line, a bold heading, item lines, the QR and a thanks (80 mm paper, 48 columns).
+fn slip_paper() -> Paper {
+    let line = |align, text: &str, style: Style| PaperLine {
+        align,
+        spans: vec![PaperSpan {
+            text: text.into(),
+            style,
+        }],
+        picture: None,
+    };
+    let bold = Style {
+        bold: true,
+        ..Style::default()
+    };
+    let title = Style {
+        double_width: true,
+        double_height: true,
+        ..bold
+    };
+    let plain = Style::default();
+    let rule = "-".repeat(48);
+    Paper {
+        columns: 48,
+        lines: vec![
+            line(Align::Center, "三桥社区", title),
+            line(Align::Center, "三桥爱心超市", plain),
+            line(Align::Center, "兑换凭证", bold),
+            line(Align::Left, "时间 2026-11-22 14:05", plain),
+            line(Align::Left, &rule, plain),
+            line(
+                Align::Left,
+                &format!("洗衣皂{}2×5   10", " ".repeat(34)),
+                plain,
+            ),
+            line(
+                Align::Left,
+                &format!("酱油{}1×10  10", " ".repeat(36)),
+                plain,
+            ),
+            line(Align::Left, &rule, plain),
+            PaperLine {
+                align: Align::Center,
+                spans: Vec::new(),
+                picture: Some(Picture::Qr("PDT01A20171F3D475699B614703D3022E6B".into())),
+            },
+            line(Align::Center, "感谢您参与志愿服务！", plain),
+        ],
+    }
+}
+
 fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     let mut login = base(lang);
     login.operator_input = "002".into();
@@ -130,7 +183,7 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
             .into(),
     });
     let mut printed = resident.clone();
-    printed.latest_slip = Some("[CENTER][BOLD][2x]三桥社区[/2x][/BOLD]\n[CENTER]三桥爱心超市\n洗衣皂          2×5  10\n[CUT partial]".into());
+    printed.latest_slip = Some(slip_paper());
     let mut earn = resident.clone();
     earn.screen = Screen::Earn;
     earn.activities = vec![
@@ -266,4 +319,57 @@ fn a_frame_of_every_screen_renders_without_panicking_at_small_and_odd_sizes() {
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
+}
+
+#[test]
+fn the_slip_panel_shows_the_paper_centred_and_bold_without_markup() {
+    let mut model = screens(Lang::ZhCn)
+        .into_iter()
+        .find(|(name, _)| *name == "resident-with-slip")
+        .unwrap()
+        .1;
+    model.lang = Lang::ZhCn;
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|frame| view(frame, &model)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let text = screen_text(buffer);
+    for markup in ["[CENTER]", "[BOLD]", "[2x]", "[INIT]", "[CUT", "[QR:"] {
+        assert!(!text.contains(markup), "{markup} on screen:\n{text}");
+    }
+    assert!(text.contains("[二维码]"), "{text}");
+    // The panel is the last 52 columns; its paper strip the middle 48 of its inner 50.
+    let row_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not on screen:\n{text}"))
+    };
+    let strip = 120 - 52 + 1 + 1..120 - 1 - 1;
+    let title_row = row_of("三桥社区") as u16;
+    let cells: Vec<u16> = strip
+        .clone()
+        .filter(|&x| buffer[(x, title_row)].symbol() != " ")
+        .collect();
+    let (first, last) = (cells[0], *cells.last().unwrap());
+    let (left, right) = (first - strip.start, strip.end - 1 - last);
+    assert!(
+        left.abs_diff(right) <= 1,
+        "title centred: {left} left, {right} right"
+    );
+    assert!(left > 10, "not at the left edge: {left}");
+    let modifier = buffer[(first, title_row)].modifier;
+    assert!(
+        modifier.contains(ratatui::style::Modifier::BOLD),
+        "the title is bold: {modifier:?}"
+    );
+    let item_row = row_of("洗衣皂") as u16;
+    assert_eq!(
+        buffer[(strip.start, item_row)].symbol(),
+        "洗",
+        "item lines start at the left"
+    );
+    assert!(
+        !buffer[(strip.start, item_row)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    );
 }

@@ -90,8 +90,11 @@ fn the_demo_counter_redeems_with_keys_and_shows_the_printed_slip() {
     let done = tmux.wait_for("兑换凭证");
     assert!(done.contains("洗衣皂"), "{done}");
     assert!(
-        done.contains("[QR: PDT"),
-        "the simulator decoded the slip's QR:\n{done}"
+        done.contains("[二维码]"),
+        "the simulator decoded the slip's QR and the panel marks it:\n{done}"
     );
+    for markup in ["[INIT]", "[CENTER]", "[CUT"] {
+        assert!(!done.contains(markup), "{markup} on screen:\n{done}");
+    }
     tmux.keys(&["C-c"]);
 }

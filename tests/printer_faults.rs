@@ -94,6 +94,7 @@ fn counter(profile: &str, state: SimState, fault: MidJob) -> Counter {
     let simulator = Simulator::start(SimConfig {
         out_dir: dir.path().join("sim"),
         state,
+        paper_columns: Profile::built_in(profile).unwrap().columns,
     })
     .unwrap();
     let path = simulator.path().to_string();

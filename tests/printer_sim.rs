@@ -50,6 +50,7 @@ fn start(dir: &Path, state: SimState) -> Simulator {
     Simulator::start(SimConfig {
         out_dir: dir.to_path_buf(),
         state,
+        paper_columns: 48,
     })
     .unwrap()
 }
@@ -387,4 +388,106 @@ fn receipt_files_continue_after_those_of_an_earlier_run() {
     assert_eq!(sim.wait_receipts(1, WAIT), vec![meant.clone()]);
     assert_eq!(read(dir.path(), "receipt-0005.txt"), meant);
     assert_eq!(read(dir.path(), "receipt-0004.txt"), "earlier run");
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A passbook slip's bytes for a profile, and its token.
+fn passbook_slip(profile: &str) -> (Vec<u8>, pointsdesk::passbook::Token) {
+    let token = pointsdesk::passbook::Token::from_random([7; 16]);
+    let blocks = layout::passbook_slip(&header(), "SQ-000123", "张*明", token.as_str(), Lang::ZhCn);
+    let bytes = layout::render(&blocks, &Profile::built_in(profile).unwrap());
+    (bytes, token)
+}
+
+#[test]
+fn receipt_files_and_their_folder_are_owner_only_and_keep_no_passbook_token() {
+    for profile in ["generic-80", "generic-58"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sim-receipts");
+        let sim = start(&out, SimState::Ready);
+        let (bytes, token) = passbook_slip(profile);
+        let mut first = client(&sim);
+        send(&mut first, &bytes);
+        assert_eq!(sim.wait_receipts(1, WAIT).len(), 1, "{profile}");
+        // Half a slip, then the port closes: a partial receipt.
+        send(&mut first, &bytes[..bytes.len() / 2]);
+        drop(first);
+        wait_for_notice(&sim, |n| matches!(n, Notice::Partial { .. }));
+
+        assert_eq!(
+            mode(&out),
+            0o700,
+            "{profile}: the folder the simulator made"
+        );
+        let names = file_names(&out);
+        assert_eq!(
+            names,
+            ["receipt-0001.txt", "receipt-0002-partial.txt"],
+            "{profile}"
+        );
+        let shown = format!("{}…", &token.as_str()[..6]);
+        for name in &names {
+            assert_eq!(mode(&out.join(name)), 0o600, "{profile}: {name}");
+            let text = read(&out, name);
+            assert!(!text.contains(token.as_str()), "{profile}: {name}:\n{text}");
+            assert!(!text.contains(&token.as_str()[6..]), "{profile}: {name}");
+        }
+        assert!(
+            read(&out, &names[0]).contains(&format!("QR: {shown}]")),
+            "{profile}"
+        );
+        let handed_out = [sim.receipts(), sim.partials()].concat();
+        assert_eq!(handed_out.len(), 2);
+        for text in handed_out {
+            assert!(!text.contains(&token.as_str()[6..]), "{profile}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_txn_slip_qr_stays_readable_in_the_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(dir.path(), SimState::Ready);
+    let mut client = client(&sim);
+    let (bytes, _) = slip("generic-58");
+    send(&mut client, &bytes);
+    let receipts = sim.wait_receipts(1, WAIT);
+    assert!(receipts[0].contains(&txn_qr_payload(&redemption().txn)));
+}
+
+#[test]
+fn hw_printer_sim_keeps_its_state_file_owner_only() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pointsdesk"))
+        .args(["--lang", "en", "hw", "printer-sim", "--out"])
+        .arg(&out)
+        .env("POINTSDESK_HOME", dir.path().join("home"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"paper-out\nquit\n").unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("hw printer-sim did not quit within {WAIT:?}");
+        }
+        std::thread::sleep(POLL);
+    };
+    assert!(status.success());
+    assert_eq!(mode(&out), 0o700);
+    let state = out.join(pointsdesk::printer::sim::STATE_FILE_NAME);
+    assert_eq!(mode(&state), 0o600);
+    assert_eq!(read(&out, "state"), "paper-out\n");
 }

@@ -38,15 +38,23 @@ pub fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
                 crate::printer::status::Verdict::Problem(problem) => {
                     return Err(Failure::Printer(problem.message(lang).to_string()));
                 }
+                // Not a fault (exit 0): the connection is configured as one that cannot answer.
+                crate::printer::status::Verdict::Unknown => {
+                    println!("{}", crate::printer::status::unknown_state_message(lang));
+                }
             }
         }
         HwCmd::PrintTest => {
             let mut printer = CounterPrinter::open(ctx)?;
             let blocks = crate::printer::layout::test_slip(&printer.service().profile, lang);
-            printer.print_blocks(ctx, "test", &blocks)?;
+            let confirmed = printer.print_blocks(ctx, "test", &blocks)?;
             done(
                 ctx,
-                lang.pick("测试页已打印", "Test slip printed"),
+                if confirmed {
+                    lang.pick("测试页已打印", "Test slip printed")
+                } else {
+                    lang.pick("测试页已发送", "Test slip sent")
+                },
                 &printer.service().profile.name.clone(),
             );
         }
@@ -56,6 +64,16 @@ pub fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
                 crate::printer::sim::SimConfig {
                     out_dir,
                     state: crate::printer::sim::SimState::Ready,
+                    // The paper of the printer it stands in for; the default's when the
+                    // config names none (or cannot be read: the simulator needs no home).
+                    paper_columns: crate::printer::setup::configured_profile(&ctx.home)
+                        .ok()
+                        .or_else(|| {
+                            crate::printer::profile::Profile::built_in(
+                                crate::printer::profile::DEFAULT_PROFILE,
+                            )
+                        })
+                        .map_or(0, |p| p.columns),
                 },
                 lang,
             )

@@ -30,6 +30,14 @@ fn config_problem(ctx: &Ctx, message: String) -> Failure {
     ))
 }
 
+/// The command that prints a slip again.
+fn reprint_command(txn: Option<&str>) -> String {
+    match txn {
+        Some(txn) => format!("pointsdesk reprint {txn}"),
+        None => "pointsdesk reprint".to_string(),
+    }
+}
+
 impl CounterPrinter {
     pub fn open(ctx: &Ctx) -> Result<CounterPrinter, Failure> {
         let (service, sim) = setup::configured(&ctx.home).map_err(|e| match e {
@@ -55,8 +63,9 @@ impl CounterPrinter {
     }
 
     /// Says what happened to a slip. `Err` (exit 3) when it did not print: the points are
-    /// booked, the slip waits in the queue, and the message says how to get it.
-    pub fn report(&self, ctx: &Ctx, txn: Option<&str>, outcome: Outcome) -> Result<(), Failure> {
+    /// booked, the slip waits in the queue, and the message says how to get it. `Ok(true)`
+    /// when the printer confirmed it, `Ok(false)` when it was sent to one that cannot say.
+    pub fn report(&self, ctx: &Ctx, txn: Option<&str>, outcome: Outcome) -> Result<bool, Failure> {
         match outcome {
             Outcome::Printed { paper_near_end, .. } => {
                 if let Some(sim) = &self.sim {
@@ -77,13 +86,21 @@ impl CounterPrinter {
                 if paper_near_end {
                     eprintln!("{}", status::near_end_warning(ctx.lang));
                 }
-                Ok(())
+                Ok(true)
+            }
+            Outcome::SentUnchecked { .. } => {
+                // Sent, so not a failure (exit 0); but nobody knows whether paper came out, and
+                // the operator is the only one who can look.
+                eprintln!(
+                    "{} {} {}",
+                    status::sent_unchecked_message(ctx.lang),
+                    ctx.lang.pick("重印：", "To reprint:"),
+                    reprint_command(txn)
+                );
+                Ok(false)
             }
             Outcome::Queued { problem, .. } => {
-                let then = match txn {
-                    Some(txn) => format!("pointsdesk reprint {txn}"),
-                    None => "pointsdesk reprint".to_string(),
-                };
+                let then = reprint_command(txn);
                 Err(Failure::Printer(format!(
                     "{} {} {then}",
                     problem.message(ctx.lang),
@@ -114,7 +131,7 @@ impl CounterPrinter {
             self.service.submit(Some(&receipt.txn), &kind, &blocks)
         }
         .map_err(LedgerError::from)?;
-        self.report(ctx, Some(&receipt.txn), outcome)
+        self.report(ctx, Some(&receipt.txn), outcome).map(drop)
     }
 
     /// Prints the slip of a passbook just issued: its QR and number.
@@ -139,11 +156,17 @@ impl CounterPrinter {
             .service
             .submit(Some(&issued.txn), "passbook", &blocks)
             .map_err(LedgerError::from)?;
-        self.report(ctx, Some(&issued.txn), outcome)
+        self.report(ctx, Some(&issued.txn), outcome).map(drop)
     }
 
-    /// Prints any slip given as blocks (test prints, day close).
-    pub fn print_blocks(&mut self, ctx: &Ctx, kind: &str, blocks: &[Block]) -> Result<(), Failure> {
+    /// Prints any slip given as blocks (test prints, day close); `Ok(true)` when the printer
+    /// confirmed it (see [`CounterPrinter::report`]).
+    pub fn print_blocks(
+        &mut self,
+        ctx: &Ctx,
+        kind: &str,
+        blocks: &[Block],
+    ) -> Result<bool, Failure> {
         let outcome = self
             .service
             .submit(None, kind, blocks)

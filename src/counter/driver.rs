@@ -219,7 +219,7 @@ impl Worker {
         &mut self,
         receipt: &crate::ledger::Receipt,
         copy: bool,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<PrintedSlip, String> {
         let lang = self.lang;
         let header = crate::present::slip_header(
             &self.ledger,
@@ -229,38 +229,29 @@ impl Worker {
         let blocks = layout::txn_slip(&header, receipt, lang, copy);
         let kind = format!("{:?}", receipt.kind).to_lowercase();
         let (service, sim) = self.printer()?;
-        let before = sim.as_ref().map_or(0, |s| s.receipts().len());
+        let before = sim.as_ref().map_or(0, Simulator::finished);
         let outcome = if copy {
             service.reprint(&receipt.txn, &kind, &blocks)
         } else {
             service.submit(Some(&receipt.txn), &kind, &blocks)
         };
-        match outcome.map_err(|e| e.to_string())? {
-            Outcome::Printed { .. } => Ok(sim.as_ref().and_then(|s| {
-                s.wait_receipts(before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
-                    .last()
-                    .cloned()
-            })),
-            Outcome::Queued { problem, .. } => Err(problem.message(lang).to_string()),
-        }
+        printed(
+            outcome.map_err(|e| e.to_string())?,
+            sim.as_ref(),
+            before,
+            lang,
+        )
     }
 
-    fn test_print(&mut self) -> Result<Option<String>, String> {
+    fn test_print(&mut self) -> Result<PrintedSlip, String> {
         let lang = self.lang;
         let (service, sim) = self.printer()?;
         let blocks = layout::test_slip(&service.profile, lang);
-        let before = sim.as_ref().map_or(0, |s| s.receipts().len());
-        match service
+        let before = sim.as_ref().map_or(0, Simulator::finished);
+        let outcome = service
             .submit(None, "test", &blocks)
-            .map_err(|e| e.to_string())?
-        {
-            Outcome::Printed { .. } => Ok(sim.as_ref().and_then(|s| {
-                s.wait_receipts(before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
-                    .last()
-                    .cloned()
-            })),
-            Outcome::Queued { problem, .. } => Err(problem.message(lang).to_string()),
-        }
+            .map_err(|e| e.to_string())?;
+        printed(outcome, sim.as_ref(), before, lang)
     }
 
     fn status(&mut self) -> Msg {
@@ -277,6 +268,7 @@ impl Worker {
             Ok((_, Some(_))) => PrinterState::Simulator,
             Ok((service, None)) => match service.status() {
                 Verdict::Ready { .. } => PrinterState::Ready,
+                Verdict::Unknown => PrinterState::Unchecked,
                 Verdict::Problem(problem) => {
                     PrinterState::Problem(problem.message(self.lang).to_string())
                 }
@@ -293,6 +285,36 @@ impl Worker {
             low_stock,
             clock,
         }
+    }
+}
+
+/// What the counter is told about a slip that left: the simulator's paper of it (when the
+/// simulator stands in for the printer), and a note when nobody knows whether it came out.
+/// `receipts_before` counts the receipts the simulator had finished before this one (not
+/// those it keeps, which stop growing at its limit).
+fn printed(
+    outcome: Outcome,
+    sim: Option<&Simulator>,
+    receipts_before: usize,
+    lang: Lang,
+) -> Result<PrintedSlip, String> {
+    let simulated = || {
+        sim.and_then(|s| {
+            s.wait_papers(receipts_before + 1, Duration::from_millis(SIM_SLIP_WAIT_MS))
+                .last()
+                .cloned()
+        })
+    };
+    match outcome {
+        Outcome::Printed { .. } => Ok(PrintedSlip {
+            slip: simulated(),
+            note: None,
+        }),
+        Outcome::SentUnchecked { .. } => Ok(PrintedSlip {
+            slip: simulated(),
+            note: Some(crate::printer::status::sent_unchecked_message(lang).to_string()),
+        }),
+        Outcome::Queued { problem, .. } => Err(problem.message(lang).to_string()),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::i18n::Lang;
 use crate::ledger::{AccountSummary, ItemView, Receipt};
+use crate::printer::paper::Paper;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -95,9 +96,12 @@ pub struct Notice {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrinterState {
+    /// Not asked yet.
     Unknown,
     Simulator,
     Ready,
+    /// The connection cannot answer status queries (a plain file, `status=none`).
+    Unchecked,
     Problem(String),
 }
 
@@ -155,7 +159,8 @@ pub struct Model {
     /// The clock looks wrong (earlier than the newest entry, or far ahead): shown on the home
     /// screen; the counter keeps working.
     pub clock_warning: Option<String>,
-    pub latest_slip: Option<String>,
+    /// The last slip the simulator printed, as it looks on paper.
+    pub latest_slip: Option<Paper>,
     pub last_receipt: Option<Receipt>,
     /// Milliseconds of the last key or scan, for the idle lock.
     pub last_input_ms: u64,
@@ -194,13 +199,22 @@ pub enum Msg {
     /// Every key as the terminal delivered it, before scan detection (for the scanner test).
     RawKey(String, u64),
     Redeemed(Result<Receipt, String>),
-    Printed(Result<Option<String>, String>),
+    Printed(Result<PrintedSlip, String>),
     Status {
         printer: PrinterState,
         low_stock: Vec<String>,
         /// What looks wrong with the clock, in the operator's language.
         clock: Option<String>,
     },
+}
+
+/// A slip that left for the printer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintedSlip {
+    /// What the simulator printed, when it stands in for the printer.
+    pub slip: Option<Paper>,
+    /// For the operator when the printer could not say whether it printed.
+    pub note: Option<String>,
 }
 
 /// What the driver must do; results come back as messages.

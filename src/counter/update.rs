@@ -206,9 +206,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Printed(result) => {
             match result {
-                Ok(slip) => {
-                    if let Some(slip) = slip {
+                Ok(printed) => {
+                    if let Some(slip) = printed.slip {
                         model.latest_slip = Some(slip);
+                    }
+                    if let Some(note) = printed.note {
+                        notice(model, NoticeKind::Info, note);
                     }
                 }
                 Err(message) => {

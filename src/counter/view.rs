@@ -80,6 +80,7 @@ fn title_bar(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         PrinterState::Unknown => "…".to_string(),
         PrinterState::Simulator => S::PrinterSimulator.get(lang).to_string(),
         PrinterState::Ready => S::PrinterReady.get(lang).to_string(),
+        PrinterState::Unchecked => S::PrinterUnchecked.get(lang).to_string(),
         PrinterState::Problem(_) => S::PrinterProblem.get(lang).to_string(),
     };
     let operator = model
@@ -156,15 +157,68 @@ fn keys_line(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     );
 }
 
+/// The latest slip as it looks on paper: a strip as wide as the printer's paper (at most the
+/// panel) in the middle of the panel, its lines aligned and styled as printed, double-size
+/// text bold and underlined, a QR code as a marker.
 fn slip_panel(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let lang = model.lang;
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(S::LatestReceipt.get(model.lang));
-    let text = model
-        .latest_slip
-        .clone()
-        .unwrap_or_else(|| S::NoReceiptYet.get(model.lang).to_string());
-    frame.render_widget(Paragraph::new(text).block(block), area);
+        .title(S::LatestReceipt.get(lang));
+    let Some(paper) = &model.latest_slip else {
+        let none = Paragraph::new(S::NoReceiptYet.get(lang)).block(block);
+        frame.render_widget(none, area);
+        return;
+    };
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner
+        .width
+        .min(u16::try_from(paper.columns).unwrap_or(u16::MAX));
+    let [_, strip, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line> = paper
+        .lines
+        .iter()
+        .map(|line| paper_line(line, lang))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), strip);
+}
+
+fn paper_line(line: &crate::printer::paper::PaperLine, lang: crate::i18n::Lang) -> Line<'static> {
+    use crate::printer::decode::Align;
+    use crate::printer::paper::Picture;
+    let alignment = match line.align {
+        Align::Left => Alignment::Left,
+        Align::Center => Alignment::Center,
+        Align::Right => Alignment::Right,
+    };
+    let spans: Vec<Span> = match &line.picture {
+        Some(Picture::Qr(_)) => vec![Span::raw(S::SlipQr.get(lang))],
+        Some(Picture::Image { .. }) => vec![Span::raw(S::SlipImage.get(lang))],
+        None => line
+            .spans
+            .iter()
+            .map(|span| {
+                let mut style = Style::new();
+                if span.style.bold {
+                    style = style.add_modifier(Modifier::BOLD);
+                }
+                if span.double() {
+                    style = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+                }
+                if span.style.underline {
+                    style = style.add_modifier(Modifier::UNDERLINED);
+                }
+                Span::styled(span.text.clone(), style)
+            })
+            .collect(),
+    };
+    Line::from(spans).alignment(alignment)
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -749,6 +803,7 @@ fn hardware(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         PrinterState::Unknown => "…".to_string(),
         PrinterState::Simulator => S::PrinterSimulator.get(lang).to_string(),
         PrinterState::Ready => S::PrinterReady.get(lang).to_string(),
+        PrinterState::Unchecked => crate::printer::status::unknown_state_message(lang).to_string(),
         PrinterState::Problem(message) => message.clone(),
     };
     frame.render_widget(

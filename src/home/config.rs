@@ -35,7 +35,7 @@ pub struct ScannerConfig {
 pub struct PrinterConfig {
     /// A profile of `hardware/printers/` (default generic-80).
     pub profile: Option<String>,
-    /// `serial:…`, `tcp:…`, `file:…` or `sim`; none means the simulator.
+    /// `serial:…`, `tcp:…`, `file:…[?status=none]` or `sim`; none means the simulator.
     pub transport: Option<String>,
 }
 
@@ -78,6 +78,12 @@ lockout_minutes = 5
 #   transport = "serial:/dev/pointsdesk-printer?baud=9600&flow=rts-cts"
 #   transport = "tcp:192.168.1.50:9100"
 #   transport = "file:/dev/usb/lp0"
+# Before and after each slip the printer is asked its state (缺纸、开盖…). A device file is
+# asked only when it is a character device such as /dev/usb/lp0; a plain file (the file must
+# exist) gets the slips one after another without questions. For a printer device that takes
+# data but never answers, add ?status=none (不回报状态的设备): pointsdesk then says the slip
+# was sent and asks you to look whether it came out.
+#   transport = "file:/dev/usb/lp0?status=none"
 
 [scanner.wedge]
 # A USB scanner types like a keyboard; a burst of keys is told from typing by its speed.
@@ -435,6 +441,25 @@ mod tests {
         let config: Config = toml::from_str(&text).unwrap();
         assert_eq!(config.lang.as_deref(), Some("zh-CN"));
         assert_eq!(config.scanner.wedge, crate::scanner::WedgeConfig::default());
+    }
+
+    #[test]
+    fn every_transport_the_template_shows_parses() {
+        let examples: Vec<&str> = CONFIG_TEMPLATE
+            .lines()
+            .filter_map(|l| {
+                l.trim_start_matches(['#', ' '])
+                    .strip_prefix("transport = ")
+            })
+            .map(|v| v.trim_matches('"'))
+            .collect();
+        assert!(
+            examples.contains(&"file:/dev/usb/lp0?status=none"),
+            "{examples:?}"
+        );
+        for example in examples {
+            crate::printer::transport::parse(example).unwrap();
+        }
     }
 
     #[test]

@@ -98,6 +98,41 @@ impl Token {
     }
 }
 
+/// Characters of a token left readable by [`mask_tokens`]: the prefix and three more, enough
+/// to tell two passbook slips apart, far too few to use one (as `Token`'s `Debug` shows it).
+pub const TOKEN_SHOWN_CHARS: usize = 6;
+
+/// The text with every passbook token in it masked (`PD1ABC…`): for copies of printed slips
+/// that are kept or shown (the simulator's receipts), where a whole token would be a usable
+/// passbook. Anything that looks like one is masked, check character right or not: `PD1` and
+/// at least 27 more characters of the token alphabet. Slip QRs (`PDT…`) are no secret and stay.
+pub fn mask_tokens(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    // Every turn consumes at least one byte of the text.
+    while at < text.len() {
+        let Some(found) = text[at..].find(TOKEN_PREFIX).map(|i| at + i) else {
+            out.push_str(&text[at..]);
+            break;
+        };
+        let body_start = found + TOKEN_PREFIX.len();
+        let body = bytes[body_start..]
+            .iter()
+            .take_while(|b| ALPHABET.contains(b))
+            .count();
+        out.push_str(&text[at..found]);
+        if body > TOKEN_RANDOM_CHARS {
+            out.push_str(&text[found..found + TOKEN_SHOWN_CHARS]);
+            out.push('…');
+        } else {
+            out.push_str(&text[found..body_start + body]);
+        }
+        at = body_start + body;
+    }
+    out
+}
+
 /// Luhn mod 32: doubling every second code point from the right, summing the base-32 digits.
 fn check_character(body: &[u8]) -> u8 {
     let n = ALPHABET.len() as u32;
@@ -181,6 +216,34 @@ mod tests {
             let swapped = String::from_utf8(swapped).unwrap();
             assert!(Token::parse(&swapped).is_err(), "swap at {i}");
         }
+    }
+
+    #[test]
+    fn tokens_in_a_text_are_masked_and_other_codes_left_alone() {
+        let token = sample();
+        let text = format!("[QR: {}]\n[QR: PDT0123ABCD]\n", token.as_str());
+        let masked = mask_tokens(&text);
+        assert!(!masked.contains(token.as_str()), "{masked}");
+        assert_eq!(
+            masked,
+            format!("[QR: {}…]\n[QR: PDT0123ABCD]\n", &token.as_str()[..6])
+        );
+        let misread = format!("{}A", &token.as_str()[..TOKEN_CHARS - 1]);
+        assert!(
+            !mask_tokens(&misread).contains(&misread[6..]),
+            "a misread one too"
+        );
+        for kept in [
+            "PD1TESTPRINT",
+            "能扫出 PD1TESTPRINT 即二维码正常",
+            "PD1",
+            "",
+            "xPD",
+        ] {
+            assert_eq!(mask_tokens(kept), kept);
+        }
+        let two = format!("{0} {0}", token.as_str());
+        assert_eq!(mask_tokens(&two).matches('…').count(), 2);
     }
 
     #[test]

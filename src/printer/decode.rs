@@ -86,11 +86,13 @@ pub enum Event {
         ec: char,
         native: bool,
     },
-    /// A raster image (`GS v 0`); `qr` is the payload of a QR code found in it.
+    /// A raster image (`GS v 0`); `qr` is the payload of a QR code found in it, `bitmap` its
+    /// dots as sent (`None` when it was too large to hold).
     Raster {
         width_dots: u32,
         height_dots: u32,
         qr: Option<String>,
+        bitmap: Option<Bitmap>,
     },
     /// `GS V`, `ESC i`, `ESC m`.
     Cut { partial: bool },
@@ -105,6 +107,29 @@ pub enum Event {
     /// A command (or a stray control byte) we do not interpret, with its bytes. For a command
     /// longer than [`PENDING_BYTES_MAX`], only its header.
     Unknown(Vec<u8>),
+}
+
+/// The dots of a raster image as they were sent, before `GS v 0`'s scaling: rows of
+/// `width_bytes`, most significant bit first, 1 = black.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bitmap {
+    pub width_bytes: usize,
+    pub height: usize,
+    pub rows: Vec<u8>,
+}
+
+impl Bitmap {
+    /// Dots across (a multiple of 8).
+    pub fn width(&self) -> usize {
+        self.width_bytes * 8
+    }
+
+    /// Whether the dot is black; dots outside the image are white.
+    pub fn black(&self, x: usize, y: usize) -> bool {
+        x < self.width()
+            && y < self.height
+            && self.rows[y * self.width_bytes + x / 8] & (0x80 >> (x % 8)) != 0
+    }
 }
 
 /// The print style in force.
@@ -347,7 +372,13 @@ impl Decoder {
                 height_dots: image.height as u32 * image.scale.1,
                 qr: image
                     .rows
-                    .and_then(|rows| find_qr(image.width_bytes, image.height, &rows)),
+                    .as_ref()
+                    .and_then(|rows| find_qr(image.width_bytes, image.height, rows)),
+                bitmap: image.rows.map(|rows| Bitmap {
+                    width_bytes: image.width_bytes,
+                    height: image.height,
+                    rows,
+                }),
             });
         }
     }
@@ -879,6 +910,7 @@ impl Renderer {
                 width_dots,
                 height_dots,
                 qr,
+                ..
             } => self.block(&raster_marker(*width_dots, *height_dots, qr.as_deref())),
             Event::Cut { partial: false } => self.block("[CUT]"),
             Event::Cut { partial: true } => self.block("[CUT partial]"),
@@ -1133,6 +1165,7 @@ mod tests {
                 width_dots,
                 height_dots,
                 qr,
+                bitmap: Some(bitmap),
             },
         ] = &events[..]
         else {
@@ -1141,6 +1174,9 @@ mod tests {
         assert_eq!(qr.as_deref(), Some(PAYLOAD));
         assert_eq!(*width_dots % 8, 0);
         assert!(*width_dots >= *height_dots && *width_dots < *height_dots + 8);
+        assert_eq!(bitmap.width(), *width_dots as usize);
+        assert!(bitmap.black(0, 0), "the finder pattern's corner");
+        assert!(!bitmap.black(bitmap.width(), 0), "outside is white");
         let rendered = render(&events);
         assert!(rendered.contains(&format!("QR: {PAYLOAD}]")), "{rendered}");
     }
@@ -1154,6 +1190,11 @@ mod tests {
             width_dots: 16,
             height_dots: 3,
             qr: None,
+            bitmap: Some(Bitmap {
+                width_bytes: 2,
+                height: 3,
+                rows: vec![0xFF, 0x00, 0x0F, 0xF0, 0xAA, 0x55],
+            }),
         };
         assert_eq!(decode_all(&bytes), vec![expected]);
         assert_eq!(render(&decode_all(&bytes)), "[RASTER 16x3]\n");
@@ -1170,6 +1211,7 @@ mod tests {
                 width_dots: 800,
                 height_dots: 1000,
                 qr: None,
+                bitmap: None,
             },
             Event::Text("after".into()),
             Event::Newline,

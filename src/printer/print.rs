@@ -1,7 +1,9 @@
 //! Sending a slip: queue it, ask the printer's status, send the bytes, ask again. A slip is
 //! marked printed only when the status after the job is fine; otherwise it waits in the queue
-//! with the reason, and `reprint` prints it once. The ledger is never involved: what is printed
-//! was committed before.
+//! with the reason, and `reprint` prints it once. A transport that cannot answer status (a
+//! plain file, `status=none`) gets the bytes without queries: the slip leaves the queue as
+//! sent, and the outcome says its state is unknown, so the operator looks at the paper. The
+//! ledger is never involved: what is printed was committed before.
 
 use super::escpos;
 use super::layout::{self, Block};
@@ -19,6 +21,11 @@ pub enum Outcome {
         job: i64,
         paper_near_end: bool,
     },
+    /// Sent to a transport that cannot answer status: whether it printed is unknown. It does
+    /// not wait in the queue (nothing would tell us when to retry); a reprint is by hand.
+    SentUnchecked {
+        job: i64,
+    },
     /// Not (or not surely) printed: it waits in the queue.
     Queued {
         job: i64,
@@ -26,8 +33,21 @@ pub enum Outcome {
     },
 }
 
-/// Asks the status queries and reads one reply byte each.
+/// How a job that left went, as far as the printer could say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivered {
+    /// The printer was fine after the job.
+    Checked { paper_near_end: bool },
+    /// The transport cannot answer status: nothing was asked before or after.
+    Unchecked,
+}
+
+/// Asks the status queries and reads one reply byte each; asks nothing of a transport that
+/// cannot answer.
 pub fn status(transport: &mut dyn Transport) -> Verdict {
+    if !transport.answers_status() {
+        return Verdict::Unknown;
+    }
     if transport.discard_input().is_err() {
         return Verdict::Problem(Problem::NoReply);
     }
@@ -44,8 +64,9 @@ pub fn status(transport: &mut dyn Transport) -> Verdict {
     status::assess(replies)
 }
 
-/// Status, bytes, status: `Ok` only if the printer was fine before and after.
-pub fn send(transport: &mut dyn Transport, bytes: &[u8]) -> Result<bool, Problem> {
+/// Status, bytes, status: `Ok` only if the printer was fine before and after, or if it cannot
+/// be asked at all ([`Delivered::Unchecked`]).
+pub fn send(transport: &mut dyn Transport, bytes: &[u8]) -> Result<Delivered, Problem> {
     if let Verdict::Problem(problem) = status(transport) {
         return Err(problem);
     }
@@ -53,7 +74,8 @@ pub fn send(transport: &mut dyn Transport, bytes: &[u8]) -> Result<bool, Problem
         .write_all(bytes)
         .map_err(|_| Problem::WriteFailed)?;
     match status(transport) {
-        Verdict::Ready { paper_near_end } => Ok(paper_near_end),
+        Verdict::Ready { paper_near_end } => Ok(Delivered::Checked { paper_near_end }),
+        Verdict::Unknown => Ok(Delivered::Unchecked),
         Verdict::Problem(problem) => Err(problem),
     }
 }
@@ -107,12 +129,18 @@ impl PrintService {
             Err(_) => Err(Problem::NoReply),
         };
         match result {
-            Ok(paper_near_end) => {
+            Ok(Delivered::Checked { paper_near_end }) => {
                 self.queue.mark_printed(job)?;
                 Ok(Outcome::Printed {
                     job,
                     paper_near_end,
                 })
+            }
+            Ok(Delivered::Unchecked) => {
+                // Left the queue as sent: keeping it waiting would print it twice on the next
+                // reprint if it did come out, and a passbook token must not stay in the queue.
+                self.queue.mark_printed(job)?;
+                Ok(Outcome::SentUnchecked { job })
             }
             Err(problem) => {
                 self.queue.mark_failed(job, problem)?;

@@ -43,14 +43,42 @@ pub struct Queue {
     conn: Connection,
 }
 
+/// `print-queue.db-wal` beside `print-queue.db`.
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// Takes group and other permissions off a file that has them (a queue made by an older
+/// version, or by the sqlite3 shell); a missing file is left missing. Best effort: a file we
+/// cannot change is still opened, as before.
+fn restrict_to_owner(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
 fn now() -> String {
     crate::store::log::format_time(chrono::Utc::now())
 }
 
 impl Queue {
+    /// Opens (or creates) the queue, owner-only: its jobs hold residents' names and, until
+    /// printed, passbook tokens. SQLite gives its -wal and -shm files the database's mode.
     pub fn open(path: &Path) -> rusqlite::Result<Queue> {
         if !path.exists() {
             let _ = crate::keys::create_private_file(path);
+        }
+        for file in [
+            path.to_path_buf(),
+            sidecar(path, "-wal"),
+            sidecar(path, "-shm"),
+        ] {
+            restrict_to_owner(&file);
         }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_millis(
@@ -164,6 +192,31 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_queue_and_its_wal_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("print-queue.db");
+        let queue = Queue::open(&path).unwrap();
+        queue
+            .enqueue(None, "passbook", &[Block::Qr("PD1X".into())])
+            .unwrap();
+        for name in ["print-queue.db", "print-queue.db-wal", "print-queue.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        drop(queue);
+
+        // A queue left readable by others (an older version, the sqlite3 shell) is closed up.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _queue = Queue::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 
     #[test]
     fn a_waiting_job_survives_reopening_and_loses_its_blocks_once_printed() {

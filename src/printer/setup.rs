@@ -27,6 +27,7 @@ pub fn simulated(
     let sim = Simulator::start(SimConfig {
         out_dir: out_dir.to_path_buf(),
         state: SimState::Ready,
+        paper_columns: profile.columns,
     })
     .map_err(SetupError::Io)?;
     let serial = SerialConfig {
@@ -44,17 +45,26 @@ pub fn simulated(
     Ok((PrintService::new(profile, opener, queue), sim))
 }
 
+/// The profile config.toml names (the default one when it names none).
+pub fn configured_profile(home: &Home) -> Result<Profile, SetupError> {
+    let config = home
+        .config()
+        .map_err(|e| SetupError::Config(e.to_string()))?
+        .printer;
+    let name = config.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+    Profile::built_in(name).ok_or_else(|| {
+        let known: Vec<&str> = Profile::names().collect();
+        SetupError::Config(format!("profile {name:?} ({})", known.join(", ")))
+    })
+}
+
 /// The home's configured printer; the simulator (returned too) when none is configured.
 pub fn configured(home: &Home) -> Result<(PrintService, Option<Simulator>), SetupError> {
     let config = home
         .config()
         .map_err(|e| SetupError::Config(e.to_string()))?
         .printer;
-    let name = config.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
-    let profile = Profile::built_in(name).ok_or_else(|| {
-        let known: Vec<&str> = Profile::names().collect();
-        SetupError::Config(format!("profile {name:?} ({})", known.join(", ")))
-    })?;
+    let profile = configured_profile(home)?;
     let transport = match config.transport.as_deref() {
         None => TransportConfig::Simulator,
         Some(spec) => transport::parse(spec).map_err(SetupError::Config)?,

@@ -15,9 +15,17 @@
 //!   as a partial receipt;
 //! - cuts the stream into receipts: from the first event after the previous cut that is not a
 //!   status query, up to and including the next cut. Each is rendered with [`decode::render`],
-//!   kept in memory ([`Simulator::receipts`]) and written to `out_dir/receipt-0001.txt`,
-//!   `receipt-0002.txt`, … (numbering continues after the files already there; partial
-//!   receipts take a number too, as `receipt-NNNN-partial.txt`, but are not receipts).
+//!   kept in memory ([`Simulator::receipts`]) together with the paper a person would see
+//!   ([`paper::paper`], for screens that show the slip: [`Simulator::wait_papers`]), and
+//!   written to `out_dir/receipt-0001.txt`, `receipt-0002.txt`, … (numbering continues after
+//!   the files already there; partial receipts take a number too, as
+//!   `receipt-NNNN-partial.txt`, but are not receipts).
+//!
+//! What the simulator keeps is private: receipt files and the state file are mode 0600, and
+//! `out_dir` is made 0700 when the simulator creates it (receipts name residents). A passbook
+//! token is masked (`PD1ABC…`) in everything it keeps, writes or hands out, as the event is
+//! kept, so a receipt file or a slip shown on screen is not a usable passbook; slip QRs
+//! (`PDT…`) stay readable.
 //!
 //! A printer without a cutter (the common 58 mm ones) gets no cut: its job ends by feeding
 //! blank lines so the slip clears the tear bar. So a receipt whose last events are at least
@@ -61,6 +69,7 @@ use std::time::{Duration, Instant};
 use serialport::{ClearBuffer, SerialPort, TTYPort};
 
 use super::decode::{self, Decoder, Event};
+use super::paper::{self, Paper};
 use crate::i18n::Lang;
 
 /// How long one read of the master waits for bytes, and how long a reply may take to write.
@@ -232,6 +241,17 @@ pub struct SimConfig {
     pub out_dir: PathBuf,
     /// The state at start.
     pub state: SimState,
+    /// Columns of the simulated paper (the profile's), for the paper kept with each receipt.
+    pub paper_columns: usize,
+}
+
+/// A finished receipt as the simulator keeps it (passbook tokens masked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimReceipt {
+    /// [`decode::render`] of its events: markers included, for checking what was sent.
+    pub text: String,
+    /// What a person sees on the paper.
+    pub paper: Paper,
 }
 
 /// Why a receipt was not finished.
@@ -294,7 +314,7 @@ impl Simulator {
     /// Opens a pty pair (serialport::TTYPort::pair()), starts the decoding thread, returns at
     /// once. Fails when no pty can be opened or `out_dir` cannot be created.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
-        fs::create_dir_all(&config.out_dir)?;
+        create_private_dir(&config.out_dir)?;
         let next_file = next_file_number(&config.out_dir)?;
         let (mut master, slave) = TTYPort::pair().map_err(io::Error::from)?;
         let path = slave
@@ -316,7 +336,7 @@ impl Simulator {
             path: path.clone(),
             out_dir: config.out_dir.clone(),
             shared: Arc::clone(&shared),
-            printer: Printer::default(),
+            printer: Printer::new(config.paper_columns),
             next_file,
             open: false,
             stranded_failed: false,
@@ -354,7 +374,13 @@ impl Simulator {
     /// Receipts finished so far (text as decode::render gives it), oldest first (at most
     /// [`RECEIPTS_KEPT_MAX`], the latest).
     pub fn receipts(&self) -> Vec<String> {
-        lock(&self.shared.record).receipts.iter().cloned().collect()
+        let record = lock(&self.shared.record);
+        record.receipts.iter().map(|r| r.text.clone()).collect()
+    }
+
+    /// Receipts finished in this run, including those no longer kept in memory.
+    pub fn finished(&self) -> usize {
+        lock(&self.shared.record).finished
     }
 
     /// Partial receipts so far, oldest first (at most [`RECEIPTS_KEPT_MAX`], the latest).
@@ -365,6 +391,18 @@ impl Simulator {
     /// Waits (at most `timeout`) until at least n receipts are finished; returns the receipts
     /// (fewer than n if the time ran out).
     pub fn wait_receipts(&self, n: usize, timeout: Duration) -> Vec<String> {
+        let record = self.wait_finished(n, timeout);
+        record.receipts.iter().map(|r| r.text.clone()).collect()
+    }
+
+    /// Like [`Simulator::wait_receipts`], the papers of the receipts: what a screen shows.
+    pub fn wait_papers(&self, n: usize, timeout: Duration) -> Vec<Paper> {
+        let record = self.wait_finished(n, timeout);
+        record.receipts.iter().map(|r| r.paper.clone()).collect()
+    }
+
+    /// The record once at least n receipts are finished in this run, or the time ran out.
+    fn wait_finished(&self, n: usize, timeout: Duration) -> MutexGuard<'_, Record> {
         let deadline = Instant::now() + timeout;
         let mut record = lock(&self.shared.record);
         // Bounded by the deadline: every wait ends by it, spurious wake-ups included.
@@ -380,7 +418,7 @@ impl Simulator {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        record.receipts.iter().cloned().collect()
+        record
     }
 
     /// What happened since the last call, oldest first (at most [`NOTICES_KEPT_MAX`]).
@@ -431,7 +469,7 @@ struct Shared {
 
 #[derive(Default)]
 struct Record {
-    receipts: VecDeque<String>,
+    receipts: VecDeque<SimReceipt>,
     /// Receipts finished in this run (not only those kept).
     finished: usize,
     partials: VecDeque<String>,
@@ -443,6 +481,67 @@ fn push_bounded<T>(list: &mut VecDeque<T>, item: T, max: usize) {
         list.pop_front();
     }
     list.push_back(item);
+}
+
+/// Creates the receipts folder (and missing parents) readable by its owner only: receipts name
+/// residents. A folder that exists already is left as it is (it may be one the operator
+/// chose, such as the current directory); the files in it are private anyway.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Writes a file readable by its owner only (mode 0600), also when it existed with a wider
+/// mode (a file of an older version).
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    if file.metadata()?.permissions().mode() & 0o077 != 0 {
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
+}
+
+/// The event as a kept copy of the slip may show it: passbook tokens masked (`PD1ABC…`), in
+/// QR payloads and in text alike. The pixels of a raster QR are dropped for the same reason.
+fn masked(event: Event) -> Event {
+    use crate::passbook::token::mask_tokens;
+    match event {
+        Event::Text(text) => Event::Text(mask_tokens(&text)),
+        Event::Qr {
+            payload,
+            model,
+            module_size,
+            ec,
+            native,
+        } => Event::Qr {
+            payload: mask_tokens(&payload),
+            model,
+            module_size,
+            ec,
+            native,
+        },
+        Event::Raster {
+            width_dots,
+            height_dots,
+            qr,
+            bitmap: _,
+        } => Event::Raster {
+            width_dots,
+            height_dots,
+            qr: qr.map(|payload| mask_tokens(&payload)),
+            bitmap: None,
+        },
+        other => other,
+    }
 }
 
 /// The highest `NNNN` of `receipt-NNNN.txt` / `receipt-NNNN-partial.txt` in `dir`, plus one.
@@ -464,16 +563,31 @@ fn next_file_number(dir: &Path) -> io::Result<u64> {
 // ---------------------------------------------------------------------------------------------
 // The printer without its port: bytes and the state in, replies and receipts out.
 
+/// What the printer does with bytes. Generic over how a receipt is kept, so the tests can
+/// compare receipts by their text.
 #[derive(Debug, PartialEq, Eq)]
-enum Output {
+enum Output<R = SimReceipt> {
     Reply(Vec<u8>),
-    Receipt(String),
+    Receipt(R),
     Partial(PartialReason, String),
     Discarding(SimState),
 }
 
-#[derive(Default)]
+impl Output {
+    #[cfg(test)]
+    fn text(self) -> Output<String> {
+        match self {
+            Output::Reply(bytes) => Output::Reply(bytes),
+            Output::Receipt(receipt) => Output::Receipt(receipt.text),
+            Output::Partial(reason, text) => Output::Partial(reason, text),
+            Output::Discarding(state) => Output::Discarding(state),
+        }
+    }
+}
+
 struct Printer {
+    /// Columns of the paper, for [`SimReceipt::paper`].
+    columns: usize,
     decoder: Decoder,
     /// Events of the receipt in progress (empty between receipts).
     receipt: Vec<Event>,
@@ -489,6 +603,18 @@ struct Printer {
 }
 
 impl Printer {
+    fn new(columns: usize) -> Printer {
+        Printer {
+            columns,
+            decoder: Decoder::default(),
+            receipt: Vec::new(),
+            dropped: 0,
+            discarding: false,
+            content: false,
+            trailing_newlines: 0,
+        }
+    }
+
     fn feed(&mut self, bytes: &[u8], state: SimState, out: &mut Vec<Output>) {
         let events = self.decoder.feed(bytes);
         self.apply(events, state, out);
@@ -500,20 +626,20 @@ impl Printer {
         let events = self.decoder.finish();
         self.apply(events, state, out);
         self.close_partial(reason, out);
-        *self = Printer::default();
+        *self = Printer::new(self.columns);
     }
 
     /// The line has been quiet for [`RECEIPT_QUIET`].
     fn quiet(&mut self, out: &mut Vec<Output>) {
         if self.torn_off() {
-            out.push(Output::Receipt(self.take_text()));
+            out.push(Output::Receipt(self.take_receipt()));
         }
     }
 
     fn apply(&mut self, events: Vec<Event>, state: SimState, out: &mut Vec<Output>) {
         for event in events {
             if self.torn_off() && !matches!(event, Event::Newline | Event::Cut { .. }) {
-                out.push(Output::Receipt(self.take_text()));
+                out.push(Output::Receipt(self.take_receipt()));
             }
             match event {
                 Event::StatusQuery(n) => {
@@ -535,7 +661,7 @@ impl Printer {
                 Event::Cut { .. } => {
                     self.discarding = false;
                     self.push(event);
-                    out.push(Output::Receipt(self.take_text()));
+                    out.push(Output::Receipt(self.take_receipt()));
                 }
                 _ => {
                     self.discarding = false;
@@ -559,7 +685,8 @@ impl Printer {
             }
         }
         if self.receipt.len() < RECEIPT_EVENTS_MAX {
-            self.receipt.push(event);
+            // Masked as it is kept: a passbook token is never held whole past this point.
+            self.receipt.push(masked(event));
         } else {
             self.dropped += 1;
         }
@@ -574,7 +701,7 @@ impl Printer {
     /// job, else partial.
     fn close_partial(&mut self, reason: PartialReason, out: &mut Vec<Output>) {
         if self.torn_off() {
-            out.push(Output::Receipt(self.take_text()));
+            out.push(Output::Receipt(self.take_receipt()));
         } else if self.content {
             let mut text = self.take_text();
             text.push_str(&reason.marker());
@@ -582,6 +709,15 @@ impl Printer {
             out.push(Output::Partial(reason, text));
         } else {
             self.take_text();
+        }
+    }
+
+    /// The receipt in progress, with its paper; starts the next.
+    fn take_receipt(&mut self) -> SimReceipt {
+        let paper = paper::paper(&self.receipt, self.columns);
+        SimReceipt {
+            text: self.take_text(),
+            paper,
         }
     }
 
@@ -775,19 +911,20 @@ impl Worker {
                     }
                 }
                 Output::Reply(_) => {}
-                Output::Receipt(text) => self.receipt(text),
+                Output::Receipt(receipt) => self.receipt(receipt),
                 Output::Partial(reason, text) => self.partial(reason, text),
                 Output::Discarding(state) => self.notice(Notice::Discarding(state)),
             }
         }
     }
 
-    fn receipt(&mut self, text: String) {
-        let file = self.write_file("", &text);
+    fn receipt(&mut self, receipt: SimReceipt) {
+        let file = self.write_file("", &receipt.text);
+        let text = receipt.text.clone();
         let mut record = lock(&self.shared.record);
         record.finished += 1;
         let number = record.finished;
-        push_bounded(&mut record.receipts, text.clone(), RECEIPTS_KEPT_MAX);
+        push_bounded(&mut record.receipts, receipt, RECEIPTS_KEPT_MAX);
         push_bounded(
             &mut record.notices,
             Notice::Receipt { number, file, text },
@@ -813,7 +950,7 @@ impl Worker {
             .out_dir
             .join(format!("receipt-{:04}{suffix}.txt", self.next_file));
         self.next_file += 1;
-        match fs::write(&path, text) {
+        match write_private(&path, text) {
             Ok(()) => Some(path),
             Err(e) => {
                 self.notice(Notice::Error(format!("{}: {e}", path.display())));
@@ -959,7 +1096,7 @@ fn read_stdin(lines: mpsc::Sender<String>) {
 pub fn run_foreground(config: SimConfig, lang: Lang) -> io::Result<()> {
     let state_file = config.out_dir.join(STATE_FILE_NAME);
     let sim = Simulator::start(config)?;
-    fs::write(&state_file, format!("{}\n", sim.state().as_str()))?;
+    write_private(&state_file, &format!("{}\n", sim.state().as_str()))?;
     let mut file_word = sim.state().as_str().to_string();
     say(&banner(&sim, &state_file, lang));
 
@@ -1009,7 +1146,7 @@ pub fn run_foreground(config: SimConfig, lang: Lang) -> io::Result<()> {
                     sim.set_state(state);
                     if typed {
                         file_word = state.as_str().to_string();
-                        let _ = fs::write(&state_file, format!("{file_word}\n"));
+                        let _ = write_private(&state_file, &format!("{file_word}\n"));
                     }
                     say(&format!(
                         "{}{}",
@@ -1096,15 +1233,61 @@ mod tests {
         bytes
     }
 
-    fn feed(printer: &mut Printer, bytes: &[u8], state: SimState) -> Vec<Output> {
+    /// Columns of the paper in these tests (an 80 mm printer's).
+    const COLUMNS: usize = 48;
+
+    fn feed(printer: &mut Printer, bytes: &[u8], state: SimState) -> Vec<Output<String>> {
         let mut out = Vec::new();
         printer.feed(bytes, state, &mut out);
-        out
+        texts(out)
+    }
+
+    fn texts(out: Vec<Output>) -> Vec<Output<String>> {
+        out.into_iter().map(Output::text).collect()
+    }
+
+    fn end(printer: &mut Printer, reason: PartialReason) -> Vec<Output<String>> {
+        let mut out = Vec::new();
+        printer.end(SimState::Ready, reason, &mut out);
+        texts(out)
+    }
+
+    fn quiet(printer: &mut Printer) -> Vec<Output<String>> {
+        let mut out = Vec::new();
+        printer.quiet(&mut out);
+        texts(out)
+    }
+
+    #[test]
+    fn a_receipt_keeps_the_paper_it_printed_on_with_the_token_masked() {
+        let token = crate::passbook::Token::from_random([3; 16]);
+        let mut bytes = escpos::init().to_vec();
+        bytes.extend(escpos::align(escpos::Align::Center));
+        bytes.extend(escpos::bold(true));
+        bytes.extend(b"Title\n");
+        bytes.extend(escpos::qr(token.as_str().as_bytes(), 4));
+        bytes.extend(escpos::cut());
+        let mut printer = Printer::new(32);
+        let mut out = Vec::new();
+        printer.feed(&bytes, SimState::Ready, &mut out);
+        let [Output::Receipt(receipt)] = &out[..] else {
+            panic!("{out:?}")
+        };
+        let paper = &receipt.paper;
+        assert_eq!(paper.columns, 32);
+        assert_eq!(paper.lines[0].text(), "Title");
+        assert_eq!(paper.lines[0].align, crate::printer::decode::Align::Center);
+        assert!(paper.lines[0].spans[0].style.bold);
+        let masked = format!("{}…", &token.as_str()[..6]);
+        assert_eq!(
+            paper.lines[1].picture,
+            Some(crate::printer::paper::Picture::Qr(masked))
+        );
     }
 
     #[test]
     fn a_cut_ends_a_receipt_and_queries_around_it_are_answered_but_not_printed() {
-        let mut printer = Printer::default();
+        let mut printer = Printer::new(COLUMNS);
         let mut bytes = escpos::status_query(1).to_vec();
         bytes.extend(job("one"));
         bytes.extend(escpos::status_query(4));
@@ -1123,7 +1306,7 @@ mod tests {
 
     #[test]
     fn paper_out_discards_the_job_and_keeps_what_was_printed_as_partial() {
-        let mut printer = Printer::default();
+        let mut printer = Printer::new(COLUMNS);
         let bytes = job("whole");
         let out = feed(&mut printer, &bytes, SimState::PaperOut);
         assert_eq!(out, vec![Output::Discarding(SimState::PaperOut)]);
@@ -1153,10 +1336,10 @@ mod tests {
 
     #[test]
     fn ending_mid_receipt_flushes_held_text_into_a_partial_and_settings_alone_are_nothing() {
-        let mut printer = Printer::default();
+        let mut printer = Printer::new(COLUMNS);
         assert!(feed(&mut printer, b"\x1b@held", SimState::Ready).is_empty());
         let mut out = Vec::new();
-        printer.end(SimState::Ready, PartialReason::PortClosed, &mut out);
+        out.extend(end(&mut printer, PartialReason::PortClosed));
         assert_eq!(
             out,
             vec![Output::Partial(
@@ -1167,7 +1350,7 @@ mod tests {
 
         assert!(feed(&mut printer, b"\x1b@\x1c&", SimState::Ready).is_empty());
         let mut out = Vec::new();
-        printer.end(SimState::Ready, PartialReason::PortClosed, &mut out);
+        out.extend(end(&mut printer, PartialReason::PortClosed));
         assert!(out.is_empty(), "{out:?}");
     }
 
@@ -1183,13 +1366,13 @@ mod tests {
             .concat()
         };
         let torn = |text: &str| format!("[INIT]\n{text}\n\n\n\n\n");
-        let mut printer = Printer::default();
+        let mut printer = Printer::new(COLUMNS);
         let mut bytes = job("one");
         bytes.extend(escpos::status_query(1));
         bytes.extend(job("two"));
         bytes.extend(job("three"));
         let mut out = feed(&mut printer, &bytes, SimState::Ready);
-        printer.quiet(&mut out);
+        out.extend(quiet(&mut printer));
         assert_eq!(
             out,
             vec![
@@ -1211,10 +1394,10 @@ mod tests {
 
         // Closed after the blank lines: complete; before them: partial.
         let mut out = feed(&mut printer, &job("four"), SimState::Ready);
-        printer.end(SimState::Ready, PartialReason::PortClosed, &mut out);
+        out.extend(end(&mut printer, PartialReason::PortClosed));
         assert_eq!(out, vec![Output::Receipt(torn("four"))]);
         let mut out = feed(&mut printer, b"\x1b@five\n\n", SimState::Ready);
-        printer.end(SimState::Ready, PartialReason::PortClosed, &mut out);
+        out.extend(end(&mut printer, PartialReason::PortClosed));
         assert_eq!(
             out,
             vec![Output::Partial(
@@ -1226,7 +1409,7 @@ mod tests {
 
     #[test]
     fn a_receipt_without_a_cut_keeps_a_bounded_number_of_events() {
-        let mut printer = Printer::default();
+        let mut printer = Printer::new(COLUMNS);
         let lines = b"x\n".repeat(RECEIPT_EVENTS_MAX);
         assert!(feed(&mut printer, &lines, SimState::Ready).is_empty());
         let out = feed(&mut printer, &escpos::cut(), SimState::Ready);

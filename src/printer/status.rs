@@ -25,8 +25,13 @@ pub enum Problem {
 /// What the printer said, all queries together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Ready { paper_near_end: bool },
+    Ready {
+        paper_near_end: bool,
+    },
     Problem(Problem),
+    /// Nothing was asked: the transport cannot answer status queries (a plain file, or a
+    /// device configured with `status=none`). Neither ready nor a fault: nobody knows.
+    Unknown,
 }
 
 /// A status reply has bits 1 and 4 set and bits 0 and 7 clear.
@@ -80,6 +85,23 @@ impl Problem {
             Problem::WriteFailed => "write-failed",
         }
     }
+}
+
+/// `hw status` and the counter's hardware screen, for a transport that cannot answer.
+pub fn unknown_state_message(lang: Lang) -> &'static str {
+    lang.pick(
+        "此打印机连接不回报状态（普通文件，或设置了 status=none），无法检查打印机：请打一张测试页，看是否出纸。",
+        "This printer connection does not report status (a plain file, or status=none), so the printer cannot be checked: print a test slip and look at the paper.",
+    )
+}
+
+/// After a slip went to a transport that cannot answer: it was sent, nobody knows whether it
+/// came out.
+pub fn sent_unchecked_message(lang: Lang) -> &'static str {
+    lang.pick(
+        "已发送到打印机；此设备不回报状态，请看一下是否出纸。没有出纸就检查打印机，再重印小票。",
+        "Sent to the printer; this device does not report its state: check that the slip came out. If it did not, check the printer, then reprint.",
+    )
 }
 
 pub fn near_end_warning(lang: Lang) -> &'static str {
@@ -163,5 +185,16 @@ mod tests {
                 .message(Lang::ZhCn)
                 .contains("检查电源与线缆")
         );
+    }
+
+    #[test]
+    fn an_unknown_state_says_so_and_what_to_look_at_in_both_languages() {
+        for lang in [Lang::ZhCn, Lang::En] {
+            assert_ne!(unknown_state_message(lang), sent_unchecked_message(lang));
+        }
+        assert!(sent_unchecked_message(Lang::ZhCn).contains("不回报状态"));
+        assert!(sent_unchecked_message(Lang::ZhCn).contains("是否出纸"));
+        assert!(sent_unchecked_message(Lang::En).contains("does not report its state"));
+        assert!(unknown_state_message(Lang::ZhCn).contains("测试页"));
     }
 }

@@ -1,6 +1,10 @@
 //! How bytes reach the printer: a serial port, TCP port 9100, or a device file such as
 //! `/dev/usb/lp0`. Every write and every status read has a timeout: a printer that vanishes
 //! mid-receipt must produce a message, not a frozen counter.
+//!
+//! Not every destination can answer a status query: a plain file (or a pipe) would hand our own
+//! `DLE EOT` bytes back as a "reply". Such a transport says so ([`Transport::answers_status`])
+//! and is sent the slip without queries; the print outcome then says the state is unknown.
 
 use serialport::{DataBits, FlowControl, Parity, SerialPort, StopBits};
 use std::io::{self, Read, Write};
@@ -14,6 +18,8 @@ pub const WRITE_TIMEOUT_MS: u64 = 10_000;
 pub const CONNECT_TIMEOUT_MS: u64 = 3_000;
 /// How long a status query waits for its reply byte.
 pub const STATUS_TIMEOUT_MS: u64 = 500;
+/// Reply bytes a device file's reader thread holds before it waits for us to take them.
+const STATUS_REPLY_BYTES_BUFFERED: usize = 64;
 /// The raw ESC/POS port of network printers.
 pub const DEFAULT_TCP_PORT: u16 = 9100;
 
@@ -24,6 +30,22 @@ pub trait Transport: Send {
     fn read_byte(&mut self, timeout: Duration) -> io::Result<Option<u8>>;
     /// Drops bytes that arrived unasked (late replies), so the next reply is ours.
     fn discard_input(&mut self) -> io::Result<()>;
+    /// Whether the other end can answer `DLE EOT` at all. When it cannot, nothing is asked:
+    /// the job is sent and its outcome says the printer's state is unknown.
+    fn answers_status(&self) -> bool {
+        true
+    }
+}
+
+/// Whether a device file is asked for its status (`file:PATH?status=…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileStatus {
+    /// `status=auto` (the default): asked when the path is a character device (a printer such
+    /// as `/dev/usb/lp0`), never when it is a plain file or a pipe, which cannot answer.
+    Auto,
+    /// `status=none`: never asked; for printers whose device file takes data but gives no
+    /// replies (some USB printers, a spooler's device).
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,13 +74,14 @@ pub enum TransportConfig {
     },
     DeviceFile {
         path: PathBuf,
+        status: FileStatus,
     },
     /// The built-in printer simulator (a pseudo-terminal).
     Simulator,
 }
 
 /// Parses `serial:/dev/ttyUSB0?baud=9600&data=8&parity=none&stop=1&flow=rts-cts`,
-/// `tcp:192.168.1.50[:9100]`, `file:/dev/usb/lp0` or `sim`.
+/// `tcp:192.168.1.50[:9100]`, `file:/dev/usb/lp0[?status=none|auto]` or `sim`.
 pub fn parse(spec: &str) -> Result<TransportConfig, String> {
     let spec = spec.trim();
     if spec == "sim" || spec == "simulator" {
@@ -75,10 +98,8 @@ pub fn parse(spec: &str) -> Result<TransportConfig, String> {
         };
         return Ok(TransportConfig::Tcp { addr });
     }
-    if let Some(path) = spec.strip_prefix("file:") {
-        return Ok(TransportConfig::DeviceFile {
-            path: PathBuf::from(path),
-        });
+    if let Some(rest) = spec.strip_prefix("file:") {
+        return parse_file(rest);
     }
     let Some(rest) = spec.strip_prefix("serial:") else {
         return Err(format!(
@@ -143,12 +164,41 @@ pub fn parse(spec: &str) -> Result<TransportConfig, String> {
     Ok(TransportConfig::Serial(config))
 }
 
+/// `PATH[?status=auto|none]`.
+fn parse_file(rest: &str) -> Result<TransportConfig, String> {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut status = FileStatus::Auto;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        status = match pair.split_once('=') {
+            Some(("status", "auto")) => FileStatus::Auto,
+            Some(("status", "none")) => FileStatus::None,
+            Some(("status", value)) => {
+                return Err(format!("bad status {value:?}: use none or auto"));
+            }
+            _ => {
+                return Err(format!(
+                    "unknown file setting {pair:?}: use status=none or status=auto"
+                ));
+            }
+        };
+    }
+    if path.is_empty() {
+        return Err("file: needs a path, e.g. file:/dev/usb/lp0".into());
+    }
+    Ok(TransportConfig::DeviceFile {
+        path: PathBuf::from(path),
+        status,
+    })
+}
+
 /// Opens a transport (not the simulator: the caller starts that and opens its serial path).
 pub fn open(config: &TransportConfig) -> io::Result<Box<dyn Transport>> {
     match config {
         TransportConfig::Serial(serial) => Ok(Box::new(SerialTransport::open(serial)?)),
         TransportConfig::Tcp { addr } => Ok(Box::new(TcpTransport::open(addr)?)),
-        TransportConfig::DeviceFile { path } => Ok(Box::new(DeviceFile::open(path)?)),
+        TransportConfig::DeviceFile { path, status } => {
+            Ok(Box::new(DeviceFile::open(path, *status)?))
+        }
         TransportConfig::Simulator => Err(io::Error::other("the simulator is started, not opened")),
     }
 }
@@ -273,25 +323,41 @@ impl Transport for TcpTransport {
     }
 }
 
-/// A printer device file (`/dev/usb/lp0`). Plain files have no timeouts, so reads and writes
-/// run on helper threads and are waited for with one.
+/// A printer device file (`/dev/usb/lp0`), or a plain file that collects the bytes. Device
+/// files have no timeouts, so reads and writes run on helper threads and are waited for with
+/// one. Only a character device is read for status replies (unless `status=none`): reading a
+/// plain file or a pipe gives back what we wrote.
 pub struct DeviceFile {
     writer: mpsc::SyncSender<(Vec<u8>, mpsc::SyncSender<io::Result<()>>)>,
-    replies: mpsc::Receiver<u8>,
+    /// `None` when the file cannot answer status queries.
+    replies: Option<mpsc::Receiver<u8>>,
+}
+
+/// Whether a path is a character device (a printer), which may answer status queries.
+fn is_char_device(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
 }
 
 impl DeviceFile {
-    pub fn open(path: &std::path::Path) -> io::Result<DeviceFile> {
-        let mut out = std::fs::OpenOptions::new().write(true).open(path)?;
-        let input = std::fs::File::open(path).ok();
+    /// Opens an existing file (a mistyped device path must fail, not become a new file).
+    /// Appends, so slips sent to a plain file follow one another.
+    pub fn open(path: &std::path::Path, status: FileStatus) -> io::Result<DeviceFile> {
+        let answers = status == FileStatus::Auto && is_char_device(path);
+        let mut out = std::fs::OpenOptions::new().append(true).open(path)?;
+        let input = if answers {
+            std::fs::File::open(path).ok()
+        } else {
+            None
+        };
         let (writer, jobs) = mpsc::sync_channel::<(Vec<u8>, mpsc::SyncSender<io::Result<()>>)>(1);
         std::thread::spawn(move || {
             for (bytes, done) in jobs {
                 let _ = done.send(out.write_all(&bytes).and_then(|()| out.flush()));
             }
         });
-        let (reply_tx, replies) = mpsc::sync_channel(64);
-        if let Some(mut input) = input {
+        let replies = input.map(|mut input| {
+            let (reply_tx, replies) = mpsc::sync_channel(STATUS_REPLY_BYTES_BUFFERED);
             std::thread::spawn(move || {
                 let mut byte = [0u8; 1];
                 while let Ok(1) = input.read(&mut byte) {
@@ -300,7 +366,8 @@ impl DeviceFile {
                     }
                 }
             });
-        }
+            replies
+        });
         Ok(DeviceFile { writer, replies })
     }
 }
@@ -321,12 +388,23 @@ impl Transport for DeviceFile {
     }
 
     fn read_byte(&mut self, timeout: Duration) -> io::Result<Option<u8>> {
-        Ok(self.replies.recv_timeout(timeout).ok())
+        match &self.replies {
+            Some(replies) => Ok(replies.recv_timeout(timeout).ok()),
+            None => Ok(None),
+        }
     }
 
     fn discard_input(&mut self) -> io::Result<()> {
-        while self.replies.try_recv().is_ok() {}
+        if let Some(replies) = &self.replies {
+            // Bounded by the channel's capacity: the reader thread can refill it only as fast
+            // as the device sends, and try_recv stops at the first empty moment.
+            while replies.try_recv().is_ok() {}
+        }
         Ok(())
+    }
+
+    fn answers_status(&self) -> bool {
+        self.replies.is_some()
     }
 }
 
@@ -387,7 +465,15 @@ mod tests {
         assert_eq!(
             parse("file:/dev/usb/lp0").unwrap(),
             TransportConfig::DeviceFile {
-                path: "/dev/usb/lp0".into()
+                path: "/dev/usb/lp0".into(),
+                status: FileStatus::Auto,
+            }
+        );
+        assert_eq!(
+            parse("file:/dev/usb/lp0?status=none").unwrap(),
+            TransportConfig::DeviceFile {
+                path: "/dev/usb/lp0".into(),
+                status: FileStatus::None,
             }
         );
         assert_eq!(parse("sim").unwrap(), TransportConfig::Simulator);
@@ -406,6 +492,55 @@ mod tests {
                 .contains("flow")
         );
         assert!(parse("lpt1").unwrap_err().contains("unknown transport"));
+        assert!(
+            parse("file:/dev/usb/lp0?status=maybe")
+                .unwrap_err()
+                .contains("status")
+        );
+        assert!(
+            parse("file:/dev/usb/lp0?baud=9600")
+                .unwrap_err()
+                .contains("baud")
+        );
+        assert!(parse("file:").is_err());
+    }
+
+    #[test]
+    fn a_plain_file_cannot_answer_status_and_a_char_device_may() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("slips.bin");
+        std::fs::write(&plain, b"").unwrap();
+        assert!(
+            !DeviceFile::open(&plain, FileStatus::Auto)
+                .unwrap()
+                .answers_status()
+        );
+        let null = std::path::Path::new("/dev/null");
+        assert!(
+            DeviceFile::open(null, FileStatus::Auto)
+                .unwrap()
+                .answers_status()
+        );
+        assert!(
+            !DeviceFile::open(null, FileStatus::None)
+                .unwrap()
+                .answers_status()
+        );
+    }
+
+    #[test]
+    fn slips_sent_to_a_plain_file_follow_one_another_and_a_missing_file_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("slips.bin");
+        std::fs::write(&plain, b"").unwrap();
+        for job in [&b"one\n"[..], b"two\n"] {
+            let mut file = DeviceFile::open(&plain, FileStatus::Auto).unwrap();
+            file.write_all(job).unwrap();
+        }
+        assert_eq!(std::fs::read(&plain).unwrap(), b"one\ntwo\n");
+        let missing = dir.path().join("lp9");
+        assert!(DeviceFile::open(&missing, FileStatus::Auto).is_err());
+        assert!(!missing.exists());
     }
 
     #[test]

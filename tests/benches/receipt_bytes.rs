@@ -6,7 +6,7 @@
 //! Run: `cargo bench --bench receipt_bytes`.
 
 use pointsdesk::i18n::Lang;
-use pointsdesk::printer::layout::{self, Block};
+use pointsdesk::printer::layout::{self, Block, ItemColumns};
 use pointsdesk::printer::profile::Profile;
 use pointsdesk::printer::text;
 use std::path::PathBuf;
@@ -31,6 +31,18 @@ fn as_json(blocks: &[Block], columns: usize) -> serde_json::Value {
             Block::Pair(l, r) => {
                 for line in text::two_columns(l, r, columns) {
                     lines.push(styled(&line, "left", false, false));
+                }
+            }
+            Block::Item {
+                name,
+                qty,
+                unit_points,
+                points,
+            } => {
+                let items = ItemColumns::of(blocks);
+                let numbers = items.numbers(*qty, *unit_points, *points);
+                for line in items.lines(name, &numbers, columns) {
+                    lines.push(styled(&line.text(&numbers, columns), "left", false, false));
                 }
             }
             Block::Rule => lines.push(styled(&"-".repeat(columns), "left", false, false)),
