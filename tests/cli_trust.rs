@@ -548,3 +548,267 @@ fn a_database_that_cannot_be_read_is_restored_from_a_backup_and_kept_aside() {
     assert_eq!(desk.balance(&scan), 0);
     desk.verify();
 }
+
+// ----- 4. money never trusts a projection row alone -----
+
+/// Makes the balance of passbook SQ-000001 say `points`, as the sqlite3 shell would.
+fn set_balance(desk: &Desk, points: i64) {
+    desk.db()
+        .execute(
+            "UPDATE balances SET points = ?1 WHERE account = 'passbook:SQ-000001'",
+            [points],
+        )
+        .unwrap();
+}
+
+fn refused_as_changed(out: &support::Out) {
+    out.expect_code(3);
+    assert!(out.stderr.contains("余额与账本记录不符"), "{out:?}");
+}
+
+#[test]
+fn a_balance_changed_in_the_database_cannot_be_spent() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    let entries = desk.entries_of_kind("points_redeemed");
+    set_balance(&desk, 9999);
+    refused_as_changed(&desk.run(&["redeem", "--passbook", &scan, "--item", "S001:27"]));
+    refused_as_changed(&desk.run(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "1",
+    ]));
+    assert_eq!(desk.entries_of_kind("points_redeemed"), entries);
+    let verify = desk.run(&["ledger", "verify"]);
+    verify.expect_code(3);
+    assert!(verify.stderr.contains("数据表 balances"), "{verify:?}");
+}
+
+#[test]
+fn a_made_up_posting_next_to_a_changed_balance_cannot_be_spent_either() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    set_balance(&desk, 9999);
+    desk.db()
+        .execute(
+            "INSERT INTO postings (account, position, points) VALUES ('passbook:SQ-000001', 999999, 9899)",
+            [],
+        )
+        .unwrap();
+    refused_as_changed(&desk.run(&["redeem", "--passbook", &scan, "--item", "S001:27"]));
+}
+
+#[test]
+fn an_older_posting_changed_with_its_balance_cannot_be_spent() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    // The earning's posting and the balance agree with each other, not with the log.
+    let db = desk.db();
+    db.execute(
+        "UPDATE postings SET points = points + 9000 WHERE account = 'passbook:SQ-000001'
+         AND position = (SELECT MIN(position) FROM postings WHERE account = 'passbook:SQ-000001')",
+        [],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE balances SET points = points + 9000 WHERE account = 'passbook:SQ-000001'",
+        [],
+    )
+    .unwrap();
+    refused_as_changed(&desk.run(&["redeem", "--passbook", &scan, "--item", "S001:9"]));
+}
+
+/// Appends a signed entry of this counter's own series the way the old code would have after
+/// reading a changed balance: the device key signs whatever it is given.
+fn append_signed(desk: &Desk, body: pointsdesk::domain::Body) {
+    use pointsdesk::store::log;
+    let device = pointsdesk::keys::Device::load(&desk.home.join("keys/device.key")).unwrap();
+    let mut conn = pointsdesk::store::open(&desk.db_path()).unwrap();
+    let series = log::series_of(&conn, &device.counter_id).unwrap().unwrap();
+    let tx = conn.transaction().unwrap();
+    let txn = uuid::Uuid::now_v7().to_string();
+    log::append(
+        &tx,
+        &device,
+        Some(&series),
+        chrono::Utc::now(),
+        Some("001"),
+        Some(&txn),
+        body,
+        &log::SqlKeys(&tx),
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
+
+fn haircuts(qty: u32) -> pointsdesk::domain::Line {
+    pointsdesk::domain::Line {
+        item: "S001".into(),
+        name: "理发".into(),
+        qty,
+        unit_points: pointsdesk::domain::Points(10),
+        stocked: false,
+    }
+}
+
+#[test]
+fn verify_reports_a_passbook_below_zero_and_a_signed_balance_the_log_does_not_reach_even_after_rebuild()
+ {
+    use pointsdesk::domain::{Body, Points};
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    // Booked against a balance row changed to 9999: 270 points of a balance of 100.
+    append_signed(
+        &desk,
+        Body::PointsRedeemed {
+            passbook: "SQ-000001".into(),
+            resident: "SQ-R000001".into(),
+            lines: vec![haircuts(27)],
+            total: Points(270),
+            balance_after: Points(9999 - 270),
+            confirmed_by: None,
+        },
+    );
+    for args in [
+        vec!["ledger", "verify"],
+        vec!["ledger", "rebuild"],
+        vec!["ledger", "verify"],
+    ] {
+        let out = desk.run(&args);
+        out.expect_code(3);
+        assert!(
+            out.stderr.contains("存折 SQ-000001 的余额按账本为 -170 分"),
+            "{args:?}: {out:?}"
+        );
+        assert!(
+            out.stderr
+                .contains("写明存折 SQ-000001 余额为 9729，按账本应为 -170"),
+            "{out:?}"
+        );
+    }
+    let json = desk.run(&["--json", "ledger", "verify"]).json();
+    let kinds: Vec<&str> = json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["problem"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["balance_after", "negative_balance"], "{json}");
+}
+
+#[test]
+fn verify_reports_a_redemption_whose_lines_do_not_add_up_to_its_total() {
+    use pointsdesk::domain::{Body, Points};
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    append_signed(
+        &desk,
+        Body::PointsRedeemed {
+            passbook: "SQ-000001".into(),
+            resident: "SQ-R000001".into(),
+            lines: vec![haircuts(3)],
+            total: Points(10),
+            balance_after: Points(90),
+            confirmed_by: None,
+        },
+    );
+    let out = desk.run(&["ledger", "verify"]);
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains("各行合计 30 分，与总计 10 分不符"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn deleting_the_last_entries_with_their_series_head_is_caught_by_the_anchor() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    let last: i64 = desk
+        .db()
+        .query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    // Cut the two redemptions and make every projection agree, as a careful attacker would.
+    let db = desk.db();
+    db.execute_batch(&format!(
+        "DELETE FROM postings WHERE position IN (SELECT position FROM entries WHERE seq > {last});
+         DELETE FROM entries WHERE seq > {last};
+         UPDATE balances SET points = 100 WHERE account = 'passbook:SQ-000001';
+         UPDATE balances SET points = 0 WHERE account LIKE 'redeemed:%';
+         DELETE FROM usage; DELETE FROM reversed_txns;
+         UPDATE month_totals SET spent = 0;
+         DELETE FROM daily_totals WHERE kind = 'redeemed';
+         UPDATE series_heads SET seq = {last},
+             hash = (SELECT hash FROM entries WHERE seq = {last});"
+    ))
+    .unwrap();
+    let out = desk.run(&["ledger", "verify"]);
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains(&format!(
+            "已签到第 {} 条记录，但账本只到第 {last} 条",
+            last + 2
+        )),
+        "{out:?}"
+    );
+    // Deleting the anchor too is told, not taken for a clean ledger.
+    std::fs::remove_file(desk.home.join("ledger.head")).unwrap();
+    let out = desk.run(&["ledger", "verify"]);
+    out.expect_code(3);
+    assert!(out.stderr.contains("ledger.head 不见了"), "{out:?}");
+}
