@@ -825,57 +825,72 @@ impl Ledger {
     }
 }
 
+/// Postings of a passbook read at most, newest first, to reach this counter's newest own
+/// entry for it (entries of other counters applied after it; a handful in practice).
+const TRUSTED_BALANCE_POSTINGS_MAX: i64 = 10_000;
+
 /// The balance a points write starts from, never taken from the balances row alone: the row
-/// must equal the sum of the passbook's postings, and the newest of those must belong to an
-/// intact signed entry of this passbook (for this counter's own entries: one whose signed
-/// balance after is that row). A balance changed with the sqlite3 shell, with or without a
-/// made-up posting, is refused here; `ledger verify` names what was changed.
+/// must be what this counter's newest signed entry for the passbook says it left (its
+/// `balance_after`; its hash and signature checked), plus any postings applied after it. A
+/// balance changed with the sqlite3 shell, with or without made-up or changed postings, is
+/// refused here; `ledger verify` names what was changed. The cost does not grow with the
+/// passbook's history: one index walk back to that entry.
 fn trusted_balance(w: &Writer<'_>, passbook: &str) -> Result<Points> {
     let account = passbook_account(passbook);
     let stored = read::balance(&w.tx, &account)?;
     let changed = || LedgerError::ProjectionChanged {
         passbook: passbook.to_string(),
     };
-    let (sum, last_position): (i64, Option<i64>) =
-        w.tx.prepare_cached(
-            "SELECT COALESCE(SUM(points), 0), MAX(position) FROM postings WHERE account = ?1",
-        )?
-        .query_row([&account], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if sum != stored.0 {
-        return Err(changed());
+    let own = w.device.counter_id.as_bytes().to_vec();
+    let mut later = Points::ZERO;
+    let mut newest_own: Option<i64> = None;
+    {
+        let mut stmt = w.tx.prepare_cached(
+            "SELECT p.position, p.points, e.counter_id FROM postings p
+             LEFT JOIN entries e ON e.position = p.position
+             WHERE p.account = ?1 ORDER BY p.position DESC LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![account, TRUSTED_BALANCE_POSTINGS_MAX])?;
+        while let Some(row) = rows.next()? {
+            let counter_id: Option<Vec<u8>> = row.get(2)?;
+            match counter_id {
+                None => return Err(changed()),
+                Some(id) if id == own => {
+                    newest_own = Some(row.get(0)?);
+                    break;
+                }
+                Some(_) => later = later + Points(row.get(1)?),
+            }
+        }
     }
-    let Some(position) = last_position else {
-        return Ok(stored);
+    let Some(position) = newest_own else {
+        // Only other counters' entries so far (or none): nothing this counter signed to hold
+        // the row against but their sum.
+        let sum: i64 = w
+            .tx
+            .prepare_cached("SELECT COALESCE(SUM(points), 0) FROM postings WHERE account = ?1")?
+            .query_row([&account], |r| r.get(0))?;
+        return if sum == stored.0 {
+            Ok(stored)
+        } else {
+            Err(changed())
+        };
     };
     let entry =
         w.tx.prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} FROM entries WHERE position = ?1"
         ))?
-        .query_row([position], EntryRow::from_row)
-        .optional()?
-        .ok_or_else(changed)?;
+        .query_row([position], EntryRow::from_row)?;
     let hash = log::entry_hash(&entry.prev_hash, &entry.counter_id, entry.seq, &entry.body);
-    let key = if entry.counter_id == w.device.counter_id {
-        Some(w.device.public_key())
-    } else {
-        log::series_of(&w.tx, &entry.counter_id)?.and_then(|s| {
-            let bytes: [u8; 32] = s.public_key.as_slice().try_into().ok()?;
-            ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok()
-        })
-    };
-    let signed = ed25519_dalek::Signature::from_slice(&entry.signature)
-        .ok()
-        .zip(key)
-        .is_some_and(|(signature, key)| key.verify_strict(&hash, &signature).is_ok());
+    let signed = hash[..] == entry.hash[..]
+        && ed25519_dalek::Signature::from_slice(&entry.signature)
+            .is_ok_and(|s| w.device.public_key().verify_strict(&hash, &s).is_ok());
     let envelope = entry.envelope();
-    let claims = envelope
+    let claim = envelope
         .as_ref()
         .and_then(|e| e.body.passbook_balance_after());
-    match claims {
-        Some((named, after)) if hash[..] == entry.hash[..] && signed && named == passbook => {
-            if entry.counter_id == w.device.counter_id && after != stored {
-                return Err(changed());
-            }
+    match claim {
+        Some((named, after)) if signed && named == passbook && after + later == stored => {
             Ok(stored)
         }
         _ => Err(changed()),

@@ -176,11 +176,16 @@ fn read_from(file: &mut &File) -> io::Result<Anchor> {
 fn write_to(file: &mut &File, anchor: &Anchor) -> io::Result<()> {
     let mut anchor = anchor.clone();
     anchor.v = ANCHOR_VERSION;
-    let mut text = serde_json::to_vec_pretty(&anchor).expect("anchor serialises");
+    let mut text = serde_json::to_vec(&anchor).expect("anchor serialises");
     text.push(b'\n');
+    // Padded to the length already there, so that a commit's update is one write and never
+    // a truncate (which costs an inode update); JSON ignores the trailing spaces.
+    let old_len = file.metadata()?.len() as usize;
+    if text.len() < old_len {
+        text.resize(old_len, b' ');
+    }
     file.seek(SeekFrom::Start(0))?;
     file.write_all(&text)?;
-    file.set_len(text.len() as u64)?;
     Ok(())
 }
 
