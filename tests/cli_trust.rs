@@ -812,3 +812,133 @@ fn deleting_the_last_entries_with_their_series_head_is_caught_by_the_anchor() {
     out.expect_code(3);
     assert!(out.stderr.contains("ledger.head 不见了"), "{out:?}");
 }
+
+// ----- 10. disk full -----
+
+/// A small tmpfs for a home, unmounted when dropped (the test runs as root, as CI does here).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "mounting a tmpfs needs root (CI runs as root)"
+        );
+        SmallDisk { dir }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the disk says it is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        loop {
+            if let Err(e) = file.write_all(&block) {
+                assert_eq!(e.raw_os_error(), Some(28), "ENOSPC: {e}");
+                break;
+            }
+        }
+        // The last partial blocks too.
+        while file.write_all(&[0u8; 512]).is_ok() {}
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_told_as_such_and_balance_history_and_verify_still_work() {
+    let disk = SmallDisk::mount("4m");
+    let mut desk = Desk::new();
+    desk.home = disk.path().join("home");
+    desk.ok(&[
+        "init",
+        "--community",
+        "三桥社区",
+        "--prefix",
+        "SQ",
+        "--counter",
+        "三桥",
+        "--admin",
+        "王芳",
+    ]);
+    desk.ok(&[
+        "activity",
+        "add",
+        "A01",
+        "--name",
+        "清洁",
+        "--points-per-hour",
+        "10",
+    ]);
+    desk.ok(&[
+        "catalog", "add", "S001", "--name", "理发", "--kind", "service", "--points", "10",
+    ]);
+    let resident = desk.add_resident("张三明", "13812345678");
+    let (_, scan) = desk.issue(&resident);
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "5",
+    ]);
+    let filler = disk.fill();
+
+    let redeem = desk.run(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    redeem.expect_code(3);
+    assert!(redeem.stderr.contains("磁盘已满"), "{redeem:?}");
+    assert!(
+        redeem.stderr.contains("腾出空间"),
+        "says what to do: {redeem:?}"
+    );
+    let en = desk.run(&[
+        "--lang",
+        "en",
+        "redeem",
+        "--passbook",
+        &scan,
+        "--item",
+        "S001",
+    ]);
+    assert!(en.stderr.contains("The disk is full"), "{en:?}");
+    assert_eq!(
+        desk.balance(&scan),
+        50,
+        "balance works, and nothing was booked"
+    );
+    desk.ok(&["history", "--passbook", &scan]);
+    desk.verify();
+
+    std::fs::remove_file(filler).unwrap();
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    assert_eq!(desk.balance(&scan), 40);
+    desk.verify();
+}

@@ -7,7 +7,10 @@ use crate::ledger::{ItemPatch, NewItem};
 
 pub fn activity(ctx: &Ctx, cmd: ActivityCmd) -> CmdResult {
     let lang = ctx.lang;
-    let mut ledger = ctx.ledger()?;
+    let mut ledger = match cmd {
+        ActivityCmd::List => ctx.ledger_to_read()?,
+        _ => ctx.ledger()?,
+    };
     match cmd {
         ActivityCmd::Add {
             code,
@@ -45,7 +48,10 @@ pub fn activity(ctx: &Ctx, cmd: ActivityCmd) -> CmdResult {
 
 pub fn catalog(ctx: &Ctx, cmd: CatalogCmd) -> CmdResult {
     let lang = ctx.lang;
-    let mut ledger = ctx.ledger()?;
+    let mut ledger = match cmd {
+        CatalogCmd::List => ctx.ledger_to_read()?,
+        _ => ctx.ledger()?,
+    };
     let view = match cmd {
         CatalogCmd::Add {
             code,

@@ -4,7 +4,7 @@ use super::{CmdResult, Ctx, Failure, output};
 use std::path::PathBuf;
 
 pub fn verify(ctx: &Ctx) -> CmdResult {
-    let ledger = ctx.ledger()?;
+    let ledger = ctx.ledger_to_read()?;
     let report = ledger.verify()?;
     if ctx.json {
         output::json(&report);

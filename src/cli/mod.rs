@@ -67,6 +67,11 @@ impl Ctx {
         Ok(self.home.open()?)
     }
 
+    /// The ledger for a command that only reads: it works on a full disk.
+    pub fn ledger_to_read(&self) -> Result<Ledger, Failure> {
+        Ok(self.home.open_read_only()?)
+    }
+
     /// Logs the operator in with the PIN from `POINTSDESK_PIN` or a no-echo prompt.
     pub fn session(&self, ledger: &mut Ledger) -> Result<Session, Failure> {
         let Some(operator) = self.operator.clone() else {

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 
 pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
     let lang = ctx.lang;
-    let mut ledger = ctx.ledger()?;
+    let mut ledger = match cmd {
+        PassbookCmd::Show { .. } => ctx.ledger_to_read()?,
+        _ => ctx.ledger()?,
+    };
     match cmd {
         PassbookCmd::Issue { resident, qr } => {
             let mut printer = open_printer_if(ctx, qr.print)?;

@@ -8,7 +8,10 @@ use crate::ledger::NewResident;
 
 pub fn operator(ctx: &Ctx, cmd: OperatorCmd) -> CmdResult {
     let lang = ctx.lang;
-    let mut ledger = ctx.ledger()?;
+    let mut ledger = match cmd {
+        OperatorCmd::List => ctx.ledger_to_read()?,
+        _ => ctx.ledger()?,
+    };
     match cmd {
         OperatorCmd::Add { name, role } => {
             let role = Role::parse(&role).ok_or_else(|| {
@@ -101,7 +104,10 @@ fn new_operator_pin(lang: Lang) -> Result<String, Failure> {
 
 pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
     let lang = ctx.lang;
-    let mut ledger = ctx.ledger()?;
+    let mut ledger = match cmd {
+        ResidentCmd::List { .. } | ResidentCmd::Show { full: false, .. } => ctx.ledger_to_read()?,
+        _ => ctx.ledger()?,
+    };
     match cmd {
         ResidentCmd::Add(fields) => {
             let session = ctx.session(&mut ledger)?;

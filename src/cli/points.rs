@@ -96,7 +96,7 @@ pub fn adjust(ctx: &Ctx, args: AdjustArgs) -> CmdResult {
 
 /// A balance is the account without its history lines.
 pub fn show_account(ctx: &Ctx, scan: &str, history_lines: usize) -> CmdResult {
-    let account = ctx.ledger()?.account(scan, history_lines)?;
+    let account = ctx.ledger_to_read()?.account(scan, history_lines)?;
     ctx.show(&account, || {
         output::lines(&crate::present::account_lines(
             ctx.lang,
@@ -141,7 +141,11 @@ pub fn reprint(ctx: &Ctx, scan: &str) -> CmdResult {
 pub fn day_close(ctx: &Ctx, date: Option<String>, print: bool) -> CmdResult {
     let lang = ctx.lang;
     let mut printer = open_printer_if(ctx, print)?;
-    let mut ledger = ctx.ledger()?;
+    let mut ledger = if print {
+        ctx.ledger()?
+    } else {
+        ctx.ledger_to_read()?
+    };
     let day = date.unwrap_or_else(|| ledger.today());
     let totals = ledger.day_totals(&day)?;
     ctx.show(&totals, || {

@@ -105,12 +105,26 @@ impl Home {
     }
 
     pub fn open(&self) -> Result<Ledger> {
+        self.open_with(false)
+    }
+
+    /// Opens the home for commands that only look (balance, history, verify, listings): they
+    /// keep working when the disk is full.
+    pub fn open_read_only(&self) -> Result<Ledger> {
+        self.open_with(true)
+    }
+
+    fn open_with(&self, read_only: bool) -> Result<Ledger> {
         if !self.db_path().exists() || !self.key_path().exists() {
             return Err(LedgerError::HomeMissing(self.dir.display().to_string()));
         }
         let device = Device::load(&self.key_path())?;
         let config = self.config().map_err(LedgerError::Config)?;
-        let mut ledger = Ledger::open(&self.db_path(), device)?;
+        let mut ledger = if read_only {
+            Ledger::open_read_only(&self.db_path(), device)?
+        } else {
+            Ledger::open(&self.db_path(), device)?
+        };
         ledger.set_policy(Policy {
             pin_failures_max: config.security.pin_failures_max,
             lockout_minutes: config.security.lockout_minutes,

@@ -4,7 +4,7 @@
 use crate::domain::Points;
 use crate::domain::text::TextProblem;
 use crate::i18n::Lang;
-use crate::store::verify::Problem;
+use crate::store::{self, verify::Problem};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -169,7 +169,10 @@ pub enum LedgerError {
     #[error("the ledger does not verify: {0}")]
     LedgerBroken(Problem),
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
+    /// The disk (or the database's room on it) is full: nothing was written.
+    #[error("the disk is full")]
+    DiskFull,
     #[error("key error: {0}")]
     Key(#[from] crate::keys::KeyError),
     #[error("file error: {0}")]
@@ -178,6 +181,9 @@ pub enum LedgerError {
     #[error("{path}: {reason:?}")]
     File { path: String, reason: FileProblem },
 }
+
+/// Linux's "no space left on device".
+const ENOSPC: i32 = 28;
 
 /// Why a file cannot be used, in words an operator can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,6 +205,7 @@ impl FileProblem {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
                 FileProblem::DiskFull
             }
+            _ if error.raw_os_error() == Some(ENOSPC) => FileProblem::DiskFull,
             std::io::ErrorKind::AlreadyExists => FileProblem::Exists,
             _ => FileProblem::Other(error.to_string()),
         }
@@ -219,6 +226,18 @@ impl FileProblem {
     }
 }
 
+impl From<rusqlite::Error> for LedgerError {
+    /// A full disk reaches SQLite as SQLITE_FULL on a write, or as a failure to size the
+    /// shared-memory index when a connection opens: both mean the same to an operator.
+    fn from(error: rusqlite::Error) -> LedgerError {
+        if store::is_disk_full(&error) {
+            LedgerError::DiskFull
+        } else {
+            LedgerError::Database(error)
+        }
+    }
+}
+
 impl LedgerError {
     /// A file problem that names the path.
     pub fn file(path: &std::path::Path, error: &std::io::Error) -> LedgerError {
@@ -231,6 +250,7 @@ impl LedgerError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             LedgerError::Database(_)
+            | LedgerError::DiskFull
             | LedgerError::Key(_)
             | LedgerError::Io(_)
             | LedgerError::LedgerBroken(_)
@@ -481,6 +501,11 @@ impl LedgerError {
                 format!("账本校验失败：{}", problem_message(problem, lang))
             } else {
                 format!("The ledger does not verify: {}", problem_message(problem, lang))
+            },
+            E::DiskFull => if zh {
+                "磁盘已满：本次没有记账。请删除不需要的文件（例如旧的备份）腾出空间后重试；查询余额、历史和校验账本仍可使用。".to_string()
+            } else {
+                "The disk is full: nothing was booked. Delete files that are not needed (old backups, for example) to make room and try again; balances, history and ledger verify still work.".to_string()
             },
             E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },
             E::Key(e) => if zh { format!("密钥错误：{e}") } else { format!("Key error: {e}") },

@@ -277,7 +277,18 @@ impl Ledger {
         if !db_path.exists() {
             return Err(LedgerError::HomeMissing(db_path.display().to_string()));
         }
-        let conn = store::open(db_path)?;
+        Self::open_on(store::open(db_path)?, db_path, device)
+    }
+
+    /// Opens a ledger for reading only (see [`store::open_read_only`]): writes through it fail.
+    pub fn open_read_only(db_path: &Path, device: Device) -> Result<Ledger> {
+        if !db_path.exists() {
+            return Err(LedgerError::HomeMissing(db_path.display().to_string()));
+        }
+        Self::open_on(store::open_read_only(db_path)?, db_path, device)
+    }
+
+    fn open_on(conn: Connection, db_path: &Path, device: Device) -> Result<Ledger> {
         // Who this counter is comes from its signed first entry, not from a projection row
         // that the sqlite3 shell could change or delete.
         let series = log::series_of(&conn, &device.counter_id)?

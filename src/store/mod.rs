@@ -29,6 +29,48 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_entries_by_short_txn.sql"),
 ];
 
+/// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory
+/// index of WAL mode (`-shm`) that could not be given its pages when a connection opened.
+pub fn is_disk_full(error: &rusqlite::Error) -> bool {
+    /// SQLITE_IOERR_SHMSIZE: the -shm file could not be extended.
+    const SQLITE_IOERR_SHMSIZE: std::ffi::c_int = 10 | (19 << 8);
+    matches!(error, rusqlite::Error::SqliteFailure(e, _)
+        if e.code == rusqlite::ErrorCode::DiskFull || e.extended_code == SQLITE_IOERR_SHMSIZE)
+}
+
+/// Opens a ledger database for reading only, for the commands that only look (balance,
+/// history, verify), so that they work on a full disk: when the shared-memory index cannot be
+/// made for lack of space and no process has the database open (its WAL is empty), the file is
+/// read as it is on disk (`immutable`), which is then exactly the committed state.
+pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    match open(path).and_then(|conn| probe(&conn).map(|()| conn)) {
+        Err(error) if is_disk_full(&error) && wal_is_empty(path) => {
+            let uri = format!("file:{}?immutable=1", path.display());
+            let conn = Connection::open_with_flags(
+                uri,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_URI
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            probe(&conn)?;
+            Ok(conn)
+        }
+        other => other,
+    }
+}
+
+fn probe(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(drop)
+}
+
+fn wal_is_empty(path: &Path) -> bool {
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    std::fs::metadata(wal).map_or(true, |m| m.len() == 0)
+}
+
 /// Opens (creating if needed) a ledger database in WAL mode with `synchronous=FULL`.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open(path)?;
