@@ -8,7 +8,7 @@
 
 use crate::domain::{ItemKind, Role};
 use crate::i18n::Lang;
-use crate::ledger::{AccountSummary, HistoryLine, Ledger, Receipt, ReceiptKind};
+use crate::ledger::{AccountSummary, HistoryDetail, HistoryLine, Ledger, Receipt, ReceiptKind};
 use crate::printer::layout::SlipHeader;
 use unicode_width::UnicodeWidthStr;
 
@@ -98,6 +98,30 @@ pub fn passbook_status_label(lang: Lang, status: &str) -> &'static str {
     }
 }
 
+/// What kind of slip a print-queue job is.
+pub fn slip_kind_label(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "redeem" => lang.pick("兑换凭证", "redemption"),
+        "earn" => lang.pick("积分入账凭证", "earning"),
+        "reversal" => lang.pick("冲正凭证", "reversal"),
+        "adjustment" => lang.pick("调整凭证", "adjustment"),
+        "passbook" => lang.pick("存折", "passbook"),
+        "day_close" => lang.pick("日结单", "day close"),
+        "test" => lang.pick("测试页", "test slip"),
+        _ => lang.pick("小票", "slip"),
+    }
+}
+
+/// A resident's (masked) name as shown; an erased resident has none, and this says so.
+pub fn resident_name(lang: Lang, name: &str) -> String {
+    if name.is_empty() {
+        lang.pick("（个人信息已删除）", "(personal data erased)")
+            .to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 /// Minutes as hours for people: "1.5 小时", "2 h", "0.25 h".
 pub fn hours_text(lang: Lang, minutes: u32) -> String {
     let hours = f64::from(minutes) / 60.0;
@@ -140,7 +164,7 @@ pub fn receipt_lines(lang: Lang, r: &Receipt) -> Vec<String> {
         lang.pick("存折", "passbook"),
         r.passbook,
         lang.pick("居民", "resident"),
-        r.resident_name
+        resident_name(lang, &r.resident_name)
     ));
     if let Some(activity) = &r.activity {
         out.push(format!("{} {activity}", lang.pick("活动", "activity")));
@@ -191,10 +215,37 @@ pub fn history_lines(lang: Lang, lines: &[HistoryLine]) -> Vec<String> {
             line.recorded_at.clone(),
             kind_label(lang, &line.kind).to_string(),
             signed_points(line.points.0),
-            line.description.clone(),
+            history_detail(lang, &line.detail),
         ]);
     }
     table_lines(&rows)
+}
+
+/// One history line's "what", in words: "垃圾分类督导 1.5 小时", "洗衣皂×2, 酱油×1",
+/// "冲正 8c3f2a1b（拿错商品）".
+pub fn history_detail(lang: Lang, detail: &HistoryDetail) -> String {
+    match detail {
+        HistoryDetail::Earned {
+            activity,
+            minutes,
+            event,
+        } => match event {
+            Some(event) => format!("{activity} {} [{event}]", hours_text(lang, *minutes)),
+            None => format!("{activity} {}", hours_text(lang, *minutes)),
+        },
+        HistoryDetail::Redeemed { lines } => lines
+            .iter()
+            .map(|(name, qty)| format!("{name}×{qty}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        HistoryDetail::Reversed { of_txn, reason } => format!(
+            "{} {} ({reason})",
+            lang.pick("冲正", "reverses"),
+            crate::ledger::short_txn(of_txn)
+        ),
+        HistoryDetail::Adjusted { reason } => reason.clone(),
+        HistoryDetail::Other => String::new(),
+    }
 }
 
 /// What a scan shows on the command line: the resident, the balance, this month, history.
@@ -205,15 +256,17 @@ pub fn account_lines(lang: Lang, a: &AccountSummary, with_history: bool) -> Vec<
             lang.pick("存折", "passbook"),
             a.passbook,
             lang.pick("居民", "resident"),
-            a.resident_name,
+            resident_name(lang, &a.resident_name),
             a.resident
         ),
         format!(
-            "{} {}  {} +{} / -{}",
+            "{} {}  {} {} {} / {} {}",
             lang.pick("余额", "balance"),
             a.balance,
             lang.pick("本月", "this month"),
+            lang.pick("获得", "earned"),
             a.month_earned,
+            lang.pick("兑换", "spent"),
             a.month_spent
         ),
     ];

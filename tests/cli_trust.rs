@@ -942,3 +942,358 @@ fn a_full_disk_is_told_as_such_and_balance_history_and_verify_still_work() {
     assert_eq!(desk.balance(&scan), 40);
     desk.verify();
 }
+
+// ----- 5. a replayed txn that was reversed says so -----
+
+#[test]
+fn redeeming_again_with_a_reversed_txn_says_when_it_was_reversed_and_the_balance_now() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    let txn = uuid::Uuid::now_v7().to_string();
+    desk.ok(&[
+        "redeem",
+        "--passbook",
+        &scan,
+        "--item",
+        "S001",
+        "--txn",
+        &txn,
+    ]);
+    desk.ok(&["reverse", &txn, "--reason", "拿错了"]);
+    let entries = desk.verify();
+    let again = desk.run(&[
+        "redeem",
+        "--passbook",
+        &scan,
+        "--item",
+        "S001",
+        "--txn",
+        &txn,
+    ]);
+    again.expect_code(1);
+    assert!(again.stderr.contains("已于"), "{again:?}");
+    assert!(again.stderr.contains("冲正"), "{again:?}");
+    assert!(again.stderr.contains("不要再交付商品"), "{again:?}");
+    assert!(again.stderr.contains("当前余额 100 分"), "{again:?}");
+    assert!(!again.all().contains("兑换成功"), "{again:?}");
+    assert_eq!(desk.verify(), entries, "nothing was booked");
+    let en = desk.run(&[
+        "--lang",
+        "en",
+        "redeem",
+        "--passbook",
+        &scan,
+        "--item",
+        "S001",
+        "--txn",
+        &txn,
+    ]);
+    assert!(en.stderr.contains("was reversed at"), "{en:?}");
+}
+
+// ----- 7. one hours rule -----
+
+#[test]
+fn hours_are_quarter_hours_everywhere_and_no_entry_moves_zero_points() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "activity",
+        "add",
+        "A02",
+        "--name",
+        "读报",
+        "--points-per-hour",
+        "1",
+    ]);
+    let entries = desk.verify();
+    for hours in ["0.01", "0.1", "1.3", "0", "25", "abc"] {
+        let out = desk.run(&[
+            "earn",
+            "--passbook",
+            &scan,
+            "--activity",
+            "A01",
+            "--hours",
+            hours,
+        ]);
+        out.expect_code(1);
+        assert!(out.stderr.contains("时长按一刻钟计"), "{hours}: {out:?}");
+    }
+    let nothing = desk.run(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A02",
+        "--hours",
+        "0.25",
+    ]);
+    nothing.expect_code(1);
+    assert!(nothing.stderr.contains("得 0 分，没有记账"), "{nothing:?}");
+    assert_eq!(desk.verify(), entries);
+    let zero_rate = desk.run(&[
+        "activity",
+        "add",
+        "A03",
+        "--name",
+        "x",
+        "--points-per-hour",
+        "0",
+    ]);
+    zero_rate.expect_code(1);
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "1.25",
+    ]);
+    assert_eq!(desk.balance(&scan), 13);
+}
+
+// ----- 9. clock -----
+
+#[test]
+fn a_clock_behind_the_newest_entry_or_far_ahead_of_it_is_warned_about_by_writing_commands() {
+    use pointsdesk::domain::Body;
+    let (desk, scan) = Desk::seeded();
+    // An entry stamped a day ahead of the clock, as a counter whose clock was then set back.
+    {
+        use pointsdesk::store::log;
+        let device = pointsdesk::keys::Device::load(&desk.home.join("keys/device.key")).unwrap();
+        let mut conn = pointsdesk::store::open(&desk.db_path()).unwrap();
+        let series = log::series_of(&conn, &device.counter_id).unwrap().unwrap();
+        let tx = conn.transaction().unwrap();
+        log::append(
+            &tx,
+            &device,
+            Some(&series),
+            chrono::Utc::now() + chrono::Duration::days(1),
+            Some("001"),
+            None,
+            Body::StockReceived {
+                item: "G001".into(),
+                qty: 1,
+                donor: None,
+            },
+            &log::SqlKeys(&tx),
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let out = desk.run(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "1",
+    ]);
+    out.expect_code(0);
+    assert!(out.stderr.contains("电脑时钟可能不准"), "{out:?}");
+    assert!(out.stderr.contains("早于本柜台最新一条记录"), "{out:?}");
+    let read = desk.run(&["balance", "--passbook", &scan]);
+    assert!(
+        !read.stderr.contains("时钟"),
+        "only writing commands warn: {read:?}"
+    );
+
+    // A home whose newest entry is a year old: the clock is far ahead of it.
+    let old = Desk::new();
+    let home = pointsdesk::home::Home {
+        dir: old.home.clone(),
+    };
+    let year_ago = chrono::Utc::now() - chrono::Duration::days(365);
+    drop(
+        home.init(
+            pointsdesk::ledger::InitRequest {
+                community: "三桥社区".into(),
+                prefix: "SQ".into(),
+                counter: "三桥".into(),
+                admin_name: "王芳".into(),
+                admin_pin: "1234".into(),
+                utc_offset_minutes: 480,
+            },
+            pointsdesk::i18n::Lang::ZhCn,
+            Box::new(move || year_ago),
+        )
+        .unwrap(),
+    );
+    let out = old.run(&["resident", "add", "--name", "李四"]);
+    out.expect_code(0);
+    assert!(out.stderr.contains("晚 365 天"), "{out:?}");
+}
+
+// ----- 16. the short 单号 -----
+
+#[test]
+fn the_eight_character_number_on_a_slip_reverses_and_reprints_and_an_ambiguous_start_lists_both() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    let first = "01900000-0000-7000-8000-00000000aaaa";
+    let second = "01900000-0000-7000-8000-00000000aaab";
+    desk.ok(&[
+        "redeem",
+        "--passbook",
+        &scan,
+        "--item",
+        "S001",
+        "--txn",
+        first,
+    ]);
+    desk.ok(&[
+        "redeem",
+        "--passbook",
+        &scan,
+        "--item",
+        "S001",
+        "--txn",
+        second,
+    ]);
+    let ambiguous = desk.run(&["reverse", "0000aaa", "--reason", "错了"]);
+    ambiguous.expect_code(1);
+    assert!(ambiguous.stderr.contains("对应多笔交易"), "{ambiguous:?}");
+    assert!(
+        ambiguous.stderr.contains("0000aaaa") && ambiguous.stderr.contains("0000aaab"),
+        "{ambiguous:?}"
+    );
+    let reversed = desk.json(&["reverse", "0000AAAB", "--reason", "错了"]);
+    assert_eq!(reversed["of_txn"], second);
+    assert_eq!(desk.balance(&scan), 90);
+    let reprint = desk.run(&["reprint", "0000aaaa"]);
+    reprint.expect_code(0);
+    assert!(reprint.stdout.contains("重印"), "{reprint:?}");
+    let unknown = desk.run(&["reprint", "ffffffff"]);
+    unknown.expect_code(1);
+    assert!(unknown.stderr.contains("小票上的单号"), "{unknown:?}");
+}
+
+// ----- 25. words -----
+
+#[test]
+fn chinese_output_has_no_english_words_and_english_output_no_chinese_punctuation() {
+    let (desk, scan) = Desk::seeded();
+    with_volunteer(&desk);
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "1",
+    ]);
+    for _ in 0..5 {
+        desk.as_operator(VOLUNTEER, "0000")
+            .run(&["resident", "add", "--name", "x"]);
+    }
+    let operators = desk.ok(&["operator", "list"]).stdout;
+    assert!(
+        operators.contains("管理员") && operators.contains("志愿者"),
+        "{operators}"
+    );
+    assert!(
+        operators.contains("锁定至"),
+        "a locked operator shows as locked: {operators}"
+    );
+    assert!(
+        !operators.contains("admin") && !operators.contains("volunteer"),
+        "{operators}"
+    );
+    let catalog = desk.ok(&["catalog", "list"]).stdout;
+    assert!(
+        catalog.contains("商品") && catalog.contains("服务"),
+        "{catalog}"
+    );
+    assert!(
+        !catalog.contains("goods") && !catalog.contains("service"),
+        "{catalog}"
+    );
+    let passbook = desk.ok(&["passbook", "show", "SQ-000001"]).stdout;
+    assert!(
+        passbook.contains("有效") && !passbook.contains("active"),
+        "{passbook}"
+    );
+    let balance = desk.ok(&["balance", "--passbook", &scan]).stdout;
+    assert!(
+        balance.contains("兑换 0") && !balance.contains("/ -0"),
+        "{balance}"
+    );
+    let json = desk.json(&["balance", "--passbook", &scan]);
+    assert!(
+        !json["last"].as_array().unwrap().is_empty(),
+        "balance --json fills last: {json}"
+    );
+    let history = desk.ok(&["history", "--passbook", &scan]).stdout;
+    assert!(
+        history.contains("1 小时") && !history.contains("1.0h"),
+        "{history}"
+    );
+    let verify = desk.ok(&["--lang", "en", "ledger", "verify"]).stdout;
+    assert!(!verify.contains('，') && !verify.contains('：'), "{verify}");
+    let bad_date = desk.run(&["day-close", "--date", "2026-13-01"]);
+    bad_date.expect_code(1);
+    assert!(bad_date.stderr.contains("日期不对"), "{bad_date:?}");
+}
+
+#[test]
+fn every_command_and_subcommand_has_a_help_line_of_its_own() {
+    let desk = Desk::new();
+    let top = desk.ok(&["--help"]).stdout;
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 20, "{top}");
+    for line in top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+    {
+        if !line.starts_with("  ") {
+            break;
+        }
+        assert!(
+            line.split_whitespace().count() > 1,
+            "no help line: {line:?}"
+        );
+    }
+    for command in &commands {
+        let help = desk.ok(&[command, "--help"]).stdout;
+        let first = help.lines().next().unwrap_or_default();
+        assert!(
+            !first.trim().is_empty() && !first.starts_with("Usage"),
+            "{command}: {help}"
+        );
+        if let Some(subs) = help.split("Commands:").nth(1) {
+            for line in subs.lines().skip(1).take_while(|l| l.starts_with("  ")) {
+                assert!(line.split_whitespace().count() > 1, "{command}: {line:?}");
+            }
+        }
+    }
+    let reprint = desk.ok(&["reprint", "--help"]).stdout;
+    assert!(reprint.starts_with("Print a copy"), "{reprint}");
+}

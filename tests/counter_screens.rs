@@ -6,7 +6,7 @@ use pointsdesk::counter::update::update;
 use pointsdesk::counter::view::view;
 use pointsdesk::domain::{ItemKind, Points};
 use pointsdesk::i18n::Lang;
-use pointsdesk::ledger::{AccountSummary, HistoryLine, ItemView};
+use pointsdesk::ledger::{AccountSummary, HistoryDetail, HistoryLine, ItemView};
 use pointsdesk::printer::decode::{Align, Style};
 use pointsdesk::printer::paper::{Paper, PaperLine, PaperSpan, Picture};
 use ratatui::Terminal;
@@ -35,13 +35,18 @@ fn item(
 }
 
 fn account() -> AccountSummary {
-    let line = |t: &str, kind: &str, points: i64, d: &str| HistoryLine {
+    let line = |t: &str, kind: &str, points: i64, detail: HistoryDetail| HistoryLine {
         seq: 1,
         recorded_at: t.into(),
         kind: kind.into(),
         txn: None,
         points: Points(points),
-        description: d.into(),
+        detail,
+    };
+    let earned = |activity: &str, minutes: u32| HistoryDetail::Earned {
+        activity: activity.into(),
+        minutes,
+        event: None,
     };
     AccountSummary {
         passbook: "SQ-000123".into(),
@@ -56,10 +61,26 @@ fn account() -> AccountSummary {
                 "2026-11-22 14:05",
                 "points_redeemed",
                 -56,
-                "洗衣皂×2, 抽纸（3包）×1, 酱油×1",
+                HistoryDetail::Redeemed {
+                    lines: vec![
+                        ("洗衣皂".into(), 2),
+                        ("抽纸（3包）".into(), 1),
+                        ("酱油".into(), 1),
+                    ],
+                },
             ),
-            line("2026-11-21 09:30", "points_earned", 30, "垃圾分类督导 3.0h"),
-            line("2026-11-20 16:00", "points_earned", 90, "探望独居老人 7.5h"),
+            line(
+                "2026-11-21 09:30",
+                "points_earned",
+                30,
+                earned("垃圾分类督导", 180),
+            ),
+            line(
+                "2026-11-20 16:00",
+                "points_earned",
+                90,
+                earned("探望独居老人", 450),
+            ),
         ],
     }
 }

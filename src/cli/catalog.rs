@@ -101,7 +101,7 @@ pub fn catalog(ctx: &Ctx, cmd: CatalogCmd) -> CmdResult {
                         } else {
                             format!("{} ({})", i.name, lang.pick("下架", "off"))
                         },
-                        i.kind.as_str().to_string(),
+                        crate::present::item_kind_label(lang, i.kind).to_string(),
                         i.points.to_string(),
                         i.stock.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                         i.monthly_limit

@@ -98,8 +98,12 @@ pub fn hw(ctx: &Ctx, cmd: HwCmd) -> CmdResult {
                     rows.push(vec![
                         j.id.to_string(),
                         j.txn.clone().unwrap_or_default(),
-                        j.kind.clone(),
-                        j.problem.clone().unwrap_or_default(),
+                        crate::present::slip_kind_label(lang, &j.kind).to_string(),
+                        j.problem
+                            .as_deref()
+                            .and_then(crate::printer::status::Problem::parse)
+                            .map(|p| p.message(lang).to_string())
+                            .unwrap_or_default(),
                     ]);
                 }
                 output::table(&rows);

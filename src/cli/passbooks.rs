@@ -59,9 +59,16 @@ pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
                     ],
                     vec![
                         lang.pick("居民", "resident").to_string(),
-                        format!("{} {}", view.resident, view.resident_name),
+                        format!(
+                            "{} {}",
+                            view.resident,
+                            crate::present::resident_name(lang, &view.resident_name)
+                        ),
                     ],
-                    vec![lang.pick("状态", "status").to_string(), view.status.clone()],
+                    vec![
+                        lang.pick("状态", "status").to_string(),
+                        crate::present::passbook_status_label(lang, &view.status).to_string(),
+                    ],
                     vec![
                         lang.pick("发放时间", "issued").to_string(),
                         view.issued_at.clone(),

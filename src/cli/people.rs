@@ -43,16 +43,19 @@ pub fn operator(ctx: &Ctx, cmd: OperatorCmd) -> CmdResult {
                     lang.pick("状态", "status").to_string(),
                 ]];
                 for o in list.iter().cloned() {
+                    let status = match (o.enabled, o.locked, &o.locked_until) {
+                        (false, _, _) => lang.pick("停用", "disabled").to_string(),
+                        (true, true, Some(until)) => format!(
+                            "{} {until}",
+                            lang.pick("密码错误次数过多，锁定至", "locked after wrong PINs until")
+                        ),
+                        (true, _, _) => lang.pick("启用", "enabled").to_string(),
+                    };
                     rows.push(vec![
                         o.operator,
                         o.name,
-                        o.role.as_str().to_string(),
-                        if o.enabled {
-                            lang.pick("启用", "enabled")
-                        } else {
-                            lang.pick("停用", "disabled")
-                        }
-                        .to_string(),
+                        crate::present::role_label(lang, o.role).to_string(),
+                        status,
                     ]);
                 }
                 output::table(&rows);
@@ -142,7 +145,7 @@ pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
                 for r in list.iter().cloned() {
                     rows.push(vec![
                         r.resident,
-                        r.name,
+                        crate::present::resident_name(lang, &r.name),
                         r.phone.unwrap_or_default(),
                         r.passbook.unwrap_or_default(),
                         r.balance.to_string(),
@@ -164,7 +167,10 @@ pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
                         lang.pick("编号", "resident").to_string(),
                         view.resident.clone(),
                     ],
-                    vec![lang.pick("姓名", "name").to_string(), view.name.clone()],
+                    vec![
+                        lang.pick("姓名", "name").to_string(),
+                        crate::present::resident_name(lang, &view.name),
+                    ],
                     vec![
                         lang.pick("电话", "phone").to_string(),
                         view.phone.clone().unwrap_or_default(),
@@ -186,7 +192,10 @@ pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
                         format!(
                             "{} {}",
                             view.passbook.clone().unwrap_or_default(),
-                            view.passbook_status.clone().unwrap_or_default()
+                            view.passbook_status
+                                .as_deref()
+                                .map(|s| crate::present::passbook_status_label(lang, s))
+                                .unwrap_or_default()
                         ),
                     ],
                     vec![

@@ -94,8 +94,17 @@ pub fn adjust(ctx: &Ctx, args: AdjustArgs) -> CmdResult {
     Ok(())
 }
 
-/// A balance is the account without its history lines.
+/// Latest entries a `balance --json` carries (a person reading `balance` gets none).
+const BALANCE_JSON_LAST_ENTRIES: usize = 10;
+
+/// A balance is the account without its history lines (for a person; scripts get the last
+/// entries too).
 pub fn show_account(ctx: &Ctx, scan: &str, history_lines: usize) -> CmdResult {
+    let history_lines = if ctx.json && history_lines == 0 {
+        BALANCE_JSON_LAST_ENTRIES
+    } else {
+        history_lines
+    };
     let account = ctx.ledger_to_read()?.account(scan, history_lines)?;
     ctx.show(&account, || {
         output::lines(&crate::present::account_lines(

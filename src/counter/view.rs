@@ -350,7 +350,7 @@ fn resident(frame: &mut Frame<'_>, area: Rect, model: &Model) {
             Cell::from(h.recorded_at.clone()),
             Cell::from(kind_label(model, &h.kind)),
             Cell::from(format!("{:+}", h.points.0)),
-            Cell::from(h.description.clone()),
+            Cell::from(crate::present::history_detail(lang, &h.detail)),
         ])
     });
     let header = Row::new(vec![

@@ -528,6 +528,7 @@ impl Ledger {
                 name: name.clone(),
                 role,
                 enabled: true,
+                locked: false,
                 locked_until: None,
             })
         })
@@ -567,6 +568,7 @@ impl Ledger {
     }
 
     pub fn operators(&self) -> Result<Vec<OperatorView>> {
+        let now = log::format_time(self.now());
         Ok(read::operators(&self.conn)?
             .into_iter()
             .map(|r| OperatorView {
@@ -574,6 +576,7 @@ impl Ledger {
                 name: r.name,
                 role: r.role,
                 enabled: r.enabled,
+                locked: r.locked_until.as_ref().is_some_and(|u| *u > now),
                 locked_until: r.locked_until.map(|u| self.local_time(&u)),
             })
             .collect())

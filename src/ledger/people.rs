@@ -110,14 +110,14 @@ pub(crate) fn passbook_of_scan(
     }
 }
 
-/// The masked display name of a resident.
+/// The masked display name of a resident; empty once their data is erased (screens say so in
+/// the operator's language, `present::resident_name`).
 pub(crate) fn masked_name(conn: &Connection, resident: &str) -> Result<String> {
     Ok(match read::resident(conn, resident)? {
         Some(ResidentRow {
             name: Some(name), ..
         }) => text::mask_name(&name),
-        Some(_) => "(已删除)".to_string(),
-        None => String::new(),
+        _ => String::new(),
     })
 }
 
@@ -175,7 +175,7 @@ impl Ledger {
             None => crate::domain::Points::ZERO,
         };
         let name = match (&row.name, full) {
-            (None, _) => "(已删除 erased)".to_string(),
+            (None, _) => String::new(),
             (Some(name), true) => name.clone(),
             (Some(name), false) => text::mask_name(name),
         };

@@ -642,6 +642,8 @@ impl Ledger {
 
     /// The totals of one local day (`YYYY-MM-DD`), for the day-close slip and reports.
     pub fn day_totals(&self, day: &str) -> Result<Vec<DayTotal>> {
+        chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+            .map_err(|_| LedgerError::BadDate(day.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT kind, count, points FROM daily_totals WHERE day = ?1 ORDER BY kind",
         )?;
@@ -809,16 +811,15 @@ impl Ledger {
         let mut out = Vec::new();
         for row in rows {
             let (seq, recorded_at, kind, txn, points, body) = row?;
-            let description = serde_json::from_slice::<Envelope>(&body)
-                .map(|e| describe(&self.conn, &e.body))
-                .unwrap_or_default();
+            let detail = serde_json::from_slice::<Envelope>(&body)
+                .map_or(HistoryDetail::Other, |e| describe(&self.conn, &e.body));
             out.push(HistoryLine {
                 seq,
                 recorded_at: self.local_time(&recorded_at),
                 kind,
                 txn,
                 points: Points(points),
-                description,
+                detail,
             });
         }
         Ok(out)
@@ -925,35 +926,32 @@ pub fn short_txn(txn: &str) -> &str {
     &txn[txn.len().saturating_sub(SHORT_TXN_CHARS)..]
 }
 
-/// A one-line description of a points entry for history lists.
-fn describe(conn: &Connection, body: &Body) -> String {
+/// What a points entry is about, for history lists.
+fn describe(conn: &Connection, body: &Body) -> HistoryDetail {
     match body {
         Body::PointsEarned {
             activity,
             minutes,
             event,
             ..
-        } => {
-            let name = read::activity(conn, activity)
+        } => HistoryDetail::Earned {
+            activity: read::activity(conn, activity)
                 .ok()
                 .flatten()
-                .map(|a| a.name)
-                .unwrap_or_else(|| activity.clone());
-            let hours = f64::from(*minutes) / 60.0;
-            match event {
-                Some(e) => format!("{name} {hours:.1}h [{e}]"),
-                None => format!("{name} {hours:.1}h"),
-            }
-        }
-        Body::PointsRedeemed { lines, .. } => lines
-            .iter()
-            .map(|l| format!("{}×{}", l.name, l.qty))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Body::Reversed { of_txn, reason, .. } => {
-            format!("冲正 {} ({reason})", short_txn(of_txn))
-        }
-        Body::PointsAdjusted { reason, .. } => reason.clone(),
-        _ => String::new(),
+                .map_or_else(|| activity.clone(), |a| a.name),
+            minutes: *minutes,
+            event: event.clone(),
+        },
+        Body::PointsRedeemed { lines, .. } => HistoryDetail::Redeemed {
+            lines: lines.iter().map(|l| (l.name.clone(), l.qty)).collect(),
+        },
+        Body::Reversed { of_txn, reason, .. } => HistoryDetail::Reversed {
+            of_txn: of_txn.clone(),
+            reason: reason.clone(),
+        },
+        Body::PointsAdjusted { reason, .. } => HistoryDetail::Adjusted {
+            reason: reason.clone(),
+        },
+        _ => HistoryDetail::Other,
     }
 }

@@ -10,6 +10,9 @@ pub struct OperatorView {
     pub name: String,
     pub role: Role,
     pub enabled: bool,
+    /// Locked now, after too many wrong PINs.
+    pub locked: bool,
+    /// The end of the latest lock (local time), even if it is over.
     pub locked_until: Option<String>,
 }
 
@@ -121,7 +124,31 @@ pub struct HistoryLine {
     pub kind: String,
     pub txn: Option<String>,
     pub points: Points,
-    pub description: String,
+    /// What happened, as data: `present::history_detail` says it in the operator's language.
+    pub detail: HistoryDetail,
+}
+
+/// What one history line is about.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "what")]
+pub enum HistoryDetail {
+    Earned {
+        activity: String,
+        minutes: u32,
+        event: Option<String>,
+    },
+    Redeemed {
+        /// (item name, quantity)
+        lines: Vec<(String, u32)>,
+    },
+    Reversed {
+        of_txn: String,
+        reason: String,
+    },
+    Adjusted {
+        reason: String,
+    },
+    Other,
 }
 
 /// What a scan shows: the resident screen's data.

@@ -110,7 +110,11 @@ pub fn txn_slip(h: &SlipHeader, r: &Receipt, lang: Lang, copy: bool) -> Vec<Bloc
     b.push(Block::Line(format!(
         "{} {}",
         lang.pick("居民", "Resident"),
-        r.resident_name
+        if r.resident_name.is_empty() {
+            lang.pick("（个人信息已删除）", "(personal data erased)")
+        } else {
+            &r.resident_name
+        }
     )));
     if let Some(of) = &r.of_txn {
         b.push(Block::Line(format!(

@@ -75,6 +75,20 @@ impl Problem {
         }
     }
 
+    /// The problem a print queue row names (what [`Problem::as_str`] wrote).
+    pub fn parse(text: &str) -> Option<Problem> {
+        [
+            Problem::PaperOut,
+            Problem::CoverOpen,
+            Problem::Offline,
+            Problem::NoReply,
+            Problem::Garbage,
+            Problem::WriteFailed,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Problem::PaperOut => "paper-out",
