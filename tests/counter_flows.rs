@@ -112,6 +112,21 @@ fn insufficient_points_show_the_ledgers_message_and_keep_the_cart() {
 }
 
 #[test]
+fn a_barcode_from_a_scanner_adds_the_item_but_typed_slowly_it_is_a_search() {
+    let mut c = counter(Lang::ZhCn);
+    let scan = c.scans[14].clone();
+    c.ui.scan(&scan);
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.screen, Screen::Redeem);
+    c.ui.scan_slowly("6901234500011");
+    assert!(c.ui.model.cart.is_empty(), "{:?}", c.ui.model.cart);
+    assert_eq!(c.ui.model.search, "6901234500011");
+    c.ui.press(Key::Esc);
+    c.ui.scan("6901234500011");
+    assert_eq!(c.ui.model.cart, vec![("G001".to_string(), 1)]);
+}
+
+#[test]
 fn a_revoked_passbook_is_refused_with_the_ledgers_message() {
     let mut c = counter(Lang::ZhCn);
     let scan = c.scans[2].clone();
@@ -417,9 +432,9 @@ fn the_scanner_test_shows_raw_keys_with_their_gaps_and_recognises_a_scan() {
     let mut c = counter(Lang::ZhCn);
     c.ui.press(Key::Char('h'));
     assert_eq!(c.ui.model.screen, Screen::Hardware);
-    c.ui.press(Key::Char('a'));
     let scan = c.scans[0].clone();
     c.ui.scan(&scan);
+    c.ui.press(Key::Char('a'));
     let log = c.ui.model.key_log.join("\n");
     assert!(log.contains("Char('a')") && log.contains("ms"), "{log}");
     assert!(log.contains("SCAN") && log.contains("Passbook"), "{log}");

@@ -296,13 +296,25 @@ impl Worker {
     }
 }
 
-/// The counter without a terminal: the same update, view and worker, with effects run in
-/// line. Scripted tests drive it key by key and scan by scan.
+/// The counter without a terminal: the same update, view, worker and scanner detector, with
+/// effects run in line. Scripted tests drive it key by key with the timings of a person, a
+/// slow scanner or a scanner; every key goes through the detector with the time the terminal
+/// loop would give it, and the detector is ticked when its deadline passes, as the loop does.
 pub struct Headless {
     pub model: Model,
     worker: Worker,
+    detector: WedgeDetector,
     clock_ms: u64,
 }
+
+/// A person types about 8 keys a second.
+pub const PERSON_KEY_GAP_MS: u64 = 125;
+/// A slow scanner types 60–90 ms a key: slower than the detector's burst gap, so it is typing.
+pub const SLOW_SCANNER_KEY_GAPS_MS: [u64; 4] = [60, 75, 90, 70];
+/// A scanner types 50 keys a second or more, irregularly as USB polling makes it.
+pub const SCANNER_KEY_GAPS_MS: [u64; 6] = [3, 8, 5, 20, 2, 12];
+/// From the last key before a scan to the scan's first key: the passbook is held up.
+pub const BEFORE_SCAN_MS: u64 = 400;
 
 impl Headless {
     pub fn open(
@@ -311,9 +323,11 @@ impl Headless {
         demo: Option<DemoScans>,
     ) -> Result<Headless, crate::ledger::LedgerError> {
         let (model, worker) = start(home.open()?, lang, demo);
+        let scanner = home.config().map(|c| c.scanner).unwrap_or_default();
         Ok(Headless {
             model,
             worker,
+            detector: WedgeDetector::new(scanner.wedge),
             clock_ms: 0,
         })
     }
@@ -333,23 +347,71 @@ impl Headless {
         }
     }
 
-    pub fn press(&mut self, key: Key) {
-        self.clock_ms += HUMAN_KEY_GAP_MS;
-        self.send(Msg::RawKey(format!("{key:?}"), self.clock_ms));
-        self.send(Msg::Key(key, self.clock_ms));
+    /// A key `gap_ms` after the previous input, through the scanner detector.
+    pub fn key_after(&mut self, gap_ms: u64, key: Key) {
+        self.clock_ms += gap_ms;
+        self.tick_due(self.clock_ms);
+        for msg in key_msgs(&mut self.detector, key, self.clock_ms) {
+            self.send(msg);
+        }
+        self.send(Msg::Tick(self.clock_ms));
     }
 
+    /// Waits out the detector: what it still holds is decided, as the terminal loop's poll
+    /// would time out at the deadline.
+    pub fn settle(&mut self) {
+        if let Some(deadline) = self.detector.deadline() {
+            self.tick_due(deadline);
+            self.clock_ms = self.clock_ms.max(deadline);
+        }
+    }
+
+    fn tick_due(&mut self, now: u64) {
+        let Some(deadline) = self.detector.deadline().filter(|d| *d <= now) else {
+            return;
+        };
+        for msg in detected_msgs(self.detector.tick(deadline), deadline) {
+            self.send(msg);
+        }
+        self.send(Msg::Tick(deadline));
+    }
+
+    /// A person pressing one key.
+    pub fn press(&mut self, key: Key) {
+        self.key_after(PERSON_KEY_GAP_MS, key);
+        self.settle();
+    }
+
+    /// A person typing `text`, about 8 keys a second.
     pub fn type_text(&mut self, text: &str) {
         text.chars().for_each(|c| self.press(Key::Char(c)));
     }
 
-    pub fn scan(&mut self, scan: &str) {
-        self.clock_ms += HUMAN_KEY_GAP_MS;
-        self.send(Msg::Scan(scan.to_string(), self.clock_ms));
+    /// A slow scanner typing `code` and Enter at 60–90 ms a key: typing, for the detector.
+    pub fn scan_slowly(&mut self, code: &str) {
+        self.typed_with_gaps(code, &SLOW_SCANNER_KEY_GAPS_MS, BEFORE_SCAN_MS);
+    }
+
+    /// A scanner typing `code` and Enter at 50+ keys a second: a scan, for the detector.
+    pub fn scan(&mut self, code: &str) {
+        self.typed_with_gaps(code, &SCANNER_KEY_GAPS_MS, BEFORE_SCAN_MS);
+    }
+
+    /// `text` then Enter, each key the next of `gaps_ms` (cycled) after the one before.
+    pub fn typed_with_gaps(&mut self, text: &str, gaps_ms: &[u64], first_gap_ms: u64) {
+        let mut gaps = gaps_ms.iter().copied().cycle();
+        let mut gap = first_gap_ms;
+        for c in text.chars() {
+            self.key_after(gap, Key::Char(c));
+            gap = gaps.next().unwrap_or(PERSON_KEY_GAP_MS);
+        }
+        self.key_after(gap, Key::Enter);
+        self.settle();
     }
 
     /// Moves the clock on with no input (for the idle lock).
     pub fn idle(&mut self, ms: u64) {
+        self.settle();
         self.clock_ms += ms;
         self.send(Msg::Tick(self.clock_ms));
     }
@@ -389,24 +451,45 @@ const DEMO_PICK_SEED: u64 = 42;
 
 /// Messages a headless run handles at most per `send`.
 const HEADLESS_STEPS_MAX: usize = 64;
-/// Time between two scripted key presses: a person typing.
-const HUMAN_KEY_GAP_MS: u64 = 150;
 
+/// The UI's key for a terminal key event; `None` for keys the counter does not use.
 fn key_of(event: &KeyEvent) -> Option<Key> {
-    if event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c') {
-        return Some(Key::CtrlC);
+    if event.modifiers.contains(KeyModifiers::CONTROL) {
+        return (event.code == KeyCode::Char('c')).then_some(Key::CtrlC);
     }
     Some(match event.code {
         KeyCode::Char(c) => Key::Char(c),
         KeyCode::Enter => Key::Enter,
+        KeyCode::Tab => Key::Tab,
         KeyCode::Esc => Key::Esc,
         KeyCode::Backspace => Key::Backspace,
         KeyCode::Delete => Key::Delete,
         KeyCode::Up => Key::Up,
         KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
         KeyCode::F(n) => Key::F(n),
         _ => return None,
     })
+}
+
+/// What one key press at `at` ms means, the same for the terminal and a headless run: the raw
+/// key (for the scanner test), then what the scanner detector decided. Characters, Enter and
+/// Tab may be part of a scan, so only the detector releases them; other keys end any burst
+/// and go to the UI at once.
+fn key_msgs(detector: &mut WedgeDetector, key: Key, at: u64) -> Vec<Msg> {
+    let input = match key {
+        Key::Char(c) => Input::Key(c, at),
+        Key::Enter => Input::Enter(at),
+        Key::Tab => Input::Tab(at),
+        _ => Input::Other(at),
+    };
+    let mut msgs = vec![Msg::RawKey(key, at)];
+    msgs.extend(detected_msgs(detector.feed(input), at));
+    if matches!(input, Input::Other(_)) {
+        msgs.push(Msg::Key(key, at));
+    }
+    msgs
 }
 
 /// Turns what the scanner detector decided into messages.
@@ -418,7 +501,7 @@ fn detected_msgs(detected: Vec<Detected>, at: u64) -> Vec<Msg> {
                 msgs.extend(chars.into_iter().map(|c| Msg::Key(Key::Char(c), at)))
             }
             Detected::TypedEnter => msgs.push(Msg::Key(Key::Enter, at)),
-            Detected::TypedTab => {}
+            Detected::TypedTab => msgs.push(Msg::Key(Key::Tab, at)),
             Detected::Scan(scan) => msgs.push(Msg::Scan(scan, at)),
         }
     }
@@ -462,22 +545,9 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
             if event::poll(Duration::from_millis(wait))?
                 && let Event::Key(key) = event::read()?
                 && key.kind != KeyEventKind::Release
+                && let Some(key) = key_of(&key)
             {
-                let at = now_ms();
-                let input = match key.code {
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                        Input::Key(c, at)
-                    }
-                    KeyCode::Enter => Input::Enter(at),
-                    KeyCode::Tab => Input::Tab(at),
-                    _ => Input::Other(at),
-                };
-                let is_other = matches!(input, Input::Other(_));
-                msgs.push(Msg::RawKey(format!("{:?}", key.code), at));
-                msgs.extend(detected_msgs(detector.feed(input), at));
-                if is_other {
-                    msgs.extend(key_of(&key).map(|k| Msg::Key(k, at)));
-                }
+                msgs.extend(key_msgs(&mut detector, key, now_ms()));
             }
             let now = now_ms();
             msgs.extend(detected_msgs(detector.tick(now), now));

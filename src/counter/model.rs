@@ -168,11 +168,14 @@ pub struct Model {
 pub enum Key {
     Char(char),
     Enter,
+    Tab,
     Esc,
     Backspace,
     Delete,
     Up,
     Down,
+    Left,
+    Right,
     F(u8),
     CtrlC,
 }
@@ -192,7 +195,7 @@ pub enum Msg {
     Report(Result<crate::ledger::DayReport, String>),
     Stocked(Result<ItemView, String>),
     /// Every key as the terminal delivered it, before scan detection (for the scanner test).
-    RawKey(String, u64),
+    RawKey(Key, u64),
     Redeemed(Result<Receipt, String>),
     Printed(Result<Option<String>, String>),
     Status {

@@ -22,10 +22,10 @@ pub(super) fn hardware_key(model: &mut Model, key: Key) -> Vec<Effect> {
     }
 }
 
-pub(super) fn raw_key(model: &mut Model, key: String, at: u64) -> Vec<Effect> {
+pub(super) fn raw_key(model: &mut Model, key: Key, at: u64) -> Vec<Effect> {
     if model.screen == Screen::Hardware {
         let gap = at.saturating_sub(model.last_raw_key_ms);
-        log_key(model, format!("{key:<8} +{gap} ms"));
+        log_key(model, format!("{:<8} +{gap} ms", format!("{key:?}")));
     }
     model.last_raw_key_ms = at;
     Vec::new()
