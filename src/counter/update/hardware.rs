@@ -1,7 +1,9 @@
-//! The hardware screen (printer test, scanner test), and the report and sync screens, which
-//! only go back.
+//! The hardware screen (printer test, scanner test), today's report (and its day-close slip)
+//! and the sync screen.
 
 use super::super::model::*;
+use super::super::strings::S;
+use super::ask::ask;
 use crate::scanner::classify;
 
 pub(super) fn back_key(model: &mut Model, key: Key) -> Vec<Effect> {
@@ -9,6 +11,16 @@ pub(super) fn back_key(model: &mut Model, key: Key) -> Vec<Effect> {
         model.screen = Screen::Home;
     }
     Vec::new()
+}
+
+pub(super) fn report_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    if key == Key::F(4) {
+        let day = model.today.clone();
+        let text = S::AskDayClose.fill(model.lang, &[("day", &day)]);
+        ask(model, Ask::DayClose, text);
+        return Vec::new();
+    }
+    back_key(model, key)
 }
 
 pub(super) fn hardware_key(model: &mut Model, key: Key) -> Vec<Effect> {
@@ -24,19 +36,20 @@ pub(super) fn hardware_key(model: &mut Model, key: Key) -> Vec<Effect> {
 
 pub(super) fn raw_key(model: &mut Model, key: Key, at: u64) -> Vec<Effect> {
     if model.screen == Screen::Hardware {
-        let gap = at.saturating_sub(model.last_raw_key_ms);
-        log_key(model, format!("{:<8} +{gap} ms", format!("{key:?}")));
+        let gap_ms = at.saturating_sub(model.last_raw_key_ms);
+        log_line(model, KeyLogLine::Key { key, gap_ms });
     }
     model.last_raw_key_ms = at;
     Vec::new()
 }
 
 pub(super) fn scan_logged(model: &mut Model, scan: &str) {
-    let kind = format!("{:?}", classify(scan));
-    log_key(model, format!("SCAN {scan} → {kind}"));
+    let kind = classify(scan);
+    let text = scan.trim().to_string();
+    log_line(model, KeyLogLine::Scan { text, kind });
 }
 
-fn log_key(model: &mut Model, line: String) {
+fn log_line(model: &mut Model, line: KeyLogLine) {
     model.key_log.push(line);
     let excess = model.key_log.len().saturating_sub(KEY_LOG_LINES_MAX);
     model.key_log.drain(..excess);

@@ -1,30 +1,26 @@
-//! The login screen, the home screen's keys, and the idle lock.
+//! The login screen, the idle lock and logging out.
 
 use super::super::model::*;
 use super::super::strings::S;
-use super::earn::open_earn;
 use super::notice;
+
+/// Longest operator number or PIN typed.
+pub(super) const OPERATOR_FIELD_CHARS_MAX: usize = 8;
 
 pub(super) fn tick(model: &mut Model, now: u64) -> Vec<Effect> {
     let idle = now.saturating_sub(model.last_input_ms);
     if model.operator.is_some() && !model.busy && idle >= model.idle_lock_ms {
-        lock(model);
+        let effects = lock(model);
         notice(model, NoticeKind::Info, S::Locked.get(model.lang));
-        return vec![Effect::Logout];
+        return effects;
     }
     Vec::new()
 }
 
-pub(super) fn lock(model: &mut Model) {
-    model.operator = None;
-    model.screen = Screen::Login;
-    model.login_field = LoginField::Operator;
-    model.pin_input.clear();
-    model.account = None;
-    model.scan = None;
-    model.cart.clear();
-    model.pending_txn = None;
-    model.event = None;
+/// Back to the login screen with nothing of the last resident left on it.
+pub(super) fn lock(model: &mut Model) -> Vec<Effect> {
+    *model = model.locked();
+    vec![Effect::Logout]
 }
 
 pub(super) fn login_key(model: &mut Model, key: Key) -> Vec<Effect> {
@@ -33,7 +29,9 @@ pub(super) fn login_key(model: &mut Model, key: Key) -> Vec<Effect> {
         LoginField::Pin => &mut model.pin_input,
     };
     match key {
-        Key::Char(c) if c.is_ascii_digit() && field.len() < 8 => field.push(c),
+        Key::Char(c) if c.is_ascii_digit() && field.len() < OPERATOR_FIELD_CHARS_MAX => {
+            field.push(c)
+        }
         Key::Backspace => {
             field.pop();
         }
@@ -57,63 +55,4 @@ pub(super) fn login_key(model: &mut Model, key: Key) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-pub(super) fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
-    match key {
-        Key::Char('v' | 'V') => {
-            open_earn(model, Screen::EventSetup);
-            Vec::new()
-        }
-        Key::Char('t' | 'T') => vec![Effect::LoadReport],
-        Key::Char('s' | 'S') => {
-            model.screen = Screen::Stock;
-            model.stock_mode = StockMode::Browse;
-            model.search.clear();
-            model.selected = 0;
-            Vec::new()
-        }
-        Key::Char('h' | 'H') => {
-            model.screen = Screen::Hardware;
-            model.key_log.clear();
-            vec![Effect::RefreshStatus]
-        }
-        Key::Char('y' | 'Y') => {
-            model.screen = Screen::Sync;
-            Vec::new()
-        }
-        Key::Char('x' | 'X') => {
-            let admin_no = model
-                .operator
-                .as_ref()
-                .map(|o| o.number.clone())
-                .unwrap_or_default();
-            model.reverse = Some(ReverseForm {
-                txn: String::new(),
-                reason: String::new(),
-                admin_no,
-                admin_pin: String::new(),
-                field: ReverseField::Txn,
-            });
-            model.screen = Screen::Reverse;
-            model.notice = None;
-            Vec::new()
-        }
-        Key::Char('p' | 'P') => match &model.last_receipt {
-            Some(receipt) => vec![Effect::Reprint {
-                txn: receipt.txn.clone(),
-            }],
-            None => {
-                notice(model, NoticeKind::Error, S::NoReceiptYet.get(model.lang));
-                Vec::new()
-            }
-        },
-        Key::F(2) if model.demo => vec![Effect::DemoScanPassbook],
-        Key::F(3) if model.demo => vec![Effect::DemoScanItem],
-        Key::F(10) => {
-            lock(model);
-            vec![Effect::Logout]
-        }
-        _ => Vec::new(),
-    }
 }

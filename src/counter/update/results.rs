@@ -1,9 +1,9 @@
-//! What the worker reports back: logins, accounts, bookings, prints, status.
+//! What the worker reports back: logins, accounts, txns, bookings, prints, status.
 
 use super::super::model::*;
 use super::super::strings::S;
-use super::notice;
-use crate::ledger::Receipt;
+use super::{notice, txn};
+use crate::ledger::{Receipt, short_txn};
 
 pub(super) fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -15,12 +15,17 @@ pub(super) fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.activity_selected = 0;
             Vec::new()
         }
+        Msg::TxnFound(result) => {
+            txn::found(model, result);
+            Vec::new()
+        }
         Msg::Reversed(result) => reversed(model, result),
         Msg::Stocked(result) => stocked(model, result),
         Msg::Report(result) => report(model, result),
         Msg::Earned(result) => earned(model, result),
         Msg::Redeemed(result) => redeemed(model, result),
         Msg::Printed(result) => printed(model, result),
+        Msg::PrintedAs { what, result } => printed_as(model, what, result),
         Msg::Status {
             printer,
             low_stock,
@@ -44,7 +49,6 @@ fn logged_in(model: &mut Model, result: Result<Operator, String>) -> Vec<Effect>
             model.operator_input.clear();
             model.login_field = LoginField::Operator;
             model.screen = Screen::Home;
-            model.notice = None;
             vec![
                 Effect::LoadCatalog,
                 Effect::LoadActivities,
@@ -59,25 +63,29 @@ fn logged_in(model: &mut Model, result: Result<Operator, String>) -> Vec<Effect>
     }
 }
 
-fn account(
-    model: &mut Model,
-    result: Result<(crate::ledger::AccountSummary, String), String>,
-) -> Vec<Effect> {
+fn account(model: &mut Model, result: Result<Opened, String>) -> Vec<Effect> {
     model.busy = false;
     match result {
-        Ok((account, scan)) => {
-            model.account = Some(account);
-            model.scan = Some(scan);
+        Ok(opened) => {
+            model.account = Some(opened.account);
+            model.scan = Some(opened.scan);
+            model.confirmed_by = opened.confirmed_by;
+            model.admin_form = None;
             model.screen = Screen::Resident;
-            // The notice stays: a refreshed account must not hide "done" or a printer
-            // problem; a new scan clears it (in `scanned`).
         }
-        Err(message) => notice(model, NoticeKind::Error, message),
+        Err(message) => {
+            if let Some(form) = &mut model.admin_form {
+                form.admin_pin.clear();
+            }
+            notice(model, NoticeKind::Error, message);
+        }
     }
     Vec::new()
 }
 
+/// A reloaded catalogue keeps the highlight on the item it was on.
 fn catalog(model: &mut Model, items: Vec<crate::ledger::ItemView>) -> Vec<Effect> {
+    let kept = selected_code(model);
     model.catalog = items
         .into_iter()
         .map(|item| CatalogItem {
@@ -85,23 +93,38 @@ fn catalog(model: &mut Model, items: Vec<crate::ledger::ItemView>) -> Vec<Effect
             item,
         })
         .collect();
-    model.selected = 0;
+    let list = list_of_screen(model);
+    model.selected = kept
+        .and_then(|code| list.iter().position(|c| c == &code))
+        .unwrap_or(0);
     Vec::new()
+}
+
+/// The item codes of the list the screen shows.
+fn list_of_screen(model: &Model) -> Vec<String> {
+    let list = match model.screen {
+        Screen::Stock => model.stocked_items(),
+        _ => model.filtered(),
+    };
+    list.into_iter().map(|c| c.item.item.clone()).collect()
+}
+
+fn selected_code(model: &Model) -> Option<String> {
+    list_of_screen(model).get(model.selected).cloned()
 }
 
 fn reversed(model: &mut Model, result: Result<Receipt, String>) -> Vec<Effect> {
     model.busy = false;
     match result {
         Ok(receipt) => {
-            let text = format!(
-                "{} {} {:+} → {}",
-                model.lang.pick("冲正完成", "Reversed"),
-                receipt.passbook,
-                receipt.points,
-                receipt.balance_after
-            );
+            let values: [(&str, &dyn std::fmt::Display); 3] = [
+                ("passbook", &receipt.passbook),
+                ("before", &receipt.balance_before),
+                ("after", &receipt.balance_after),
+            ];
+            let text = S::ReversedNotice.fill(model.lang, &values);
             notice(model, NoticeKind::Info, text);
-            model.reverse = None;
+            model.txn_form = None;
             model.screen = Screen::Home;
             model.last_receipt = Some(receipt.clone());
             vec![
@@ -112,7 +135,7 @@ fn reversed(model: &mut Model, result: Result<Receipt, String>) -> Vec<Effect> {
             ]
         }
         Err(message) => {
-            if let Some(form) = &mut model.reverse {
+            if let Some(form) = &mut model.txn_form {
                 form.admin_pin.clear();
             }
             notice(model, NoticeKind::Error, message);
@@ -125,12 +148,10 @@ fn stocked(model: &mut Model, result: Result<crate::ledger::ItemView, String>) -
     model.busy = false;
     match result {
         Ok(item) => {
-            let text = format!(
-                "{} {} {}",
-                item.name,
-                S::Stock.get(model.lang),
-                item.stock.unwrap_or(0)
-            );
+            let stock = item.stock.unwrap_or(0);
+            let values: [(&str, &dyn std::fmt::Display); 2] =
+                [("name", &item.name), ("stock", &stock)];
+            let text = S::StockedNotice.fill(model.lang, &values);
             notice(model, NoticeKind::Info, text);
             model.stock_mode = StockMode::Browse;
             vec![Effect::LoadCatalog, Effect::RefreshStatus]
@@ -156,57 +177,55 @@ fn report(model: &mut Model, result: Result<crate::ledger::DayReport, String>) -
 fn earned(model: &mut Model, result: Result<Receipt, String>) -> Vec<Effect> {
     model.busy = false;
     let lang = model.lang;
-    match result {
+    let receipt = match result {
         Ok(receipt) if receipt.replayed => {
-            let text = format!(
-                "{} {}",
-                receipt.passbook,
-                lang.pick(
-                    "已签到过，不重复加分",
-                    "already checked in: no points twice"
-                )
-            );
+            let text = S::AlreadyCheckedIn.fill(lang, &[("passbook", &receipt.passbook)]);
             notice(model, NoticeKind::Error, text);
-            Vec::new()
+            return Vec::new();
         }
-        Ok(receipt) => {
-            let text = format!(
-                "{} {} +{} → {}",
-                receipt.passbook, receipt.resident_name, receipt.points, receipt.balance_after
-            );
-            notice(model, NoticeKind::Info, text);
-            model.last_receipt = Some(receipt.clone());
-            let mut effects = vec![Effect::Print {
-                receipt: Box::new(receipt),
-            }];
-            match &mut model.event {
-                Some(event) if model.screen == Screen::Event => event.credited += 1,
-                _ => {
-                    model.screen = Screen::Resident;
-                    if let Some(scan) = model.scan.clone() {
-                        effects.push(Effect::LoadAccount { scan });
-                    }
-                }
-            }
-            effects
-        }
+        Ok(receipt) => receipt,
         Err(message) => {
+            if model.screen == Screen::EarnConfirm {
+                model.screen = Screen::Earn;
+            }
             notice(model, NoticeKind::Error, message);
-            Vec::new()
+            return Vec::new();
+        }
+    };
+    let values: [(&str, &dyn std::fmt::Display); 5] = [
+        ("passbook", &receipt.passbook),
+        ("resident", &receipt.resident_name),
+        ("points", &receipt.points),
+        ("before", &receipt.balance_before),
+        ("after", &receipt.balance_after),
+    ];
+    let text = S::EarnedNotice.fill(lang, &values);
+    notice(model, NoticeKind::Info, text);
+    model.last_receipt = Some(receipt.clone());
+    let mut effects = vec![Effect::Print {
+        receipt: Box::new(receipt),
+    }];
+    match &mut model.event {
+        Some(event) if model.screen == Screen::Event => event.credited += 1,
+        _ => {
+            model.screen = Screen::Resident;
+            if let Some(scan) = model.scan.clone() {
+                effects.push(Effect::LoadAccount { scan });
+            }
         }
     }
+    effects
 }
 
 fn redeemed(model: &mut Model, result: Result<Receipt, String>) -> Vec<Effect> {
     model.busy = false;
     match result {
         Ok(receipt) => {
-            let text = format!(
-                "{} {} → {}",
-                S::Done.get(model.lang),
-                receipt.balance_before,
-                receipt.balance_after
-            );
+            let values: [(&str, &dyn std::fmt::Display); 2] = [
+                ("before", &receipt.balance_before),
+                ("after", &receipt.balance_after),
+            ];
+            let text = S::RedeemedNotice.fill(model.lang, &values);
             notice(model, NoticeKind::Info, text);
             model.cart.clear();
             model.search.clear();
@@ -243,6 +262,26 @@ fn printed(model: &mut Model, result: Result<Option<String>, String>) -> Vec<Eff
             model.printer = PrinterState::Problem(message.clone());
             notice(model, NoticeKind::Error, message);
         }
+    }
+    Vec::new()
+}
+
+/// A reprint or the day close: printed like any slip, and the notice says what printed.
+fn printed_as(
+    model: &mut Model,
+    what: Printout,
+    result: Result<Option<String>, String>,
+) -> Vec<Effect> {
+    let ok = result.is_ok();
+    printed(model, result);
+    if ok {
+        let text = match what {
+            Printout::Reprint { short } => {
+                S::ReprintedNotice.fill(model.lang, &[("short", &short_txn(&short))])
+            }
+            Printout::DayClose { day } => S::DayClosePrinted.fill(model.lang, &[("day", &day)]),
+        };
+        notice(model, NoticeKind::Info, text);
     }
     Vec::new()
 }
