@@ -789,6 +789,11 @@ mod tests {
             })))
         ));
         assert!(redeems(&mut worker, &number));
+        let other = worker.ledger.account(&scans[2], 0).unwrap().passbook;
+        assert!(
+            !redeems(&mut worker, &other),
+            "the confirmation is for one passbook"
+        );
         worker.apply(Effect::CloseResident);
         assert!(
             !redeems(&mut worker, &number),
