@@ -672,6 +672,50 @@ mod tests {
     }
 
     #[test]
+    fn a_cart_line_beyond_the_shelf_or_the_monthly_limit_says_which() {
+        use crate::domain::ItemKind;
+        let item = |code: &str, stock, monthly_limit| CatalogItem {
+            item: ItemView {
+                item: code.into(),
+                name: code.into(),
+                kind: ItemKind::Goods,
+                points: Points(5),
+                barcode: None,
+                monthly_limit,
+                enabled: true,
+                stock,
+            },
+            initials: String::new(),
+        };
+        let mut model = Model::new(Lang::ZhCn, false);
+        model.catalog = vec![item("G001", Some(3), Some(4)), item("S001", None, None)];
+        model.account = Some(AccountSummary {
+            passbook: "SQ-000001".into(),
+            resident: "SQ-R000001".into(),
+            resident_name: "张*明".into(),
+            balance: Points(100),
+            month_earned: Points(0),
+            month_spent: Points(0),
+            month_usage: vec![("G001".into(), 2)],
+            last: Vec::new(),
+        });
+        assert_eq!(model.line_problem("G001", 2), None);
+        assert_eq!(
+            model.line_problem("G001", 3),
+            Some(LineProblem::MonthlyLimit { limit: 4, used: 2 })
+        );
+        assert_eq!(
+            model.line_problem("G001", 4),
+            Some(LineProblem::Stock { available: 3 })
+        );
+        assert_eq!(
+            model.line_problem("S001", 50),
+            None,
+            "a service has no shelf"
+        );
+    }
+
+    #[test]
     fn a_field_takes_no_more_than_its_longest_text() {
         let mut field = TextField::default();
         "123456".chars().for_each(|c| field.push(c, 4));
