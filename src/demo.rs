@@ -667,14 +667,42 @@ pub fn run(lang: Lang) -> Result<()> {
         lang.pick("条记录", "entries")
     );
     println!(
-        "\n{}\n  pointsdesk --home {} history --passbook {}\n  {} {DEMO_ADMIN_PIN}",
+        "\n{}",
         lang.pick(
-            "继续体验（管理员工号 001）：",
-            "Explore further (administrator number 001):"
-        ),
-        dir.display(),
-        issued.token.as_str(),
-        lang.pick("演示管理员密码", "demo administrator PIN")
+            "继续体验（复制下面的命令即可运行；管理员工号 001，密码 1234）：",
+            "Explore further (paste a command below; administrator 001, PIN 1234):"
+        )
     );
+    for command in follow_up_commands(&dir, issued.token.as_str(), &resident.resident) {
+        println!("  {command}");
+    }
     Ok(())
+}
+
+/// What the walk-through suggests next, ready to paste as printed: the binary that is running
+/// (a clone has no `pointsdesk` on its PATH), the demo's home, and for a command that logs in
+/// the administrator's number and PIN in the variables the CLI reads.
+pub fn follow_up_commands(home: &std::path::Path, passbook: &str, resident: &str) -> Vec<String> {
+    let exe = std::env::current_exe()
+        .map(|p| shell_word(&p.display().to_string()))
+        .unwrap_or_else(|_| "cargo run --release --".to_string());
+    let home = shell_word(&home.display().to_string());
+    let admin = format!("POINTSDESK_OPERATOR=001 POINTSDESK_PIN={DEMO_ADMIN_PIN}");
+    vec![
+        format!("{exe} --home {home} history --passbook {passbook}"),
+        format!("{admin} {exe} --home {home} resident show {resident} --full"),
+        format!("{exe} --home {home} counter"),
+    ]
+}
+
+/// A path as one shell word: quoted when it holds anything but plain path characters.
+fn shell_word(text: &str) -> String {
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+'));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }

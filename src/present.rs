@@ -8,8 +8,10 @@
 
 use crate::domain::{ItemKind, Role};
 use crate::i18n::Lang;
-use crate::ledger::{AccountSummary, HistoryDetail, HistoryLine, Ledger, Receipt, ReceiptKind};
-use crate::printer::layout::SlipHeader;
+use crate::ledger::{
+    AccountSummary, DayTotal, HistoryDetail, HistoryLine, Ledger, Receipt, ReceiptKind,
+};
+use crate::printer::layout::{DayClose, SlipHeader};
 use unicode_width::UnicodeWidthStr;
 
 /// Columns between two columns of a table.
@@ -274,6 +276,17 @@ pub fn account_lines(lang: Lang, a: &AccountSummary, with_history: bool) -> Vec<
         out.extend(history_lines(lang, &a.last));
     }
     out
+}
+
+/// The day-close (Z) slip's rows: each kind of movement of the day with its count and points.
+pub fn day_close(lang: Lang, day: &str, totals: &[DayTotal]) -> DayClose {
+    DayClose {
+        day: day.to_string(),
+        rows: totals
+            .iter()
+            .map(|t| (daily_label(lang, &t.kind).to_string(), t.count, t.points.0))
+            .collect(),
+    }
 }
 
 /// The header of a slip: community, counter, operator (number and name) and local time.

@@ -898,3 +898,42 @@ fn the_demo_runs_through_and_reports_the_ledger_verified() {
     );
     assert!(!en.stdout.contains("FAILED"));
 }
+
+#[test]
+fn the_walkthroughs_follow_up_commands_run_as_printed_from_any_folder() {
+    let desk = Desk::new();
+    let out = desk.ok(&["demo", "--walkthrough"]);
+    let commands: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("继续体验"))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 3, "{}", out.stdout);
+    let ran: Vec<String> = commands[..2]
+        .iter()
+        .map(|command| {
+            // Only what the line says: no home, operator or PIN from this test's environment.
+            let run = std::process::Command::new("sh")
+                .args(["-c", command])
+                .env_remove("POINTSDESK_HOME")
+                .env_remove("POINTSDESK_OPERATOR")
+                .env_remove("POINTSDESK_PIN")
+                .current_dir(desk.dir.path())
+                .output()
+                .expect("sh runs");
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert!(run.status.success(), "{command}\n{stderr}");
+            String::from_utf8_lossy(&run.stdout).into_owned()
+        })
+        .collect();
+    assert!(
+        ran[0].contains("SQ-") && ran[0].contains("兑换"),
+        "{}",
+        ran[0]
+    );
+    assert!(ran[1].contains("张三明"), "the full record: {}", ran[1]);
+    assert!(commands[2].ends_with(" counter") && commands[2].contains("--home"));
+}

@@ -6,7 +6,9 @@ use pointsdesk::counter::update::update;
 use pointsdesk::counter::view::view;
 use pointsdesk::domain::{ItemKind, Points};
 use pointsdesk::i18n::Lang;
-use pointsdesk::ledger::{AccountSummary, HistoryDetail, HistoryLine, ItemView};
+use pointsdesk::ledger::{
+    AccountSummary, HistoryDetail, HistoryLine, ItemView, Receipt, ReceiptKind,
+};
 use pointsdesk::printer::decode::{Align, Style};
 use pointsdesk::printer::paper::{Paper, PaperLine, PaperSpan, Picture};
 use ratatui::Terminal;
@@ -88,7 +90,12 @@ fn account() -> AccountSummary {
 fn base(lang: Lang) -> Model {
     let mut model = Model::new(lang, false);
     model.counter = "三桥爱心超市".into();
-    model.printer = PrinterState::Ready;
+    model.prefix = "SQ".into();
+    model.today = "2026-11-22".into();
+    model.printer = PrinterState::Ready {
+        simulator: false,
+        paper_near_end: false,
+    };
     model
 }
 
@@ -110,7 +117,57 @@ fn logged_in(lang: Lang) -> Model {
             item("V001", "活动室（2小时）", ItemKind::Venue, 15, None, None),
         ]),
     );
+    model.activities = vec![
+        pointsdesk::ledger::ActivityView {
+            activity: "A01".into(),
+            name: "垃圾分类督导".into(),
+            points_per_hour: Points(10),
+            enabled: true,
+        },
+        pointsdesk::ledger::ActivityView {
+            activity: "A06".into(),
+            name: "探望独居老人".into(),
+            points_per_hour: Points(12),
+            enabled: true,
+        },
+    ];
     model
+}
+
+fn receipt(txn: &str, kind: ReceiptKind, points: i64) -> Receipt {
+    Receipt {
+        txn: txn.into(),
+        kind,
+        seq: 7,
+        recorded_at: "2026-11-22 14:05".into(),
+        operator: Some("002".into()),
+        passbook: "SQ-000123".into(),
+        resident: "SQ-R000123".into(),
+        resident_name: "张*明".into(),
+        lines: vec![pointsdesk::domain::Line {
+            item: "G001".into(),
+            name: "洗衣皂".into(),
+            qty: 2,
+            unit_points: Points(5),
+            stocked: true,
+        }],
+        points: Points(points),
+        balance_before: Points(74),
+        balance_after: Points(74 + points),
+        activity: None,
+        reason: None,
+        of_txn: None,
+        replayed: false,
+        reversed: None,
+        balance_now: Points(64),
+    }
+}
+
+fn notice(kind: NoticeKind, text: &str) -> Option<Notice> {
+    Some(Notice {
+        kind,
+        text: text.into(),
+    })
 }
 
 /// A slip as the simulator keeps it for the screen: a centred double-size bold title, a
@@ -170,77 +227,181 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     login.pin_input = "12".into();
     login.login_field = LoginField::Pin;
     let mut login_error = login.clone();
-    login_error.notice = Some(Notice {
-        kind: NoticeKind::Error,
-        text: lang
-            .pick(
-                "工号或密码错误，还可尝试 4 次。",
-                "Wrong operator number or PIN; 4 tries left.",
-            )
-            .into(),
-    });
+    login_error.notice = notice(
+        NoticeKind::Error,
+        lang.pick(
+            "工号或密码错误，还可尝试 4 次。",
+            "Wrong operator number or PIN; 4 tries left.",
+        ),
+    );
+    let mut demo_login = login.clone();
+    demo_login.demo = true;
+    demo_login.home_dir = "/tmp/pointsdesk-demo-20261122-140500-4242".into();
     let home = logged_in(lang);
+    let mut home_typing = logged_in(lang);
+    home_typing.lookup = TextField::from("SQ-0001");
+    let mut demo_home = logged_in(lang);
+    demo_home.demo = true;
+    demo_home.home_dir = demo_login.home_dir.clone();
+    demo_home.printer = PrinterState::Ready {
+        simulator: true,
+        paper_near_end: false,
+    };
+    let mut admin_confirm = logged_in(lang);
+    admin_confirm.screen = Screen::AdminConfirm;
+    admin_confirm.admin_form = Some(AdminForm {
+        number: "SQ-000010".into(),
+        admin_no: TextField::from("001"),
+        admin_pin: TextField::from("12"),
+        field: LoginField::Pin,
+    });
     let mut resident = logged_in(lang);
     resident.account = Some(account());
     resident.scan = Some("PD1...".into());
     resident.screen = Screen::Resident;
+    let mut resident_by_number = resident.clone();
+    resident_by_number.confirmed_by = Some("001".into());
+    if let Some(a) = &mut resident_by_number.account {
+        a.month_spent = Points(0);
+    }
     let mut redeem = resident.clone();
     redeem.screen = Screen::Redeem;
     redeem.cart = vec![("G001".into(), 2), ("G002".into(), 1)];
     redeem.search = "xyz".into();
+    let mut over_limit = resident.clone();
+    over_limit.screen = Screen::Redeem;
+    over_limit.cart = vec![("G001".into(), 3), ("G003".into(), 1)];
+    over_limit.notice = notice(
+        NoticeKind::Error,
+        lang.pick(
+            "不能结算：洗衣皂 超出月限：每月限4件，已兑2件。请按 - 减少数量，或按 Del 移除",
+            "Cannot check out: 洗衣皂 over the monthly limit: 4 a month, 2 this month. Press - to take fewer, or Del to remove it",
+        ),
+    );
+    let mut drop_ask = redeem.clone();
+    drop_ask.search.clear();
+    drop_ask.ask = Some(Ask::DropCart(Key::Esc));
+    drop_ask.notice = notice(
+        NoticeKind::Ask,
+        lang.pick(
+            "已选商品还没有兑换：再按一次 Esc 清空已选商品并返回，按其他键继续兑换",
+            "The cart is not redeemed: press Esc again to empty it and go back, any other key to go on",
+        ),
+    );
     let mut confirm = redeem.clone();
     confirm.search.clear();
     confirm.screen = Screen::Confirm;
     let mut short = redeem.clone();
     short.cart = vec![("S001".into(), 2)];
     short.search.clear();
-    short.notice = Some(Notice {
-        kind: NoticeKind::Error,
-        text: lang
-            .pick(
-                "积分不足：存折 SQ-000123 余额 64 分，本次需要 100 分。请减少商品。",
-                "Not enough points: passbook SQ-000123 has 64, this needs 100. Remove some items.",
-            )
-            .into(),
-    });
+    short.notice = notice(
+        NoticeKind::Error,
+        lang.pick(
+            "积分不足：存折 SQ-000123 余额 64 分，本次需要 100 分。请减少商品。",
+            "Not enough points: passbook SQ-000123 has 64, this needs 100. Remove some items.",
+        ),
+    );
     let mut printed = resident.clone();
     printed.latest_slip = Some(slip_paper());
     let mut earn = resident.clone();
     earn.screen = Screen::Earn;
-    earn.activities = vec![
-        pointsdesk::ledger::ActivityView {
-            activity: "A01".into(),
-            name: "垃圾分类督导".into(),
-            points_per_hour: Points(10),
-            enabled: true,
-        },
-        pointsdesk::ledger::ActivityView {
-            activity: "A06".into(),
-            name: "探望独居老人".into(),
-            points_per_hour: Points(12),
-            enabled: true,
-        },
-    ];
     earn.activity_selected = 1;
-    earn.hours_input = "1.5".into();
-    let mut event_setup = earn.clone();
+    earn.hours_input = TextField::prefilled("1.5");
+    let mut event_setup = logged_in(lang);
     event_setup.screen = Screen::EventSetup;
-    let mut event = earn.clone();
+    event_setup.hours_input = TextField::from("2");
+    event_setup.event_name = TextField::prefilled("垃圾分类督导 2026-11-22");
+    event_setup.earn_field = EarnField::EventName;
+    let activity = event_setup.activities[0].clone();
+    let mut earn_confirm = earn.clone();
+    earn_confirm.screen = Screen::EarnConfirm;
+    earn_confirm.earn_draft = Some(EarnDraft {
+        activity: activity.clone(),
+        minutes: 90,
+        points: Points(15),
+        event: None,
+    });
+    let mut event_confirm = event_setup.clone();
+    event_confirm.screen = Screen::EarnConfirm;
+    event_confirm.earn_draft = Some(EarnDraft {
+        activity: activity.clone(),
+        minutes: 120,
+        points: Points(20),
+        event: Some("垃圾分类督导 2026-11-22 上午".into()),
+    });
+    let mut event = logged_in(lang);
     event.screen = Screen::Event;
     event.event = Some(EventRun {
         name: "政策宣传 2026-11-22".into(),
-        activity: "A03".into(),
+        activity: pointsdesk::ledger::ActivityView {
+            activity: "A03".into(),
+            name: "政策宣传".into(),
+            points_per_hour: Points(10),
+            enabled: true,
+        },
         minutes: 120,
+        points: Points(20),
         credited: 17,
     });
+    let txn = "01a20171-f3d4-7569-9b61-4703d3022e6b";
     let mut reverse = logged_in(lang);
     reverse.screen = Screen::Reverse;
-    reverse.reverse = Some(ReverseForm {
-        txn: "01a20171-f3d4-7569-9b61-4703d3022e6b".into(),
-        reason: "居民拿错商品".into(),
-        admin_no: "001".into(),
-        admin_pin: "12".into(),
+    reverse.txn_form = Some(TxnForm {
+        txn: TextField::prefilled("d3022e6b"),
+        found: Some(receipt(txn, ReceiptKind::Redeem, -10)),
+        reason: TextField::from("居民拿错商品"),
+        admin_no: TextField::from("001"),
+        admin_pin: TextField::from("12"),
         field: ReverseField::AdminPin,
+        ..TxnForm::default()
+    });
+    let mut reversed_already = logged_in(lang);
+    reversed_already.screen = Screen::Reverse;
+    let mut done = receipt(txn, ReceiptKind::Redeem, -10);
+    done.reversed = Some(pointsdesk::ledger::ReversedBy {
+        txn: "01a20172-0000-7000-8000-00000000beef".into(),
+        at: "2026-11-22 15:30".into(),
+    });
+    reversed_already.txn_form = Some(TxnForm {
+        txn: TextField::prefilled("d3022e6b"),
+        found: Some(done),
+        ..TxnForm::default()
+    });
+    reversed_already.notice = notice(
+        NoticeKind::Error,
+        lang.pick(
+            "这笔交易已于 2026-11-22 15:30 冲正（冲正单 0000beef），不能再冲正",
+            "This txn was reversed at 2026-11-22 15:30 (reversal 0000beef); it cannot be reversed again",
+        ),
+    );
+    let mut pick = logged_in(lang);
+    pick.screen = Screen::Reprint;
+    let mut earned = receipt(
+        "01a20171-f3d4-7569-9b61-4703abcd2222",
+        ReceiptKind::Earn,
+        15,
+    );
+    earned.lines.clear();
+    earned.activity = Some("垃圾分类督导".into());
+    pick.txn_form = Some(TxnForm {
+        txn: TextField::from("abcd"),
+        candidates: vec![
+            receipt(
+                "01a20171-f3d4-7569-9b61-4703abcd1111",
+                ReceiptKind::Redeem,
+                -10,
+            ),
+            earned,
+        ],
+        picked: 1,
+        ..TxnForm::default()
+    });
+    let mut txn_view = logged_in(lang);
+    txn_view.screen = Screen::Txn;
+    txn_view.txn_form = Some(TxnForm {
+        txn: TextField::prefilled("d3022e6b"),
+        found: Some(receipt(txn, ReceiptKind::Redeem, -10)),
+        ..TxnForm::default()
     });
     let mut report = logged_in(lang);
     report.screen = Screen::Report;
@@ -262,34 +423,78 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         points_spent: 147,
         items_out: 11,
     });
+    let mut day_close = report.clone();
+    day_close.ask = Some(Ask::DayClose);
+    day_close.notice = notice(
+        NoticeKind::Ask,
+        lang.pick(
+            "打印今日（2026-11-22）的日结单？回车打印，Esc 取消",
+            "Print today's (2026-11-22) day-close slip? Enter prints, Esc cancels",
+        ),
+    );
     let mut stock = logged_in(lang);
     stock.screen = Screen::Stock;
+    stock.selected = 2;
     stock.stock_mode = StockMode::Donor;
-    stock.qty_input = "24".into();
-    stock.donor_input = "区慈善超市".into();
+    stock.stock_item = Some("G003".into());
+    stock.qty_input = TextField::from("24");
+    stock.donor_input = TextField::from("区慈善超市");
     let mut hardware = logged_in(lang);
     hardware.screen = Screen::Hardware;
+    hardware.printer = PrinterState::Ready {
+        simulator: true,
+        paper_near_end: true,
+    };
     hardware.key_log = vec![
-        "Char('1') +210 ms".into(),
-        "Char('2') +180 ms".into(),
-        "SCAN 6901234500011 → Barcode(\"6901234500011\")".into(),
+        KeyLogLine::Key {
+            key: Key::Char('1'),
+            gap_ms: 210,
+        },
+        KeyLogLine::Key {
+            key: Key::Enter,
+            gap_ms: 180,
+        },
+        KeyLogLine::Scan {
+            text: "6901234500011".into(),
+            kind: pointsdesk::scanner::ScanKind::Barcode("6901234500011".into()),
+        },
     ];
+    let mut printer_problem = hardware.clone();
+    printer_problem.printer = PrinterState::Problem(
+        pointsdesk::printer::status::Problem::PaperOut
+            .message(lang)
+            .into(),
+    );
     let mut sync = logged_in(lang);
     sync.screen = Screen::Sync;
     vec![
         ("stock", stock),
         ("hardware", hardware),
+        ("hardware-paper-out", printer_problem),
         ("sync", sync),
         ("report", report),
+        ("report-day-close", day_close),
         ("reverse", reverse),
+        ("reverse-already-reversed", reversed_already),
+        ("reprint-pick", pick),
+        ("txn", txn_view),
         ("earn", earn),
+        ("earn-confirm", earn_confirm),
         ("event-setup", event_setup),
+        ("event-confirm", event_confirm),
         ("event", event),
         ("login", login),
         ("login-error", login_error),
+        ("login-demo", demo_login),
         ("home", home),
+        ("home-typing", home_typing),
+        ("home-demo", demo_home),
+        ("admin-confirm", admin_confirm),
         ("resident", resident),
+        ("resident-by-number", resident_by_number),
         ("redeem", redeem),
+        ("redeem-over-limit", over_limit),
+        ("redeem-drop-ask", drop_ask),
         ("confirm", confirm),
         ("redeem-insufficient", short),
         ("resident-with-slip", printed),
@@ -340,6 +545,30 @@ fn a_frame_of_every_screen_renders_without_panicking_at_small_and_odd_sizes() {
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
+}
+
+#[test]
+fn a_prefilled_field_is_drawn_selected_and_a_typed_one_is_not() {
+    let drawn = |hours: TextField| {
+        let mut model = logged_in(Lang::ZhCn);
+        model.account = Some(account());
+        model.screen = Screen::Earn;
+        model.hours_input = hours;
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|frame| view(frame, &model)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        let row = screen_text(&buffer)
+            .lines()
+            .position(|line| line.contains("时长（小时）"))
+            .expect("the hours row") as u16;
+        let x = (0..80)
+            .find(|&x| buffer[(x, row)].symbol() == "1")
+            .expect("the hours");
+        buffer[(x, row)].modifier
+    };
+    let selected = ratatui::style::Modifier::REVERSED;
+    assert!(drawn(TextField::prefilled("1")).contains(selected));
+    assert!(!drawn(TextField::from("1")).contains(selected));
 }
 
 #[test]

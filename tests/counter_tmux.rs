@@ -78,13 +78,21 @@ fn the_demo_counter_redeems_with_keys_and_shows_the_printed_slip() {
         "40",
         &command,
     ]);
-    tmux.wait_for("操作员登录");
+    let login = tmux.wait_for("操作员登录");
+    assert!(
+        login.contains("演示数据："),
+        "the demo says where its home is:\n{login}"
+    );
     tmux.keys(&["0", "0", "2", "Enter", "2", "4", "6", "8", "Enter"]);
     tmux.wait_for("请扫描存折");
-    tmux.keys(&["F2"]);
+    // Letters typed on the home screen go into the look-up field; none of them is a key.
+    tmux.keys(&["S", "Q", "-", "1"]);
+    let home = tmux.wait_for("SQ-1");
+    assert!(home.contains("F7 库存"), "still the home screen:\n{home}");
+    tmux.keys(&["Escape", "F2"]);
     let resident = tmux.wait_for("最近记录");
     assert!(resident.contains("存折 SQ-"), "{resident}");
-    tmux.keys(&["r", "x", "y", "z", "Enter", "F5"]);
+    tmux.keys(&["Enter", "x", "y", "z", "Enter", "F5"]);
     tmux.wait_for("确认兑换");
     tmux.keys(&["Enter"]);
     let done = tmux.wait_for("兑换凭证");

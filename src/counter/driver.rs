@@ -7,7 +7,7 @@ use super::update::update;
 use super::view::view;
 use crate::home::Home;
 use crate::i18n::Lang;
-use crate::ledger::{Ledger, RedeemRequest, Session};
+use crate::ledger::{AccountSummary, Ledger, LedgerError, RedeemRequest, Session, short_txn};
 use crate::printer::layout;
 use crate::printer::print::{Outcome, PrintService};
 use crate::printer::setup;
@@ -34,10 +34,19 @@ pub struct DemoScans {
     pub barcodes: Vec<String>,
 }
 
+/// A resident opened by a passbook number typed by hand, and the administrator who confirmed
+/// it: their session goes with this resident's bookings only.
+struct Confirmed {
+    number: String,
+    admin: Session,
+}
+
 /// The worker: owns the ledger, the session and the printer.
 struct Worker {
     ledger: Ledger,
     session: Option<Session>,
+    /// Kept while the resident looked up by number is open, and for them only.
+    confirmed: Option<Confirmed>,
     printer: Option<(PrintService, Option<Simulator>)>,
     lang: Lang,
     demo: Option<DemoScans>,
@@ -81,14 +90,17 @@ impl Worker {
             )),
             Effect::Logout => {
                 self.session = None;
+                self.confirmed = None;
                 None
             }
-            Effect::LoadAccount { scan } => Some(Msg::Account(
-                self.ledger
-                    .account(&scan, HISTORY_LINES)
-                    .map(|a| (a, scan))
-                    .map_err(|e| e.message(lang)),
-            )),
+            Effect::LoadAccount { scan } => Some(Msg::Account(self.open_account(scan))),
+            Effect::LookUpNumber { number, admin, pin } => {
+                Some(Msg::Account(self.look_up_number(&number, &admin, &pin)))
+            }
+            Effect::CloseResident => {
+                self.confirmed = None;
+                None
+            }
             Effect::LoadCatalog => Some(Msg::Catalog(self.ledger.items().unwrap_or_default())),
             Effect::LoadActivities => Some(Msg::Activities(
                 self.ledger.activities().unwrap_or_default(),
@@ -103,12 +115,12 @@ impl Worker {
                     return Some(Msg::Earned(Err(super::strings::S::Locked.get(lang).into())));
                 };
                 let request = crate::ledger::EarnRequest {
+                    confirmed_by: self.confirmation_for(&scan),
                     scan,
                     activity,
                     minutes,
                     event,
                     txn: None,
-                    confirmed_by: None,
                 };
                 Some(Msg::Earned(
                     self.ledger
@@ -123,10 +135,10 @@ impl Worker {
                         .into())));
                 };
                 let request = RedeemRequest {
+                    confirmed_by: self.confirmation_for(&scan),
                     scan,
                     lines,
                     txn: Some(txn),
-                    confirmed_by: None,
                 };
                 Some(Msg::Redeemed(
                     self.ledger
@@ -135,12 +147,25 @@ impl Worker {
                 ))
             }
             Effect::Print { receipt } => Some(Msg::Printed(self.print(&receipt, false))),
-            Effect::Reprint { txn } => Some(Msg::Printed(
-                self.ledger
+            Effect::FindTxn { text } => Some(Msg::TxnFound(self.find_txn(&text))),
+            Effect::Reprint { txn } => Some(Msg::PrintedAs {
+                what: Printout::Reprint {
+                    short: short_txn(&txn).to_string(),
+                },
+                result: self
+                    .ledger
                     .receipt(&txn)
                     .map_err(|e| e.message(lang))
                     .and_then(|receipt| self.print(&receipt, true)),
-            )),
+            }),
+            Effect::PrintDayClose => {
+                let day = self.ledger.today();
+                let result = self.print_day_close(&day);
+                Some(Msg::PrintedAs {
+                    what: Printout::DayClose { day },
+                    result,
+                })
+            }
             Effect::Reverse {
                 admin,
                 pin,
@@ -182,6 +207,95 @@ impl Worker {
             Effect::DemoScanItem => self.demo_pick(|d| &d.barcodes),
             Effect::Quit => None,
         }
+    }
+
+    fn open_account(&mut self, scan: String) -> Result<Opened, String> {
+        let lang = self.lang;
+        if let Some(confirmed) = self.confirmed.as_ref().filter(|c| c.number == scan) {
+            // The resident looked up by number, refreshed under the same confirmation.
+            let admin = confirmed.admin.operator().to_string();
+            return self
+                .ledger
+                .account_by_number(&confirmed.admin, &scan, HISTORY_LINES)
+                .map(|account| opened(account, scan, Some(admin)))
+                .map_err(|e| e.message(lang));
+        }
+        self.confirmed = None;
+        self.ledger
+            .account(&scan, HISTORY_LINES)
+            .map(|account| opened(account, scan, None))
+            .map_err(|e| e.message(lang))
+    }
+
+    /// A passbook number typed by hand: the administrator's PIN is checked by the ledger's
+    /// login, and the ledger's look-up by number refuses anyone but an administrator.
+    fn look_up_number(&mut self, number: &str, admin: &str, pin: &str) -> Result<Opened, String> {
+        self.confirmed = None;
+        let admin = self
+            .ledger
+            .login(admin, pin)
+            .map_err(|e| e.message(self.lang))?;
+        let account = self
+            .ledger
+            .account_by_number(&admin, number, HISTORY_LINES)
+            .map_err(|e| e.message(self.lang))?;
+        let scan = account.passbook.clone();
+        let by = admin.operator().to_string();
+        self.confirmed = Some(Confirmed {
+            number: scan.clone(),
+            admin,
+        });
+        Ok(opened(account, scan, Some(by)))
+    }
+
+    /// The administrator's session for a booking of the resident they confirmed, else none.
+    fn confirmation_for(&self, scan: &str) -> Option<Session> {
+        self.confirmed
+            .as_ref()
+            .filter(|c| c.number == scan)
+            .map(|c| c.admin.clone())
+    }
+
+    /// The txn `text` names, its time in local time (as the ledger gives the candidates).
+    fn find_txn(&self, text: &str) -> Result<crate::ledger::Receipt, TxnProblem> {
+        match self.ledger.receipt(text) {
+            Ok(mut receipt) => {
+                receipt.recorded_at = self.ledger.local_time(&receipt.recorded_at);
+                Ok(receipt)
+            }
+            Err(LedgerError::TxnAmbiguous {
+                candidates, more, ..
+            }) => Err(TxnProblem::Ambiguous { candidates, more }),
+            Err(e) => Err(TxnProblem::Refused(e.message(self.lang))),
+        }
+    }
+
+    /// The day-close (Z) slip of `day`: its totals, printed like `day-close --print`.
+    fn print_day_close(&mut self, day: &str) -> Result<PrintedSlip, String> {
+        let lang = self.lang;
+        let totals = self.ledger.day_totals(day).map_err(|e| e.message(lang))?;
+        let now = crate::store::log::format_time(self.ledger.now());
+        let operator = self.session.as_ref().map(|s| s.operator().to_string());
+        let header = crate::present::slip_header(&self.ledger, operator.as_deref(), &now);
+        let close = crate::present::day_close(lang, day, &totals);
+        let blocks = layout::day_close_slip(&header, &close, lang, false);
+        self.submit_blocks("day_close", &blocks)
+    }
+
+    /// Prints blocks that belong to no txn (a test slip, the day close); the simulator's paper
+    /// of it comes back.
+    fn submit_blocks(
+        &mut self,
+        kind: &str,
+        blocks: &[layout::Block],
+    ) -> Result<PrintedSlip, String> {
+        let lang = self.lang;
+        let (service, sim) = self.printer()?;
+        let before = sim.as_ref().map_or(0, Simulator::finished);
+        let outcome = service
+            .submit(None, kind, blocks)
+            .map_err(|e| e.to_string())?;
+        printed(outcome, sim.as_ref(), before, lang)
     }
 
     fn demo_pick(&mut self, from: impl Fn(&DemoScans) -> &Vec<String>) -> Option<Msg> {
@@ -245,13 +359,8 @@ impl Worker {
 
     fn test_print(&mut self) -> Result<PrintedSlip, String> {
         let lang = self.lang;
-        let (service, sim) = self.printer()?;
-        let blocks = layout::test_slip(&service.profile, lang);
-        let before = sim.as_ref().map_or(0, Simulator::finished);
-        let outcome = service
-            .submit(None, "test", &blocks)
-            .map_err(|e| e.to_string())?;
-        printed(outcome, sim.as_ref(), before, lang)
+        let blocks = layout::test_slip(&self.printer()?.0.profile, lang);
+        self.submit_blocks("test", &blocks)
     }
 
     fn status(&mut self) -> Msg {
@@ -263,15 +372,17 @@ impl Worker {
             .filter(|i| i.enabled && i.stock.is_some_and(|s| s < LOW_STOCK_UNITS))
             .map(|i| format!("{} {}", i.name, i.stock.unwrap_or(0)))
             .collect();
+        // Asked as `hw status` asks it, the simulator too.
+        let lang = self.lang;
         let printer = match self.printer() {
             Err(message) => PrinterState::Problem(message),
-            Ok((_, Some(_))) => PrinterState::Simulator,
-            Ok((service, None)) => match service.status() {
-                Verdict::Ready { .. } => PrinterState::Ready,
+            Ok((service, sim)) => match service.status() {
+                Verdict::Ready { paper_near_end } => PrinterState::Ready {
+                    simulator: sim.is_some(),
+                    paper_near_end,
+                },
                 Verdict::Unknown => PrinterState::Unchecked,
-                Verdict::Problem(problem) => {
-                    PrinterState::Problem(problem.message(self.lang).to_string())
-                }
+                Verdict::Problem(problem) => PrinterState::Problem(problem.message(lang).into()),
             },
         };
         let clock = self
@@ -318,13 +429,25 @@ fn printed(
     }
 }
 
-/// The counter without a terminal: the same update, view and worker, with effects run in
-/// line. Scripted tests drive it key by key and scan by scan.
+/// The counter without a terminal: the same update, view, worker and scanner detector, with
+/// effects run in line. Scripted tests drive it key by key with the timings of a person, a
+/// slow scanner or a scanner; every key goes through the detector with the time the terminal
+/// loop would give it, and the detector is ticked when its deadline passes, as the loop does.
 pub struct Headless {
     pub model: Model,
     worker: Worker,
+    detector: WedgeDetector,
     clock_ms: u64,
 }
+
+/// A person types about 8 keys a second.
+pub const PERSON_KEY_GAP_MS: u64 = 125;
+/// A slow scanner types 60–90 ms a key: slower than the detector's burst gap, so it is typing.
+pub const SLOW_SCANNER_KEY_GAPS_MS: [u64; 4] = [60, 75, 90, 70];
+/// A scanner types 50 keys a second or more, irregularly as USB polling makes it.
+pub const SCANNER_KEY_GAPS_MS: [u64; 6] = [3, 8, 5, 20, 2, 12];
+/// From the last key before a scan to the scan's first key: the passbook is held up.
+pub const BEFORE_SCAN_MS: u64 = 400;
 
 impl Headless {
     pub fn open(
@@ -332,10 +455,12 @@ impl Headless {
         lang: Lang,
         demo: Option<DemoScans>,
     ) -> Result<Headless, crate::ledger::LedgerError> {
-        let (model, worker) = start(home.open()?, lang, demo);
+        let (model, worker) = start(home, home.open()?, lang, demo);
+        let scanner = home.config().map(|c| c.scanner).unwrap_or_default();
         Ok(Headless {
             model,
             worker,
+            detector: WedgeDetector::new(scanner.wedge),
             clock_ms: 0,
         })
     }
@@ -355,29 +480,101 @@ impl Headless {
         }
     }
 
-    pub fn press(&mut self, key: Key) {
-        self.clock_ms += HUMAN_KEY_GAP_MS;
-        self.send(Msg::RawKey(format!("{key:?}"), self.clock_ms));
-        self.send(Msg::Key(key, self.clock_ms));
+    /// A key `gap_ms` after the previous input, through the scanner detector.
+    pub fn key_after(&mut self, gap_ms: u64, key: Key) {
+        self.clock_ms += gap_ms;
+        self.tick_due(self.clock_ms);
+        for msg in key_msgs(&mut self.detector, key, self.clock_ms) {
+            self.send(msg);
+        }
+        self.send(Msg::Tick(self.clock_ms));
     }
 
+    /// Waits out the detector: what it still holds is decided, as the terminal loop's poll
+    /// would time out at the deadline.
+    pub fn settle(&mut self) {
+        if let Some(deadline) = self.detector.deadline() {
+            self.tick_due(deadline);
+            self.clock_ms = self.clock_ms.max(deadline);
+        }
+    }
+
+    fn tick_due(&mut self, now: u64) {
+        let Some(deadline) = self.detector.deadline().filter(|d| *d <= now) else {
+            return;
+        };
+        for msg in detected_msgs(self.detector.tick(deadline), deadline) {
+            self.send(msg);
+        }
+        self.send(Msg::Tick(deadline));
+    }
+
+    /// A person pressing one key.
+    pub fn press(&mut self, key: Key) {
+        self.key_after(PERSON_KEY_GAP_MS, key);
+        self.settle();
+    }
+
+    /// A person typing `text`, about 8 keys a second.
     pub fn type_text(&mut self, text: &str) {
         text.chars().for_each(|c| self.press(Key::Char(c)));
     }
 
-    pub fn scan(&mut self, scan: &str) {
-        self.clock_ms += HUMAN_KEY_GAP_MS;
-        self.send(Msg::Scan(scan.to_string(), self.clock_ms));
+    /// A slow scanner typing `code` and Enter at 60–90 ms a key: typing, for the detector.
+    pub fn scan_slowly(&mut self, code: &str) {
+        self.typed_with_gaps(code, &SLOW_SCANNER_KEY_GAPS_MS, BEFORE_SCAN_MS);
+    }
+
+    /// A scanner typing `code` and Enter at 50+ keys a second: a scan, for the detector.
+    pub fn scan(&mut self, code: &str) {
+        self.typed_with_gaps(code, &SCANNER_KEY_GAPS_MS, BEFORE_SCAN_MS);
+    }
+
+    /// `text` then Enter, each key the next of `gaps_ms` (cycled) after the one before.
+    pub fn typed_with_gaps(&mut self, text: &str, gaps_ms: &[u64], first_gap_ms: u64) {
+        let mut gaps = gaps_ms.iter().copied().cycle();
+        let mut gap = first_gap_ms;
+        for c in text.chars() {
+            self.key_after(gap, Key::Char(c));
+            gap = gaps.next().unwrap_or(PERSON_KEY_GAP_MS);
+        }
+        self.key_after(gap, Key::Enter);
+        self.settle();
     }
 
     /// Moves the clock on with no input (for the idle lock).
     pub fn idle(&mut self, ms: u64) {
+        self.settle();
         self.clock_ms += ms;
         self.send(Msg::Tick(self.clock_ms));
     }
 
     pub fn ledger(&self) -> &Ledger {
         &self.worker.ledger
+    }
+
+    /// The screen as a person reads it at `width` × `height`, one line per row (a wide
+    /// character's shadow cell skipped, so columns read as they look).
+    pub fn screen(&self, width: u16, height: u16) -> String {
+        use ratatui::backend::TestBackend;
+        use unicode_width::UnicodeWidthStr;
+        let mut terminal =
+            ratatui::Terminal::new(TestBackend::new(width, height)).expect("a test backend");
+        terminal
+            .draw(|frame| view(frame, &self.model))
+            .expect("drawing to memory");
+        let buffer = terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..height {
+            let mut x = 0;
+            while x < width {
+                let symbol = buffer[(x, y)].symbol();
+                out.push_str(symbol);
+                x += (symbol.width() as u16).max(1);
+            }
+            out.push('\n');
+        }
+        out
     }
 
     /// The simulator standing in for the printer, once something was printed.
@@ -390,13 +587,16 @@ impl Headless {
 }
 
 /// The first model and the worker that will own the ledger.
-fn start(ledger: Ledger, lang: Lang, demo: Option<DemoScans>) -> (Model, Worker) {
+fn start(home: &Home, ledger: Ledger, lang: Lang, demo: Option<DemoScans>) -> (Model, Worker) {
     let mut model = Model::new(lang, demo.is_some());
+    model.home_dir = home.dir.display().to_string();
     model.counter = ledger.series().counter.clone();
+    model.prefix = ledger.series().prefix.clone();
     model.today = ledger.today();
     let worker = Worker {
         ledger,
         session: None,
+        confirmed: None,
         printer: None,
         lang,
         demo,
@@ -406,29 +606,58 @@ fn start(ledger: Ledger, lang: Lang, demo: Option<DemoScans>) -> (Model, Worker)
     (model, worker)
 }
 
+fn opened(account: AccountSummary, scan: String, confirmed_by: Option<String>) -> Opened {
+    Opened {
+        account,
+        scan,
+        confirmed_by,
+    }
+}
+
 /// Seed of the demo's "random" passbook and barcode picks: the same sequence every run.
 const DEMO_PICK_SEED: u64 = 42;
 
 /// Messages a headless run handles at most per `send`.
 const HEADLESS_STEPS_MAX: usize = 64;
-/// Time between two scripted key presses: a person typing.
-const HUMAN_KEY_GAP_MS: u64 = 150;
 
+/// The UI's key for a terminal key event; `None` for keys the counter does not use.
 fn key_of(event: &KeyEvent) -> Option<Key> {
-    if event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c') {
-        return Some(Key::CtrlC);
+    if event.modifiers.contains(KeyModifiers::CONTROL) {
+        return (event.code == KeyCode::Char('c')).then_some(Key::CtrlC);
     }
     Some(match event.code {
         KeyCode::Char(c) => Key::Char(c),
         KeyCode::Enter => Key::Enter,
+        KeyCode::Tab => Key::Tab,
         KeyCode::Esc => Key::Esc,
         KeyCode::Backspace => Key::Backspace,
         KeyCode::Delete => Key::Delete,
         KeyCode::Up => Key::Up,
         KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
         KeyCode::F(n) => Key::F(n),
         _ => return None,
     })
+}
+
+/// What one key press at `at` ms means, the same for the terminal and a headless run: the raw
+/// key (for the scanner test), then what the scanner detector decided. Characters, Enter and
+/// Tab may be part of a scan, so only the detector releases them; other keys end any burst
+/// and go to the UI at once.
+fn key_msgs(detector: &mut WedgeDetector, key: Key, at: u64) -> Vec<Msg> {
+    let input = match key {
+        Key::Char(c) => Input::Key(c, at),
+        Key::Enter => Input::Enter(at),
+        Key::Tab => Input::Tab(at),
+        _ => Input::Other(at),
+    };
+    let mut msgs = vec![Msg::RawKey(key, at)];
+    msgs.extend(detected_msgs(detector.feed(input), at));
+    if matches!(input, Input::Other(_)) {
+        msgs.push(Msg::Key(key, at));
+    }
+    msgs
 }
 
 /// Turns what the scanner detector decided into messages.
@@ -440,7 +669,7 @@ fn detected_msgs(detected: Vec<Detected>, at: u64) -> Vec<Msg> {
                 msgs.extend(chars.into_iter().map(|c| Msg::Key(Key::Char(c), at)))
             }
             Detected::TypedEnter => msgs.push(Msg::Key(Key::Enter, at)),
-            Detected::TypedTab => {}
+            Detected::TypedTab => msgs.push(Msg::Key(Key::Tab, at)),
             Detected::Scan(scan) => msgs.push(Msg::Scan(scan, at)),
         }
     }
@@ -452,7 +681,7 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
     let ledger = home
         .open()
         .map_err(|e| std::io::Error::other(e.message(lang)))?;
-    let (mut model, worker) = start(ledger, lang, demo);
+    let (mut model, worker) = start(home, ledger, lang, demo);
     let (effect_tx, effect_rx) = mpsc::channel::<Effect>();
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let worker_thread = std::thread::spawn(move || worker.run(effect_rx, msg_tx));
@@ -487,22 +716,9 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
             if event::poll(Duration::from_millis(wait))?
                 && let Event::Key(key) = event::read()?
                 && key.kind != KeyEventKind::Release
+                && let Some(key) = key_of(&key)
             {
-                let at = now_ms();
-                let input = match key.code {
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                        Input::Key(c, at)
-                    }
-                    KeyCode::Enter => Input::Enter(at),
-                    KeyCode::Tab => Input::Tab(at),
-                    _ => Input::Other(at),
-                };
-                let is_other = matches!(input, Input::Other(_));
-                msgs.push(Msg::RawKey(format!("{:?}", key.code), at));
-                msgs.extend(detected_msgs(detector.feed(input), at));
-                if is_other {
-                    msgs.extend(key_of(&key).map(|k| Msg::Key(k, at)));
-                }
+                msgs.extend(key_msgs(&mut detector, key, now_ms()));
             }
             let now = now_ms();
             msgs.extend(detected_msgs(detector.tick(now), now));
@@ -523,4 +739,92 @@ pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<
     drop(effect_tx);
     let _ = worker_thread.join();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DEMO_ADMIN_PIN, DEMO_VOLUNTEER_PIN, seed};
+
+    /// A worker on a seeded home, logged in as the volunteer; the passbooks' scans.
+    fn worker() -> (tempfile::TempDir, Worker, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let seeded = seed(dir.path().join("home"), 3, 0).unwrap();
+        let (home, scans) = (seeded.home, seeded.scans);
+        drop(seeded.ledger);
+        let (_, mut worker) = start(&home, home.open().unwrap(), Lang::En, None);
+        let login = Effect::Login {
+            operator: "002".into(),
+            pin: DEMO_VOLUNTEER_PIN.into(),
+        };
+        assert!(matches!(worker.apply(login), Some(Msg::LoggedIn(Ok(_)))));
+        (dir, worker, scans)
+    }
+
+    fn look_up(worker: &mut Worker, number: &str, pin: &str) -> Option<Msg> {
+        worker.apply(Effect::LookUpNumber {
+            number: number.into(),
+            admin: "001".into(),
+            pin: pin.into(),
+        })
+    }
+
+    fn redeems(worker: &mut Worker, scan: &str) -> bool {
+        let redeem = Effect::Redeem {
+            scan: scan.into(),
+            lines: vec![("G001".into(), 1)],
+            txn: uuid::Uuid::now_v7(),
+        };
+        matches!(worker.apply(redeem), Some(Msg::Redeemed(Ok(_))))
+    }
+
+    #[test]
+    fn a_typed_passbook_number_books_only_while_its_confirmed_resident_is_open() {
+        let (_dir, mut worker, scans) = worker();
+        let number = worker.ledger.account(&scans[0], 0).unwrap().passbook;
+        assert!(
+            !redeems(&mut worker, &number),
+            "a number alone spends nothing"
+        );
+        assert!(matches!(
+            look_up(&mut worker, &number, "0000"),
+            Some(Msg::Account(Err(_)))
+        ));
+        assert!(
+            !redeems(&mut worker, &number),
+            "a wrong PIN confirms nothing"
+        );
+
+        assert!(matches!(
+            look_up(&mut worker, &number, DEMO_ADMIN_PIN),
+            Some(Msg::Account(Ok(Opened {
+                confirmed_by: Some(_),
+                ..
+            })))
+        ));
+        assert!(redeems(&mut worker, &number));
+        let other = worker.ledger.account(&scans[2], 0).unwrap().passbook;
+        assert!(
+            !redeems(&mut worker, &other),
+            "the confirmation is for one passbook"
+        );
+        worker.apply(Effect::CloseResident);
+        assert!(
+            !redeems(&mut worker, &number),
+            "the resident left the screen"
+        );
+
+        look_up(&mut worker, &number, DEMO_ADMIN_PIN);
+        worker.apply(Effect::LoadAccount {
+            scan: scans[1].clone(),
+        });
+        assert!(
+            !redeems(&mut worker, &number),
+            "another resident was opened"
+        );
+        assert!(
+            redeems(&mut worker, &scans[1]),
+            "a scan needs no one's confirmation"
+        );
+    }
 }

@@ -1,13 +1,18 @@
 //! The counter UI's state, messages and effects: plain data, no IO.
 
+use crate::domain::Points;
 use crate::i18n::Lang;
-use crate::ledger::{AccountSummary, ItemView, Receipt};
+use crate::ledger::{AccountSummary, ActivityView, ItemView, Receipt};
 use crate::printer::paper::Paper;
+use crate::scanner::ScanKind;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     Login,
+    /// "Please scan the passbook", and a field for what is typed by hand.
     Home,
+    /// A passbook number typed by hand: an administrator confirms before it opens.
+    AdminConfirm,
     Resident,
     Redeem,
     Confirm,
@@ -15,11 +20,17 @@ pub enum Screen {
     Earn,
     /// Set up an event check-in: activity, hours and a name.
     EventSetup,
+    /// Activity × hours = points, asked before one resident is credited or an event starts.
+    EarnConfirm,
     /// Event check-in: every scanned passbook is credited once.
     Event,
-    /// Reverse a txn: scan the slip's QR (or type the txn), a reason, an administrator's PIN.
+    /// A txn named by its 单号 on the home screen: what it was; reprint or reverse it.
+    Txn,
+    /// Reverse a txn: what it was, a reason, an administrator's number and PIN.
     Reverse,
-    /// Today's report: points by hour, by item, by activity.
+    /// Reprint the slip of any txn, by its 单号.
+    Reprint,
+    /// Today's report: totals, points by hour, by item, by activity.
     Report,
     /// Goods received (with a donor) and shelf counts.
     Stock,
@@ -27,6 +38,67 @@ pub enum Screen {
     Hardware,
     /// The nightly sync's state.
     Sync,
+}
+
+/// A text being typed. A pre-filled value shows selected: the first character typed replaces
+/// it, Backspace edits it and → keeps it to type on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextField {
+    pub text: String,
+    /// The text is a pre-filled value nobody has touched yet.
+    pub selected: bool,
+}
+
+impl TextField {
+    pub fn prefilled(text: impl Into<String>) -> TextField {
+        TextField {
+            text: text.into(),
+            selected: true,
+        }
+    }
+
+    /// Types a character: replaces a pre-filled value, else appends up to `chars_max`.
+    pub fn push(&mut self, c: char, chars_max: usize) {
+        if self.selected {
+            self.text.clear();
+            self.selected = false;
+        }
+        if self.text.chars().count() < chars_max {
+            self.text.push(c);
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        self.selected = false;
+        self.text.pop();
+    }
+
+    /// Keeps a pre-filled value as typed text, so the next character goes after it.
+    pub fn keep(&mut self) {
+        self.selected = false;
+    }
+
+    pub fn clear(&mut self) {
+        *self = TextField::default();
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+impl From<&str> for TextField {
+    /// Text as if typed: not selected.
+    fn from(text: &str) -> TextField {
+        TextField {
+            text: text.to_string(),
+            selected: false,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,33 +114,96 @@ pub enum StockMode {
 /// Keys and scans the scanner test shows, newest last.
 pub const KEY_LOG_LINES_MAX: usize = 12;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One line of the scanner test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyLogLine {
+    /// A key as the terminal delivered it, and the time since the key before.
+    Key { key: Key, gap_ms: u64 },
+    /// What the scanner detector took for a scan, and what it means.
+    Scan { text: String, kind: ScanKind },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ReverseField {
+    #[default]
     Txn,
     Reason,
     AdminNo,
     AdminPin,
 }
 
-/// The reverse form.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReverseForm {
-    pub txn: String,
-    pub reason: String,
-    pub admin_no: String,
-    pub admin_pin: String,
+/// The form of the txn screens (look at, reverse, reprint): what was typed or scanned, the
+/// txn it names once looked up, and for a reversal the reason and the administrator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxnForm {
+    pub txn: TextField,
+    /// The txn the text names, with its time in local time: shown before anything is done.
+    pub found: Option<Receipt>,
+    /// Several txns share the typed 单号: the operator picks one.
+    pub candidates: Vec<Receipt>,
+    /// More txns share it than are listed.
+    pub more: bool,
+    pub picked: usize,
+    pub reason: TextField,
+    pub admin_no: TextField,
+    pub admin_pin: TextField,
     pub field: ReverseField,
+}
+
+/// An administrator confirming a passbook number typed by hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminForm {
+    /// The passbook number as it will be looked up (SQ-000010).
+    pub number: String,
+    pub admin_no: TextField,
+    pub admin_pin: TextField,
+    pub field: LoginField,
+}
+
+/// What the earn screens will book, shown for confirmation: activity × hours = points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EarnDraft {
+    pub activity: ActivityView,
+    pub minutes: u32,
+    pub points: Points,
+    /// The event's name for a check-in; `None` credits the resident on screen.
+    pub event: Option<String>,
 }
 
 /// A running event check-in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventRun {
     pub name: String,
-    pub activity: String,
+    pub activity: ActivityView,
     pub minutes: u32,
+    /// Points each passbook gets.
+    pub points: Points,
     /// Passbooks credited so far at this counter.
     pub credited: u32,
 }
+
+/// Which field of the event set-up is typed into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EarnField {
+    Hours,
+    EventName,
+}
+
+/// A question the counter asks before it does something that cannot be taken back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// Esc or Ctrl+C with a cart open: the same key again drops the cart (and quits).
+    DropCart(Key),
+    /// Print today's day-close (Z) slip: Enter prints.
+    DayClose,
+    /// A shelf count that takes away more than [`COUNT_DROP_SHARE_MAX_PERCENT`] of the stock.
+    CountDrop { item: String, counted: i64 },
+}
+
+/// A count that removes more than this share of an item's stock asks again before booking.
+/// (A constant, not a config.toml setting: `home::Config` refuses unknown keys and is not the
+/// counter's to change.)
+pub const COUNT_DROP_SHARE_MAX_PERCENT: i64 = 50;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginField {
@@ -86,6 +221,8 @@ pub struct Operator {
 pub enum NoticeKind {
     Info,
     Error,
+    /// A question waiting for an answer ([`Ask`]).
+    Ask,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,12 +233,15 @@ pub struct Notice {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrinterState {
-    /// Not asked yet.
     Unknown,
-    Simulator,
-    Ready,
+    /// The printer (or the simulator standing in for it) answers that it is ready.
+    Ready {
+        simulator: bool,
+        paper_near_end: bool,
+    },
     /// The connection cannot answer status queries (a plain file, `status=none`).
     Unchecked,
+    /// What is wrong and what to do, as `hw status` says it.
     Problem(String),
 }
 
@@ -113,12 +253,23 @@ pub struct CatalogItem {
     pub initials: String,
 }
 
+/// Why a cart line cannot be redeemed as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineProblem {
+    Stock { available: i64 },
+    MonthlyLimit { limit: u32, used: i64 },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Model {
     pub lang: Lang,
     pub demo: bool,
+    /// The home folder, shown in demo mode (the demo's throwaway home).
+    pub home_dir: String,
     /// The counter's name, shown in the title bar.
     pub counter: String,
+    /// The counter's passbook prefix ("SQ"), to tell a typed passbook number.
+    pub prefix: String,
     /// Today's local date, for event names.
     pub today: String,
     pub screen: Screen,
@@ -126,22 +277,32 @@ pub struct Model {
     pub operator_input: String,
     pub pin_input: String,
     pub operator: Option<Operator>,
+    /// What is typed on the home screen: a passbook number, a 单号, a passbook typed in.
+    pub lookup: TextField,
+    pub admin_form: Option<AdminForm>,
     /// The resident on screen, and exactly what was scanned for them (the redemption needs it).
     pub account: Option<AccountSummary>,
     pub scan: Option<String>,
+    /// The administrator who confirmed a resident looked up by number.
+    pub confirmed_by: Option<String>,
     pub catalog: Vec<CatalogItem>,
-    pub activities: Vec<crate::ledger::ActivityView>,
+    pub activities: Vec<ActivityView>,
     pub activity_selected: usize,
     /// Hours as typed ("1.5").
-    pub hours_input: String,
+    pub hours_input: TextField,
+    pub event_name: TextField,
+    pub earn_field: EarnField,
+    pub earn_draft: Option<EarnDraft>,
     pub event: Option<EventRun>,
-    pub reverse: Option<ReverseForm>,
+    pub txn_form: Option<TxnForm>,
     pub report: Option<crate::ledger::DayReport>,
     pub stock_mode: StockMode,
-    pub qty_input: String,
-    pub donor_input: String,
+    /// The item the stock form books onto.
+    pub stock_item: Option<String>,
+    pub qty_input: TextField,
+    pub donor_input: TextField,
     /// Scanner test: what arrived, with the gap to the previous key.
-    pub key_log: Vec<String>,
+    pub key_log: Vec<KeyLogLine>,
     pub last_raw_key_ms: u64,
     pub search: String,
     /// Index into the filtered catalogue.
@@ -152,8 +313,11 @@ pub struct Model {
     pub pending_txn: Option<uuid::Uuid>,
     /// A passbook scanned while another resident's cart is open: scanning it again switches.
     pub switch_to: Option<String>,
+    pub ask: Option<Ask>,
     pub busy: bool,
     pub notice: Option<Notice>,
+    /// Counts notices made, so that `update` tells a fresh notice from one left over.
+    pub notice_serial: u64,
     pub printer: PrinterState,
     pub low_stock: Vec<String>,
     /// The clock looks wrong (earlier than the newest entry, or far ahead): shown on the home
@@ -173,13 +337,44 @@ pub struct Model {
 pub enum Key {
     Char(char),
     Enter,
+    Tab,
     Esc,
     Backspace,
     Delete,
     Up,
     Down,
+    Left,
+    Right,
     F(u8),
     CtrlC,
+}
+
+/// A resident's account as opened: by a scan, or by number with an administrator's consent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    pub account: AccountSummary,
+    /// What the bookings for this resident send as the scan (the token, or the number).
+    pub scan: String,
+    /// The administrator who confirmed a look-up by number.
+    pub confirmed_by: Option<String>,
+}
+
+/// Why a typed or scanned txn was not found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TxnProblem {
+    /// Several txns share the typed 单号; their times are local.
+    Ambiguous {
+        candidates: Vec<Receipt>,
+        more: bool,
+    },
+    Refused(String),
+}
+
+/// A print asked for by name, reported back with what it printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Printout {
+    Reprint { short: String },
+    DayClose { day: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -189,17 +384,24 @@ pub enum Msg {
     Scan(String, u64),
     Tick(u64),
     LoggedIn(Result<Operator, String>),
-    Account(Result<(AccountSummary, String), String>),
+    Account(Result<Opened, String>),
     Catalog(Vec<ItemView>),
-    Activities(Vec<crate::ledger::ActivityView>),
+    Activities(Vec<ActivityView>),
     Earned(Result<Receipt, String>),
+    /// The txn a 单号, txn id or slip QR names, its time in local time.
+    TxnFound(Result<Receipt, TxnProblem>),
     Reversed(Result<Receipt, String>),
     Report(Result<crate::ledger::DayReport, String>),
     Stocked(Result<ItemView, String>),
     /// Every key as the terminal delivered it, before scan detection (for the scanner test).
-    RawKey(String, u64),
+    RawKey(Key, u64),
     Redeemed(Result<Receipt, String>),
     Printed(Result<PrintedSlip, String>),
+    /// A reprint or the day-close slip: the same as `Printed`, saying what was printed.
+    PrintedAs {
+        what: Printout,
+        result: Result<PrintedSlip, String>,
+    },
     Status {
         printer: PrinterState,
         low_stock: Vec<String>,
@@ -228,6 +430,16 @@ pub enum Effect {
     LoadAccount {
         scan: String,
     },
+    /// A passbook number typed by hand, opened with an administrator's PIN (checked by the
+    /// ledger's login). The worker keeps the administrator's session for this resident's
+    /// bookings until [`Effect::CloseResident`] or another resident.
+    LookUpNumber {
+        number: String,
+        admin: String,
+        pin: String,
+    },
+    /// The resident left the screen: an administrator's confirmation ends with it.
+    CloseResident,
     LoadCatalog,
     LoadActivities,
     Earn {
@@ -244,6 +456,10 @@ pub enum Effect {
     Print {
         receipt: Box<Receipt>,
     },
+    /// The txn a 单号, txn id or slip QR names.
+    FindTxn {
+        text: String,
+    },
     /// A copy (重印) of a txn's slip.
     Reprint {
         txn: String,
@@ -258,6 +474,8 @@ pub enum Effect {
     },
     RefreshStatus,
     LoadReport,
+    /// Today's day-close (Z) slip.
+    PrintDayClose,
     Restock {
         item: String,
         qty: i64,
@@ -284,25 +502,34 @@ impl Model {
         Model {
             lang,
             demo,
+            home_dir: String::new(),
             counter: String::new(),
+            prefix: String::new(),
             today: String::new(),
             screen: Screen::Login,
             login_field: LoginField::Operator,
             operator_input: String::new(),
             pin_input: String::new(),
             operator: None,
+            lookup: TextField::default(),
+            admin_form: None,
             account: None,
             scan: None,
+            confirmed_by: None,
             catalog: Vec::new(),
             activities: Vec::new(),
             activity_selected: 0,
-            hours_input: String::new(),
+            hours_input: TextField::default(),
+            event_name: TextField::default(),
+            earn_field: EarnField::Hours,
+            earn_draft: None,
             event: None,
-            reverse: None,
+            txn_form: None,
             report: None,
             stock_mode: StockMode::Browse,
-            qty_input: String::new(),
-            donor_input: String::new(),
+            stock_item: None,
+            qty_input: TextField::default(),
+            donor_input: TextField::default(),
             key_log: Vec::new(),
             last_raw_key_ms: 0,
             search: String::new(),
@@ -310,8 +537,10 @@ impl Model {
             cart: Vec::new(),
             pending_txn: None,
             switch_to: None,
+            ask: None,
             busy: false,
             notice: None,
+            notice_serial: 0,
             printer: PrinterState::Unknown,
             low_stock: Vec::new(),
             clock_warning: None,
@@ -320,6 +549,27 @@ impl Model {
             last_input_ms: 0,
             idle_lock_ms: IDLE_LOCK_MS_DEFAULT,
             quit: false,
+        }
+    }
+
+    /// The model after the idle lock or a logout: the login screen with nothing of any
+    /// resident, txn or operator left; only what belongs to the counter stays.
+    pub fn locked(&self) -> Model {
+        Model {
+            home_dir: self.home_dir.clone(),
+            counter: self.counter.clone(),
+            prefix: self.prefix.clone(),
+            today: self.today.clone(),
+            catalog: self.catalog.clone(),
+            activities: self.activities.clone(),
+            printer: self.printer.clone(),
+            low_stock: self.low_stock.clone(),
+            clock_warning: self.clock_warning.clone(),
+            last_input_ms: self.last_input_ms,
+            last_raw_key_ms: self.last_raw_key_ms,
+            idle_lock_ms: self.idle_lock_ms,
+            notice_serial: self.notice_serial,
+            ..Model::new(self.lang, self.demo)
         }
     }
 
@@ -335,6 +585,14 @@ impl Model {
                     || c.item.name.to_lowercase().contains(&needle)
                     || c.initials.contains(&needle)
             })
+            .collect()
+    }
+
+    /// Goods only: services, venues and honours have no shelf.
+    pub fn stocked_items(&self) -> Vec<&CatalogItem> {
+        self.filtered()
+            .into_iter()
+            .filter(|c| c.item.stock.is_some())
             .collect()
     }
 
@@ -357,6 +615,33 @@ impl Model {
             .as_ref()
             .map(|a| a.balance.0 - self.cart_total())
     }
+
+    /// Units of an item the resident on screen redeemed this month.
+    pub fn month_used(&self, code: &str) -> i64 {
+        self.account
+            .as_ref()
+            .and_then(|a| a.month_usage.iter().find(|(item, _)| item == code))
+            .map_or(0, |(_, used)| *used)
+    }
+
+    /// Why `qty` of an item cannot be redeemed now: more than the shelf holds, or more than
+    /// the resident's monthly limit allows. The ledger checks again when it books.
+    pub fn line_problem(&self, code: &str, qty: u32) -> Option<LineProblem> {
+        let item = self.item(code)?;
+        let qty = i64::from(qty);
+        if let Some(available) = item.stock
+            && qty > available
+        {
+            return Some(LineProblem::Stock { available });
+        }
+        let used = self.month_used(code);
+        match item.monthly_limit {
+            Some(limit) if used + qty > i64::from(limit) => {
+                Some(LineProblem::MonthlyLimit { limit, used })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Hours as typed → minutes, by the one rule of `domain::hours` (quarter hours, up to a day).
@@ -374,4 +659,79 @@ pub fn initials(name: &str) -> String {
             None => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefilled_field_is_replaced_by_the_first_character_and_edited_by_backspace() {
+        let mut hours = TextField::prefilled("1");
+        hours.push('2', 5);
+        assert_eq!(hours.as_str(), "2");
+        hours.push('5', 5);
+        assert_eq!(hours.as_str(), "25");
+
+        let mut edited = TextField::prefilled("1.5");
+        edited.backspace();
+        edited.push('0', 5);
+        assert_eq!(edited.as_str(), "1.0");
+
+        let mut kept = TextField::prefilled("政策宣传 2026-11-22");
+        kept.keep();
+        kept.push('上', 40);
+        assert_eq!(kept.as_str(), "政策宣传 2026-11-22上");
+    }
+
+    #[test]
+    fn a_cart_line_beyond_the_shelf_or_the_monthly_limit_says_which() {
+        use crate::domain::ItemKind;
+        let item = |code: &str, stock, monthly_limit| CatalogItem {
+            item: ItemView {
+                item: code.into(),
+                name: code.into(),
+                kind: ItemKind::Goods,
+                points: Points(5),
+                barcode: None,
+                monthly_limit,
+                enabled: true,
+                stock,
+            },
+            initials: String::new(),
+        };
+        let mut model = Model::new(Lang::ZhCn, false);
+        model.catalog = vec![item("G001", Some(3), Some(4)), item("S001", None, None)];
+        model.account = Some(AccountSummary {
+            passbook: "SQ-000001".into(),
+            resident: "SQ-R000001".into(),
+            resident_name: "张*明".into(),
+            balance: Points(100),
+            month_earned: Points(0),
+            month_spent: Points(0),
+            month_usage: vec![("G001".into(), 2)],
+            last: Vec::new(),
+        });
+        assert_eq!(model.line_problem("G001", 2), None);
+        assert_eq!(
+            model.line_problem("G001", 3),
+            Some(LineProblem::MonthlyLimit { limit: 4, used: 2 })
+        );
+        assert_eq!(
+            model.line_problem("G001", 4),
+            Some(LineProblem::Stock { available: 3 })
+        );
+        assert_eq!(
+            model.line_problem("S001", 50),
+            None,
+            "a service has no shelf"
+        );
+    }
+
+    #[test]
+    fn a_field_takes_no_more_than_its_longest_text() {
+        let mut field = TextField::default();
+        "123456".chars().for_each(|c| field.push(c, 4));
+        assert_eq!(field.as_str(), "1234");
+    }
 }

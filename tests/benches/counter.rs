@@ -93,7 +93,7 @@ fn memory_child(home: &Home, passbooks: &[String]) {
     let mut ui = logged_in(home);
     scans(&mut ui, passbooks, 200);
     ui.scan(&passbooks[0]);
-    ui.press(Key::Char('r'));
+    ui.press(Key::Enter);
     ui.type_text("xzy");
     frames(&ui.model);
     println!("{}", peak_rss_kib());
@@ -112,7 +112,7 @@ fn main() {
     let mut ui = logged_in(&home);
     let mut scan_times = scans(&mut ui, &passbooks, SCAN_SAMPLES);
     ui.scan(&passbooks[1]);
-    ui.press(Key::Char('r'));
+    ui.press(Key::Enter);
     let mut frame_times = frames(&ui.model);
     let child = std::process::Command::new(std::env::current_exe().unwrap())
         .env(CHILD_ENV, "1")
