@@ -1297,3 +1297,80 @@ fn every_command_and_subcommand_has_a_help_line_of_its_own() {
     let reprint = desk.ok(&["reprint", "--help"]).stdout;
     assert!(reprint.starts_with("Print a copy"), "{reprint}");
 }
+
+// ----- 32. every body kind is written; the projection list is the schema's -----
+
+#[test]
+fn an_administrator_corrects_a_residents_phone_and_the_ledger_still_verifies() {
+    let desk = Desk::init();
+    let resident = desk.add_resident("张三明", "13812345678");
+    desk.ok(&[
+        "resident",
+        "update",
+        &resident,
+        "--phone",
+        "13900001111",
+        "--address",
+        "三桥新村8栋",
+    ]);
+    let full = desk.json(&["resident", "show", &resident, "--full"]);
+    assert_eq!(full["phone"], "13900001111");
+    assert_eq!(full["address"], "三桥新村8栋");
+    assert_eq!(full["name"], "张三明");
+    desk.ok(&["resident", "update", &resident, "--address", ""]);
+    assert_eq!(
+        desk.json(&["resident", "show", &resident, "--full"])["address"],
+        serde_json::Value::Null
+    );
+    let bad = desk.run(&["resident", "update", &resident, "--phone", "138\u{200B}"]);
+    bad.expect_code(1);
+    assert_eq!(desk.entries_of_kind("resident_updated"), 2);
+    desk.verify();
+}
+
+#[test]
+fn the_projection_tables_of_verify_and_rebuild_are_every_table_of_the_schema_but_the_log_and_local_secrets()
+ {
+    let desk = Desk::init();
+    let tables: Vec<String> = {
+        let db = desk.db();
+        let mut stmt = db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let not_projections = ["entries", "meta", "operator_secrets", "resident_keys"];
+    let mut schema: Vec<&str> = tables
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !not_projections.contains(t))
+        .collect();
+    let mut declared: Vec<&str> = pointsdesk::store::projection::TABLES
+        .iter()
+        .map(|t| t.name)
+        .collect();
+    schema.sort();
+    declared.sort();
+    assert_eq!(schema, declared);
+    let db = desk.db();
+    for spec in pointsdesk::store::projection::TABLES {
+        let mut stmt = db
+            .prepare(&format!("PRAGMA table_info({})", spec.name))
+            .unwrap();
+        let columns: Vec<String> = stmt
+            .query_map([], |r| r.get(1))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let declared: Vec<String> = spec
+            .keys
+            .iter()
+            .chain(spec.values)
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(columns, declared, "{}", spec.name);
+    }
+}

@@ -267,6 +267,23 @@ pub enum ResidentCmd {
         #[arg(long)]
         full: bool,
     },
+    /// Correct a resident's name, phone, address or note (administrators).
+    Update {
+        /// The resident number.
+        resident: String,
+        /// New full name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New phone number ("" clears it).
+        #[arg(long)]
+        phone: Option<String>,
+        /// New address ("" clears it).
+        #[arg(long)]
+        address: Option<String>,
+        /// New note ("" clears it).
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Import a CSV or XLSX file with a header row (姓名, 电话, 地址, 备注): all rows or none.
     Import {
         /// The .csv or .xlsx file.

@@ -206,6 +206,33 @@ pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
                 output::table(&rows);
             });
         }
+        ResidentCmd::Update {
+            resident,
+            name,
+            phone,
+            address,
+            note,
+        } => {
+            let session = ctx.admin_session(&mut ledger)?;
+            let view = ledger.update_resident(
+                &session,
+                &resident,
+                &crate::ledger::ResidentPatch {
+                    name,
+                    phone,
+                    address,
+                    note,
+                },
+            )?;
+            ctx.show(&view, || {
+                println!(
+                    "{} {} {}",
+                    lang.pick("已更正居民信息", "Updated resident"),
+                    view.resident,
+                    view.name
+                );
+            });
+        }
         ResidentCmd::Import { file } => {
             let rows = crate::import::read_residents(&file)?;
             let session = ctx.session(&mut ledger)?;

@@ -14,7 +14,7 @@ use crate::printer::setup;
 use crate::printer::sim::Simulator;
 use crate::printer::status::Verdict;
 use crate::scanner::{Detected, Input, WedgeDetector};
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 

@@ -128,6 +128,53 @@ impl Ledger {
         self.resident(&resident, false)
     }
 
+    /// Corrects a resident's personal data (administrators): the fields given replace the
+    /// old ones (an empty text clears an optional field), sealed again with their key.
+    pub fn update_resident(
+        &mut self,
+        session: &Session,
+        resident: &str,
+        patch: &ResidentPatch,
+    ) -> Result<ResidentView> {
+        Self::require_admin(session)?;
+        let row = read::resident(&self.conn, resident)?
+            .ok_or_else(|| LedgerError::ResidentUnknown(resident.trim().to_string()))?;
+        let (Some(name), false) = (row.name.clone(), row.erased) else {
+            return Err(LedgerError::ResidentErased(row.resident));
+        };
+        let pick = |new: &Option<String>, old: Option<String>| match new {
+            Some(text) => Some(text.clone()),
+            None => old,
+        };
+        let data = clean_resident(&NewResident {
+            name: patch.name.clone().unwrap_or(name),
+            phone: pick(&patch.phone, row.phone.clone()),
+            address: pick(&patch.address, row.address.clone()),
+            note: pick(&patch.note, row.note.clone()),
+        })?;
+        let id = row.resident.clone();
+        self.write(Some(session.operator()), |w| {
+            let key: Vec<u8> = w.tx.query_row(
+                "SELECT key FROM resident_keys WHERE resident = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
+            let key: [u8; 32] = key
+                .try_into()
+                .map_err(|_| LedgerError::ResidentErased(id.clone()))?;
+            let sealed = keys::seal(&key, &id, &data)?;
+            w.append(
+                None,
+                Body::ResidentUpdated {
+                    resident: id.clone(),
+                    sealed,
+                },
+            )?;
+            Ok(())
+        })?;
+        self.resident(&id, true)
+    }
+
     /// Registers many residents in one transaction: all or nothing. Rows are numbered as in the
     /// file (the header is row 1), so a bad row is reported by the number the operator sees.
     pub fn import_residents(

@@ -187,6 +187,16 @@ pub struct NewResident {
     pub note: Option<String>,
 }
 
+/// Changes to a resident's personal data; `None` leaves a field as it is, an empty text clears
+/// an optional one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResidentPatch {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewItem {
     pub item: String,
