@@ -60,9 +60,10 @@ enum Op {
     },
 }
 
-/// Mostly a real stint of volunteering; now and then zero (refused).
+/// Mostly a real stint of volunteering in quarter hours; now and then zero or an odd number
+/// of minutes (refused: hours are quarter hours).
 fn minutes() -> impl Strategy<Value = u32> {
-    prop_oneof![12 => 30..=300u32, 1 => Just(0u32)]
+    prop_oneof![12 => (1..=20u32).prop_map(|q| q * 15), 1 => Just(0u32), 1 => 1..=600u32]
 }
 
 /// Mostly one to three; now and then zero (refused) or more than the shelf or the limit holds.
@@ -296,5 +297,178 @@ proptest! {
         ops in prop::collection::vec(op(), 1..=40)
     ) {
         run(&ops)?;
+    }
+}
+
+/// Reversible requests for the reversal property: an earning or a redemption.
+#[derive(Clone, Debug)]
+enum Reversible {
+    Earn {
+        who: usize,
+        quarters: u32,
+    },
+    Redeem {
+        who: usize,
+        lines: Vec<(usize, u32)>,
+    },
+}
+
+fn reversible() -> impl Strategy<Value = Reversible> {
+    prop_oneof![
+        (0..RESIDENTS, 1..=12u32).prop_map(|(who, quarters)| Reversible::Earn { who, quarters }),
+        (
+            0..RESIDENTS,
+            prop::collection::vec((0..ITEMS.len(), 1..=2u32), 1..=3)
+        )
+            .prop_map(|(who, lines)| Reversible::Redeem { who, lines }),
+    ]
+}
+
+/// Rows of one table of a projection dump.
+fn rows<'a>(dump: &'a Dump, table: &str) -> &'a Vec<Vec<pointsdesk::store::cell::Cell>> {
+    &dump.iter().find(|(t, _)| *t == table).unwrap().1
+}
+
+/// Rows of a table of counters (balances, stock, monthly use, month totals) that hold
+/// something: a balance brought back to zero is no balance, whether its row stays or not.
+fn counting_rows(dump: &Dump, table: &str) -> Vec<Vec<pointsdesk::store::cell::Cell>> {
+    use pointsdesk::store::cell::Cell;
+    let spec = pointsdesk::store::projection::TABLES
+        .iter()
+        .find(|t| t.name == table)
+        .unwrap();
+    rows(dump, table)
+        .iter()
+        .filter(|row| row[spec.keys.len()..].iter().any(|c| *c != Cell::Int(0)))
+        .cloned()
+        .collect()
+}
+
+/// The sum of each account's postings.
+fn posting_sums(dump: &Dump) -> std::collections::BTreeMap<String, i64> {
+    let mut sums = std::collections::BTreeMap::new();
+    for row in rows(dump, "postings") {
+        if let (pointsdesk::store::cell::Cell::Text(account), points) = (&row[0], &row[2]) {
+            *sums.entry(account.clone()).or_insert(0) += points.as_int();
+        }
+    }
+    sums.retain(|_, v| *v != 0);
+    sums
+}
+
+/// Tables a reversal leaves as they were before the txn it reverses: everything but the log's
+/// own bookkeeping (postings rows, the series head, the reversed-txn mark) and the daily
+/// totals, where a reversal is counted on the day it is made so that a closed day never
+/// changes. With `hours_between` > 0 the month may change too: then the month totals count
+/// the reversal in its own month, and only the balances, stock and monthly use are compared.
+fn reversal_restores(
+    ops: &[Op],
+    request: &Reversible,
+    hours_between: i64,
+) -> Result<(), TestCaseError> {
+    let (_dir, mut ledger, admin, volunteer, now) = new_home_with(|ledger| {
+        ledger
+            .connection()
+            .pragma_update(None, "synchronous", "OFF")
+            .unwrap()
+    });
+    let mut scans = Vec::new();
+    for name in ["张三明", "李秀英", "王建国"] {
+        let (_, issued) = resident_with_passbook(&mut ledger, &volunteer, name);
+        ledger
+            .adjust(&admin, &issued.passbook, 200, "期初余额", None)
+            .unwrap();
+        scans.push(issued.token.as_str().to_string());
+    }
+    // Some history first, whatever of it is refused.
+    for op in ops {
+        let _ = match op {
+            Op::Earn { who, minutes, .. } => ledger
+                .earn(&volunteer, &earn_request(&scans[*who], *minutes))
+                .map(drop),
+            Op::Redeem { who, lines, .. } => {
+                let lines: Vec<(&str, u32)> = lines.iter().map(|(i, q)| (ITEMS[*i], *q)).collect();
+                redeem(&mut ledger, &volunteer, &scans[*who], &lines).map(drop)
+            }
+            Op::Restock { item, qty } => ledger
+                .restock(&volunteer, ITEMS[*item], *qty, None)
+                .map(drop),
+            Op::Tick { hours } => {
+                advance(&now, Duration::hours(*hours));
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+    }
+    let before = dump_projections(ledger.connection());
+    let done = match request {
+        Reversible::Earn { who, quarters } => {
+            ledger.earn(&volunteer, &earn_request(&scans[*who], quarters * 15))
+        }
+        Reversible::Redeem { who, lines } => {
+            let lines: Vec<(&str, u32)> = lines.iter().map(|(i, q)| (ITEMS[*i], *q)).collect();
+            redeem(&mut ledger, &volunteer, &scans[*who], &lines)
+        }
+    };
+    let Ok(receipt) = done else {
+        return Ok(()); // refused (stock, limit): nothing to reverse
+    };
+    advance(&now, Duration::hours(hours_between));
+    ledger
+        .reverse(&admin, &receipt.txn, "原样退回", None)
+        .unwrap();
+    let after = dump_projections(ledger.connection());
+    let compared: &[&str] = if hours_between == 0 {
+        &[
+            "balances",
+            "stock",
+            "usage",
+            "month_totals",
+            "operators",
+            "residents",
+            "passbooks",
+            "passbook_tokens",
+            "activities",
+            "items",
+        ]
+    } else {
+        &["balances", "stock", "usage"]
+    };
+    for table in compared {
+        prop_assert_eq!(
+            counting_rows(&before, table),
+            counting_rows(&after, table),
+            "table {} after the reversal",
+            table
+        );
+    }
+    prop_assert_eq!(
+        posting_sums(&before),
+        posting_sums(&after),
+        "the postings net out"
+    );
+    prop_assert!(
+        rows(&after, "reversed_txns")
+            .iter()
+            .any(|r| r[0] == pointsdesk::store::cell::Cell::text(&receipt.txn)),
+        "the txn is marked reversed"
+    );
+    prop_assert!(ledger.verify().unwrap().ok);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn reversing_an_earning_or_a_redemption_restores_every_projection_it_changed(
+        ops in prop::collection::vec(op(), 0..=15),
+        request in reversible(),
+        hours_between in prop_oneof![2 => Just(0i64), 1 => 1..=24 * 45i64],
+    ) {
+        reversal_restores(&ops, &request, hours_between)?;
     }
 }
