@@ -20,16 +20,6 @@ pub struct CounterPrinter {
     sim: Option<Simulator>,
 }
 
-fn config_problem(ctx: &Ctx, message: String) -> Failure {
-    Failure::Usage(format!(
-        "{} {message}",
-        ctx.lang.pick(
-            "config.toml 的打印机设置有误：",
-            "The printer settings in config.toml are wrong:"
-        )
-    ))
-}
-
 /// The command that prints a slip again.
 fn reprint_command(txn: Option<&str>) -> String {
     match txn {
@@ -41,9 +31,9 @@ fn reprint_command(txn: Option<&str>) -> String {
 impl CounterPrinter {
     pub fn open(ctx: &Ctx) -> Result<CounterPrinter, Failure> {
         let (service, sim) = setup::configured(&ctx.home).map_err(|e| match e {
-            setup::SetupError::Config(message) => config_problem(ctx, message),
-            setup::SetupError::Io(e) => Failure::Ledger(LedgerError::Io(e)),
-            setup::SetupError::Queue(e) => Failure::Ledger(LedgerError::Database(e)),
+            setup::SetupError::Config(_) => Failure::Usage(e.message(ctx.lang)),
+            setup::SetupError::Queue(e) => Failure::Ledger(LedgerError::from(e)),
+            setup::SetupError::Io(_) => Failure::Printer(e.message(ctx.lang)),
         })?;
         if sim.is_some() && !ctx.json {
             eprintln!(

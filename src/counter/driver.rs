@@ -315,7 +315,7 @@ impl Worker {
         if self.printer.is_none() {
             let home_dir = self.ledger_home();
             let home = Home { dir: home_dir };
-            let set_up = setup::configured(&home).map_err(|e| format!("{e:?}"))?;
+            let set_up = setup::configured(&home).map_err(|e| e.message(self.lang))?;
             self.printer = Some(set_up);
         }
         Ok(self.printer.as_mut().expect("set above"))

@@ -18,6 +18,35 @@ pub enum SetupError {
     Queue(rusqlite::Error),
 }
 
+impl SetupError {
+    /// What went wrong setting the printer up, and what to do, for the operator.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            SetupError::Config(detail) => format!(
+                "{} {detail}",
+                lang.pick(
+                    "config.toml 的打印机设置有误：",
+                    "The printer settings in config.toml are wrong:"
+                )
+            ),
+            SetupError::Io(e) => format!(
+                "{} ({e})",
+                lang.pick(
+                    "打印机（或模拟打印机）无法打开：请检查连接与权限",
+                    "The printer (or its simulator) cannot be opened: check the connection and permissions"
+                )
+            ),
+            SetupError::Queue(e) => format!(
+                "{} ({e})",
+                lang.pick(
+                    "打印队列 print-queue.db 无法打开：请检查磁盘",
+                    "The print queue print-queue.db cannot be opened: check the disk"
+                )
+            ),
+        }
+    }
+}
+
 /// A print service talking to the simulator on its pseudo-terminal.
 pub fn simulated(
     profile: Profile,

@@ -194,7 +194,10 @@ fn earned(model: &mut Model, result: Result<Receipt, String>) -> Vec<Effect> {
     };
     let values: [(&str, &dyn std::fmt::Display); 5] = [
         ("passbook", &receipt.passbook),
-        ("resident", &receipt.resident_name),
+        (
+            "resident",
+            &crate::present::resident_name(model.lang, &receipt.resident_name),
+        ),
         ("points", &receipt.points),
         ("before", &receipt.balance_before),
         ("after", &receipt.balance_after),

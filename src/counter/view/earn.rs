@@ -51,7 +51,7 @@ pub(super) fn earn(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         (Some(a), false) => format!(
             "{} {}  {} {}  {} {}",
             S::Resident.get(lang),
-            a.resident_name,
+            crate::present::resident_name(lang, &a.resident_name),
             S::Passbook.get(lang),
             a.passbook,
             S::Balance.get(lang),
@@ -142,13 +142,18 @@ pub(super) fn earn_confirm(frame: &mut Frame<'_>, area: Rect, model: &Model) {
             )
         }
         (None, Some(a)) => {
-            let values: [(&str, &dyn std::fmt::Display); 2] =
-                [("resident", &a.resident_name), ("passbook", &a.passbook)];
+            let values: [(&str, &dyn std::fmt::Display); 2] = [
+                (
+                    "resident",
+                    &crate::present::resident_name(lang, &a.resident_name),
+                ),
+                ("passbook", &a.passbook),
+            ];
             (
                 format!(
                     "{} {}  {} {}  {} {}",
                     S::Resident.get(lang),
-                    a.resident_name,
+                    crate::present::resident_name(lang, &a.resident_name),
                     S::Passbook.get(lang),
                     a.passbook,
                     S::Balance.get(lang),

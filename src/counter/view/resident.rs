@@ -19,7 +19,10 @@ pub(super) fn resident(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     let mut head_lines = vec![
         Line::from(vec![
             Span::styled(format!("{} ", S::Resident.get(lang)), bold()),
-            Span::raw(format!("{}   ", a.resident_name)),
+            Span::raw(format!(
+                "{}   ",
+                crate::present::resident_name(lang, &a.resident_name)
+            )),
             Span::styled(format!("{} ", S::Passbook.get(lang)), bold()),
             Span::raw(a.passbook.clone()),
         ]),
@@ -129,7 +132,7 @@ fn cart(frame: &mut Frame<'_>, area: Rect, model: &Model, title: &str) {
         lines.push(Line::raw(format!(
             "{} {}  {} {}",
             S::Resident.get(lang),
-            a.resident_name,
+            crate::present::resident_name(lang, &a.resident_name),
             S::Balance.get(lang),
             a.balance
         )));

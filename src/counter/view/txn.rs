@@ -132,7 +132,7 @@ fn receipt_lines(model: &Model, r: &Receipt) -> Vec<Line<'static>> {
             S::Passbook.get(lang),
             r.passbook,
             S::Resident.get(lang),
-            r.resident_name
+            crate::present::resident_name(lang, &r.resident_name)
         ),
         bold(),
     )];
