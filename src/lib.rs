@@ -9,7 +9,7 @@
 //! Every change is an immutable, signed **entry** appended to this counter's log
 //! ([`store::log`]). Everything else — balances, passbooks, stock, monthly use, daily totals —
 //! is a **projection**: a table derived from the log by one pure function,
-//! [`domain::effects`]. That function runs inside the commit's SQLite transaction (so an entry
+//! [`domain::effects()`]. That function runs inside the commit's SQLite transaction (so an entry
 //! and its projections land together or not at all) and again, in memory, when
 //! `ledger verify` compares the tables with a fresh fold of the log or `ledger rebuild`
 //! recreates them. A mistake is corrected by a new entry (a reversal, an adjustment), never by
@@ -18,12 +18,12 @@
 //! ## Where things are
 //! | module | owns | must not |
 //! |---|---|---|
-//! | [`domain`] | points, entry bodies, effects on projections, text rules (masking, control characters) | do IO or read a clock |
-//! | [`store`] | SQLite: durability settings, migrations, the entry log (hash chain, signatures), projection tables, verify, rebuild | know business rules |
-//! | [`ledger`] | the commands (login, earn, redeem, reverse, …): checks a request, appends entries, returns views; typed errors with zh-CN/en messages | print, or touch files other than the database |
+//! | [`domain`] | points, the hours rule, entry bodies, effects on projections (and what a reversal undoes), text rules (masking, control and invisible characters) | do IO or read a clock |
+//! | [`store`] | SQLite: durability settings, migrations, the entry log (hash chain, signatures), projection tables, verify, rebuild, the head anchor beside the database, read-only opening on a full disk | know business rules |
+//! | [`ledger`] | the commands (login, earn, redeem, reverse, …): checks a request against signed data (never a projection row alone), appends entries, returns views; typed errors with zh-CN/en messages; what a restore needs of the database | print, or touch files other than the database and its anchor |
 //! | [`passbook`] | token format (`PD1` + 26 base32 + check), scan parsing, the slip QR that names a txn (`PDT` + UUID), QR pictures | know about balances |
 //! | [`keys`] | the device Ed25519 key, per-resident sealing keys | |
-//! | [`home`] | the home folder: init, config.toml, paths | |
+//! | [`home`] | the home folder: init, config.toml (read and checked), paths, restoring a backup without reusing a seq, the erasures list | |
 //! | [`import`] | resident lists from CSV/XLSX with row numbers | write anything |
 //! | [`printer`] | ESC/POS bytes, the GBK text layer, slip layouts, printer profiles, transports (serial, TCP 9100, device file), status, the print queue, the pty printer simulator and the paper a decoded slip makes | touch the ledger (a slip is made from a committed receipt) |
 //! | [`scanner`] | telling a keyboard-wedge scan from typing, what a scan means, serial and evdev scanners | know screens or printers |
@@ -45,6 +45,10 @@
 //! - A txn id made by the client makes a retry safe: the same id and content returns the first
 //!   result (`replayed = true`); the same id with other content is refused.
 //! - Passbook balances never go below zero at commit; the postings of every entry sum to zero.
+//! - No seq of a series is signed twice: after a restore that lost entries the counter goes
+//!   on in a new series whose first entry links to the old one.
+//! - PIN checks are counted one after another, so no concurrency checks more PINs than the
+//!   lockout allows.
 
 #![forbid(unsafe_code)]
 

@@ -1,8 +1,8 @@
 //! `update(model, msg) -> effects`: every decision of the counter UI, pure and testable.
 //!
 //! One handler per message group and per screen, each in its own module: keys go to the
-//! screen on show (or to the question it asks, [`ask`]), a scan means the same everywhere
-//! ([`scan`]), and the worker's results ([`results`]) land in the model. What a notice or a
+//! screen on show (or to the question it asks, `ask`), a scan means the same everywhere
+//! (`scan`), and the worker's results (`results`) land in the model. What a notice or a
 //! half-typed look-up belongs to is decided here, once, for every message.
 
 mod ask;
