@@ -75,18 +75,19 @@ impl Problem {
         }
     }
 
+    /// Every problem there is.
+    pub const ALL: [Problem; 6] = [
+        Problem::PaperOut,
+        Problem::CoverOpen,
+        Problem::Offline,
+        Problem::NoReply,
+        Problem::Garbage,
+        Problem::WriteFailed,
+    ];
+
     /// The problem a print queue row names (what [`Problem::as_str`] wrote).
     pub fn parse(text: &str) -> Option<Problem> {
-        [
-            Problem::PaperOut,
-            Problem::CoverOpen,
-            Problem::Offline,
-            Problem::NoReply,
-            Problem::Garbage,
-            Problem::WriteFailed,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == text)
+        Problem::ALL.into_iter().find(|p| p.as_str() == text)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -181,14 +182,7 @@ mod tests {
 
     #[test]
     fn every_problem_says_what_to_do_in_both_languages() {
-        for p in [
-            Problem::PaperOut,
-            Problem::CoverOpen,
-            Problem::Offline,
-            Problem::NoReply,
-            Problem::Garbage,
-            Problem::WriteFailed,
-        ] {
+        for p in Problem::ALL {
             assert_ne!(p.message(Lang::ZhCn), p.message(Lang::En));
             assert!(p.message(Lang::ZhCn).contains("重印"));
         }

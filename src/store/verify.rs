@@ -469,28 +469,8 @@ fn check_claims(body: &Body, own: bool, counter: &str, seq: i64, folded: &mut Fo
     if !own {
         return;
     }
-    let (passbook, signed) = match body {
-        Body::PointsEarned {
-            passbook,
-            balance_after,
-            ..
-        }
-        | Body::PointsRedeemed {
-            passbook,
-            balance_after,
-            ..
-        }
-        | Body::Reversed {
-            passbook,
-            balance_after,
-            ..
-        }
-        | Body::PointsAdjusted {
-            passbook,
-            balance_after,
-            ..
-        } => (passbook, *balance_after),
-        _ => return,
+    let Some((passbook, signed)) = body.passbook_balance_after() else {
+        return;
     };
     let key = vec![Cell::text(&passbook_account(passbook))];
     let folded_balance = folded
@@ -503,7 +483,7 @@ fn check_claims(body: &Body, own: bool, counter: &str, seq: i64, folded: &mut Fo
         let problem = Problem::BalanceAfter {
             counter: counter.to_string(),
             seq,
-            passbook: passbook.clone(),
+            passbook: passbook.to_string(),
             signed: signed.0,
             folded: folded_balance,
         };
