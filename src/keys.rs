@@ -65,6 +65,17 @@ impl Device {
         self.signing.sign(hash)
     }
 
+    /// The key of the local balance seals, derived from the device key (whoever cannot sign for
+    /// this counter cannot seal for it either).
+    pub fn seal_key(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::new()
+            .chain_update(b"pointsdesk balance seal key v1")
+            .chain_update(self.signing.to_bytes())
+            .finalize()
+            .into()
+    }
+
     /// Signs a statement other than an entry hash (the link to a series this one continues).
     pub fn sign_bytes(&self, bytes: &[u8]) -> Signature {
         self.signing.sign(bytes)

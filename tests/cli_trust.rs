@@ -1342,7 +1342,13 @@ fn the_projection_tables_of_verify_and_rebuild_are_every_table_of_the_schema_but
             .collect::<Result<_, _>>()
             .unwrap()
     };
-    let not_projections = ["entries", "meta", "operator_secrets", "resident_keys"];
+    let not_projections = [
+        "balance_seals",
+        "entries",
+        "meta",
+        "operator_secrets",
+        "resident_keys",
+    ];
     let mut schema: Vec<&str> = tables
         .iter()
         .map(String::as_str)
@@ -1373,4 +1379,28 @@ fn the_projection_tables_of_verify_and_rebuild_are_every_table_of_the_schema_but
             .collect();
         assert_eq!(columns, declared, "{}", spec.name);
     }
+}
+
+#[test]
+fn without_its_seal_a_balance_is_checked_against_the_log_again_and_a_changed_one_still_refused() {
+    let (desk, scan) = Desk::seeded();
+    desk.ok(&[
+        "earn",
+        "--passbook",
+        &scan,
+        "--activity",
+        "A01",
+        "--hours",
+        "10",
+    ]);
+    desk.db().execute("DELETE FROM balance_seals", []).unwrap();
+    desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
+    let sealed: i64 = desk
+        .db()
+        .query_row("SELECT COUNT(*) FROM balance_seals", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sealed, 1, "the checked balance is sealed again");
+    set_balance(&desk, 9999);
+    desk.db().execute("DELETE FROM balance_seals", []).unwrap();
+    refused_as_changed(&desk.run(&["redeem", "--passbook", &scan, "--item", "S001:27"]));
 }

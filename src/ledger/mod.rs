@@ -11,6 +11,7 @@ mod people;
 pub mod points;
 pub mod read;
 pub mod restore;
+mod seal;
 pub mod views;
 
 pub use error::{ErrorKind, FileProblem, ImportProblem, LedgerError, Result, problem_message};
@@ -154,6 +155,8 @@ pub(crate) struct Writer<'a> {
 
 impl Writer<'_> {
     pub fn append(&self, txn: Option<&str>, body: Body) -> Result<Appended> {
+        // A points entry leaves its passbook's balance sealed, for the next debit to trust.
+        let passbook = body.passbook_balance_after().map(|(p, _)| p.to_string());
         let appended = log::append(
             &self.tx,
             self.device,
@@ -164,6 +167,13 @@ impl Writer<'_> {
             body,
             &SqlKeys(&self.tx),
         )?;
+        if let Some(passbook) = passbook {
+            seal::write(
+                &self.tx,
+                &self.device.seal_key(),
+                &crate::domain::effects::passbook_account(&passbook),
+            )?;
+        }
         *self.last.borrow_mut() = Some(appended.clone());
         Ok(appended)
     }
@@ -636,6 +646,8 @@ impl Ledger {
     /// verify said the anchor was missing.
     pub fn rebuild(&mut self) -> Result<u64> {
         let entries = verify::rebuild(&mut self.conn)?.map_err(LedgerError::LedgerBroken)?;
+        // The rebuilt rows are a fresh fold: the next debit checks each against the log again.
+        seal::clear(&self.conn)?;
         if self.anchor.is_none() {
             let db_path = self.db_path();
             let mut anchor = Anchor::default();

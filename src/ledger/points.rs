@@ -831,14 +831,27 @@ impl Ledger {
 const TRUSTED_BALANCE_POSTINGS_MAX: i64 = 10_000;
 
 /// The balance a points write starts from, never taken from the balances row alone: the row
-/// must be what this counter's newest signed entry for the passbook says it left (its
+/// must carry this counter's seal (written with every points entry, see `ledger::seal`), or
+/// else be what this counter's newest signed entry for the passbook says it left (its
 /// `balance_after`; its hash and signature checked), plus any postings applied after it. A
 /// balance changed with the sqlite3 shell, with or without made-up or changed postings, is
 /// refused here; `ledger verify` names what was changed. The cost does not grow with the
-/// passbook's history: one index walk back to that entry.
+/// passbook's history: a seal check, or one index walk back to that entry.
 fn trusted_balance(w: &Writer<'_>, passbook: &str) -> Result<Points> {
     let account = passbook_account(passbook);
     let stored = read::balance(&w.tx, &account)?;
+    let key = w.device.seal_key();
+    if super::seal::holds(&w.tx, &key, &account, stored.0)? {
+        return Ok(stored);
+    }
+    let checked = signed_balance(w, passbook, &account, stored)?;
+    super::seal::write(&w.tx, &key, &account)?;
+    Ok(checked)
+}
+
+/// The slow path of [`trusted_balance`]: the row held against this counter's newest signed
+/// entry for the passbook.
+fn signed_balance(w: &Writer<'_>, passbook: &str, account: &str, stored: Points) -> Result<Points> {
     let changed = || LedgerError::ProjectionChanged {
         passbook: passbook.to_string(),
     };

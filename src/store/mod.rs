@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_entries_by_time.sql"),
     include_str!("migrations/0003_entries_by_short_txn.sql"),
+    include_str!("migrations/0004_balance_seals.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory
