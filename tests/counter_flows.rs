@@ -1001,3 +1001,66 @@ fn a_slip_sent_to_a_printer_that_cannot_answer_says_to_look_at_the_paper() {
         "the test print's status check says the state cannot be known, not ready"
     );
 }
+
+#[test]
+fn a_passbook_scanned_again_at_an_event_after_its_check_in_was_reversed_says_so() {
+    let mut c = counter(Lang::ZhCn);
+    let first = c.scans[6].clone();
+    c.ui.press(Key::F(3));
+    c.ui.press(Key::Enter);
+    c.ui.press(Key::Enter);
+    c.ui.press(Key::Enter);
+    assert_eq!(c.ui.model.screen, Screen::Event);
+    c.ui.scan(&first);
+    let txn =
+        c.ui.model
+            .last_receipt
+            .as_ref()
+            .expect("credited")
+            .txn
+            .clone();
+    let credited = balance(c.ui.ledger(), &first);
+    {
+        let mut ledger = c.home().open().unwrap();
+        let admin = ledger.login("001", demo::DEMO_ADMIN_PIN).unwrap();
+        ledger.reverse(&admin, &txn, "签到记错了", None).unwrap();
+    }
+    c.ui.scan(&first);
+    let notice = c.notice();
+    assert!(
+        notice.contains("已于") && notice.contains("冲正"),
+        "{notice}"
+    );
+    assert!(notice.contains("当前余额"), "{notice}");
+    assert_eq!(c.ui.model.notice.as_ref().unwrap().kind, NoticeKind::Error);
+    assert_eq!(
+        balance(c.ui.ledger(), &first),
+        credited - 10,
+        "the reversal stands and nothing is credited again"
+    );
+}
+
+#[test]
+fn a_clock_behind_this_counters_newest_entry_shows_a_warning_on_the_home_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = demo::seed(dir.path().join("home"), 5, 0).unwrap();
+    let home = seeded.home;
+    let mut ledger = seeded.ledger;
+    ledger.set_clock(Box::new(|| chrono::Utc::now() + chrono::Duration::days(2)));
+    ledger
+        .restock(&seeded.admin, "G001", 1, Some("区慈善超市"))
+        .unwrap();
+    drop(ledger);
+    let mut ui = Headless::open(&home, Lang::ZhCn, None).unwrap();
+    ui.type_text("002");
+    ui.press(Key::Enter);
+    ui.type_text(demo::DEMO_VOLUNTEER_PIN);
+    ui.press(Key::Enter);
+    assert_eq!(ui.model.screen, Screen::Home);
+    let screen = ui.screen(120, 40);
+    assert!(screen.contains("电脑时钟可能不准"), "{screen}");
+    assert!(
+        screen.contains("早于本柜台最新一条记录"),
+        "the counter keeps working but says why: {screen}"
+    );
+}

@@ -76,13 +76,16 @@ impl Home {
         let result = (|| {
             // The home holds resident keys, PIN hashes, passbook slips and the device key:
             // owner-only, the folder and everything in it.
-            create_private_dir(&self.dir)?;
-            create_private_dir(&self.dir.join("keys"))?;
+            let keys = self.dir.join("keys");
+            create_private_dir(&self.dir).map_err(|e| LedgerError::file(&self.dir, &e))?;
+            create_private_dir(&keys).map_err(|e| LedgerError::file(&keys, &e))?;
             let device = Device::generate()?;
             device.save_new(&self.key_path())?;
-            crate::keys::create_private_file(&self.db_path())?;
+            crate::keys::create_private_file(&self.db_path())
+                .map_err(|e| LedgerError::file(&self.db_path(), &e))?;
             let created = Ledger::create(&self.db_path(), device, request, clock)?;
-            std::fs::write(self.config_path(), &config)?;
+            std::fs::write(self.config_path(), &config)
+                .map_err(|e| LedgerError::file(&self.config_path(), &e))?;
             Ok(created)
         })();
         if result.is_err() {

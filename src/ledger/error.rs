@@ -508,7 +508,20 @@ impl LedgerError {
                 "The disk is full: nothing was booked. Delete files that are not needed (old backups, for example) to make room and try again; balances, history and ledger verify still work.".to_string()
             },
             E::Database(e) => if zh { format!("数据库错误：{e}。什么都没有记账；请检查磁盘后重试。") } else { format!("Database error: {e}. Nothing was booked; check the disk and try again.") },
-            E::Key(e) => if zh { format!("密钥错误：{e}") } else { format!("Key error: {e}") },
+            E::Key(crate::keys::KeyError::Io { path, source }) => {
+                let why = FileProblem::of(source).words(zh);
+                if zh {
+                    format!("无法读写设备密钥 {path}：{why}。请检查文件夹和权限；密钥丢失时请从管理员的备份恢复 keys/device.key。")
+                } else {
+                    format!("Cannot read or write the device key {path}: {why}. Check the folder and its permissions; if the key is lost, restore keys/device.key from the administrator's backup.")
+                }
+            }
+            E::Key(crate::keys::KeyError::Damaged(path)) => if zh {
+                format!("设备密钥文件 {path} 已损坏。请从管理员的备份恢复 keys/device.key。")
+            } else {
+                format!("The device key file {path} is damaged. Restore keys/device.key from the administrator's backup.")
+            },
+            E::Key(crate::keys::KeyError::Random) => lang.pick("系统的随机数发生器出错，什么都没有做。请重启电脑后重试。", "The system's random generator failed; nothing was done. Restart the computer and try again.").into(),
             E::Io(e) => if zh { format!("文件错误：{e}") } else { format!("File error: {e}") },
             E::File { path, reason } => if zh {
                 format!("无法写入或读取 {path}：{}。请换一个位置，或检查文件夹和权限。", reason.words(true))
