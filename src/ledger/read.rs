@@ -77,9 +77,12 @@ pub struct ItemRow {
     pub stock: i64,
 }
 
+/// Stock comes from a subquery, not a join: with a join, SQLite's constant propagation carries
+/// the bound item code into the join and then re-prepares the statement on every new binding
+/// (it was a third of a redemption's time).
 const ITEM_SELECT: &str =
     "SELECT i.item, i.name, i.kind, i.points, i.barcode, i.monthly_limit, i.enabled,
-        COALESCE(s.qty, 0) FROM items i LEFT JOIN stock s ON s.item = i.item";
+        COALESCE((SELECT s.qty FROM stock s WHERE s.item = i.item), 0) FROM items i";
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     let kind: String = r.get(2)?;

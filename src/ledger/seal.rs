@@ -39,7 +39,9 @@ fn seal_of(key: &[u8; 32], account: &str, points: i64, position: i64) -> [u8; 32
 pub fn write(conn: &Connection, key: &[u8; 32], account: &str) -> rusqlite::Result<()> {
     let row: Option<(i64, i64)> = conn
         .prepare_cached(
-            "SELECT b.points, (SELECT MAX(position) FROM postings WHERE account = b.account)
+            // ?1 twice rather than a correlated subquery: a bound value propagated into the
+            // subquery makes SQLite re-prepare the statement on every new binding.
+            "SELECT b.points, (SELECT MAX(position) FROM postings WHERE account = ?1)
              FROM balances b WHERE b.account = ?1",
         )?
         .query_row([account], |r| {

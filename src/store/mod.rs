@@ -94,6 +94,13 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // would put a checkpoint into more than 1% of commits. Closing the last connection and
     // `Ledger::checkpoint` at idle times do the rest.
     conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    // Plans that do not depend on the values bound: without it SQLite re-prepares a cached
+    // statement whenever a new value is bound to a parameter it might plan around (the head
+    // look-up, the txn look-up, the seals): a third of a redemption's CPU time.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
