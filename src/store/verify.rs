@@ -7,7 +7,6 @@ use super::log::{
 };
 use super::projection::{DIGESTED_TABLES, Digest, Fold, Op, TABLES};
 use crate::domain::Body;
-use crate::domain::effects::passbook_account;
 use ed25519_dalek::{Signature, VerifyingKey};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
@@ -326,6 +325,8 @@ fn fold_entries(
         problems: Vec::new(),
     };
     let mut batch = Vec::with_capacity(SIGNATURE_BATCH_ENTRIES);
+    // One key reused for every balance looked up in the fold (a million entries, no allocation).
+    let mut balance_key = vec![Cell::Text(String::new())];
     let mut stmt = conn.prepare(&format!(
         "SELECT {ENTRY_COLUMNS} FROM entries ORDER BY position"
     ))?;
@@ -426,9 +427,15 @@ fn fold_entries(
             keys,
         );
         folded.fold.apply(&ops);
-        let counter = head.series.counter.clone();
         let own = own_series.contains(&entry.counter_id);
-        check_claims(&envelope.body, own, &counter, entry.seq, &mut folded);
+        check_claims(
+            &envelope.body,
+            own,
+            &entry.counter_id,
+            entry.seq,
+            &mut folded,
+            &mut balance_key,
+        );
     }
     if !batch.is_empty() {
         let _ = jobs.send(batch);
@@ -445,7 +452,14 @@ fn push_problem(folded: &mut Folded, problem: Problem) {
 
 /// What a points entry claims besides its effects: the total of its lines, and (for entries
 /// this counter signed, which it wrote in this log's order) the balance after it.
-fn check_claims(body: &Body, own: bool, counter: &str, seq: i64, folded: &mut Folded) {
+fn check_claims(
+    body: &Body,
+    own: bool,
+    counter_id: &Uuid,
+    seq: i64,
+    folded: &mut Folded,
+    balance_key: &mut [Cell],
+) {
     if let Body::PointsRedeemed { lines, total, .. } = body {
         let sum = lines
             .iter()
@@ -458,7 +472,7 @@ fn check_claims(body: &Body, own: bool, counter: &str, seq: i64, folded: &mut Fo
             .unwrap_or(i64::MAX);
         if sum != total.0 {
             let problem = Problem::LineTotal {
-                counter: counter.to_string(),
+                counter: name_of(&folded.heads, counter_id),
                 seq,
                 lines: sum,
                 total: total.0,
@@ -472,16 +486,20 @@ fn check_claims(body: &Body, own: bool, counter: &str, seq: i64, folded: &mut Fo
     let Some((passbook, signed)) = body.passbook_balance_after() else {
         return;
     };
-    let key = vec![Cell::text(&passbook_account(passbook))];
+    if let Cell::Text(account) = &mut balance_key[0] {
+        account.clear();
+        account.push_str(PASSBOOK_ACCOUNT_PREFIX);
+        account.push_str(passbook);
+    }
     let folded_balance = folded
         .fold
         .tables
         .get("balances")
-        .and_then(|t| t.get(&key))
+        .and_then(|t| t.get(&*balance_key))
         .map_or(0, |row| row[0].as_int());
     if folded_balance != signed.0 {
         let problem = Problem::BalanceAfter {
-            counter: counter.to_string(),
+            counter: name_of(&folded.heads, counter_id),
             seq,
             passbook: passbook.to_string(),
             signed: signed.0,
