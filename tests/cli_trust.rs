@@ -361,15 +361,7 @@ fn entry_at(desk: &Desk, counter_id: &[u8], seq: i64) -> Option<Vec<u8>> {
 fn a_restore_that_drops_entries_says_how_many_and_continues_in_a_new_series_without_reusing_a_seq()
 {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     let backup = desk.path("backup.db");
     desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
     let heads_at_backup = series_heads(&desk);
@@ -471,15 +463,7 @@ fn restoring_a_backup_that_lacks_nothing_keeps_the_series() {
     let restored = desk.run(&["restore", "--yes", backup.to_str().unwrap()]);
     restored.expect_code(0);
     assert!(restored.stderr.contains("没有缺少"), "{restored:?}");
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "1",
-    ]);
+    desk.earn(&scan, "1");
     assert_eq!(series_heads(&desk).len(), 1);
     desk.verify();
 }
@@ -515,15 +499,7 @@ fn a_database_that_cannot_be_read_is_restored_from_a_backup_and_kept_aside() {
     let (desk, scan) = Desk::seeded();
     let backup = desk.path("backup.db");
     desk.ok(&["backup", "--out", backup.to_str().unwrap()]);
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "2",
-    ]);
+    desk.earn(&scan, "2");
     std::fs::write(desk.db_path(), b"this is not a database").unwrap();
     for side in ["ledger.db-wal", "ledger.db-shm"] {
         let _ = std::fs::remove_file(desk.home.join(side));
@@ -569,15 +545,7 @@ fn refused_as_changed(out: &support::Out) {
 #[test]
 fn a_balance_changed_in_the_database_cannot_be_spent() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     let entries = desk.entries_of_kind("points_redeemed");
     set_balance(&desk, 9999);
     refused_as_changed(&desk.run(&["redeem", "--passbook", &scan, "--item", "S001:27"]));
@@ -599,15 +567,7 @@ fn a_balance_changed_in_the_database_cannot_be_spent() {
 #[test]
 fn a_made_up_posting_next_to_a_changed_balance_cannot_be_spent_either() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     set_balance(&desk, 9999);
     desk.db()
         .execute(
@@ -621,15 +581,7 @@ fn a_made_up_posting_next_to_a_changed_balance_cannot_be_spent_either() {
 #[test]
 fn an_older_posting_changed_with_its_balance_cannot_be_spent() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
     // The earning's posting and the balance agree with each other, not with the log.
     let db = desk.db();
@@ -685,15 +637,7 @@ fn verify_reports_a_passbook_below_zero_and_a_signed_balance_the_log_does_not_re
  {
     use pointsdesk::domain::{Body, Points};
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     // Booked against a balance row changed to 9999: 270 points of a balance of 100.
     append_signed(
         &desk,
@@ -737,15 +681,7 @@ fn verify_reports_a_passbook_below_zero_and_a_signed_balance_the_log_does_not_re
 fn verify_reports_a_redemption_whose_lines_do_not_add_up_to_its_total() {
     use pointsdesk::domain::{Body, Points};
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     append_signed(
         &desk,
         Body::PointsRedeemed {
@@ -768,15 +704,7 @@ fn verify_reports_a_redemption_whose_lines_do_not_add_up_to_its_total() {
 #[test]
 fn deleting_the_last_entries_with_their_series_head_is_caught_by_the_anchor() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     let last: i64 = desk
         .db()
         .query_row("SELECT MAX(seq) FROM entries", [], |r| r.get(0))
@@ -901,15 +829,7 @@ fn a_full_disk_is_told_as_such_and_balance_history_and_verify_still_work() {
     ]);
     let resident = desk.add_resident("张三明", "13812345678");
     let (_, scan) = desk.issue(&resident);
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "5",
-    ]);
+    desk.earn(&scan, "5");
     let filler = disk.fill();
 
     let redeem = desk.run(&["redeem", "--passbook", &scan, "--item", "S001"]);
@@ -948,15 +868,7 @@ fn a_full_disk_is_told_as_such_and_balance_history_and_verify_still_work() {
 #[test]
 fn redeeming_again_with_a_reversed_txn_says_when_it_was_reversed_and_the_balance_now() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     let txn = uuid::Uuid::now_v7().to_string();
     desk.ok(&[
         "redeem",
@@ -1049,15 +961,7 @@ fn hours_are_quarter_hours_everywhere_and_no_entry_moves_zero_points() {
         "0",
     ]);
     zero_rate.expect_code(1);
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "1.25",
-    ]);
+    desk.earn(&scan, "1.25");
     assert_eq!(desk.balance(&scan), 13);
 }
 
@@ -1140,15 +1044,7 @@ fn a_clock_behind_the_newest_entry_or_far_ahead_of_it_is_warned_about_by_writing
 #[test]
 fn the_eight_character_number_on_a_slip_reverses_and_reprints_and_an_ambiguous_start_lists_both() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     let first = "01900000-0000-7000-8000-00000000aaaa";
     let second = "01900000-0000-7000-8000-00000000aaab";
     desk.ok(&[
@@ -1193,15 +1089,7 @@ fn the_eight_character_number_on_a_slip_reverses_and_reprints_and_an_ambiguous_s
 fn chinese_output_has_no_english_words_and_english_output_no_chinese_punctuation() {
     let (desk, scan) = Desk::seeded();
     with_volunteer(&desk);
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "1",
-    ]);
+    desk.earn(&scan, "1");
     for _ in 0..5 {
         desk.as_operator(VOLUNTEER, "0000")
             .run(&["resident", "add", "--name", "x"]);
@@ -1384,15 +1272,7 @@ fn the_projection_tables_of_verify_and_rebuild_are_every_table_of_the_schema_but
 #[test]
 fn without_its_seal_a_balance_is_checked_against_the_log_again_and_a_changed_one_still_refused() {
     let (desk, scan) = Desk::seeded();
-    desk.ok(&[
-        "earn",
-        "--passbook",
-        &scan,
-        "--activity",
-        "A01",
-        "--hours",
-        "10",
-    ]);
+    desk.earn(&scan, "10");
     desk.db().execute("DELETE FROM balance_seals", []).unwrap();
     desk.ok(&["redeem", "--passbook", &scan, "--item", "S001"]);
     let sealed: i64 = desk

@@ -320,6 +320,20 @@ impl Desk {
         (desk, scan)
     }
 
+    /// Credits `hours` of activity A01 (of [`Desk::seeded`]) to a scanned passbook.
+    #[track_caller]
+    pub fn earn(&self, scan: &str, hours: &str) -> Out {
+        self.ok(&[
+            "earn",
+            "--passbook",
+            scan,
+            "--activity",
+            "A01",
+            "--hours",
+            hours,
+        ])
+    }
+
     /// Opens the ledger database directly (for reading in assertions).
     pub fn db(&self) -> rusqlite::Connection {
         let conn = rusqlite::Connection::open(self.db_path()).expect("open ledger.db");
