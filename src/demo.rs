@@ -353,6 +353,7 @@ pub fn seed(dir: PathBuf, residents: usize, history_days: i64) -> Result<Seeded>
             admin_name: "王芳".into(),
             admin_pin: DEMO_ADMIN_PIN.into(),
             utc_offset_minutes: 8 * 60,
+            code: "A".into(),
         },
         Lang::ZhCn,
         clock,

@@ -55,6 +55,7 @@
 pub mod cli;
 pub mod counter;
 pub mod demo;
+pub mod district;
 pub mod domain;
 pub mod home;
 pub mod i18n;

@@ -169,7 +169,7 @@ fn a_full_tour_issue_earn_redeem_reverse_verify_adds_up() {
     assert_eq!(earned["kind"], "earn");
     assert_eq!(earned["points"], 30);
     assert_eq!(earned["balance_after"], 30);
-    assert_eq!(earned["passbook"], "SQ-000001");
+    assert_eq!(earned["passbook"], "SQ-A000001");
     assert_eq!(earned["resident_name"], "张*明");
 
     let txn = Uuid::now_v7().to_string();
@@ -275,7 +275,7 @@ fn passbook_issue_writes_a_png_and_an_svg_qr_code() {
     let issued = desk.json(&[
         "passbook",
         "issue",
-        "SQ-R000002",
+        "SQ-RA00002",
         "--png",
         png.to_str().unwrap(),
         "--svg",
@@ -284,7 +284,7 @@ fn passbook_issue_writes_a_png_and_an_svg_qr_code() {
     let scan = issued["scan"].as_str().unwrap();
     assert_eq!(scan.len(), 30);
     assert!(scan.starts_with("PD1"));
-    assert_eq!(issued["passbook"], "SQ-000002");
+    assert_eq!(issued["passbook"], "SQ-A000002");
 
     let png_bytes = std::fs::read(&png).expect("PNG written");
     assert!(
@@ -298,8 +298,11 @@ fn passbook_issue_writes_a_png_and_an_svg_qr_code() {
 
     // Without --json the payload and a terminal QR are shown once.
     desk.add_resident("王五", "13900000002");
-    let text = desk.ok(&["passbook", "issue", "SQ-R000003"]).stdout;
-    assert!(text.contains("SQ-000003") && text.contains("PD1"), "{text}");
+    let text = desk.ok(&["passbook", "issue", "SQ-RA00003"]).stdout;
+    assert!(
+        text.contains("SQ-A000003") && text.contains("PD1"),
+        "{text}"
+    );
     assert!(text.contains('█') || text.contains('▀') || text.contains('▄'));
 }
 
@@ -326,8 +329,8 @@ fn a_reissued_passbook_revokes_the_old_token_and_keeps_the_balance() {
         "--hours",
         "2",
     ]);
-    let reissued = desk.json(&["passbook", "reissue", "SQ-000001", "--reason", "遗失"]);
-    assert_eq!(reissued["passbook"], "SQ-000001");
+    let reissued = desk.json(&["passbook", "reissue", "SQ-A000001", "--reason", "遗失"]);
+    assert_eq!(reissued["passbook"], "SQ-A000001");
     let new = reissued["scan"].as_str().unwrap().to_string();
     assert_ne!(new, old);
 
@@ -381,7 +384,7 @@ fn scans_in_lower_case_with_line_endings_or_full_width_characters_are_accepted()
     let padded = format!("  {}\r\n", full_width(&scan.to_lowercase()));
     let receipt = desk.json(&["redeem", "--passbook", &padded, "--item", "690123"]);
     assert_eq!(receipt["balance_after"], 15, "barcode 690123 is G001");
-    assert_eq!(receipt["passbook"], "SQ-000001");
+    assert_eq!(receipt["passbook"], "SQ-A000001");
     desk.verify();
 }
 
@@ -538,7 +541,7 @@ fn a_csv_with_a_byte_order_mark_and_chinese_headers_imports_every_row() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["李*", "王*", "欧*娜", "赵*"]);
-    let full = desk.json(&["resident", "show", "SQ-R000002", "--full"]);
+    let full = desk.json(&["resident", "show", "SQ-RA00002", "--full"]);
     assert_eq!(full["name"], "王五");
     assert_eq!(full["address"], "幸福里2号, 302");
     desk.verify();
@@ -622,7 +625,7 @@ fn an_xlsx_list_imports_every_row() {
     let imported = desk.json(&["resident", "import", xlsx.to_str().unwrap()]);
     assert_eq!(imported["imported"], 3);
     assert_eq!(
-        desk.json(&["resident", "show", "SQ-R000003", "--full"])["name"],
+        desk.json(&["resident", "show", "SQ-RA00003", "--full"])["name"],
         "欧阳娜娜"
     );
     desk.verify();
@@ -666,14 +669,14 @@ fn resident_list_masks_names_and_show_full_is_for_administrators() {
     assert!(!list.contains("张三明"), "{list}");
     assert!(list.contains("138****5678") && !list.contains("13812345678"));
 
-    let shown = desk.ok(&["resident", "show", "SQ-R000001"]).stdout;
+    let shown = desk.ok(&["resident", "show", "SQ-RA00001"]).stdout;
     assert!(
         shown.contains("张*明") && !shown.contains("张三明"),
         "{shown}"
     );
 
     let full = desk
-        .ok(&["resident", "show", "SQ-R000001", "--full"])
+        .ok(&["resident", "show", "SQ-RA00001", "--full"])
         .stdout;
     assert!(full.contains("张三明"), "{full}");
     assert!(full.contains("13812345678"), "{full}");
@@ -688,7 +691,7 @@ fn resident_list_masks_names_and_show_full_is_for_administrators() {
         "en",
         "resident",
         "show",
-        "SQ-R000001",
+        "SQ-RA00001",
         "--full",
     ]);
     refused.expect_code(1);
@@ -712,13 +715,13 @@ fn an_erased_resident_shows_as_erased_leaves_no_trace_and_the_ledger_still_verif
         "--hours",
         "1",
     ]);
-    desk.ok(&["resident", "erase", "SQ-R000001"]);
+    desk.ok(&["resident", "erase", "SQ-RA00001"]);
 
-    let shown = desk.json(&["resident", "show", "SQ-R000001", "--full"]);
+    let shown = desk.json(&["resident", "show", "SQ-RA00001", "--full"]);
     assert_eq!(shown["erased"], true);
     assert_eq!(shown["name"], "", "no name is left to show");
     assert_eq!(shown["phone"], serde_json::Value::Null);
-    let text = desk.ok(&["resident", "show", "SQ-R000001"]).stdout;
+    let text = desk.ok(&["resident", "show", "SQ-RA00001"]).stdout;
     assert!(text.contains("已删除") || text.contains("erased"), "{text}");
     assert!(!text.contains("张三明"));
 
@@ -736,10 +739,10 @@ fn an_erased_resident_shows_as_erased_leaves_no_trace_and_the_ledger_still_verif
             );
         }
     }
-    let again = desk.run(&["--lang", "en", "resident", "erase", "SQ-R000001"]);
+    let again = desk.run(&["--lang", "en", "resident", "erase", "SQ-RA00001"]);
     again.expect_code(1);
     assert!(again.stderr.contains("erased"));
-    desk.run(&["passbook", "issue", "SQ-R000001"])
+    desk.run(&["passbook", "issue", "SQ-RA00001"])
         .expect_code(1);
     assert_eq!(desk.balance(&scan), 10, "the points stay");
 }

@@ -29,8 +29,8 @@ fn shop() -> Shop {
     let desk = Desk::init();
     desk.add_resident("张三明", "13812345678");
     desk.add_resident("李四", "13900000001");
-    let (spender_no, spender) = desk.issue("SQ-R000001");
-    let (_, earner) = desk.issue("SQ-R000002");
+    let (spender_no, spender) = desk.issue("SQ-RA00001");
+    let (_, earner) = desk.issue("SQ-RA00002");
     desk.ok(&[
         "activity",
         "add",

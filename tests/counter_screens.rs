@@ -51,8 +51,8 @@ fn account() -> AccountSummary {
         event: None,
     };
     AccountSummary {
-        passbook: "SQ-000123".into(),
-        resident: "SQ-R000123".into(),
+        passbook: "SQ-A000123".into(),
+        resident: "SQ-RA00123".into(),
         resident_name: "张*明".into(),
         balance: Points(64),
         month_earned: Points(120),
@@ -90,7 +90,7 @@ fn account() -> AccountSummary {
 fn base(lang: Lang) -> Model {
     let mut model = Model::new(lang, false);
     model.counter = "三桥爱心超市".into();
-    model.prefix = "SQ".into();
+    model.numbering = pointsdesk::domain::ids::Numbering::new("SQ", "A").unwrap();
     model.today = "2026-11-22".into();
     model.printer = PrinterState::Ready {
         simulator: false,
@@ -141,8 +141,8 @@ fn receipt(txn: &str, kind: ReceiptKind, points: i64) -> Receipt {
         seq: 7,
         recorded_at: "2026-11-22 14:05".into(),
         operator: Some("002".into()),
-        passbook: "SQ-000123".into(),
-        resident: "SQ-R000123".into(),
+        passbook: "SQ-A000123".into(),
+        resident: "SQ-RA00123".into(),
         resident_name: "张*明".into(),
         lines: vec![pointsdesk::domain::Line {
             item: "G001".into(),
@@ -250,7 +250,7 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     let mut admin_confirm = logged_in(lang);
     admin_confirm.screen = Screen::AdminConfirm;
     admin_confirm.admin_form = Some(AdminForm {
-        number: "SQ-000010".into(),
+        number: "SQ-A000010".into(),
         admin_no: TextField::from("001"),
         admin_pin: TextField::from("12"),
         field: LoginField::Pin,
@@ -297,8 +297,8 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     short.notice = notice(
         NoticeKind::Error,
         lang.pick(
-            "积分不足：存折 SQ-000123 余额 64 分，本次需要 100 分。请减少商品。",
-            "Not enough points: passbook SQ-000123 has 64, this needs 100. Remove some items.",
+            "积分不足：存折 SQ-A000123 余额 64 分，本次需要 100 分。请减少商品。",
+            "Not enough points: passbook SQ-A000123 has 64, this needs 100. Remove some items.",
         ),
     );
     let mut printed = resident.clone();

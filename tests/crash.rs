@@ -40,7 +40,7 @@ struct Attempt {
 fn prepared_desk() -> (Desk, String) {
     let desk = Desk::init();
     desk.add_resident("张三明", "13812345678");
-    let (passbook, scan) = desk.issue("SQ-R000001");
+    let (passbook, scan) = desk.issue("SQ-RA00001");
     desk.ok(&["catalog", "add", "P001", "--name", "纸巾", "--points", "1"]);
     desk.ok(&[
         "catalog",

@@ -223,7 +223,7 @@ fn a_truncated_or_misread_scan_asks_to_scan_again() {
 #[test]
 fn a_product_barcode_scanned_as_a_passbook_is_not_a_passbook() {
     let (_dir, mut ledger, _admin, volunteer, _now) = new_home();
-    for code in [SOAP_BARCODE, "https://weixin.qq.com/r/abc", "SQ-000001"] {
+    for code in [SOAP_BARCODE, "https://weixin.qq.com/r/abc", "SQ-A000001"] {
         let error = assert_refused(&mut ledger, |l| redeem(l, &volunteer, code, &[("G001", 1)]));
         assert!(
             matches!(error, LedgerError::NotAPassbook),
@@ -248,9 +248,10 @@ fn append_foreign_series(
         counter: "桥西爱心超市".into(),
         public_key: hex::encode(other.public_key().to_bytes()),
         utc_offset_minutes: 8 * 60,
+        code: Some("B".into()),
         continues: None,
     };
-    let series = SeriesInfo::from_body(&genesis).unwrap();
+    let series = SeriesInfo::from_body(&other.counter_id, &genesis).unwrap();
     let mut conn = store::open(&db_path(dir)).unwrap();
     let tx = conn.transaction().unwrap();
     log::append(&tx, &other, None, at, None, None, genesis, &SqlKeys(&tx)).unwrap();
@@ -273,56 +274,60 @@ fn append_foreign_series(
 }
 
 #[test]
-fn a_passbook_of_another_community_is_refused_and_the_merged_log_still_verifies() {
-    let (dir, mut ledger, _admin, volunteer, _now) = new_home();
+fn a_passbook_of_another_counter_of_the_district_earns_and_redeems_here_but_is_reissued_at_home() {
+    let (dir, mut ledger, admin, volunteer, _now) = new_home();
     let token = Token::from_random([0x3C; 16]);
     append_foreign_series(
         &dir,
         start_time() - Duration::days(30),
         vec![Body::PassbookIssued {
-            passbook: "QX-000001".into(),
-            resident: "QX-R000042".into(),
+            passbook: "QX-B000001".into(),
+            resident: "QX-RB00042".into(),
             token_sha256: token.sha256_hex(),
             community: OTHER_COMMUNITY.into(),
         }],
     );
-    let report = ledger.verify().unwrap();
-    assert!(report.ok, "{report:?}");
-    assert_eq!(report.series, 2);
-
+    // 全区通存通兑: points earned here, spent here, on a passbook issued at 桥西.
+    earn(&mut ledger, &volunteer, token.as_str(), 120);
+    let receipt = redeem(&mut ledger, &volunteer, token.as_str(), &[("G001", 1)]).unwrap();
+    assert_eq!(receipt.balance_after.0, 20 - 5);
+    // Only its home gives a new one for it; the refusal names the home.
     let error = assert_refused(&mut ledger, |l| {
-        redeem(l, &volunteer, token.as_str(), &[("G001", 1)])
+        l.reissue_passbook(&admin, "QX-B000001", "遗失")
     });
     assert!(
-        matches!(&error, LedgerError::ForeignPassbook { community } if community == OTHER_COMMUNITY),
+        matches!(&error, LedgerError::NotHome { home, .. } if home == "桥西爱心超市"),
         "{error:?}"
     );
     assert!(
         error
             .message(pointsdesk::i18n::Lang::ZhCn)
-            .contains(OTHER_COMMUNITY)
+            .contains("桥西爱心超市")
     );
+    // Any counter blocks a lost one.
+    ledger
+        .revoke_passbook(&admin, "QX-B000001", "遗失")
+        .unwrap();
     let error = assert_refused(&mut ledger, |l| {
-        l.earn(&volunteer, &earn_request(token.as_str(), 60))
+        redeem(l, &volunteer, token.as_str(), &[("G001", 1)])
     });
     assert!(
-        matches!(error, LedgerError::ForeignPassbook { .. }),
+        matches!(error, LedgerError::PassbookRevoked { .. }),
         "{error:?}"
     );
-    assert!(ledger.verify().unwrap().ok);
 }
 
 #[test]
 fn entries_synced_from_another_counter_leave_the_local_resident_with_the_same_number_alone() {
     let (dir, mut ledger, admin, volunteer, _now) = new_home();
     let (resident, book) = resident_with_passbook(&mut ledger, &volunteer, "张三明");
-    assert_eq!(resident, "SQ-R000001");
+    assert_eq!(resident, "SQ-RA00001");
     earn(&mut ledger, &volunteer, book.token.as_str(), 60);
     // The other counter's first resident, numbered in its own namespace (prefix QX), with a key
     // this counter never saw.
     let sealed = keys::seal(
         &[7; 32],
-        "QX-R000001",
+        "QX-RB00001",
         &PersonalData {
             name: "刘德明".into(),
             ..PersonalData::default()
@@ -335,12 +340,12 @@ fn entries_synced_from_another_counter_leave_the_local_resident_with_the_same_nu
         start_time() + Duration::hours(10),
         vec![
             Body::ResidentRegistered {
-                resident: "QX-R000001".into(),
+                resident: "QX-RB00001".into(),
                 sealed,
             },
             Body::PassbookIssued {
-                passbook: "QX-000001".into(),
-                resident: "QX-R000001".into(),
+                passbook: "QX-B000001".into(),
+                resident: "QX-RB00001".into(),
                 token_sha256: Token::from_random([0x77; 16]).sha256_hex(),
                 community: OTHER_COMMUNITY.into(),
             },

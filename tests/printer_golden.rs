@@ -40,8 +40,8 @@ fn receipt(kind: ReceiptKind) -> Receipt {
         seq: 42,
         recorded_at: "2026-11-22T06:05:00.000Z".into(),
         operator: Some("002".into()),
-        passbook: "SQ-000123".into(),
-        resident: "SQ-R000123".into(),
+        passbook: "SQ-A000123".into(),
+        resident: "SQ-RA00123".into(),
         resident_name: "张*明".into(),
         lines: vec![
             line("G001", "洗衣皂", 2, 5),
@@ -112,7 +112,7 @@ fn slips() -> Vec<(&'static str, Vec<Block>)> {
         ),
         (
             "passbook",
-            layout::passbook_slip(&header(), "SQ-000123", "张*明", token.as_str(), Lang::ZhCn),
+            layout::passbook_slip(&header(), "SQ-A000123", "张*明", token.as_str(), Lang::ZhCn),
         ),
         (
             "day-close",

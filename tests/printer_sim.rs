@@ -130,7 +130,7 @@ fn a_redemption_slip_through_the_pty_decodes_to_exactly_the_text_and_qr_the_layo
         let receipts = sim.wait_receipts(1, WAIT);
         assert_eq!(receipts, vec![meant.clone()], "{profile}");
         let text = &receipts[0];
-        for expected in ["三桥社区", "洗衣皂", "张*明", "SQ-000123"] {
+        for expected in ["三桥社区", "洗衣皂", "张*明", "SQ-A000123"] {
             assert!(text.contains(expected), "{profile}: {expected} in\n{text}");
         }
         let payload = txn_qr_payload(&receipt.txn);
@@ -398,7 +398,8 @@ fn mode(path: &Path) -> u32 {
 /// A passbook slip's bytes for a profile, and its token.
 fn passbook_slip(profile: &str) -> (Vec<u8>, pointsdesk::passbook::Token) {
     let token = pointsdesk::passbook::Token::from_random([7; 16]);
-    let blocks = layout::passbook_slip(&header(), "SQ-000123", "张*明", token.as_str(), Lang::ZhCn);
+    let blocks =
+        layout::passbook_slip(&header(), "SQ-A000123", "张*明", token.as_str(), Lang::ZhCn);
     let bytes = layout::render(&blocks, &Profile::built_in(profile).unwrap());
     (bytes, token)
 }

@@ -44,7 +44,7 @@ fn a_redemption_slip_reads_back_with_its_chinese_lines_totals_and_txn_qr() {
             "三桥爱心超市",
             "兑换凭证",
             "张*明",
-            "SQ-000123",
+            "SQ-A000123",
             "洗衣皂",
             "鸡蛋（10个）",
             "3022e6b",
@@ -215,7 +215,7 @@ fn a_passbook_slip_carries_the_scan_payload_and_the_human_number() {
     let token = pointsdesk::passbook::Token::from_random([9; 16]);
     for profile in ["generic-80", "generic-58"] {
         let blocks =
-            layout::passbook_slip(&header(), "SQ-000123", "张*明", token.as_str(), Lang::ZhCn);
+            layout::passbook_slip(&header(), "SQ-A000123", "张*明", token.as_str(), Lang::ZhCn);
         let bytes = layout::render(&blocks, &Profile::built_in(profile).unwrap());
         let events = decode_all(&bytes);
         assert_eq!(
@@ -223,7 +223,7 @@ fn a_passbook_slip_carries_the_scan_payload_and_the_human_number() {
             vec![token.as_str().to_string()],
             "{profile}"
         );
-        assert!(render(&events).contains("SQ-000123"));
+        assert!(render(&events).contains("SQ-A000123"));
     }
 }
 
@@ -267,7 +267,7 @@ fn a_raster_qr_has_a_four_module_quiet_zone_and_sits_in_the_middle_of_its_image(
         ),
         (
             token.as_str().to_string(),
-            layout::passbook_slip(&header(), "SQ-000123", "张*明", token.as_str(), Lang::ZhCn),
+            layout::passbook_slip(&header(), "SQ-A000123", "张*明", token.as_str(), Lang::ZhCn),
         ),
     ];
     for (payload, blocks) in slips {

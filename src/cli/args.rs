@@ -132,6 +132,10 @@ pub struct InitArgs {
     /// The counter's time zone as an offset from UTC.
     #[arg(long, default_value = "+08:00")]
     pub utc_offset: String,
+    /// The counter code its numbers carry (SQ-A000001), one or two letters: the one the street
+    /// office gives this counter at enrolment. A counter alone keeps A.
+    #[arg(long, default_value = "A")]
+    pub code: String,
 }
 
 #[derive(Args)]
@@ -189,7 +193,7 @@ pub struct ReverseArgs {
 
 #[derive(Args)]
 pub struct AdjustArgs {
-    /// A passbook number (SQ-000001) or what the scanner typed.
+    /// A passbook number (SQ-A000001) or what the scanner typed.
     #[arg(long)]
     pub passbook: String,
     /// Points to add (negative to take off).
@@ -261,7 +265,7 @@ pub enum ResidentCmd {
     },
     /// One resident (masked; --full for administrators).
     Show {
-        /// The resident number, e.g. SQ-R000001.
+        /// The resident number, e.g. SQ-RA00001.
         resident: String,
         /// The unmasked record (administrators).
         #[arg(long)]
@@ -320,7 +324,7 @@ pub enum PassbookCmd {
     },
     /// A lost passbook: revoke its token, issue a new one on the same number.
     Reissue {
-        /// The passbook number, e.g. SQ-000001.
+        /// The passbook number, e.g. SQ-A000001.
         passbook: String,
         /// Why (kept in the log).
         #[arg(long, default_value = "遗失补办")]

@@ -13,6 +13,7 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> CmdResult {
         counter,
         admin,
         utc_offset,
+        code,
     } = args;
     let offset = parse_offset(lang, &utc_offset)?;
     if ctx.home.exists() {
@@ -44,6 +45,7 @@ pub fn init(ctx: &Ctx, args: InitArgs) -> CmdResult {
         admin_name: admin,
         admin_pin: pin,
         utc_offset_minutes: offset,
+        code,
     };
     let (ledger, session) = ctx.home.init(request, lang, Box::new(chrono::Utc::now))?;
     if ctx.json {

@@ -591,7 +591,7 @@ fn start(home: &Home, ledger: Ledger, lang: Lang, demo: Option<DemoScans>) -> (M
     let mut model = Model::new(lang, demo.is_some());
     model.home_dir = home.dir.display().to_string();
     model.counter = ledger.series().counter.clone();
-    model.prefix = ledger.series().prefix.clone();
+    model.numbering = ledger.numbering().clone();
     model.today = ledger.today();
     let worker = Worker {
         ledger,

@@ -1,6 +1,7 @@
 //! The counter UI's state, messages and effects: plain data, no IO.
 
 use crate::domain::Points;
+use crate::domain::ids::Numbering;
 use crate::i18n::Lang;
 use crate::ledger::{AccountSummary, ActivityView, ItemView, Receipt};
 use crate::printer::paper::Paper;
@@ -153,7 +154,7 @@ pub struct TxnForm {
 /// An administrator confirming a passbook number typed by hand.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminForm {
-    /// The passbook number as it will be looked up (SQ-000010).
+    /// The passbook number as it will be looked up (SQ-A000010).
     pub number: String,
     pub admin_no: TextField,
     pub admin_pin: TextField,
@@ -268,8 +269,8 @@ pub struct Model {
     pub home_dir: String,
     /// The counter's name, shown in the title bar.
     pub counter: String,
-    /// The counter's passbook prefix ("SQ"), to tell a typed passbook number.
-    pub prefix: String,
+    /// How the counter numbers passbooks (prefix and code), to tell a typed passbook number.
+    pub numbering: Numbering,
     /// Today's local date, for event names.
     pub today: String,
     pub screen: Screen,
@@ -504,7 +505,7 @@ impl Model {
             demo,
             home_dir: String::new(),
             counter: String::new(),
-            prefix: String::new(),
+            numbering: Numbering::legacy(""),
             today: String::new(),
             screen: Screen::Login,
             login_field: LoginField::Operator,
@@ -558,7 +559,7 @@ impl Model {
         Model {
             home_dir: self.home_dir.clone(),
             counter: self.counter.clone(),
-            prefix: self.prefix.clone(),
+            numbering: self.numbering.clone(),
             today: self.today.clone(),
             catalog: self.catalog.clone(),
             activities: self.activities.clone(),
@@ -703,8 +704,8 @@ mod tests {
         let mut model = Model::new(Lang::ZhCn, false);
         model.catalog = vec![item("G001", Some(3), Some(4)), item("S001", None, None)];
         model.account = Some(AccountSummary {
-            passbook: "SQ-000001".into(),
-            resident: "SQ-R000001".into(),
+            passbook: "SQ-A000001".into(),
+            resident: "SQ-RA00001".into(),
             resident_name: "张*明".into(),
             balance: Points(100),
             month_earned: Points(0),

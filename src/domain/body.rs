@@ -126,6 +126,10 @@ pub struct SeriesLink {
     pub hash: String,
     /// The highest seq the earlier series ever signed (more than `seq` when entries were lost).
     pub used_seq: i64,
+    /// The first series of the counter (its lasting id, the home of what it registers);
+    /// absent in links written before it was carried, where it is `counter_id`'s own home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endorsement: Option<String>,
 }
@@ -194,6 +198,10 @@ pub enum Body {
         counter: String,
         public_key: String,
         utc_offset_minutes: i32,
+        /// The counter code its numbers carry (`SQ-A000001`); absent in homes made before
+        /// codes, which number `SQ-000001`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         continues: Option<SeriesLink>,
     },
@@ -401,6 +409,7 @@ mod tests {
                 counter: s("三桥爱心超市"),
                 public_key: s("ab"),
                 utc_offset_minutes: 480,
+                code: None,
                 continues: None,
             },
             Body::CounterInitialized {
@@ -409,11 +418,13 @@ mod tests {
                 counter: s("三桥爱心超市"),
                 public_key: s("cd"),
                 utc_offset_minutes: 480,
+                code: Some(s("A")),
                 continues: Some(SeriesLink {
                     counter_id: s("0191e0c2-7a3b-7c4d-8e5f-0123456789ab"),
                     seq: 10,
                     hash: s("00"),
                     used_seq: 13,
+                    home: Some(s("0191e0c2-7a3b-7c4d-8e5f-000000000000")),
                     endorsement: Some(s("ff")),
                 }),
             },

@@ -27,6 +27,9 @@ pub fn redeemed_account(counter: &str) -> String {
 pub struct EntryContext<'a> {
     pub community: &'a str,
     pub counter: &'a str,
+    /// The lasting id of the counter that wrote the entry: the home of what it defines (items,
+    /// activities, operators, residents, passbooks) and of the shelf its stock is on.
+    pub home: &'a str,
     /// Local day of `recorded_at`, `YYYY-MM-DD`.
     pub day: &'a str,
     /// Local month of `recorded_at`, `YYYY-MM`.
@@ -35,19 +38,25 @@ pub struct EntryContext<'a> {
     pub recorded_at: &'a str,
 }
 
-/// One change to one projection.
+/// One change to one projection. Every effect either belongs to one home (applied in the order
+/// of that counter's series) or commutes with every other (sums, flags that only ever get set),
+/// so replicas holding the same entries agree whatever order they arrived in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Post {
         account: String,
         points: Points,
     },
+    /// Stock of an item on the shelf of `home`.
     Stock {
+        home: String,
         item: String,
         delta: i64,
     },
+    /// A resident's units of an item of `home`'s catalogue in a month (monthly limits).
     Usage {
         resident: String,
+        home: String,
         item: String,
         month: String,
         qty: i64,
@@ -60,43 +69,66 @@ pub enum Effect {
         earned: Points,
         spent: Points,
     },
+    /// A counter's totals of one local day.
     Daily {
         day: String,
+        home: String,
         kind: &'static str,
         points: Points,
         count: i64,
     },
+    /// Operators are local to their counter: `(home, operator)`.
     PutOperator {
+        home: String,
         operator: String,
         name: String,
         role: Role,
         enabled: bool,
     },
     LockOperator {
+        home: String,
         operator: String,
         until: String,
     },
-    PutResident {
+    /// A resident registered at `home`. An erasure that arrived first stays.
+    RegisterResident {
         resident: String,
+        home: String,
         sealed: Sealed,
-        registered_at: Option<String>,
+        registered_at: String,
     },
+    /// New personal data, taken only from the resident's home and only while not erased.
+    UpdateResident {
+        resident: String,
+        home: String,
+        sealed: Sealed,
+    },
+    /// Erased by any counter; wins over every registration and update, whenever they arrive.
     EraseResident {
         resident: String,
     },
+    /// A passbook issued (or reissued with a new token) by its home.
     PutPassbook {
         passbook: String,
+        home: String,
         resident: String,
         community: String,
         token_sha256: String,
         issued_at: String,
     },
+    /// A token blocked by any counter; a blocked token never becomes active again.
     RevokePassbook {
         passbook: String,
         token_sha256: String,
     },
-    PutActivity(ActivityDef),
-    PutItem(ItemDef),
+    PutActivity {
+        home: String,
+        def: ActivityDef,
+    },
+    PutItem {
+        home: String,
+        def: ItemDef,
+    },
     MarkReversed {
         txn: String,
         by_txn: String,
@@ -105,6 +137,7 @@ pub enum Effect {
 
 /// The effects of one entry, in order.
 pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
+    let home = || ctx.home.to_string();
     let monthly = |passbook: &str, earned: Points, spent: Points| Effect::Monthly {
         passbook: passbook.to_string(),
         month: ctx.month.to_string(),
@@ -113,6 +146,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
     };
     let day = |kind: &'static str, points: Points| Effect::Daily {
         day: ctx.day.to_string(),
+        home: home(),
         kind,
         points,
         count: 1,
@@ -124,6 +158,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             name,
             role,
         } => vec![Effect::PutOperator {
+            home: home(),
             operator: operator.clone(),
             name: name.clone(),
             role: *role,
@@ -135,6 +170,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             role,
             enabled,
         } => vec![Effect::PutOperator {
+            home: home(),
             operator: operator.clone(),
             name: name.clone(),
             role: *role,
@@ -143,18 +179,20 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         Body::OperatorLocked {
             operator, until, ..
         } => vec![Effect::LockOperator {
+            home: home(),
             operator: operator.clone(),
             until: until.clone(),
         }],
-        Body::ResidentRegistered { resident, sealed } => vec![Effect::PutResident {
+        Body::ResidentRegistered { resident, sealed } => vec![Effect::RegisterResident {
             resident: resident.clone(),
+            home: home(),
             sealed: sealed.clone(),
-            registered_at: Some(ctx.recorded_at.to_string()),
+            registered_at: ctx.recorded_at.to_string(),
         }],
-        Body::ResidentUpdated { resident, sealed } => vec![Effect::PutResident {
+        Body::ResidentUpdated { resident, sealed } => vec![Effect::UpdateResident {
             resident: resident.clone(),
+            home: home(),
             sealed: sealed.clone(),
-            registered_at: None,
         }],
         Body::ResidentErased { resident } => vec![Effect::EraseResident {
             resident: resident.clone(),
@@ -166,6 +204,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             community,
         } => vec![Effect::PutPassbook {
             passbook: passbook.clone(),
+            home: home(),
             resident: resident.clone(),
             community: community.clone(),
             token_sha256: token_sha256.clone(),
@@ -179,8 +218,14 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             passbook: passbook.clone(),
             token_sha256: token_sha256.clone(),
         }],
-        Body::ActivityDefined(def) => vec![Effect::PutActivity(def.clone())],
-        Body::ItemDefined(def) | Body::ItemUpdated(def) => vec![Effect::PutItem(def.clone())],
+        Body::ActivityDefined(def) => vec![Effect::PutActivity {
+            home: home(),
+            def: def.clone(),
+        }],
+        Body::ItemDefined(def) | Body::ItemUpdated(def) => vec![Effect::PutItem {
+            home: home(),
+            def: def.clone(),
+        }],
         Body::PointsEarned {
             passbook, points, ..
         } => vec![
@@ -217,12 +262,14 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             for line in lines {
                 if line.stocked {
                     out.push(Effect::Stock {
+                        home: home(),
                         item: line.item.clone(),
                         delta: -i64::from(line.qty),
                     });
                 }
                 out.push(Effect::Usage {
                     resident: resident.clone(),
+                    home: home(),
                     item: line.item.clone(),
                     month: ctx.month.to_string(),
                     qty: i64::from(line.qty),
@@ -240,7 +287,14 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             usage_month,
             ..
         } => {
-            let mut out = reversal_undo(resident, undo, postings, returns, usage_month.as_deref());
+            let mut out = reversal_undo(
+                ctx.home,
+                resident,
+                undo,
+                postings,
+                returns,
+                usage_month.as_deref(),
+            );
             let passbook_points = passbook_change(passbook, &out);
             // Reports count a reversal on the day and in the month it is made: a closed day's
             // totals never change afterwards.
@@ -270,10 +324,12 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             day("adjusted", *points),
         ],
         Body::StockReceived { item, qty, .. } => vec![Effect::Stock {
+            home: home(),
             item: item.clone(),
             delta: i64::from(*qty),
         }],
         Body::StockCounted { item, delta, .. } => vec![Effect::Stock {
+            home: home(),
             item: item.clone(),
             delta: *delta,
         }],
@@ -283,7 +339,8 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
 /// What a reversal gives back: the effects of the original entry on balances, stock and
 /// monthly use, negated. Reports (daily and monthly totals) are not undone but record the
 /// reversal itself. Derived from [`effects`], so a reversal follows the account rules of the
-/// entry it reverses without a second copy of them.
+/// entry it reverses without a second copy of them. A txn is reversed only at the counter that
+/// made it, so its stock and monthly uses go back to the reversing counter's own home.
 pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
     original
         .iter()
@@ -292,7 +349,7 @@ pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
                 account: account.clone(),
                 points: -*points,
             }),
-            Effect::Stock { item, delta } => Some(Undo::Stock {
+            Effect::Stock { item, delta, .. } => Some(Undo::Stock {
                 item: item.clone(),
                 delta: -*delta,
             }),
@@ -301,6 +358,7 @@ pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
                 item,
                 month,
                 qty,
+                ..
             } => Some(Undo::Usage {
                 resident: resident.clone(),
                 item: item.clone(),
@@ -312,34 +370,37 @@ pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
         .collect()
 }
 
-impl From<&Undo> for Effect {
-    fn from(undo: &Undo) -> Effect {
-        match undo {
-            Undo::Post { account, points } => Effect::Post {
-                account: account.clone(),
-                points: *points,
-            },
-            Undo::Stock { item, delta } => Effect::Stock {
-                item: item.clone(),
-                delta: *delta,
-            },
-            Undo::Usage {
-                resident,
-                item,
-                month,
-                qty,
-            } => Effect::Usage {
-                resident: resident.clone(),
-                item: item.clone(),
-                month: month.clone(),
-                qty: *qty,
-            },
-        }
+/// The effect of one recorded undo, at the counter `home` that reverses.
+fn undo_effect(undo: &Undo, home: &str) -> Effect {
+    match undo {
+        Undo::Post { account, points } => Effect::Post {
+            account: account.clone(),
+            points: *points,
+        },
+        Undo::Stock { item, delta } => Effect::Stock {
+            home: home.to_string(),
+            item: item.clone(),
+            delta: *delta,
+        },
+        Undo::Usage {
+            resident,
+            item,
+            month,
+            qty,
+        } => Effect::Usage {
+            resident: resident.clone(),
+            home: home.to_string(),
+            item: item.clone(),
+            month: month.clone(),
+            qty: *qty,
+        },
     }
 }
 
-/// What a reversal body gives back, whether it carries `undo` or was written before it did.
+/// What a reversal body gives back at `home`, whether it carries `undo` or was written before
+/// it did.
 pub fn reversal_undo(
+    home: &str,
     resident: &str,
     undo: &[Undo],
     postings: &[Posting],
@@ -347,9 +408,9 @@ pub fn reversal_undo(
     usage_month: Option<&str>,
 ) -> Vec<Effect> {
     if undo.is_empty() {
-        legacy_reversal(resident, postings, returns, usage_month)
+        legacy_reversal(home, resident, postings, returns, usage_month)
     } else {
-        undo.iter().map(Effect::from).collect()
+        undo.iter().map(|u| undo_effect(u, home)).collect()
     }
 }
 
@@ -368,6 +429,7 @@ pub fn passbook_change(passbook: &str, effects: &[Effect]) -> Points {
 /// A reversal written before reversals carried `undo`: its postings, goods back on the shelf,
 /// and monthly uses given back in the original's month.
 fn legacy_reversal(
+    home: &str,
     resident: &str,
     postings: &[Posting],
     returns: &[super::body::Line],
@@ -383,6 +445,7 @@ fn legacy_reversal(
     for line in returns {
         if line.stocked {
             out.push(Effect::Stock {
+                home: home.to_string(),
                 item: line.item.clone(),
                 delta: i64::from(line.qty),
             });
@@ -390,6 +453,7 @@ fn legacy_reversal(
         if let Some(month) = usage_month {
             out.push(Effect::Usage {
                 resident: resident.to_string(),
+                home: home.to_string(),
                 item: line.item.clone(),
                 month: month.to_string(),
                 qty: -i64::from(line.qty),

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod effects;
 pub mod hours;
+pub mod ids;
 pub mod points;
 pub mod text;
 

@@ -15,6 +15,24 @@ pub struct Config {
     pub security: SecurityConfig,
     pub printer: PrinterConfig,
     pub scanner: ScannerConfig,
+    pub district: DistrictConfig,
+}
+
+/// Limits for passbooks of other counters of the district (offline counters cannot see each
+/// other's redemptions: this bounds what one passbook can overspend in a day).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DistrictConfig {
+    /// Points a passbook of another counter may spend here per day; 0 for no limit.
+    pub away_daily_limit: i64,
+}
+
+impl Default for DistrictConfig {
+    fn default() -> Self {
+        DistrictConfig {
+            away_daily_limit: crate::ledger::AWAY_DAILY_LIMIT_DEFAULT,
+        }
+    }
 }
 
 /// How the counter reads its scanner.
@@ -98,6 +116,12 @@ lockout_minutes = 5
 # Or grab a USB scanner's own input device so its keys never reach the terminal (独占扫码枪):
 # grab = "/dev/input/by-id/usb-Scanner-event-kbd"
 
+[district]
+# Points a passbook of another counter of the district may spend here in one day (外来存折每日
+# 兑换上限). Counters work offline, so a passbook spent at two counters on one day is only seen
+# overdrawn at the nightly sync; this bounds how far. 0 means no limit.
+# away_daily_limit = 200
+
 # The community, the counter's name and its time zone are written into the ledger's first
 # entry by `pointsdesk init` and cannot be changed here:
 #   community = "{community}"   counter = "{counter}"   prefix = "{prefix}"
@@ -160,6 +184,11 @@ const SETTINGS: &[Setting] = &[
         key: "scanner.wedge.length_min",
         allowed_zh: "1 到 64 的整数",
         allowed_en: "a whole number from 1 to 64",
+    },
+    Setting {
+        key: "district.away_daily_limit",
+        allowed_zh: "0（不限）到 100000 的整数（积分）",
+        allowed_en: "a whole number of points from 0 (no limit) to 100000",
     },
     Setting {
         key: "scanner.wedge.terminator",
@@ -319,6 +348,12 @@ fn check(config: &Config) -> Result<(), (String, String)> {
         && !(1200..=921_600).contains(&baud)
     {
         return bad("scanner.serial_baud", baud.to_string());
+    }
+    if !(0..=100_000).contains(&config.district.away_daily_limit) {
+        return bad(
+            "district.away_daily_limit",
+            config.district.away_daily_limit.to_string(),
+        );
     }
     let wedge = &config.scanner.wedge;
     if !(5..=500).contains(&wedge.gap_ms_max) {

@@ -131,6 +131,8 @@ impl Home {
         ledger.set_policy(Policy {
             pin_failures_max: config.security.pin_failures_max,
             lockout_minutes: config.security.lockout_minutes,
+            away_daily_limit: (config.district.away_daily_limit > 0)
+                .then_some(config.district.away_daily_limit),
         });
         Ok(ledger)
     }

@@ -23,6 +23,43 @@ fn item_view(row: ItemRow) -> ItemView {
     }
 }
 
+/// An item of this counter's catalogue; one that only another counter has is refused with its
+/// home named (only the home changes an item, and the catalogue shown here is this counter's).
+pub(crate) fn own_item(conn: &rusqlite::Connection, home: &str, code: &str) -> Result<ItemRow> {
+    if let Some(row) = read::item(conn, home, code)? {
+        return Ok(row);
+    }
+    match read::item_elsewhere(conn, home, code)? {
+        Some(other) => Err(LedgerError::NotHome {
+            record: super::Record::Item,
+            id: code.trim().to_ascii_uppercase(),
+            home: read::counter_name(conn, &other)?.unwrap_or(other),
+        }),
+        None => Err(LedgerError::ItemUnknown(code.trim().to_string())),
+    }
+}
+
+/// An activity of this counter; another counter's is refused with its home named.
+pub(crate) fn own_activity(
+    conn: &rusqlite::Connection,
+    home: &str,
+    code: &str,
+) -> Result<read::ActivityRow> {
+    if let Some(row) = read::activity(conn, home, code)? {
+        return Ok(row);
+    }
+    match read::activity_elsewhere(conn, home, code)? {
+        Some(other) => Err(LedgerError::NotHome {
+            record: super::Record::Activity,
+            id: code.trim().to_ascii_uppercase(),
+            home: read::counter_name(conn, &other)?.unwrap_or(other),
+        }),
+        None => Err(LedgerError::ActivityUnknown(
+            code.trim().to_ascii_uppercase(),
+        )),
+    }
+}
+
 /// A price or a rate: at least one point, so that no entry ever moves 0 points.
 fn check_points(points: i64) -> Result<Points> {
     if (1..=POINTS_MAX).contains(&points) {
@@ -61,7 +98,7 @@ impl Ledger {
             enabled: true,
         };
         self.write(Some(session.operator()), |w| {
-            if read::activity(&w.tx, &def.activity)?.is_some() {
+            if read::activity(&w.tx, &w.series.home, &def.activity)?.is_some() {
                 return Err(LedgerError::ActivityExists(def.activity.clone()));
             }
             w.append(None, Body::ActivityDefined(def.clone()))?;
@@ -76,7 +113,7 @@ impl Ledger {
     }
 
     pub fn activities(&self) -> Result<Vec<ActivityView>> {
-        Ok(read::activities(&self.conn)?
+        Ok(read::activities(&self.conn, &self.series.home)?
             .into_iter()
             .map(|a| ActivityView {
                 activity: a.activity,
@@ -99,11 +136,11 @@ impl Ledger {
             enabled: true,
         };
         self.write(Some(session.operator()), |w| {
-            if read::item(&w.tx, &def.item)?.is_some_and(|i| i.item == def.item) {
+            if read::item(&w.tx, &w.series.home, &def.item)?.is_some_and(|i| i.item == def.item) {
                 return Err(LedgerError::ItemExists(def.item.clone()));
             }
             if let Some(barcode) = &def.barcode
-                && let Some(other) = read::item(&w.tx, barcode)?
+                && let Some(other) = read::item(&w.tx, &w.series.home, barcode)?
             {
                 return Err(LedgerError::BarcodeTaken {
                     barcode: barcode.clone(),
@@ -136,10 +173,10 @@ impl Ledger {
         };
         let code = code.trim().to_ascii_uppercase();
         self.write(Some(session.operator()), |w| {
-            let row =
-                read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+            let row = own_item(&w.tx, &w.series.home, &code)?;
             if let Some(Some(barcode)) = &barcode
-                && let Some(other) = read::item(&w.tx, barcode)?.filter(|o| o.item != row.item)
+                && let Some(other) =
+                    read::item(&w.tx, &w.series.home, barcode)?.filter(|o| o.item != row.item)
             {
                 return Err(LedgerError::BarcodeTaken {
                     barcode: barcode.clone(),
@@ -161,14 +198,17 @@ impl Ledger {
         self.item(&code)
     }
 
+    /// An item of this counter's catalogue, by code or barcode.
     pub fn item(&self, code_or_barcode: &str) -> Result<ItemView> {
-        read::item(&self.conn, code_or_barcode)?
-            .map(item_view)
-            .ok_or_else(|| LedgerError::ItemUnknown(code_or_barcode.to_string()))
+        match read::item(&self.conn, &self.series.home, code_or_barcode)? {
+            Some(row) => Ok(item_view(row)),
+            None => own_item(&self.conn, &self.series.home, code_or_barcode).map(item_view),
+        }
     }
 
+    /// This counter's catalogue (another counter's items are its own).
     pub fn items(&self) -> Result<Vec<ItemView>> {
-        Ok(read::items(&self.conn)?
+        Ok(read::items(&self.conn, &self.series.home)?
             .into_iter()
             .map(item_view)
             .collect())
@@ -192,8 +232,7 @@ impl Ledger {
             .map_err(LedgerError::bad_text("donor"))?;
         let code = code.trim().to_string();
         self.write(Some(session.operator()), |w| {
-            let row =
-                read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+            let row = own_item(&w.tx, &w.series.home, &code)?;
             if !row.kind.has_stock() {
                 return Err(LedgerError::ItemNotStocked(row.item));
             }
@@ -217,8 +256,7 @@ impl Ledger {
         }
         let code = code.trim().to_string();
         self.write(Some(session.operator()), |w| {
-            let row =
-                read::item(&w.tx, &code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+            let row = own_item(&w.tx, &w.series.home, &code)?;
             if !row.kind.has_stock() {
                 return Err(LedgerError::ItemNotStocked(row.item));
             }

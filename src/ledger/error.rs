@@ -62,8 +62,6 @@ pub enum LedgerError {
     ScanIncomplete,
     #[error("not a pointsdesk passbook")]
     NotAPassbook,
-    #[error("passbook of another community ({community})")]
-    ForeignPassbook { community: String },
     #[error("no passbook numbered {0}")]
     PassbookNumberUnknown(String),
     #[error("operator {0} is disabled")]
@@ -94,8 +92,53 @@ pub enum LedgerError {
     },
     #[error("txn {0} cannot be reversed")]
     NotReversible(String),
-    #[error("txn {0} was made at another counter")]
-    ForeignTxn(String),
+    /// A change of a record that another counter keeps: only its home changes it.
+    #[error("{id} belongs to {home}")]
+    NotHome {
+        record: Record,
+        id: String,
+        /// The home counter's name.
+        home: String,
+    },
+    /// A passbook below zero after counters' ledgers were merged: no redemption until an
+    /// administrator settles it.
+    #[error("passbook {passbook} is overdrawn ({balance}) and frozen")]
+    PassbookFrozen { passbook: String, balance: Points },
+    /// The day's limit for passbooks of other counters.
+    #[error(
+        "passbook {passbook} of {home}: {spent} of {limit} points spent here today, {wanted} more asked"
+    )]
+    AwayDailyLimit {
+        passbook: String,
+        home: String,
+        limit: i64,
+        spent: i64,
+        wanted: i64,
+    },
+    #[error("bad prefix or counter code: {0:?}")]
+    BadNumbering(crate::domain::ids::IdProblem),
+    #[error("this counter is not enrolled in a district")]
+    NotEnrolled,
+    #[error("the enrolment file cannot be used: {0:?}")]
+    Enrolment(crate::district::TrustProblem),
+    #[error("the enrolment file is for {file_counter}, this counter is {this_counter}")]
+    EnrolmentForOther {
+        file_counter: String,
+        this_counter: String,
+    },
+    #[error("this counter's numbers carry code {this_code}, the enrolment file gives {file_code}")]
+    EnrolmentCode {
+        this_code: String,
+        file_code: String,
+    },
+    #[error("this counter is enrolled in {district}")]
+    EnrolledElsewhere { district: String },
+    #[error("the bundle is of district {district}, this counter is of {ours}")]
+    OtherDistrictBundle { district: String, ours: String },
+    #[error("{file} is not a pointsdesk bundle")]
+    BundleUnreadable { file: String },
+    #[error("the numbers {namespace}… are used up")]
+    NumbersUsedUp { namespace: String },
     #[error("passbook {passbook} already checked in at {event}")]
     AlreadyCheckedIn { passbook: String, event: String },
     #[error("unknown txn {0}")]
@@ -180,6 +223,91 @@ pub enum LedgerError {
     /// A file the operator named, or one of the home's, cannot be written or read.
     #[error("{path}: {reason:?}")]
     File { path: String, reason: FileProblem },
+}
+
+/// The kinds of record that have a home counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Record {
+    Resident,
+    Passbook,
+    Item,
+    Activity,
+    Txn,
+}
+
+impl Record {
+    fn not_home_message(self, id: &str, home: &str, zh: bool) -> String {
+        match (self, zh) {
+            (Record::Txn, true) => format!("交易 {id} 是在{home}办理的，请到{home}冲正。"),
+            (Record::Txn, false) => {
+                format!("Txn {id} was made at {home}; it can only be reversed there.")
+            }
+            (_, true) => {
+                let what = match self {
+                    Record::Resident => "居民",
+                    Record::Passbook => "存折",
+                    Record::Item => "商品",
+                    _ => "活动",
+                };
+                format!("{what} {id} 由{home}登记管理，只能在{home}修改。")
+            }
+            (_, false) => {
+                let what = match self {
+                    Record::Resident => "Resident",
+                    Record::Passbook => "Passbook",
+                    Record::Item => "Item",
+                    _ => "Activity",
+                };
+                format!("{what} {id} is kept by {home}; only {home} can change it.")
+            }
+        }
+    }
+}
+
+fn enrolment_message(problem: &crate::district::TrustProblem, zh: bool) -> String {
+    use crate::district::TrustProblem as T;
+    match (problem, zh) {
+        (T::Expired { expires_at }, true) => {
+            format!("登记文件已于 {expires_at} 过期。请向街道索取新的登记文件。")
+        }
+        (T::Expired { expires_at }, false) => format!(
+            "The enrolment file expired at {expires_at}. Ask the street office for a new one."
+        ),
+        (T::OtherDistrict { district }, true) => format!("登记文件属于另一个街道（{district}）。"),
+        (T::OtherDistrict { district }, false) => {
+            format!("The enrolment file belongs to another district ({district}).")
+        }
+        (_, true) => "登记文件无法使用：文件损坏或被改动过。请向街道重新索取。".to_string(),
+        (_, false) => {
+            "The enrolment file cannot be used: it is damaged or was changed. Ask the street office for it again."
+                .to_string()
+        }
+    }
+}
+
+fn numbering_message(problem: &crate::domain::ids::IdProblem, zh: bool) -> String {
+    use crate::domain::ids::{CODE_LETTERS, IdProblem};
+    match (problem, zh) {
+        (IdProblem::BadCode(code), true) => format!(
+            "服务点代码“{code}”不对：代码是 1 到 2 个字母，取自 {CODE_LETTERS}（不用 I、O、R）。"
+        ),
+        (IdProblem::BadCode(code), false) => format!(
+            "The counter code {code:?} is not valid: one or two letters from {CODE_LETTERS} (no I, O or R)."
+        ),
+        (IdProblem::BadPrefix(prefix), true) => {
+            format!("编号前缀“{prefix}”不对：只能用字母和数字，例如 SQ。")
+        }
+        (IdProblem::BadPrefix(prefix), false) => {
+            format!("The number prefix {prefix:?} is not valid: letters and digits only, e.g. SQ.")
+        }
+        (IdProblem::TooLong { prefix, code }, true) => format!(
+            "编号前缀“{prefix}”加服务点代码“{code}”太长：编号最多 10 位，还要留 4 位数字。请用更短的前缀（例如 2 个字母）。"
+        ),
+        (IdProblem::TooLong { prefix, code }, false) => format!(
+            "The prefix {prefix:?} with the counter code {code:?} is too long: numbers have at most 10 characters and need 4 digits. Use a shorter prefix (two letters, say)."
+        ),
+    }
 }
 
 /// Linux's "no space left on device".
@@ -307,11 +435,6 @@ impl LedgerError {
             E::PassbookUnknown => lang.pick("未知存折：本系统中没有这本存折。请核对后重扫，或请管理员查询。", "Unknown passbook: it is not in this ledger. Check it and scan again, or ask an administrator.").into(),
             E::ScanIncomplete => lang.pick("扫描不完整，请重新扫描存折。", "Incomplete scan, please scan the passbook again.").into(),
             E::NotAPassbook => lang.pick("这不是时间银行存折的二维码，请扫描存折上的二维码。", "This is not a time-bank passbook code. Scan the QR code in the passbook.").into(),
-            E::ForeignPassbook { community } => if zh {
-                format!("这是{community}的存折，不能在本社区兑换。请到所属社区使用。")
-            } else {
-                format!("This passbook belongs to {community} and cannot be used here. Please use it in its own community.")
-            },
             E::PassbookNumberUnknown(no) => if zh { format!("没有编号为 {no} 的存折。") } else { format!("No passbook is numbered {no}.") },
             E::OperatorDisabled(op) => if zh { format!("操作员 {op} 已停用，请联系管理员。") } else { format!("Operator {op} is disabled. Ask an administrator.") },
             E::WrongPin { failures_left } => if zh {
@@ -355,7 +478,53 @@ impl LedgerError {
                 }
             }
             E::NotReversible(txn) => if zh { format!("交易 {txn} 不是积分获得或兑换，不能冲正。") } else { format!("Txn {txn} is not an earning or a redemption and cannot be reversed.") },
-            E::ForeignTxn(txn) => if zh { format!("交易 {txn} 是在其他服务点办理的，请到原服务点冲正。") } else { format!("Txn {txn} was made at another counter; reverse it there.") },
+            E::NotHome { record, id, home } => record.not_home_message(id, home, zh),
+            E::PassbookFrozen { passbook, balance } => if zh {
+                format!("存折 {passbook} 透支 {} 分（各服务点的账合并后余额为 {balance} 分），已冻结，暂不能兑换。请管理员核实后用“调整积分”补平（pointsdesk adjust --passbook {passbook} --points +{} --reason …），补平后自动解冻。", -balance.0, -balance.0)
+            } else {
+                format!("Passbook {passbook} is overdrawn by {} points (its balance is {balance} after the counters' ledgers were merged) and is frozen: no redemptions. An administrator settles it with an adjustment (pointsdesk adjust --passbook {passbook} --points +{} --reason …), which unfreezes it.", -balance.0, -balance.0)
+            },
+            E::AwayDailyLimit { passbook, home, limit, spent, wanted } => if zh {
+                format!("存折 {passbook} 属于{home}，在本服务点每天最多兑换 {limit} 分；今天已兑换 {spent} 分，本次 {wanted} 分，超出限额。请减少商品，或到{home}兑换。")
+            } else {
+                format!("Passbook {passbook} belongs to {home}: at this counter it may spend at most {limit} points a day; {spent} already today, {wanted} more asked. Remove some items, or redeem at {home}.")
+            },
+            E::BadNumbering(problem) => numbering_message(problem, zh),
+            E::NotEnrolled => lang.pick(
+                "本服务点还没有加入街道的积分网络：请向街道索取登记文件，然后运行 pointsdesk sync enroll --file 文件。",
+                "This counter is not enrolled in a district yet: ask the street office for an enrolment file, then run pointsdesk sync enroll --file FILE.",
+            ).into(),
+            E::Enrolment(problem) => enrolment_message(problem, zh),
+            E::EnrolmentForOther { file_counter, this_counter } => if zh {
+                format!("这个登记文件是给“{file_counter}”的，本服务点是“{this_counter}”。请向街道索取本服务点的登记文件。")
+            } else {
+                format!("This enrolment file is for {file_counter}; this counter is {this_counter}. Ask the street office for this counter's file.")
+            },
+            E::EnrolmentCode { this_code, file_code } => if zh {
+                format!("本服务点已发出的编号用代码 {this_code}，登记文件给的是 {file_code}。请街道按代码 {this_code} 重新登记（pointsdesk hub enroll --counter … --code {this_code}），以免编号重复。")
+            } else {
+                format!("The numbers this counter has handed out carry code {this_code}, the enrolment file gives {file_code}. Ask the street office to enrol it with code {this_code} (pointsdesk hub enroll --counter … --code {this_code}), so that no number is handed out twice.")
+            },
+            E::EnrolledElsewhere { district } => if zh {
+                format!("本服务点已加入“{district}”，不能再加入另一个街道。")
+            } else {
+                format!("This counter is already enrolled in {district} and cannot join another district.")
+            },
+            E::OtherDistrictBundle { district, ours } => if zh {
+                format!("这个数据包来自“{district}”，本服务点属于“{ours}”：不能导入，什么都没有改变。")
+            } else {
+                format!("This bundle comes from {district}; this counter belongs to {ours}: nothing was imported.")
+            },
+            E::BundleUnreadable { file } => if zh {
+                format!("{file} 不是积分柜台的数据包（或已损坏），什么都没有导入。")
+            } else {
+                format!("{file} is not a pointsdesk bundle (or is damaged); nothing was imported.")
+            },
+            E::NumbersUsedUp { namespace } => if zh {
+                format!("编号 {namespace}… 已用完。请街道为本服务点另发一个服务点代码（hub enroll --counter … --code …）。")
+            } else {
+                format!("The numbers {namespace}… are used up. Ask the street office for another counter code for this counter (hub enroll --counter … --code …).")
+            },
             E::AlreadyCheckedIn { passbook, event } => if zh {
                 format!("存折 {passbook} 已在活动“{event}”签到过，不重复加分。")
             } else {

@@ -6,6 +6,7 @@
 //! Errors are typed ([`LedgerError`]) with a message in the operator's language.
 
 mod catalog;
+pub mod district;
 pub mod error;
 mod people;
 pub mod points;
@@ -14,10 +15,13 @@ pub mod restore;
 mod seal;
 pub mod views;
 
-pub use error::{ErrorKind, FileProblem, ImportProblem, LedgerError, Result, problem_message};
+pub use error::{
+    ErrorKind, FileProblem, ImportProblem, LedgerError, Record, Result, problem_message,
+};
 pub use points::short_txn;
 pub use views::*;
 
+use crate::domain::ids::Numbering;
 use crate::domain::{Body, Role, text};
 use crate::keys::Device;
 use crate::store::anchor::{Anchor, AnchorFile};
@@ -37,13 +41,19 @@ pub type Clock = Box<dyn Fn() -> DateTime<Utc> + Send>;
 pub struct Policy {
     pub pin_failures_max: u32,
     pub lockout_minutes: i64,
+    /// Points a passbook of another counter may spend here per local day (`None`: no limit).
+    pub away_daily_limit: Option<i64>,
 }
+
+/// The default of `[district] away_daily_limit`: a week's shopping of one resident.
+pub const AWAY_DAILY_LIMIT_DEFAULT: i64 = 200;
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
             pin_failures_max: 5,
             lockout_minutes: 5,
+            away_daily_limit: Some(AWAY_DAILY_LIMIT_DEFAULT),
         }
     }
 }
@@ -130,12 +140,17 @@ pub struct InitRequest {
     pub admin_name: String,
     pub admin_pin: String,
     pub utc_offset_minutes: i32,
+    /// The counter code its numbers carry (`A` in `SQ-A000001`), as the street office gives
+    /// it at enrolment; a counter alone in its district keeps the default `A`.
+    pub code: String,
 }
 
 pub struct Ledger {
     conn: Connection,
     device: Device,
     series: SeriesInfo,
+    /// How this counter numbers residents and passbooks (its prefix and counter code).
+    numbering: Numbering,
     clock: Clock,
     policy: Policy,
     /// `ledger.head` beside the database; `None` when it is missing (verify says so).
@@ -147,6 +162,8 @@ pub(crate) struct Writer<'a> {
     pub tx: Transaction<'a>,
     device: &'a Device,
     pub series: &'a SeriesInfo,
+    pub numbering: &'a Numbering,
+    pub policy: &'a Policy,
     pub now: DateTime<Utc>,
     operator: Option<String>,
     /// The newest entry appended in this transaction, for the head anchor after the commit.
@@ -182,6 +199,34 @@ impl Writer<'_> {
     pub fn month(&self) -> String {
         self.series.local_day_month(&log::format_time(self.now)).1
     }
+
+    /// The start of today (local midnight) as a stored UTC time.
+    pub fn local_day_start(&self) -> String {
+        let offset = self.series.offset();
+        let midnight = self
+            .now
+            .with_timezone(&offset)
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists");
+        chrono::TimeZone::from_local_datetime(&offset, &midnight)
+            .single()
+            .map(|t| log::format_time(t.with_timezone(&Utc)))
+            .unwrap_or_default()
+    }
+}
+
+/// Operator numbers are local to a counter: `001`, `002`, … of its own operators.
+fn next_operator_number(conn: &Connection, home: &str) -> Result<String> {
+    let highest: Option<String> = conn
+        .prepare_cached(
+            "SELECT operator FROM operators WHERE home = ?1 AND length(operator) = 3
+             ORDER BY operator DESC LIMIT 1",
+        )?
+        .query_row([home], |r| r.get(0))
+        .optional()?;
+    let next = highest.and_then(|h| h.parse::<u32>().ok()).unwrap_or(0) + 1;
+    Ok(format!("{next:03}"))
 }
 
 pub fn hash_pin(pin: &str) -> Result<String> {
@@ -217,6 +262,8 @@ impl Ledger {
         let counter =
             text::clean_text(&request.counter).map_err(LedgerError::bad_text("counter"))?;
         let prefix = text::clean_code(&request.prefix).map_err(LedgerError::bad_text("prefix"))?;
+        let numbering = crate::domain::ids::Numbering::new(&prefix, &request.code)
+            .map_err(LedgerError::BadNumbering)?;
         let admin_name =
             text::clean_text(&request.admin_name).map_err(LedgerError::bad_text("name"))?;
         let pin_hash = hash_pin(&request.admin_pin)?;
@@ -228,9 +275,11 @@ impl Ledger {
             counter,
             public_key: hex::encode(device.public_key().to_bytes()),
             utc_offset_minutes: request.utc_offset_minutes,
+            code: numbering.code.clone(),
             continues: None,
         };
-        let series = SeriesInfo::from_body(&genesis).expect("genesis body describes its series");
+        let series = SeriesInfo::from_body(&device.counter_id, &genesis)
+            .expect("genesis body describes its series");
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('counter_id', ?1)",
@@ -243,6 +292,8 @@ impl Ledger {
                 tx,
                 device: &device,
                 series: &series,
+                numbering: &numbering,
+                policy: &Policy::default(),
                 now,
                 operator: Some(operator.clone()),
                 last: std::cell::RefCell::new(None),
@@ -275,6 +326,7 @@ impl Ledger {
             conn,
             device,
             series,
+            numbering,
             clock,
             policy: Policy::default(),
             anchor: Some(anchor),
@@ -306,10 +358,12 @@ impl Ledger {
             .ok_or_else(|| LedgerError::HomeMissing(db_path.display().to_string()))?;
         let anchor = AnchorFile::open(db_path)
             .map_err(|e| LedgerError::file(&crate::store::anchor::path_for(db_path), &e))?;
+        let numbering = district::numbering_of(&conn, &series, &device.counter_id)?;
         Ok(Ledger {
             conn,
             device,
             series,
+            numbering,
             clock: Box::new(Utc::now),
             policy: Policy::default(),
             anchor,
@@ -326,6 +380,11 @@ impl Ledger {
 
     pub fn series(&self) -> &SeriesInfo {
         &self.series
+    }
+
+    /// How this counter numbers residents and passbooks.
+    pub fn numbering(&self) -> &Numbering {
+        &self.numbering
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -405,6 +464,8 @@ impl Ledger {
             tx,
             device: &self.device,
             series: &self.series,
+            numbering: &self.numbering,
+            policy: &self.policy,
             now,
             operator: operator.map(str::to_string),
             last: std::cell::RefCell::new(None),
@@ -448,7 +509,7 @@ impl Ledger {
         let policy = self.policy.clone();
         let offset_series = self.series.clone();
         self.write_answering(Some(&operator), |w| {
-            let row = read::operator(&w.tx, &operator)?
+            let row = read::operator(&w.tx, &w.series.home, &operator)?
                 .ok_or_else(|| LedgerError::OperatorUnknown(operator.clone()))?;
             if !row.enabled {
                 return Err(LedgerError::OperatorDisabled(row.operator));
@@ -520,7 +581,7 @@ impl Ledger {
         let name = text::clean_text(name).map_err(LedgerError::bad_text("name"))?;
         let pin_hash = hash_pin(pin)?;
         self.write(Some(&session.operator), |w| {
-            let operator = read::next_number(&w.tx, "operators", "operator", "", 3)?;
+            let operator = next_operator_number(&w.tx, &w.series.home)?;
             w.append(
                 None,
                 Body::OperatorAdded {
@@ -552,12 +613,12 @@ impl Ledger {
     ) -> Result<()> {
         Self::require_admin(session)?;
         self.write(Some(&session.operator), |w| {
-            let row = read::operator(&w.tx, operator.trim())?
+            let row = read::operator(&w.tx, &w.series.home, operator.trim())?
                 .ok_or_else(|| LedgerError::OperatorUnknown(operator.trim().to_string()))?;
             if !enabled && row.operator == session.operator {
                 return Err(LedgerError::DisableSelf(row.operator));
             }
-            let other_admins_enabled = read::operators(&w.tx)?
+            let other_admins_enabled = read::operators(&w.tx, &w.series.home)?
                 .iter()
                 .filter(|o| o.enabled && o.role == Role::Admin && o.operator != row.operator)
                 .count();
@@ -579,7 +640,7 @@ impl Ledger {
 
     pub fn operators(&self) -> Result<Vec<OperatorView>> {
         let now = log::format_time(self.now());
-        Ok(read::operators(&self.conn)?
+        Ok(read::operators(&self.conn, &self.series.home)?
             .into_iter()
             .map(|r| OperatorView {
                 operator: r.operator,

@@ -3,10 +3,10 @@
 use super::read::{self, PassbookRow, ResidentRow};
 use super::views::*;
 use super::{Ledger, LedgerError, Result, Session, Writer};
+use crate::domain::ids::NumberKind;
 use crate::domain::{Body, PersonalData, text};
 use crate::keys;
 use crate::passbook::{ScanProblem, Token};
-use crate::store::log::SeriesInfo;
 use rusqlite::Connection;
 use uuid::Uuid;
 
@@ -33,11 +33,43 @@ fn clean_resident(raw: &NewResident) -> Result<PersonalData> {
     })
 }
 
+/// The next number of a kind in this counter's own namespace (prefix and counter code), so
+/// numbers handed out at different counters never meet once their logs are merged. After a
+/// restore that lost entries, the numbers they may have used are skipped (`number_floor`).
+fn next_number(w: &Writer<'_>, kind: NumberKind) -> Result<String> {
+    let (table, column) = match kind {
+        NumberKind::Passbook => ("passbooks", "passbook"),
+        NumberKind::Resident => ("residents", "resident"),
+    };
+    let highest = read::highest_number(&w.tx, table, column, w.numbering, kind)?;
+    let floor = read::number_floor(&w.tx, &w.numbering.namespace(kind))?;
+    w.numbering
+        .number(kind, highest.max(floor) + 1)
+        .ok_or_else(|| LedgerError::NumbersUsedUp {
+            namespace: w.numbering.namespace(kind),
+        })
+}
+
+/// Refuses a change of a record whose home is another counter, naming that counter.
+pub(crate) fn require_home(
+    conn: &Connection,
+    own_home: &str,
+    record_home: Option<&str>,
+    record: super::Record,
+    id: &str,
+) -> Result<()> {
+    match record_home {
+        Some(home) if home != own_home => Err(LedgerError::NotHome {
+            record,
+            id: id.to_string(),
+            home: read::counter_name(conn, home)?.unwrap_or_else(|| home.to_string()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn register(w: &Writer<'_>, data: &PersonalData) -> Result<String> {
-    // Numbered in this counter's own namespace (its prefix), so residents registered at
-    // different counters never share a number once their logs are merged.
-    let namespace = format!("{}-R", w.series.prefix);
-    let resident = read::next_number(&w.tx, "residents", "resident", &namespace, 6)?;
+    let resident = next_number(w, NumberKind::Resident)?;
     let key = keys::random_bytes::<32>()?;
     w.tx.execute(
         "INSERT INTO resident_keys (resident, key) VALUES (?1, ?2)",
@@ -54,12 +86,12 @@ fn register(w: &Writer<'_>, data: &PersonalData) -> Result<String> {
     Ok(resident)
 }
 
-/// Resolves exactly what a scanner typed to an active passbook of this community. A passbook
-/// number typed by hand is taken only with an administrator's confirmation: the number is
-/// printed in the passbook, so knowing it is no proof of holding it.
+/// Resolves exactly what a scanner typed to an active passbook of the district (any counter
+/// credits and debits any passbook it knows). A passbook number typed by hand is taken only
+/// with an administrator's confirmation: the number is printed in the passbook, so knowing it
+/// is no proof of holding it.
 pub(crate) fn resolve_scan(
     conn: &Connection,
-    series: &SeriesInfo,
     scan: &str,
     confirmed_by: Option<&Session>,
 ) -> Result<PassbookRow> {
@@ -87,13 +119,7 @@ pub(crate) fn resolve_scan(
         (Err(ScanProblem::Incomplete), _) => return Err(LedgerError::ScanIncomplete),
         (Err(ScanProblem::NotAPassbook), None) => return Err(LedgerError::NotAPassbook),
     };
-    let passbook = read::passbook(conn, &number)?.ok_or(LedgerError::PassbookUnknown)?;
-    if passbook.community != series.community {
-        return Err(LedgerError::ForeignPassbook {
-            community: passbook.community,
-        });
-    }
-    Ok(passbook)
+    read::passbook(conn, &number)?.ok_or(LedgerError::PassbookUnknown)
 }
 
 /// The passbook a scan names, whatever its status (for matching a retried txn); a typed
@@ -139,6 +165,13 @@ impl Ledger {
         Self::require_admin(session)?;
         let row = read::resident(&self.conn, resident)?
             .ok_or_else(|| LedgerError::ResidentUnknown(resident.trim().to_string()))?;
+        require_home(
+            &self.conn,
+            &self.series.home,
+            row.home.as_deref(),
+            super::Record::Resident,
+            &row.resident,
+        )?;
         let (Some(name), false) = (row.name.clone(), row.erased) else {
             return Err(LedgerError::ResidentErased(row.resident));
         };
@@ -294,6 +327,14 @@ impl Ledger {
         if row.erased {
             return Err(LedgerError::ResidentErased(row.resident));
         }
+        // A resident's passbook is issued by the counter that registered them.
+        require_home(
+            &self.conn,
+            &self.series.home,
+            row.home.as_deref(),
+            super::Record::Resident,
+            &row.resident,
+        )?;
         let token = Token::generate().map_err(|_| crate::keys::KeyError::Random)?;
         let txn = Uuid::now_v7().to_string();
         self.write(Some(session.operator()), |w| {
@@ -305,13 +346,7 @@ impl Ledger {
                     });
                 }
                 Some(p) => p.passbook,
-                None => read::next_number(
-                    &w.tx,
-                    "passbooks",
-                    "passbook",
-                    &format!("{}-", w.series.prefix),
-                    6,
-                )?,
+                None => next_number(w, NumberKind::Passbook)?,
             };
             w.append(
                 Some(&txn),
@@ -345,6 +380,14 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let row = read::passbook(&w.tx, &number)?
                 .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
+            // Any counter blocks a lost passbook; the new one comes from its home.
+            require_home(
+                &w.tx,
+                &w.series.home,
+                Some(&row.home),
+                super::Record::Passbook,
+                &row.passbook,
+            )?;
             if read::resident(&w.tx, &row.resident)?.is_some_and(|r| r.erased) {
                 return Err(LedgerError::ResidentErased(row.resident));
             }

@@ -5,10 +5,9 @@ use super::read;
 use super::views::*;
 use super::{Ledger, LedgerError, Result, Session, Writer};
 use crate::domain::effects::{passbook_account, passbook_change, reversal_undo};
-use crate::domain::{Body, Envelope, Line, Points, Undo, points::earned_points, text};
+use crate::domain::{Body, Envelope, Line, Points, Undo, ids, points::earned_points, text};
 use crate::store::log::{self, ENTRY_COLUMNS, EntryRow, SeriesInfo};
 use rusqlite::{Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// Characters of the 单号 printed on a slip: the end of the txn id ([`short_txn`]).
@@ -55,6 +54,7 @@ fn any_entry_with_txn(conn: &Connection, txn: &str) -> Result<bool> {
 pub(crate) fn receipt_of(
     conn: &Connection,
     series: &SeriesInfo,
+    home: &str,
     seq: i64,
     envelope: &Envelope,
     replayed: bool,
@@ -98,7 +98,7 @@ pub(crate) fn receipt_of(
             receipt.points = *points;
             receipt.balance_after = *balance_after;
             receipt.activity = Some(
-                read::activity(conn, activity)?
+                read::activity(conn, home, activity)?
                     .map(|a| a.name)
                     .unwrap_or_else(|| activity.clone()),
             );
@@ -136,7 +136,14 @@ pub(crate) fn receipt_of(
             receipt.lines = returns.clone();
             receipt.points = passbook_change(
                 passbook,
-                &reversal_undo(resident, undo, postings, returns, usage_month.as_deref()),
+                &reversal_undo(
+                    &series.home,
+                    resident,
+                    undo,
+                    postings,
+                    returns,
+                    usage_month.as_deref(),
+                ),
             );
             receipt.balance_after = *balance_after;
             receipt.reason = Some(reason.clone());
@@ -189,7 +196,8 @@ fn replay(
 ) -> Result<Option<Receipt>> {
     match points_entry(conn, txn)? {
         Some((row, envelope)) if same(&envelope.body) => {
-            let receipt = receipt_of(conn, series, row.seq, &envelope, true)?;
+            let home = home_of(conn, &row.counter_id)?;
+            let receipt = receipt_of(conn, series, &home, row.seq, &envelope, true)?;
             match receipt.reversed {
                 Some(reversal) => Err(LedgerError::TxnReversed {
                     txn: receipt.txn,
@@ -208,7 +216,11 @@ fn replay(
 }
 
 /// Merges repeated items and resolves barcodes to item codes, keeping first-seen order.
-fn merge_lines(conn: &Connection, lines: &[(String, u32)]) -> Result<Vec<(read::ItemRow, u32)>> {
+fn merge_lines(
+    conn: &Connection,
+    home: &str,
+    lines: &[(String, u32)],
+) -> Result<Vec<(read::ItemRow, u32)>> {
     if lines.is_empty() {
         return Err(LedgerError::EmptyRedemption);
     }
@@ -220,7 +232,10 @@ fn merge_lines(conn: &Connection, lines: &[(String, u32)]) -> Result<Vec<(read::
         if !(1..=LINE_QTY_MAX).contains(qty) {
             return Err(LedgerError::BadQuantity(qty.to_string()));
         }
-        let item = read::item(conn, code)?.ok_or_else(|| LedgerError::ItemUnknown(code.clone()))?;
+        let item = match read::item(conn, home, code)? {
+            Some(item) => item,
+            None => super::catalog::own_item(conn, home, code)?,
+        };
         if !item.enabled {
             return Err(LedgerError::ItemDisabled(item.item));
         }
@@ -230,14 +245,6 @@ fn merge_lines(conn: &Connection, lines: &[(String, u32)]) -> Result<Vec<(read::
         }
     }
     Ok(merged)
-}
-
-/// A deterministic txn id for "this passbook checked in at this event", so that a second scan
-/// at the same event is recognised as the same request and credits nothing.
-fn event_txn(event: &str, passbook: &str) -> String {
-    let digest = Sha256::digest(format!("event\u{0}{event}\u{0}{passbook}").as_bytes());
-    let bytes: [u8; 16] = digest[..16].try_into().expect("16 of 32 bytes");
-    Uuid::new_v8(bytes).to_string()
 }
 
 impl Ledger {
@@ -256,11 +263,21 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let passbook = match &event {
                 // The event's txn needs the passbook number; revoked scans are refused here.
-                Some(_) => Some(resolve_scan(&w.tx, w.series, &request.scan, request.confirmed_by.as_ref())?),
+                Some(_) => Some(resolve_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())?),
                 None => None,
             };
             let txn = match (&event, &passbook) {
-                (Some(e), Some(p)) => event_txn(e, &p.passbook),
+                (Some(e), Some(p)) => {
+                    // A check-in made before counters shared a ledger had a txn without the
+                    // counter in it: the same check-in now is still a second scan.
+                    if any_entry_with_txn(&w.tx, &ids::legacy_event_txn(e, &p.passbook))? {
+                        return Err(LedgerError::AlreadyCheckedIn {
+                            passbook: p.passbook.clone(),
+                            event: e.clone(),
+                        });
+                    }
+                    ids::event_txn(&w.series.home, e, &p.passbook)
+                }
                 _ => request.txn.unwrap_or_else(Uuid::now_v7).to_string(),
             };
             let same = |body: &Body| {
@@ -281,9 +298,9 @@ impl Ledger {
             }
             let passbook = match passbook {
                 Some(p) => p,
-                None => resolve_scan(&w.tx, w.series, &request.scan, request.confirmed_by.as_ref())?,
+                None => resolve_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())?,
             };
-            let def = read::activity(&w.tx, &activity)?.ok_or_else(|| LedgerError::ActivityUnknown(activity.clone()))?;
+            let def = super::catalog::own_activity(&w.tx, &w.series.home, &activity)?;
             if !def.enabled {
                 return Err(LedgerError::ActivityDisabled(def.activity));
             }
@@ -321,9 +338,10 @@ impl Ledger {
                 let scanned = passbook_of_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())
                     .ok()
                     .flatten();
-                let wanted: Option<Vec<(String, u32)>> = merge_lines(&w.tx, &request.lines)
-                    .ok()
-                    .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
+                let wanted: Option<Vec<(String, u32)>> =
+                    merge_lines(&w.tx, &w.series.home, &request.lines)
+                        .ok()
+                        .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
                 matches!(body, Body::PointsRedeemed { passbook, lines, .. }
                 if Some(passbook) == scanned.as_ref()
                 && wanted.as_ref().is_some_and(|want| {
@@ -334,15 +352,10 @@ impl Ledger {
             if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
-            let passbook = resolve_scan(
-                &w.tx,
-                w.series,
-                &request.scan,
-                request.confirmed_by.as_ref(),
-            )?;
+            let passbook = resolve_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())?;
             let month = w.month();
             let mut lines = Vec::new();
-            for (item, qty) in merge_lines(&w.tx, &request.lines)? {
+            for (item, qty) in merge_lines(&w.tx, &w.series.home, &request.lines)? {
                 let qty_wanted = i64::from(qty);
                 if item.kind.has_stock() && item.stock < qty_wanted {
                     return Err(LedgerError::StockShort {
@@ -353,7 +366,13 @@ impl Ledger {
                     });
                 }
                 if let Some(limit) = item.monthly_limit {
-                    let used = read::usage(&w.tx, &passbook.resident, &item.item, &month)?;
+                    let used = read::usage(
+                        &w.tx,
+                        &passbook.resident,
+                        &w.series.home,
+                        &item.item,
+                        &month,
+                    )?;
                     if used + qty_wanted > i64::from(limit) {
                         return Err(LedgerError::MonthlyLimit {
                             item: item.item,
@@ -383,6 +402,32 @@ impl Ledger {
                 return Err(LedgerError::BadPoints(total.to_string()));
             }
             let before = trusted_balance(w, &passbook.passbook)?;
+            if before < Points::ZERO {
+                return Err(LedgerError::PassbookFrozen {
+                    passbook: passbook.passbook,
+                    balance: before,
+                });
+            }
+            if let Some(limit) = w.policy.away_daily_limit
+                && passbook.home != w.series.home
+            {
+                let spent = super::district::spent_here_since(
+                    &w.tx,
+                    &passbook.passbook,
+                    &w.series.home,
+                    &w.local_day_start(),
+                )?;
+                if spent + total.0 > limit {
+                    return Err(LedgerError::AwayDailyLimit {
+                        home: super::read::counter_name(&w.tx, &passbook.home)?
+                            .unwrap_or_else(|| passbook.home.clone()),
+                        passbook: passbook.passbook,
+                        limit,
+                        spent,
+                        wanted: total.0,
+                    });
+                }
+            }
             if before < total {
                 return Err(LedgerError::InsufficientBalance {
                     passbook: passbook.passbook,
@@ -426,9 +471,16 @@ impl Ledger {
             }
             let (row, envelope) = points_entry(&w.tx, &of_txn)?
                 .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
-            if row.counter_id != w.device.counter_id {
-                return Err(LedgerError::ForeignTxn(of_txn.clone()));
-            }
+            // Goods go back on the shelf they came from: a txn is reversed at its own counter.
+            let txn_series = log::series_of(&w.tx, &row.counter_id)?
+                .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
+            super::people::require_home(
+                &w.tx,
+                &w.series.home,
+                Some(&txn_series.home),
+                super::Record::Txn,
+                short_txn(&of_txn),
+            )?;
             let by_txn: Option<String> =
                 w.tx.prepare_cached("SELECT by_txn FROM reversed_txns WHERE txn = ?1")?
                     .query_row([&of_txn], |r| r.get(0))
@@ -593,7 +645,8 @@ impl Ledger {
     fn receipt_of_txn(&self, txn: &str) -> Result<Receipt> {
         let (row, envelope) = points_entry(&self.conn, txn)?
             .ok_or_else(|| LedgerError::TxnUnknown(txn.to_string()))?;
-        receipt_of(&self.conn, &self.series, row.seq, &envelope, false)
+        let home = home_of(&self.conn, &row.counter_id)?;
+        receipt_of(&self.conn, &self.series, &home, row.seq, &envelope, false)
     }
 
     /// The receipt of a stored txn (for a reprint or a check), by any form of its id.
@@ -603,7 +656,7 @@ impl Ledger {
 
     /// What the counter shows after a scan: balance, this month, the last entries.
     pub fn account(&self, scan: &str, last_entries: usize) -> Result<AccountSummary> {
-        let passbook = resolve_scan(&self.conn, &self.series, scan, None)?;
+        let passbook = resolve_scan(&self.conn, scan, None)?;
         self.summary(&passbook.passbook, &passbook.resident, last_entries)
     }
 
@@ -635,7 +688,7 @@ impl Ledger {
             balance: read::balance(&self.conn, &account)?,
             month_earned: Points(earned),
             month_spent: Points(spent),
-            month_usage: read::usage_of_month(&self.conn, resident, &month)?,
+            month_usage: read::usage_of_month(&self.conn, resident, &self.series.home, &month)?,
             last: self.history_of(&account, last_entries)?,
         })
     }
@@ -645,9 +698,10 @@ impl Ledger {
         chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
             .map_err(|_| LedgerError::BadDate(day.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, count, points FROM daily_totals WHERE day = ?1 ORDER BY kind",
+            "SELECT kind, count, points FROM daily_totals WHERE day = ?1 AND home = ?2
+             ORDER BY kind",
         )?;
-        let rows = stmt.query_map([day], |r| {
+        let rows = stmt.query_map([day, &self.series.home], |r| {
             Ok(DayTotal {
                 kind: r.get(0)?,
                 count: r.get(1)?,
@@ -673,9 +727,12 @@ impl Ledger {
         let (from, until) = (to_utc(start), to_utc(start + chrono::Duration::days(1)));
         let mut stmt = self.conn.prepare_cached(
             "SELECT body FROM entries WHERE recorded_at >= ?1 AND recorded_at < ?2
-             AND kind IN ('points_earned', 'points_redeemed', 'reversed')",
+             AND kind IN ('points_earned', 'points_redeemed', 'reversed')
+             AND counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?3)",
         )?;
-        let bodies = stmt.query_map(rusqlite::params![from, until], |r| r.get::<_, Vec<u8>>(0))?;
+        let bodies = stmt.query_map(rusqlite::params![from, until, self.series.home], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })?;
         let mut report = DayReport {
             day: day.to_string(),
             by_hour: (0..24).map(|h| (h, 0, 0)).collect(),
@@ -700,7 +757,8 @@ impl Ledger {
                 } => {
                     served.insert(passbook);
                     report.by_hour[hour].1 += points.0;
-                    let name = read::activity(&self.conn, &activity)?.map_or(activity, |a| a.name);
+                    let name = read::activity(&self.conn, &self.series.home, &activity)?
+                        .map_or(activity, |a| a.name);
                     *activities.entry(name).or_default() += points.0;
                 }
                 Body::PointsRedeemed {
@@ -730,6 +788,7 @@ impl Ledger {
                     let delta = passbook_change(
                         &passbook,
                         &reversal_undo(
+                            &self.series.home,
                             &resident,
                             &undo,
                             &postings,
@@ -794,7 +853,7 @@ impl Ledger {
 
     fn history_of(&self, account: &str, limit: usize) -> Result<Vec<HistoryLine>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.recorded_at, e.kind, e.txn, p.points, e.body
+            "SELECT e.seq, e.recorded_at, e.kind, e.txn, p.points, e.body, e.counter_id
              FROM postings p JOIN entries e ON e.position = p.position
              WHERE p.account = ?1 ORDER BY p.position DESC LIMIT ?2",
         )?;
@@ -806,13 +865,17 @@ impl Ledger {
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, Vec<u8>>(5)?,
+                r.get::<_, Vec<u8>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, recorded_at, kind, txn, points, body) = row?;
+            let (seq, recorded_at, kind, txn, points, body, counter_id) = row?;
+            let counter_id = Uuid::from_slice(&counter_id).unwrap_or(Uuid::nil());
             let detail = serde_json::from_slice::<Envelope>(&body)
-                .map_or(HistoryDetail::Other, |e| describe(&self.conn, &e.body));
+                .map_or(HistoryDetail::Other, |e| {
+                    describe(&self.conn, &counter_id, &e.body)
+                });
             out.push(HistoryLine {
                 seq,
                 recorded_at: self.local_time(&recorded_at),
@@ -921,7 +984,14 @@ fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
         txn: Some(txn.to_string()),
         body,
     };
-    let receipt = receipt_of(&w.tx, w.series, appended.seq, &envelope, false)?;
+    let receipt = receipt_of(
+        &w.tx,
+        w.series,
+        &w.series.home,
+        appended.seq,
+        &envelope,
+        false,
+    )?;
     debug_assert!(
         receipt.balance_after >= Points::ZERO,
         "a passbook never goes below zero"
@@ -934,13 +1004,18 @@ fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
     Ok(receipt)
 }
 
+/// The lasting id (home) of the counter whose series `counter_id` is.
+fn home_of(conn: &Connection, counter_id: &Uuid) -> Result<String> {
+    Ok(log::series_of(conn, counter_id)?.map_or_else(|| counter_id.to_string(), |s| s.home))
+}
+
 /// The last 8 characters of a txn id: the random part of a UUIDv7, what slips and screens show.
 pub fn short_txn(txn: &str) -> &str {
     &txn[txn.len().saturating_sub(SHORT_TXN_CHARS)..]
 }
 
 /// What a points entry is about, for history lists.
-fn describe(conn: &Connection, body: &Body) -> HistoryDetail {
+fn describe(conn: &Connection, counter_id: &Uuid, body: &Body) -> HistoryDetail {
     match body {
         Body::PointsEarned {
             activity,
@@ -948,9 +1023,9 @@ fn describe(conn: &Connection, body: &Body) -> HistoryDetail {
             event,
             ..
         } => HistoryDetail::Earned {
-            activity: read::activity(conn, activity)
+            activity: home_of(conn, counter_id)
                 .ok()
-                .flatten()
+                .and_then(|home| read::activity(conn, &home, activity).ok().flatten())
                 .map_or_else(|| activity.clone(), |a| a.name),
             minutes: *minutes,
             event: event.clone(),

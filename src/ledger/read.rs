@@ -5,29 +5,40 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub struct PassbookRow {
     pub passbook: String,
+    /// The counter that issued it (its lasting id).
+    pub home: String,
     pub resident: String,
     pub community: String,
     pub token_sha256: String,
+    /// The status of its current token: `active`, or `revoked` once any counter blocked it.
     pub status: String,
     pub issued_at: String,
 }
 
-pub fn passbook(conn: &Connection, passbook: &str) -> rusqlite::Result<Option<PassbookRow>> {
-    conn.prepare_cached(
-        "SELECT passbook, resident, community, token_sha256, status, issued_at
-         FROM passbooks WHERE passbook = ?1",
-    )?
-    .query_row([passbook], |r| {
-        Ok(PassbookRow {
-            passbook: r.get(0)?,
-            resident: r.get(1)?,
-            community: r.get(2)?,
-            token_sha256: r.get(3)?,
-            status: r.get(4)?,
-            issued_at: r.get(5)?,
-        })
+/// A passbook's status is its current token's: a block at any counter revokes the token, and
+/// the home's reissue moves the passbook to a new one.
+const PASSBOOK_SELECT: &str = "SELECT p.passbook, p.home, p.resident, p.community, p.token_sha256,
+        COALESCE((SELECT t.status FROM passbook_tokens t WHERE t.token_sha256 = p.token_sha256),
+                 'active'),
+        p.issued_at
+     FROM passbooks p";
+
+fn passbook_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PassbookRow> {
+    Ok(PassbookRow {
+        passbook: r.get(0)?,
+        home: r.get(1)?,
+        resident: r.get(2)?,
+        community: r.get(3)?,
+        token_sha256: r.get(4)?,
+        status: r.get(5)?,
+        issued_at: r.get(6)?,
     })
-    .optional()
+}
+
+pub fn passbook(conn: &Connection, passbook: &str) -> rusqlite::Result<Option<PassbookRow>> {
+    conn.prepare_cached(&format!("{PASSBOOK_SELECT} WHERE p.passbook = ?1"))?
+        .query_row([passbook], passbook_from_row)
+        .optional()
 }
 
 pub fn passbook_of_resident(
@@ -36,8 +47,10 @@ pub fn passbook_of_resident(
 ) -> rusqlite::Result<Option<PassbookRow>> {
     let number: Option<String> = conn
         .prepare_cached(
-            "SELECT passbook FROM passbooks WHERE resident = ?1
-             ORDER BY status = 'active' DESC, issued_at DESC LIMIT 1",
+            "SELECT p.passbook FROM passbooks p
+             LEFT JOIN passbook_tokens t ON t.token_sha256 = p.token_sha256
+             WHERE p.resident = ?1
+             ORDER BY COALESCE(t.status, 'active') = 'active' DESC, p.issued_at DESC LIMIT 1",
         )?
         .query_row([resident], |r| r.get(0))
         .optional()?;
@@ -67,6 +80,7 @@ pub fn passbook_balance(conn: &Connection, passbook: &str) -> rusqlite::Result<P
 }
 
 pub struct ItemRow {
+    pub home: String,
     pub item: String,
     pub name: String,
     pub kind: ItemKind,
@@ -81,61 +95,99 @@ pub struct ItemRow {
 /// the bound item code into the join and then re-prepares the statement on every new binding
 /// (it was a third of a redemption's time).
 const ITEM_SELECT: &str =
-    "SELECT i.item, i.name, i.kind, i.points, i.barcode, i.monthly_limit, i.enabled,
-        COALESCE((SELECT s.qty FROM stock s WHERE s.item = i.item), 0) FROM items i";
+    "SELECT i.home, i.item, i.name, i.kind, i.points, i.barcode, i.monthly_limit, i.enabled,
+        COALESCE((SELECT s.qty FROM stock s WHERE s.home = i.home AND s.item = i.item), 0)
+     FROM items i";
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
-    let kind: String = r.get(2)?;
+    let kind: String = r.get(3)?;
     Ok(ItemRow {
-        item: r.get(0)?,
-        name: r.get(1)?,
+        home: r.get(0)?,
+        item: r.get(1)?,
+        name: r.get(2)?,
         kind: ItemKind::parse(&kind).unwrap_or(ItemKind::Goods),
-        points: Points(r.get(3)?),
-        barcode: r.get(4)?,
-        monthly_limit: r.get::<_, Option<i64>>(5)?.map(|l| l as u32),
-        enabled: r.get(6)?,
-        stock: r.get(7)?,
+        points: Points(r.get(4)?),
+        barcode: r.get(5)?,
+        monthly_limit: r.get::<_, Option<i64>>(6)?.map(|l| l as u32),
+        enabled: r.get(7)?,
+        stock: r.get(8)?,
     })
 }
 
-/// An item by its code, or else by its barcode.
-pub fn item(conn: &Connection, code_or_barcode: &str) -> rusqlite::Result<Option<ItemRow>> {
+/// An item of `home`'s catalogue by its code, or else by its barcode.
+pub fn item(
+    conn: &Connection,
+    home: &str,
+    code_or_barcode: &str,
+) -> rusqlite::Result<Option<ItemRow>> {
     let by_code = conn
-        .prepare_cached(&format!("{ITEM_SELECT} WHERE i.item = ?1"))?
-        .query_row([code_or_barcode.trim().to_ascii_uppercase()], item_from_row)
+        .prepare_cached(&format!("{ITEM_SELECT} WHERE i.home = ?1 AND i.item = ?2"))?
+        .query_row(
+            params![home, code_or_barcode.trim().to_ascii_uppercase()],
+            item_from_row,
+        )
         .optional()?;
     if by_code.is_some() {
         return Ok(by_code);
     }
-    conn.prepare_cached(&format!("{ITEM_SELECT} WHERE i.barcode = ?1"))?
-        .query_row([code_or_barcode.trim()], item_from_row)
+    conn.prepare_cached(&format!(
+        "{ITEM_SELECT} WHERE i.home = ?1 AND i.barcode = ?2"
+    ))?
+    .query_row(params![home, code_or_barcode.trim()], item_from_row)
+    .optional()
+}
+
+/// The home of an item of that code in another counter's catalogue, to name in a refusal.
+pub fn item_elsewhere(
+    conn: &Connection,
+    home: &str,
+    code: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT home FROM items WHERE item = ?1 AND home != ?2 LIMIT 1")?
+        .query_row(params![code.trim().to_ascii_uppercase(), home], |r| {
+            r.get(0)
+        })
         .optional()
 }
 
-pub fn items(conn: &Connection) -> rusqlite::Result<Vec<ItemRow>> {
-    let mut stmt = conn.prepare_cached(&format!("{ITEM_SELECT} ORDER BY i.item"))?;
-    stmt.query_map([], item_from_row)?.collect()
+/// `home`'s catalogue.
+pub fn items(conn: &Connection, home: &str) -> rusqlite::Result<Vec<ItemRow>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("{ITEM_SELECT} WHERE i.home = ?1 ORDER BY i.item"))?;
+    stmt.query_map([home], item_from_row)?.collect()
 }
 
-pub fn usage(conn: &Connection, resident: &str, item: &str, month: &str) -> rusqlite::Result<i64> {
+pub fn usage(
+    conn: &Connection,
+    resident: &str,
+    home: &str,
+    item: &str,
+    month: &str,
+) -> rusqlite::Result<i64> {
     let qty: Option<i64> = conn
-        .prepare_cached("SELECT qty FROM usage WHERE resident = ?1 AND item = ?2 AND month = ?3")?
-        .query_row(params![resident, item, month], |r| r.get(0))
+        .prepare_cached(
+            "SELECT qty FROM usage WHERE resident = ?1 AND home = ?2 AND item = ?3 AND month = ?4",
+        )?
+        .query_row(params![resident, home, item, month], |r| r.get(0))
         .optional()?;
     Ok(qty.unwrap_or(0))
 }
 
-/// A resident's units of each item in one month (items with a monthly limit count), by item.
+/// A resident's units of each item of `home`'s catalogue in one month, by item.
 pub fn usage_of_month(
     conn: &Connection,
     resident: &str,
+    home: &str,
     month: &str,
 ) -> rusqlite::Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT item, qty FROM usage WHERE resident = ?1 AND month = ?2 AND qty != 0 ORDER BY item",
+        "SELECT item, qty FROM usage WHERE resident = ?1 AND home = ?2 AND month = ?3 AND qty != 0
+         ORDER BY item",
     )?;
-    stmt.query_map(params![resident, month], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect()
+    stmt.query_map(params![resident, home, month], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?
+    .collect()
 }
 
 pub struct OperatorRow {
@@ -157,43 +209,59 @@ fn operator_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRow> {
     })
 }
 
-pub fn operator(conn: &Connection, operator: &str) -> rusqlite::Result<Option<OperatorRow>> {
+/// An operator of the counter `home` (operators are local to their counter).
+pub fn operator(
+    conn: &Connection,
+    home: &str,
+    operator: &str,
+) -> rusqlite::Result<Option<OperatorRow>> {
     conn.prepare_cached(
-        "SELECT operator, name, role, enabled, locked_until FROM operators WHERE operator = ?1",
+        "SELECT operator, name, role, enabled, locked_until FROM operators
+         WHERE home = ?1 AND operator = ?2",
     )?
-    .query_row([operator], operator_from_row)
+    .query_row([home, operator], operator_from_row)
     .optional()
 }
 
-pub fn operators(conn: &Connection) -> rusqlite::Result<Vec<OperatorRow>> {
+pub fn operators(conn: &Connection, home: &str) -> rusqlite::Result<Vec<OperatorRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT operator, name, role, enabled, locked_until FROM operators ORDER BY operator",
+        "SELECT operator, name, role, enabled, locked_until FROM operators WHERE home = ?1
+         ORDER BY operator",
     )?;
-    stmt.query_map([], operator_from_row)?.collect()
+    stmt.query_map([home], operator_from_row)?.collect()
 }
 
 pub struct ResidentRow {
     pub resident: String,
+    /// The counter that registered the resident; `None` while only an erasure arrived.
+    pub home: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
     pub note: Option<String>,
     pub erased: bool,
+    /// When the registration arrived here; empty while only an erasure did.
     pub registered_at: String,
+    /// The sealed data is here but not its key (it travels in the next bundle).
+    pub key_missing: bool,
 }
 
 pub const RESIDENT_SELECT: &str =
-    "SELECT resident, name, phone, address, note, erased, registered_at FROM residents";
+    "SELECT resident, home, name, phone, address, note, erased, COALESCE(registered_at, ''),
+        sealed IS NOT NULL AND name IS NULL
+     FROM residents";
 
 pub fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ResidentRow> {
     Ok(ResidentRow {
         resident: r.get(0)?,
-        name: r.get(1)?,
-        phone: r.get(2)?,
-        address: r.get(3)?,
-        note: r.get(4)?,
-        erased: r.get(5)?,
-        registered_at: r.get(6)?,
+        home: r.get(1)?,
+        name: r.get(2)?,
+        phone: r.get(3)?,
+        address: r.get(4)?,
+        note: r.get(5)?,
+        erased: r.get(6)?,
+        registered_at: r.get(7)?,
+        key_missing: r.get(8)?,
     })
 }
 
@@ -219,40 +287,83 @@ fn activity_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityRow> {
     })
 }
 
-pub fn activity(conn: &Connection, activity: &str) -> rusqlite::Result<Option<ActivityRow>> {
+/// An activity of `home`.
+pub fn activity(
+    conn: &Connection,
+    home: &str,
+    activity: &str,
+) -> rusqlite::Result<Option<ActivityRow>> {
     conn.prepare_cached(
-        "SELECT activity, name, points_per_hour, enabled FROM activities WHERE activity = ?1",
+        "SELECT activity, name, points_per_hour, enabled FROM activities
+         WHERE home = ?1 AND activity = ?2",
     )?
-    .query_row([activity.trim().to_ascii_uppercase()], activity_from_row)
+    .query_row(
+        params![home, activity.trim().to_ascii_uppercase()],
+        activity_from_row,
+    )
     .optional()
 }
 
-pub fn activities(conn: &Connection) -> rusqlite::Result<Vec<ActivityRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT activity, name, points_per_hour, enabled FROM activities ORDER BY activity",
-    )?;
-    stmt.query_map([], activity_from_row)?.collect()
+/// The home of an activity of that code at another counter, to name in a refusal.
+pub fn activity_elsewhere(
+    conn: &Connection,
+    home: &str,
+    code: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT home FROM activities WHERE activity = ?1 AND home != ?2 LIMIT 1")?
+        .query_row(params![code.trim().to_ascii_uppercase(), home], |r| {
+            r.get(0)
+        })
+        .optional()
 }
 
-/// The next number in a zero-padded series such as `SQ-000123` or `R000007`.
-pub fn next_number(
+pub fn activities(conn: &Connection, home: &str) -> rusqlite::Result<Vec<ActivityRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT activity, name, points_per_hour, enabled FROM activities WHERE home = ?1
+         ORDER BY activity",
+    )?;
+    stmt.query_map([home], activity_from_row)?.collect()
+}
+
+/// The highest number `numbering` made of a kind in `table.column` (0 for none): numbers are
+/// zero-padded, so the largest sorts last among those of the same length.
+pub fn highest_number(
     conn: &Connection,
     table: &str,
     column: &str,
-    prefix: &str,
-    width: usize,
-) -> rusqlite::Result<String> {
+    numbering: &crate::domain::ids::Numbering,
+    kind: crate::domain::ids::NumberKind,
+) -> rusqlite::Result<u64> {
+    let namespace = numbering.namespace(kind);
     let sql = format!(
-        "SELECT {column} FROM {table} WHERE {column} LIKE ?1 || '%' AND length({column}) = ?2
-         ORDER BY {column} DESC LIMIT 1"
+        "SELECT {column} FROM {table} WHERE {column} >= ?1 AND {column} < ?1 || ':'
+         AND length({column}) = ?2 ORDER BY {column} DESC LIMIT 1"
     );
     let last: Option<String> = conn
         .prepare_cached(&sql)?
-        .query_row(params![prefix, (prefix.len() + width) as i64], |r| r.get(0))
+        .query_row(
+            params![namespace, (namespace.len() + numbering.digits(kind)) as i64],
+            |r| r.get(0),
+        )
         .optional()?;
-    let next = last
-        .and_then(|l| l[prefix.len()..].parse::<u64>().ok())
-        .unwrap_or(0)
-        + 1;
-    Ok(format!("{prefix}{next:0width$}"))
+    Ok(last.and_then(|l| numbering.parse(kind, &l)).unwrap_or(0))
+}
+
+/// The last number of a namespace that may have been used before a restore lost the entries
+/// that used it (0 when none were lost).
+pub fn number_floor(conn: &Connection, namespace: &str) -> rusqlite::Result<u64> {
+    let floor: Option<String> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'number_floor:' || ?1")?
+        .query_row([namespace], |r| r.get(0))
+        .optional()?;
+    Ok(floor.and_then(|f| f.parse().ok()).unwrap_or(0))
+}
+
+/// The name of the counter whose lasting id is `home`, as its newest series calls itself.
+pub fn counter_name(conn: &Connection, home: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT counter FROM series_heads WHERE home = ?1 ORDER BY seq DESC LIMIT 1",
+    )?
+    .query_row([home], |r| r.get(0))
+    .optional()
 }

@@ -18,7 +18,12 @@ use uuid::Uuid;
 /// is the restorer's anyway.
 pub fn check_admin_pin(conn: &Connection, operator: &str, pin: &str) -> Result<()> {
     let operator = operator.trim();
-    let row = read::operator(conn, operator)?
+    let home = match counter_id_of(conn)? {
+        Some(id) => log::series_of(conn, &id)?.map(|s| s.home),
+        None => None,
+    }
+    .unwrap_or_default();
+    let row = read::operator(conn, &home, operator)?
         .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
     if !row.enabled {
         return Err(LedgerError::OperatorDisabled(row.operator));
@@ -88,6 +93,7 @@ pub fn begin_successor(
         seq: head.seq,
         hash: hex::encode(head.hash),
         used_seq: used_seq.max(head.seq),
+        home: Some(series.home.clone()),
         endorsement: None,
     };
     let public_key = hex::encode(successor.public_key().to_bytes());
@@ -101,6 +107,7 @@ pub fn begin_successor(
         counter: series.counter,
         public_key,
         utc_offset_minutes: series.utc_offset_minutes,
+        code: series.code,
         continues: Some(link),
     };
     let appended = log::append(

@@ -31,10 +31,18 @@ pub struct SeriesInfo {
     pub counter: String,
     pub public_key: Vec<u8>,
     pub utc_offset_minutes: i32,
+    /// The counter's lasting id: its first series, kept by every series that continues it
+    /// after a restore. What a counter registers (residents, items, operators) has it as home.
+    pub home: String,
+    /// The counter code in its numbers; `None` in a home made before codes.
+    pub code: Option<String>,
+    /// The series this one continues after a restore.
+    pub continues: Option<crate::domain::SeriesLink>,
 }
 
 impl SeriesInfo {
-    pub fn from_body(body: &Body) -> Option<SeriesInfo> {
+    /// The series `counter_id` as its first entry describes it.
+    pub fn from_body(counter_id: &Uuid, body: &Body) -> Option<SeriesInfo> {
         match body {
             Body::CounterInitialized {
                 community,
@@ -42,15 +50,31 @@ impl SeriesInfo {
                 counter,
                 public_key,
                 utc_offset_minutes,
-                ..
+                code,
+                continues,
             } => Some(SeriesInfo {
                 community: community.clone(),
                 prefix: prefix.clone(),
                 counter: counter.clone(),
                 public_key: hex::decode(public_key).ok()?,
                 utc_offset_minutes: *utc_offset_minutes,
+                home: match continues {
+                    Some(link) => link.home.clone().unwrap_or_else(|| link.counter_id.clone()),
+                    None => counter_id.to_string(),
+                },
+                code: code.clone(),
+                continues: continues.clone(),
             }),
             _ => None,
+        }
+    }
+
+    /// How this counter numbers residents and passbooks.
+    pub fn numbering(&self) -> crate::domain::ids::Numbering {
+        match &self.code {
+            Some(code) => crate::domain::ids::Numbering::new(&self.prefix, code)
+                .unwrap_or_else(|_| crate::domain::ids::Numbering::legacy(&self.prefix)),
+            None => crate::domain::ids::Numbering::legacy(&self.prefix),
         }
     }
 
@@ -144,6 +168,7 @@ pub fn entry_effects(envelope: &Envelope, series: &SeriesInfo) -> Vec<domain::Ef
     let ctx = domain::EntryContext {
         community: &series.community,
         counter: &series.counter,
+        home: &series.home,
         day: &day,
         month: &month,
         txn: envelope.txn.as_deref(),
@@ -185,6 +210,8 @@ pub fn entry_ops(
                     Cell::text(&series.prefix),
                     Cell::text(&series.counter),
                     Cell::Int(i64::from(series.utc_offset_minutes)),
+                    Cell::text(&series.home),
+                    Cell::opt_text(series.code.as_deref()),
                 ],
             }
         } else {
@@ -192,6 +219,7 @@ pub fn entry_ops(
                 table: "series_heads",
                 key,
                 columns: vec![("seq", Cell::Int(seq)), ("hash", Cell::Blob(hash.to_vec()))],
+                guard: Vec::new(),
             }
         },
     );
@@ -237,7 +265,7 @@ pub fn series_of(
         .optional()?;
     Ok(body
         .and_then(|b| serde_json::from_slice::<Envelope>(&b).ok())
-        .and_then(|e| SeriesInfo::from_body(&e.body)))
+        .and_then(|e| SeriesInfo::from_body(counter_id, &e.body)))
 }
 
 /// Formats a UTC time the one way it is stored.
@@ -270,7 +298,7 @@ pub fn append(
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS_PREV_HASH.to_vec()),
     };
-    let genesis_series = SeriesInfo::from_body(&body);
+    let genesis_series = SeriesInfo::from_body(&device.counter_id, &body);
     let series = series
         .or(genesis_series.as_ref())
         .expect("a series is known before its entries are written");

@@ -3,6 +3,7 @@
 
 pub mod anchor;
 pub mod cell;
+pub mod ingest;
 pub mod log;
 pub mod projection;
 pub mod verify;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_entries_by_time.sql"),
     include_str!("migrations/0003_entries_by_short_txn.sql"),
     include_str!("migrations/0004_balance_seals.sql"),
+    include_str!("migrations/0005_district.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory
@@ -72,12 +74,32 @@ fn wal_is_empty(path: &Path) -> bool {
     std::fs::metadata(wal).map_or(true, |m| m.len() == 0)
 }
 
-/// Opens (creating if needed) a ledger database in WAL mode with `synchronous=FULL`.
+/// Opens (creating if needed) a ledger database in WAL mode with `synchronous=FULL`, migrated
+/// to the newest schema (and its projections folded again when a migration reshaped them).
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open(path)?;
     configure(&conn)?;
     migrate(&mut conn)?;
+    rebuild_if_needed(&mut conn)?;
     Ok(conn)
+}
+
+/// A migration that recreates projection tables leaves `rebuild_needed` in meta; the fold
+/// runs here, under the write lock, and clears it in the same transaction. A log that does not
+/// verify is left as it is (the tables stay empty, `ledger verify` says why).
+fn rebuild_if_needed(conn: &mut Connection) -> rusqlite::Result<()> {
+    let needed = |conn: &Connection| -> rusqlite::Result<bool> {
+        conn.prepare_cached("SELECT 1 FROM meta WHERE key = 'rebuild_needed'")?
+            .exists([])
+    };
+    if !needed(conn)? {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if needed(&tx)? && verify::rebuild_in(&tx)?.is_ok() {
+        tx.execute("DELETE FROM meta WHERE key = 'rebuild_needed'", [])?;
+    }
+    tx.commit()
 }
 
 pub fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -3,7 +3,6 @@
 
 use super::cell::Cell;
 use crate::domain::{Effect, Sealed};
-use rusqlite::Transaction;
 use std::collections::HashMap;
 
 /// A projection table: key columns and value columns, as in the migration.
@@ -25,6 +24,8 @@ pub const TABLES: &[TableSpec] = &[
             "prefix",
             "counter",
             "utc_offset_minutes",
+            "home",
+            "code",
         ],
     },
     TableSpec {
@@ -39,13 +40,15 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "operators",
-        keys: &["operator"],
+        keys: &["home", "operator"],
         values: &["name", "role", "enabled", "locked_until"],
     },
     TableSpec {
         name: "residents",
         keys: &["resident"],
         values: &[
+            "home",
+            "sealed",
             "name",
             "phone",
             "address",
@@ -57,13 +60,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "passbooks",
         keys: &["passbook"],
-        values: &[
-            "resident",
-            "community",
-            "token_sha256",
-            "status",
-            "issued_at",
-        ],
+        values: &["home", "resident", "community", "token_sha256", "issued_at"],
     },
     TableSpec {
         name: "passbook_tokens",
@@ -72,12 +69,12 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "activities",
-        keys: &["activity"],
+        keys: &["home", "activity"],
         values: &["name", "points_per_hour", "enabled"],
     },
     TableSpec {
         name: "items",
-        keys: &["item"],
+        keys: &["home", "item"],
         values: &[
             "name",
             "kind",
@@ -89,12 +86,12 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "stock",
-        keys: &["item"],
+        keys: &["home", "item"],
         values: &["qty"],
     },
     TableSpec {
         name: "usage",
-        keys: &["resident", "item", "month"],
+        keys: &["resident", "home", "item", "month"],
         values: &["qty"],
     },
     TableSpec {
@@ -104,7 +101,7 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "daily_totals",
-        keys: &["day", "kind"],
+        keys: &["day", "home", "kind"],
         values: &["points", "count"],
     },
     TableSpec {
@@ -136,12 +133,80 @@ pub enum Op {
         key: Vec<Cell>,
         deltas: Vec<i64>,
     },
-    /// Set some value columns of an existing row; a missing row is left missing.
+    /// Set some value columns of an existing row whose `guard` columns hold the given values;
+    /// a missing row (or one the guard does not fit) is left as it is.
     Set {
         table: &'static str,
         key: Vec<Cell>,
         columns: Vec<(&'static str, Cell)>,
+        guard: Vec<(&'static str, Cell)>,
     },
+    /// Insert the row, or merge it into the one there column by column: how effects that may
+    /// arrive in any order (an erasure before the registration, a block before the issue)
+    /// reach the same row whatever the order.
+    Merge {
+        table: &'static str,
+        key: Vec<Cell>,
+        values: Vec<Cell>,
+        rules: &'static [Rule],
+    },
+}
+
+/// How [`Op::Merge`] treats one value column of a row that is already there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    Replace,
+    Keep,
+    /// The larger of the two (flags that are only ever set: erased, revoked).
+    Max,
+    /// Replace unless the row's named (integer) column is already non-zero.
+    ReplaceUnlessSet(&'static str),
+}
+
+/// Sealed personal data as one text column: nonce and ciphertext in hex.
+pub fn sealed_cell(sealed: &Sealed) -> Cell {
+    Cell::Text(format!("{}:{}", sealed.nonce, sealed.ciphertext))
+}
+
+/// The sealed data of a residents row, back.
+pub fn sealed_of(text: &str) -> Option<Sealed> {
+    let (nonce, ciphertext) = text.split_once(':')?;
+    Some(Sealed {
+        nonce: nonce.to_string(),
+        ciphertext: ciphertext.to_string(),
+    })
+}
+
+const REGISTER_RULES: &[Rule] = &[
+    Rule::Replace,
+    Rule::ReplaceUnlessSet("erased"),
+    Rule::ReplaceUnlessSet("erased"),
+    Rule::ReplaceUnlessSet("erased"),
+    Rule::ReplaceUnlessSet("erased"),
+    Rule::ReplaceUnlessSet("erased"),
+    Rule::Max,
+    Rule::Replace,
+];
+const ERASE_RULES: &[Rule] = &[
+    Rule::Keep,
+    Rule::Replace,
+    Rule::Replace,
+    Rule::Replace,
+    Rule::Replace,
+    Rule::Replace,
+    Rule::Max,
+    Rule::Keep,
+];
+const TOKEN_RULES: &[Rule] = &[Rule::Replace, Rule::Max];
+
+/// Personal data as projection cells (name, phone, address, note), NULL when unreadable here.
+fn personal_cells(data: Option<&crate::domain::PersonalData>) -> [Cell; 4] {
+    [
+        Cell::opt_text(data.map(|d| d.name.as_str())),
+        Cell::opt_text(data.and_then(|d| d.phone.as_deref())),
+        Cell::opt_text(data.and_then(|d| d.address.as_deref())),
+        Cell::opt_text(data.and_then(|d| d.note.as_deref())),
+    ]
 }
 
 /// Reads personal data sealed with a resident key; `None` once the key is destroyed.
@@ -166,19 +231,20 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 values: vec![Int(points.0)],
             },
         ],
-        Effect::Stock { item, delta } => vec![Op::Add {
+        Effect::Stock { home, item, delta } => vec![Op::Add {
             table: "stock",
-            key: vec![t(item)],
+            key: vec![t(home), t(item)],
             deltas: vec![*delta],
         }],
         Effect::Usage {
             resident,
+            home,
             item,
             month,
             qty,
         } => vec![Op::Add {
             table: "usage",
-            key: vec![t(resident), t(item), t(month)],
+            key: vec![t(resident), t(home), t(item), t(month)],
             deltas: vec![*qty],
         }],
         Effect::Monthly {
@@ -193,72 +259,89 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
         }],
         Effect::Daily {
             day,
+            home,
             kind,
             points,
             count,
         } => vec![Op::Add {
             table: "daily_totals",
-            key: vec![t(day), t(kind)],
+            key: vec![t(day), t(home), t(kind)],
             deltas: vec![points.0, *count],
         }],
         Effect::PutOperator {
+            home,
             operator,
             name,
             role,
             enabled,
         } => vec![Op::Put {
             table: "operators",
-            key: vec![t(operator)],
+            key: vec![t(home), t(operator)],
             values: vec![t(name), t(role.as_str()), Int(i64::from(*enabled)), Null],
         }],
-        Effect::LockOperator { operator, until } => vec![Op::Set {
+        Effect::LockOperator {
+            home,
+            operator,
+            until,
+        } => vec![Op::Set {
             table: "operators",
-            key: vec![t(operator)],
+            key: vec![t(home), t(operator)],
             columns: vec![("locked_until", t(until))],
+            guard: Vec::new(),
         }],
-        Effect::PutResident {
+        Effect::RegisterResident {
             resident,
+            home,
             sealed,
             registered_at,
         } => {
             let data = keys.unseal(resident, sealed);
-            let erased = Int(i64::from(data.is_none()));
-            let name = Cell::opt_text(data.as_ref().map(|d| d.name.as_str()));
-            let phone = Cell::opt_text(data.as_ref().and_then(|d| d.phone.as_deref()));
-            let address = Cell::opt_text(data.as_ref().and_then(|d| d.address.as_deref()));
-            let note = Cell::opt_text(data.as_ref().and_then(|d| d.note.as_deref()));
-            match registered_at {
-                Some(at) => vec![Op::Put {
-                    table: "residents",
-                    key: vec![t(resident)],
-                    values: vec![name, phone, address, note, erased, t(at)],
-                }],
-                None => vec![Op::Set {
-                    table: "residents",
-                    key: vec![t(resident)],
-                    columns: vec![
-                        ("name", name),
-                        ("phone", phone),
-                        ("address", address),
-                        ("note", note),
-                        ("erased", erased),
-                    ],
-                }],
-            }
+            let [name, phone, address, note] = personal_cells(data.as_ref());
+            vec![Op::Merge {
+                table: "residents",
+                key: vec![t(resident)],
+                values: vec![
+                    t(home),
+                    sealed_cell(sealed),
+                    name,
+                    phone,
+                    address,
+                    note,
+                    Int(0),
+                    t(registered_at),
+                ],
+                rules: REGISTER_RULES,
+            }]
         }
-        Effect::EraseResident { resident } => vec![Op::Set {
+        Effect::UpdateResident {
+            resident,
+            home,
+            sealed,
+        } => {
+            let data = keys.unseal(resident, sealed);
+            let [name, phone, address, note] = personal_cells(data.as_ref());
+            vec![Op::Set {
+                table: "residents",
+                key: vec![t(resident)],
+                columns: vec![
+                    ("sealed", sealed_cell(sealed)),
+                    ("name", name),
+                    ("phone", phone),
+                    ("address", address),
+                    ("note", note),
+                ],
+                guard: vec![("home", t(home)), ("erased", Int(0))],
+            }]
+        }
+        Effect::EraseResident { resident } => vec![Op::Merge {
             table: "residents",
             key: vec![t(resident)],
-            columns: vec![
-                ("name", Null),
-                ("phone", Null),
-                ("address", Null),
-                ("note", Null),
-                ("erased", Int(1)),
-            ],
+            values: vec![Null, Null, Null, Null, Null, Null, Int(1), Null],
+            rules: ERASE_RULES,
         }],
         Effect::PutPassbook {
             passbook,
+            home,
             resident,
             community,
             token_sha256,
@@ -268,46 +351,41 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 table: "passbooks",
                 key: vec![t(passbook)],
                 values: vec![
+                    t(home),
                     t(resident),
                     t(community),
                     t(token_sha256),
-                    t("active"),
                     t(issued_at),
                 ],
             },
-            Op::Put {
+            Op::Merge {
                 table: "passbook_tokens",
                 key: vec![t(token_sha256)],
-                values: vec![t(passbook), t("active")],
+                values: vec![t(passbook), t(TOKEN_ACTIVE)],
+                rules: TOKEN_RULES,
             },
         ],
         Effect::RevokePassbook {
             passbook,
             token_sha256,
-        } => vec![
-            Op::Set {
-                table: "passbooks",
-                key: vec![t(passbook)],
-                columns: vec![("status", t("revoked"))],
-            },
-            Op::Set {
-                table: "passbook_tokens",
-                key: vec![t(token_sha256)],
-                columns: vec![("status", t("revoked"))],
-            },
-        ],
-        Effect::PutActivity(def) => vec![Op::Put {
+        } => vec![Op::Merge {
+            table: "passbook_tokens",
+            key: vec![t(token_sha256)],
+            values: vec![t(passbook), t(TOKEN_REVOKED)],
+            rules: TOKEN_RULES,
+        }],
+        Effect::PutActivity { home, def } => vec![Op::Put {
             table: "activities",
-            key: vec![t(&def.activity)],
+            key: vec![t(home), t(&def.activity)],
             values: vec![
                 t(&def.name),
                 Int(def.points_per_hour.0),
                 Int(i64::from(def.enabled)),
             ],
         }],
-        Effect::PutItem(def) => vec![Op::Put {
+        Effect::PutItem { home, def } => vec![Op::Put {
             table: "items",
-            key: vec![t(&def.item)],
+            key: vec![t(home), t(&def.item)],
             values: vec![
                 t(&def.name),
                 t(def.kind.as_str()),
@@ -325,32 +403,52 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
     }
 }
 
+/// A token that scans; one that was blocked (lost, reissued) never scans again. Ordered so that
+/// the larger wins a merge.
+pub const TOKEN_ACTIVE: &str = "active";
+pub const TOKEN_REVOKED: &str = "revoked";
+
 /// The SQL of an operation, built once per shape and kept: a commit runs a dozen of them and
 /// building the text each time cost more than executing the cached statement.
 fn sql_for(op: &Op) -> std::rc::Rc<str> {
     use std::cell::RefCell;
     use std::collections::HashMap;
-    type ShapeKey = (u8, &'static str, Vec<&'static str>);
+    type ShapeKey = (u8, &'static str, Vec<&'static str>, &'static [Rule]);
     thread_local! {
         static CACHE: RefCell<HashMap<ShapeKey, std::rc::Rc<str>>> = RefCell::new(HashMap::new());
     }
     let shape: ShapeKey = match op {
-        Op::Put { table, .. } => (0, table, Vec::new()),
-        Op::Add { table, .. } => (1, table, Vec::new()),
-        Op::Set { table, columns, .. } => (2, table, columns.iter().map(|(c, _)| *c).collect()),
+        Op::Put { table, .. } => (0, table, Vec::new(), &[]),
+        Op::Add { table, .. } => (1, table, Vec::new(), &[]),
+        Op::Set {
+            table,
+            columns,
+            guard,
+            ..
+        } => (
+            2,
+            table,
+            columns.iter().chain(guard).map(|(c, _)| *c).collect(),
+            // The guard's columns follow the set ones; their count tells them apart.
+            GUARD_COUNTS[guard.len()],
+        ),
+        Op::Merge { table, rules, .. } => (3, table, Vec::new(), rules),
     };
     CACHE.with(|cache| {
         cache
             .borrow_mut()
             .entry(shape)
-            .or_insert_with_key(|(kind, table, columns)| {
-                build_sql(*kind, spec(table), columns).into()
+            .or_insert_with_key(|(kind, table, columns, rules)| {
+                build_sql(*kind, spec(table), columns, rules).into()
             })
             .clone()
     })
 }
 
-fn build_sql(kind: u8, spec: &TableSpec, set_columns: &[&str]) -> String {
+/// Stand-ins that carry a guard's length in the cache key of a Set (0, 1 or 2 columns).
+const GUARD_COUNTS: [&[Rule]; 3] = [&[], &[Rule::Keep], &[Rule::Keep, Rule::Keep]];
+
+fn build_sql(kind: u8, spec: &TableSpec, columns: &[&str], rules: &[Rule]) -> String {
     let all = placeholders(spec.keys.len() + spec.values.len());
     match kind {
         0 => format!(
@@ -374,9 +472,15 @@ fn build_sql(kind: u8, spec: &TableSpec, set_columns: &[&str]) -> String {
                 updates.join(", ")
             )
         }
-        _ => {
+        2 => {
+            let (set_columns, guard_columns) = columns.split_at(columns.len() - rules.len());
             let sets: Vec<String> = set_columns.iter().map(|c| format!("{c} = ?")).collect();
-            let wheres: Vec<String> = spec.keys.iter().map(|k| format!("{k} = ?")).collect();
+            let wheres: Vec<String> = spec
+                .keys
+                .iter()
+                .map(|k| format!("{k} = ?"))
+                .chain(guard_columns.iter().map(|g| format!("{g} IS ?")))
+                .collect();
             format!(
                 "UPDATE {} SET {} WHERE {}",
                 spec.name,
@@ -384,11 +488,34 @@ fn build_sql(kind: u8, spec: &TableSpec, set_columns: &[&str]) -> String {
                 wheres.join(" AND ")
             )
         }
+        _ => {
+            let merges: Vec<String> = spec
+                .values
+                .iter()
+                .zip(rules)
+                .filter_map(|(c, rule)| match rule {
+                    Rule::Replace => Some(format!("{c} = excluded.{c}")),
+                    Rule::Keep => None,
+                    Rule::Max => Some(format!("{c} = MAX({c}, excluded.{c})")),
+                    Rule::ReplaceUnlessSet(flag) => Some(format!(
+                        "{c} = CASE WHEN {flag} != 0 THEN {c} ELSE excluded.{c} END"
+                    )),
+                })
+                .collect();
+            format!(
+                "INSERT INTO {} ({}, {}) VALUES ({all}) ON CONFLICT ({}) DO UPDATE SET {}",
+                spec.name,
+                spec.keys.join(", "),
+                spec.values.join(", "),
+                spec.keys.join(", "),
+                merges.join(", ")
+            )
+        }
     }
 }
 
 /// Applies operations to the live tables, inside the caller's transaction.
-pub fn apply_sql(tx: &Transaction<'_>, ops: &[Op]) -> rusqlite::Result<()> {
+pub fn apply_sql(tx: &rusqlite::Connection, ops: &[Op]) -> rusqlite::Result<()> {
     for op in ops {
         let sql = sql_for(op);
         let mut stmt = tx.prepare_cached(&sql)?;
@@ -401,9 +528,20 @@ pub fn apply_sql(tx: &Transaction<'_>, ops: &[Op]) -> rusqlite::Result<()> {
                 let params: Vec<Cell> = key.iter().cloned().chain(delta_cells).collect();
                 stmt.execute(rusqlite::params_from_iter(params.iter()))?;
             }
-            Op::Set { key, columns, .. } => {
+            Op::Set {
+                key,
+                columns,
+                guard,
+                ..
+            } => {
                 let values = columns.iter().map(|(_, v)| v);
-                stmt.execute(rusqlite::params_from_iter(values.chain(key.iter())))?;
+                let guards = guard.iter().map(|(_, v)| v);
+                stmt.execute(rusqlite::params_from_iter(
+                    values.chain(key.iter()).chain(guards),
+                ))?;
+            }
+            Op::Merge { key, values, .. } => {
+                stmt.execute(rusqlite::params_from_iter(key.iter().chain(values.iter())))?;
             }
         }
     }
@@ -477,16 +615,46 @@ impl Fold {
                     table,
                     key,
                     columns,
+                    guard,
                 } => {
                     let spec = spec(table);
-                    if let Some(row) = self.table(table).get_mut(key) {
+                    if let Some(row) = self.table(table).get_mut(key)
+                        && guard
+                            .iter()
+                            .all(|(column, value)| row[value_index(spec, column)] == *value)
+                    {
                         for (column, value) in columns {
-                            let index = spec
-                                .values
-                                .iter()
-                                .position(|c| c == column)
-                                .expect("Set names a declared column");
-                            row[index] = value.clone();
+                            row[value_index(spec, column)] = value.clone();
+                        }
+                    }
+                }
+                Op::Merge {
+                    table,
+                    key,
+                    values,
+                    rules,
+                } => {
+                    let spec = spec(table);
+                    match self.table(table).get_mut(key) {
+                        None => {
+                            self.table(table).insert(key.clone(), values.clone());
+                        }
+                        Some(row) => {
+                            let old = row.clone();
+                            for (index, (value, rule)) in values.iter().zip(*rules).enumerate() {
+                                row[index] = match rule {
+                                    Rule::Replace => value.clone(),
+                                    Rule::Keep => old[index].clone(),
+                                    Rule::Max => old[index].clone().max(value.clone()),
+                                    Rule::ReplaceUnlessSet(flag) => {
+                                        if old[value_index(spec, flag)].as_int() != 0 {
+                                            old[index].clone()
+                                        } else {
+                                            value.clone()
+                                        }
+                                    }
+                                };
+                            }
                         }
                     }
                 }
@@ -497,4 +665,12 @@ impl Fold {
     fn table(&mut self, name: &'static str) -> &mut HashMap<Vec<Cell>, Vec<Cell>> {
         self.tables.entry(name).or_default()
     }
+}
+
+/// Where a value column sits in a row.
+fn value_index(spec: &TableSpec, column: &str) -> usize {
+    spec.values
+        .iter()
+        .position(|c| *c == column)
+        .expect("the column is declared in TABLES")
 }

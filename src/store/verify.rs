@@ -372,7 +372,7 @@ fn fold_entries(
             fail!(EntryProblem::ColumnMismatch(column));
         }
         if entry.seq == 1 {
-            let Some(series) = SeriesInfo::from_body(&envelope.body) else {
+            let Some(series) = SeriesInfo::from_body(&entry.counter_id, &envelope.body) else {
                 fail!(EntryProblem::NoGenesis);
             };
             let Some(key) = series
@@ -755,7 +755,16 @@ pub fn rebuild(conn: &mut Connection) -> rusqlite::Result<Result<u64, Problem>> 
     // The write lock is taken before the fold, so no entry can land between reading the log and
     // rewriting the projections.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let folded = fold_log(&tx, true, &[])?;
+    let rebuilt = rebuild_in(&tx)?;
+    if rebuilt.is_ok() {
+        tx.commit()?;
+    }
+    Ok(rebuilt)
+}
+
+/// [`rebuild`] inside the caller's write transaction.
+pub fn rebuild_in(tx: &Connection) -> rusqlite::Result<Result<u64, Problem>> {
+    let folded = fold_log(tx, true, &[])?;
     if let Some(problem) = folded.broken {
         return Ok(Err(problem));
     }
@@ -772,8 +781,7 @@ pub fn rebuild(conn: &mut Connection) -> rusqlite::Result<Result<u64, Problem>> 
                 values: values.clone(),
             })
             .collect();
-        super::projection::apply_sql(&tx, &ops)?;
+        super::projection::apply_sql(tx, &ops)?;
     }
-    tx.commit()?;
     Ok(Ok(folded.entries))
 }

@@ -59,6 +59,7 @@ pub fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
                 admin_name: "王芳".into(),
                 admin_pin: PIN.into(),
                 utc_offset_minutes: 480,
+                code: "A".into(),
             },
             Lang::ZhCn,
             Box::new(chrono::Utc::now),

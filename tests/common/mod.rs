@@ -70,6 +70,7 @@ pub fn new_home_with(tune: impl FnOnce(&Ledger)) -> (TempDir, Ledger, Session, S
                 admin_name: "王芳".into(),
                 admin_pin: ADMIN_PIN.into(),
                 utc_offset_minutes: 8 * 60,
+                code: "A".into(),
             },
             Lang::ZhCn,
             Box::new(move || *clock_now.lock().unwrap()),

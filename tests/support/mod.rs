@@ -276,8 +276,8 @@ impl Desk {
     }
 
     /// A home with activity A01 (10 points an hour), goods G001 (5 points, barcode 690123,
-    /// 3 a month, 10 in stock), service S001 (10 points) and resident 张三明 (SQ-R000001) holding
-    /// passbook SQ-000001. Returns the passbook's scan.
+    /// 3 a month, 10 in stock), service S001 (10 points) and resident 张三明 (SQ-RA00001) holding
+    /// passbook SQ-A000001. Returns the passbook's scan.
     pub fn seeded() -> (Desk, String) {
         let desk = Desk::init();
         desk.add_resident("张三明", "13812345678");
@@ -315,8 +315,8 @@ impl Desk {
             "--donor",
             "爱心企业",
         ]);
-        let (passbook, scan) = desk.issue("SQ-R000001");
-        assert_eq!(passbook, "SQ-000001");
+        let (passbook, scan) = desk.issue("SQ-RA00001");
+        assert_eq!(passbook, "SQ-A000001");
         (desk, scan)
     }
 

@@ -6,7 +6,7 @@
 //! - a passbook's QR payload (`PD1…`) opens the resident like a scan: typed in, it is the same
 //!   secret as scanned;
 //! - a slip's QR payload (`PDT…`) opens its reversal like a scan;
-//! - a passbook number (`SQ-000010`, `sq10`) is a manual look-up: DESIGN says typing the number
+//! - a passbook number (`SQ-A000010`, `sq10`) is a manual look-up: DESIGN says typing the number
 //!   alone is never enough to spend points, so an administrator's number and PIN are asked
 //!   (checked by the ledger's login) and the resident opens with that confirmation;
 //! - a slip's 单号 (4–8 of its 8 characters) or a txn id shows that txn, to reprint or reverse.
@@ -15,13 +15,13 @@ use super::super::model::*;
 use super::super::strings::S;
 use super::login::{OPERATOR_FIELD_CHARS_MAX, lock};
 use super::{earn, notice, scan, stock, txn};
+use crate::domain::ids::{Numbering, typed_passbook_number};
 use crate::scanner::{ScanKind, classify};
 use unicode_normalization::UnicodeNormalization;
 
 /// Longest text the look-up field takes: a slip's QR payload is 35 characters.
 const LOOKUP_CHARS_MAX: usize = 64;
 /// Digits of a passbook number, as the ledger numbers passbooks (SQ-000123).
-const PASSBOOK_NUMBER_DIGITS: usize = 6;
 /// A 单号 is the last 8 characters of a txn id; the ledger looks up 4 or more.
 const SHORT_TXN_CHARS: std::ops::RangeInclusive<usize> = 4..=8;
 
@@ -77,21 +77,21 @@ pub(super) fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
 pub enum Typed {
     /// A passbook's or a slip's QR payload: handled exactly like a scan of it.
     Scan,
-    /// A passbook number, as the ledger writes it (SQ-000010).
+    /// A passbook number, as the ledger writes it (SQ-A000010).
     PassbookNumber(String),
     /// A 单号 or a txn id.
     Txn(String),
     Unknown,
 }
 
-/// Reads a typed text; `prefix` is this counter's passbook prefix ("SQ").
-pub fn typed_meaning(text: &str, prefix: &str) -> Typed {
+/// Reads a typed text; `numbering` is this counter's (its prefix and code).
+pub fn typed_meaning(text: &str, numbering: &Numbering) -> Typed {
     if matches!(classify(text), ScanKind::Passbook | ScanKind::ReceiptQr(_)) {
         return Typed::Scan;
     }
     let folded: String = text.nfkc().collect();
     let upper = folded.trim().to_ascii_uppercase();
-    if let Some(number) = passbook_number(&upper, &prefix.to_ascii_uppercase()) {
+    if let Some(number) = typed_passbook_number(&upper, numbering) {
         return Typed::PassbookNumber(number);
     }
     let hex = upper.bytes().all(|b| b.is_ascii_hexdigit());
@@ -101,31 +101,13 @@ pub fn typed_meaning(text: &str, prefix: &str) -> Typed {
     Typed::Unknown
 }
 
-/// `SQ-000010`, `SQ-10` or (with this counter's prefix) `SQ10` → `SQ-000010`.
-fn passbook_number(text: &str, prefix: &str) -> Option<String> {
-    let (letters, digits) = match text.split_once('-') {
-        Some(parts) => parts,
-        None if !prefix.is_empty() => (prefix, text.strip_prefix(prefix)?),
-        None => return None,
-    };
-    let letters_ok = !letters.is_empty() && letters.bytes().all(|b| b.is_ascii_alphabetic());
-    let digits_ok = (1..=PASSBOOK_NUMBER_DIGITS).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit());
-    (letters_ok && digits_ok).then(|| {
-        format!(
-            "{letters}-{digits:0>width$}",
-            width = PASSBOOK_NUMBER_DIGITS
-        )
-    })
-}
-
 fn look_up(model: &mut Model) -> Vec<Effect> {
     let text = model.lookup.as_str().trim().to_string();
     if text.is_empty() {
         return Vec::new();
     }
     model.lookup.clear();
-    match typed_meaning(&text, &model.prefix) {
+    match typed_meaning(&text, &model.numbering) {
         Typed::Scan => scan::scanned(model, text),
         Typed::PassbookNumber(number) => {
             model.admin_form = Some(AdminForm {
@@ -140,7 +122,7 @@ fn look_up(model: &mut Model) -> Vec<Effect> {
         Typed::Txn(txn) => txn::find(model, Screen::Txn, &txn),
         Typed::Unknown => {
             let values: [(&str, &dyn std::fmt::Display); 2] =
-                [("text", &text), ("prefix", &model.prefix)];
+                [("text", &text), ("prefix", &model.numbering.prefix)];
             let message = S::LookupUnknown.fill(model.lang, &values);
             notice(model, NoticeKind::Error, message);
             Vec::new()
@@ -191,36 +173,41 @@ mod tests {
     use crate::passbook::Token;
     use crate::passbook::slip_qr::txn_qr_payload;
 
-    #[test]
-    fn a_passbook_or_slip_payload_typed_in_is_taken_as_a_scan() {
-        let token = Token::from_random([7u8; 16]);
-        assert_eq!(typed_meaning(token.as_str(), "SQ"), Typed::Scan);
-        assert_eq!(
-            typed_meaning(&token.as_str().to_lowercase(), "SQ"),
-            Typed::Scan
-        );
-        let slip = txn_qr_payload("0191e0c2-7a3b-7c4d-8e5f-0123456789ab");
-        assert_eq!(typed_meaning(&slip, "SQ"), Typed::Scan);
+    fn sq() -> Numbering {
+        Numbering::new("SQ", "A").unwrap()
     }
 
     #[test]
-    fn a_passbook_number_is_read_with_or_without_hyphen_and_zeros() {
-        let number = |t| typed_meaning(t, "SQ");
-        let sq10 = Typed::PassbookNumber("SQ-000010".into());
-        assert_eq!(number("SQ-000010"), sq10);
-        assert_eq!(number("sq-10"), sq10);
-        assert_eq!(number("sq10"), sq10);
-        assert_eq!(number("ＳＱ-000010"), sq10);
+    fn a_passbook_or_slip_payload_typed_in_is_taken_as_a_scan() {
+        let token = Token::from_random([7u8; 16]);
+        assert_eq!(typed_meaning(token.as_str(), &sq()), Typed::Scan);
         assert_eq!(
-            number("AB-000001"),
-            Typed::PassbookNumber("AB-000001".into())
+            typed_meaning(&token.as_str().to_lowercase(), &sq()),
+            Typed::Scan
         );
-        assert_eq!(number("SQ-1234567"), Typed::Unknown);
+        let slip = txn_qr_payload("0191e0c2-7a3b-7c4d-8e5f-0123456789ab");
+        assert_eq!(typed_meaning(&slip, &sq()), Typed::Scan);
+    }
+
+    #[test]
+    fn a_passbook_number_is_read_with_or_without_hyphen_code_and_zeros() {
+        let number = |t| typed_meaning(t, &sq());
+        let a10 = Typed::PassbookNumber("SQ-A000010".into());
+        assert_eq!(number("SQ-A000010"), a10);
+        assert_eq!(number("sq-a10"), a10);
+        assert_eq!(number("sq-10"), a10);
+        assert_eq!(number("sqa10"), a10);
+        assert_eq!(number("ＳＱ-Ａ000010"), a10);
+        assert_eq!(
+            number("AB-C000001"),
+            Typed::PassbookNumber("AB-C000001".into())
+        );
+        assert_eq!(number("SQ-A1234567"), Typed::Unknown);
     }
 
     #[test]
     fn a_danhao_is_four_to_eight_hex_characters_or_a_whole_txn_id() {
-        let meaning = |t| typed_meaning(t, "SQ");
+        let meaning = |t| typed_meaning(t, &sq());
         assert_eq!(meaning("1A2B3C4D"), Typed::Txn("1a2b3c4d".into()));
         assert_eq!(meaning("00001234"), Typed::Txn("00001234".into()));
         assert_eq!(meaning("beef"), Typed::Txn("beef".into()));
@@ -235,13 +222,14 @@ mod tests {
 
     #[test]
     fn with_a_prefix_made_of_hex_letters_a_number_is_still_a_passbook() {
+        let ab = Numbering::new("AB", "C").unwrap();
         assert_eq!(
-            typed_meaning("AB000010", "AB"),
-            Typed::PassbookNumber("AB-000010".into())
+            typed_meaning("ABC00010", &ab),
+            Typed::PassbookNumber("AB-C000010".into())
         );
         assert_eq!(
-            typed_meaning("AB000010", "SQ"),
-            Typed::Txn("ab000010".into())
+            typed_meaning("ABC00010", &sq()),
+            Typed::Txn("abc00010".into())
         );
     }
 }

@@ -1,0 +1,368 @@
+//! Who may write into the district ledger.
+//!
+//! The street office holds the **district key** (Ed25519). For each counter it signs a
+//! **grant**: "the counter called NAME, with counter code C, may join district D until T",
+//! together with a one-time grant key pair. The enrolment file carries the grant, the grant's
+//! secret key and the district's data key; the counter uses the grant key to sign its own
+//! series key into a **certificate** and then forgets the grant key. Anyone holding the
+//! district's public key checks a certificate: the district signed the grant, the grant key
+//! signed the counter's key. This works without a network, in both directions: the enrolment
+//! file goes to the counter, the certificate comes back inside every bundle the counter makes.
+//!
+//! Signed statements are kept as the exact JSON text that was signed (`body`), never
+//! re-serialised before checking.
+
+use crate::domain::ids;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What the `format` field of an enrolment file says.
+pub const ENROLMENT_FORMAT: &str = "pointsdesk-enrolment";
+pub const TRUST_VERSION: u32 = 1;
+
+/// Why a grant or certificate is not taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "problem")]
+pub enum TrustProblem {
+    /// Not a pointsdesk enrolment file, or a damaged one.
+    Unreadable,
+    /// The district's signature over the grant does not hold.
+    BadDistrictSignature,
+    /// The grant key's signature over the counter's key does not hold.
+    BadGrantSignature,
+    /// Signed by another district than the one this counter belongs to.
+    OtherDistrict { district: String },
+    /// The grant expired before it was used.
+    Expired { expires_at: String },
+    /// The certificate names another series or key than the one it came with.
+    WrongSeries,
+}
+
+/// The street office's key: certifies the counters of its district.
+pub struct DistrictKey {
+    pub district_id: Uuid,
+    pub name: String,
+    signing: SigningKey,
+    /// Seals resident keys on their way between counters; every enrolled counter holds it.
+    pub data_key: [u8; 32],
+}
+
+impl DistrictKey {
+    pub fn new(district_id: Uuid, name: String, seed: [u8; 32], data_key: [u8; 32]) -> Self {
+        DistrictKey {
+            district_id,
+            name,
+            signing: SigningKey::from_bytes(&seed),
+            data_key,
+        }
+    }
+
+    pub fn public_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    pub fn seed(&self) -> [u8; 32] {
+        self.signing.to_bytes()
+    }
+
+    /// An enrolment file for one counter: a grant signed by the district, with the grant's
+    /// own secret key (`grant_seed`, fresh random bytes) and the district's data key.
+    pub fn enrol(&self, body: GrantBody, grant_seed: [u8; 32]) -> EnrolmentFile {
+        let grant_key = SigningKey::from_bytes(&grant_seed);
+        let body = GrantBody {
+            grant_public_key: hex::encode(grant_key.verifying_key().to_bytes()),
+            ..body
+        };
+        let text = serde_json::to_string(&body).expect("plain struct serialises");
+        let signature = self.signing.sign(text.as_bytes());
+        EnrolmentFile {
+            format: ENROLMENT_FORMAT.to_string(),
+            v: TRUST_VERSION,
+            grant: Grant {
+                body: text,
+                signature: hex::encode(signature.to_bytes()),
+            },
+            grant_secret_key: hex::encode(grant_seed),
+            data_key: hex::encode(self.data_key),
+        }
+    }
+}
+
+/// What the district grants one counter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantBody {
+    pub v: u32,
+    pub district_id: String,
+    pub district_name: String,
+    /// Hex of the district's Ed25519 public key.
+    pub district_public_key: String,
+    pub grant_id: String,
+    /// The counter's name as the street office calls it.
+    pub counter: String,
+    /// The counter code its numbers carry, unique in the district.
+    pub code: String,
+    pub issued_at: String,
+    pub expires_at: String,
+    /// Hex of the grant's one-time public key (the counter signs its key with the secret one).
+    #[serde(default)]
+    pub grant_public_key: String,
+}
+
+/// A grant as signed: the JSON text and the district's signature over it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub body: String,
+    pub signature: String,
+}
+
+impl Grant {
+    /// The grant's content, checked against the district's public key.
+    pub fn open(&self, district_key: &VerifyingKey) -> Result<GrantBody, TrustProblem> {
+        let body: GrantBody =
+            serde_json::from_str(&self.body).map_err(|_| TrustProblem::Unreadable)?;
+        let signature = signature_of(&self.signature).ok_or(TrustProblem::BadDistrictSignature)?;
+        district_key
+            .verify_strict(self.body.as_bytes(), &signature)
+            .map_err(|_| TrustProblem::BadDistrictSignature)?;
+        Ok(body)
+    }
+
+    /// The grant's content as it claims, unchecked (to read the district key out of it).
+    pub fn claims(&self) -> Result<GrantBody, TrustProblem> {
+        serde_json::from_str(&self.body).map_err(|_| TrustProblem::Unreadable)
+    }
+}
+
+/// The file `hub enroll --out` writes and `sync enroll --file` reads. It holds secrets (the
+/// grant key, the data key): it is written owner-only and should be deleted once used.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrolmentFile {
+    pub format: String,
+    pub v: u32,
+    pub grant: Grant,
+    pub grant_secret_key: String,
+    pub data_key: String,
+}
+
+/// What a counter's certificate says: its series and key, and what it numbers with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateBody {
+    pub v: u32,
+    pub counter_id: String,
+    /// Hex of the series' Ed25519 public key.
+    pub public_key: String,
+    pub community: String,
+    pub prefix: String,
+    pub code: String,
+    pub counter: String,
+}
+
+/// A counter series certified into the district: the grant, and the grant key's signature
+/// over the certificate body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub grant: Grant,
+    pub body: String,
+    pub signature: String,
+}
+
+/// A certificate that checked out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certified {
+    pub grant: GrantBody,
+    pub body: CertificateBody,
+    pub counter_id: Uuid,
+    pub public_key: [u8; 32],
+}
+
+impl EnrolmentFile {
+    pub fn parse(bytes: &[u8]) -> Result<EnrolmentFile, TrustProblem> {
+        let file: EnrolmentFile =
+            serde_json::from_slice(bytes).map_err(|_| TrustProblem::Unreadable)?;
+        if file.format != ENROLMENT_FORMAT {
+            return Err(TrustProblem::Unreadable);
+        }
+        Ok(file)
+    }
+
+    /// The district's public key and the grant, checked against each other.
+    pub fn open(&self) -> Result<(VerifyingKey, GrantBody), TrustProblem> {
+        let claims = self.grant.claims()?;
+        let district_key = verifying_key_of(&claims.district_public_key)
+            .ok_or(TrustProblem::BadDistrictSignature)?;
+        let body = self.grant.open(&district_key)?;
+        Ok((district_key, body))
+    }
+
+    pub fn data_key(&self) -> Result<[u8; 32], TrustProblem> {
+        hex::decode(&self.data_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(TrustProblem::Unreadable)
+    }
+
+    /// The certificate of one series, signed with the grant key.
+    pub fn certify(&self, body: &CertificateBody) -> Result<Certificate, TrustProblem> {
+        let seed: [u8; 32] = hex::decode(&self.grant_secret_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(TrustProblem::Unreadable)?;
+        let grant_key = SigningKey::from_bytes(&seed);
+        let claims = self.grant.claims()?;
+        if hex::encode(grant_key.verifying_key().to_bytes()) != claims.grant_public_key {
+            return Err(TrustProblem::BadGrantSignature);
+        }
+        let text = serde_json::to_string(body).expect("plain struct serialises");
+        Ok(Certificate {
+            grant: self.grant.clone(),
+            signature: hex::encode(grant_key.sign(text.as_bytes()).to_bytes()),
+            body: text,
+        })
+    }
+}
+
+impl Certificate {
+    /// Checks the certificate against the district's key: the district signed the grant, the
+    /// grant key signed the body, and both name `district_id`.
+    pub fn check(
+        &self,
+        district_id: &str,
+        district_key: &VerifyingKey,
+    ) -> Result<Certified, TrustProblem> {
+        let claims = self.grant.claims()?;
+        if claims.district_id != district_id {
+            return Err(TrustProblem::OtherDistrict {
+                district: claims.district_name,
+            });
+        }
+        let grant = self.grant.open(district_key)?;
+        let grant_key =
+            verifying_key_of(&grant.grant_public_key).ok_or(TrustProblem::BadGrantSignature)?;
+        let signature = signature_of(&self.signature).ok_or(TrustProblem::BadGrantSignature)?;
+        grant_key
+            .verify_strict(self.body.as_bytes(), &signature)
+            .map_err(|_| TrustProblem::BadGrantSignature)?;
+        let body: CertificateBody =
+            serde_json::from_str(&self.body).map_err(|_| TrustProblem::Unreadable)?;
+        let counter_id = Uuid::parse_str(&body.counter_id).map_err(|_| TrustProblem::Unreadable)?;
+        let public_key: [u8; 32] = hex::decode(&body.public_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(TrustProblem::Unreadable)?;
+        if ids::clean_counter_code(&body.code).as_deref() != Ok(grant.code.as_str()) {
+            return Err(TrustProblem::WrongSeries);
+        }
+        Ok(Certified {
+            grant,
+            body,
+            counter_id,
+            public_key,
+        })
+    }
+
+    /// The series the certificate is about, as it claims (unchecked).
+    pub fn counter_id(&self) -> Option<Uuid> {
+        let body: CertificateBody = serde_json::from_str(&self.body).ok()?;
+        Uuid::parse_str(&body.counter_id).ok()
+    }
+}
+
+pub fn verifying_key_of(hex_key: &str) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = hex::decode(hex_key).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+fn signature_of(hex_signature: &str) -> Option<Signature> {
+    Signature::from_slice(&hex::decode(hex_signature).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant_body(code: &str) -> GrantBody {
+        GrantBody {
+            v: TRUST_VERSION,
+            district_id: "d1".into(),
+            district_name: "桥西街道".into(),
+            district_public_key: String::new(),
+            grant_id: "g1".into(),
+            counter: "三桥爱心超市".into(),
+            code: code.into(),
+            issued_at: "2026-12-01T00:00:00.000Z".into(),
+            expires_at: "2026-12-15T00:00:00.000Z".into(),
+            grant_public_key: String::new(),
+        }
+    }
+
+    fn district() -> DistrictKey {
+        DistrictKey::new(Uuid::nil(), "桥西街道".into(), [1; 32], [2; 32])
+    }
+
+    fn enrol(district: &DistrictKey, code: &str) -> EnrolmentFile {
+        let body = GrantBody {
+            district_public_key: hex::encode(district.public_key().to_bytes()),
+            ..grant_body(code)
+        };
+        district.enrol(body, [3; 32])
+    }
+
+    fn body(code: &str) -> CertificateBody {
+        CertificateBody {
+            v: TRUST_VERSION,
+            counter_id: Uuid::nil().to_string(),
+            public_key: hex::encode([9u8; 32]),
+            community: "三桥社区".into(),
+            prefix: "SQ".into(),
+            code: code.into(),
+            counter: "三桥爱心超市".into(),
+        }
+    }
+
+    #[test]
+    fn a_certificate_made_with_the_grant_checks_out_against_the_district_key() {
+        let district = district();
+        let file = enrol(&district, "A");
+        let (key, grant) = file.open().unwrap();
+        assert_eq!(key, district.public_key());
+        assert_eq!(grant.code, "A");
+        let certificate = file.certify(&body("A")).unwrap();
+        let certified = certificate.check("d1", &district.public_key()).unwrap();
+        assert_eq!(certified.public_key, [9u8; 32]);
+    }
+
+    #[test]
+    fn a_changed_certificate_another_district_or_another_code_is_refused() {
+        let district = district();
+        let file = enrol(&district, "A");
+        let mut certificate = file.certify(&body("A")).unwrap();
+        assert!(matches!(
+            certificate.check("d2", &district.public_key()),
+            Err(TrustProblem::OtherDistrict { .. })
+        ));
+        let other = DistrictKey::new(Uuid::nil(), "x".into(), [5; 32], [2; 32]);
+        assert_eq!(
+            certificate.check("d1", &other.public_key()),
+            Err(TrustProblem::BadDistrictSignature)
+        );
+        let wrong_code = file.certify(&body("B")).unwrap();
+        assert_eq!(
+            wrong_code.check("d1", &district.public_key()),
+            Err(TrustProblem::WrongSeries)
+        );
+        certificate.body = certificate.body.replace("三桥社区", "二桥社区");
+        assert_eq!(
+            certificate.check("d1", &district.public_key()),
+            Err(TrustProblem::BadGrantSignature)
+        );
+    }
+
+    #[test]
+    fn a_grant_with_a_changed_code_is_refused() {
+        let district = district();
+        let mut file = enrol(&district, "A");
+        file.grant.body = file.grant.body.replace("\"code\":\"A\"", "\"code\":\"B\"");
+        assert_eq!(file.open(), Err(TrustProblem::BadDistrictSignature));
+    }
+}

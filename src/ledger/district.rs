@@ -1,0 +1,1423 @@
+//! Many counters, one district ledger: enrolment, what this counter sends (export) and takes
+//! in (import), and what the sync screen shows.
+//!
+//! Every series is taken in only when the district certified its key (or when it continues,
+//! after a restore, a series that was, with that series' signed endorsement); every entry only
+//! with a valid link, hash and signature at the next seq. One bad entry refuses the rest of its
+//! own series in this import and nothing else. An entry at a seq already held with another hash
+//! is a fork: kept as evidence, reported, never merged. Projections are order-independent
+//! (`domain::effects`), so replicas holding the same entries agree whatever the arrival order.
+
+use super::{Ledger, LedgerError, Result, Session, read, seal};
+use crate::district::trust::Certified;
+use crate::district::{
+    Certificate, CertificateBody, EnrolmentFile, Head, Page, SealedResidentKey, TrustProblem,
+    WireEntry, to_send,
+};
+use crate::domain::ids::{NumberKind, Numbering};
+use crate::domain::{Body, Envelope};
+use crate::i18n::Lang;
+use crate::store::ingest::{self, SeriesState, Unstorable};
+use crate::store::log::{self, SeriesInfo, SqlKeys, format_time};
+use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// How long an enrolment file may wait before it is used.
+pub const ENROLMENT_VALID_DAYS_DEFAULT: i64 = 14;
+/// Entries taken in per write transaction: a killed import loses at most this much work,
+/// and a commit (an fsync) is paid this rarely.
+pub const IMPORT_ENTRIES_PER_COMMIT: usize = 20_000;
+/// Refusals listed one by one in a report (the count is always whole).
+pub const REFUSALS_LISTED_MAX: usize = 100;
+
+/// The district this counter belongs to.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DistrictInfo {
+    pub district_id: String,
+    pub name: String,
+    pub enrolled_at: String,
+    /// The counter code this counter's numbers carry.
+    pub code: Option<String>,
+}
+
+/// What `sync enroll` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Enrolled {
+    pub district: String,
+    pub counter: String,
+    pub code: String,
+    /// Enrolled before (a new key after a restore, or a renewed file).
+    pub again: bool,
+}
+
+/// The first frame of a bundle: who made it, of which district, and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleHeader {
+    pub format: String,
+    pub v: u32,
+    pub district_id: String,
+    pub district_name: String,
+    /// The series that made the bundle (its signature is on the last frame).
+    pub exporter: Uuid,
+    pub exporter_name: String,
+    pub created_at: String,
+    /// Every series the exporter holds, and how far.
+    pub heads: Vec<Head>,
+    /// The runs of series inside, so a cut bundle can say what is missing.
+    pub ranges: Vec<crate::district::Range>,
+    pub entries: u64,
+}
+
+pub const BUNDLE_FORMAT: &str = "pointsdesk-bundle";
+pub const BUNDLE_VERSION: u32 = 1;
+
+/// One part of an export, in the order a bundle carries them.
+pub enum ExportPart {
+    Header(BundleHeader),
+    Certificates(Vec<Certificate>),
+    Keys(Vec<SealedResidentKey>),
+    Page(Page),
+}
+
+/// Why an entry (and the rest of its series in this import) was not taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Refusal {
+    /// The series came without a certificate of this district's key.
+    Uncertified,
+    /// Its certificate does not hold (another district, a changed key…).
+    Certificate {
+        problem: TrustProblem,
+    },
+    /// The certified key is not the one the series' first entry names.
+    WrongKey,
+    /// The entries before it are missing here (`expected` is the next seq held).
+    Gap {
+        expected: i64,
+    },
+    BadSignature,
+    /// Its bytes are not an entry.
+    Unreadable,
+    /// Its id is already another entry's.
+    DuplicateId,
+    /// A series whose first entry does not introduce a counter, or an introduction later on.
+    NotGenesis,
+    /// It continues another series in a way that one does not endorse.
+    BadContinuation,
+    /// An earlier entry of its series in this bundle was refused.
+    AfterRefused {
+        seq: i64,
+    },
+}
+
+/// A refused entry, with the series named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refused {
+    pub counter_id: Uuid,
+    pub counter: String,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub refusal: Refusal,
+    /// How many entries of the series' tail this refusal stands for (itself included).
+    pub entries: u64,
+}
+
+/// A fork: the same (series, seq) with another hash, signed by the series' key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForkView {
+    pub counter_id: Uuid,
+    pub counter: String,
+    pub seq: i64,
+    pub held_hash: Option<String>,
+    pub other_hash: String,
+    pub found_at: String,
+    pub source: String,
+}
+
+/// What a bundle's end says: all of it arrived, signed by its maker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BundleEnd {
+    Whole,
+    /// The last frame is missing or cut: what arrived whole was taken.
+    Truncated,
+    /// Whole, but its signature is not its maker's (entries are checked one by one anyway).
+    BadSignature,
+}
+
+/// A run of a series the bundle meant to carry and did not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    pub counter_id: Uuid,
+    pub counter: String,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub source: String,
+    pub entries: u64,
+    pub new: u64,
+    pub present: u64,
+    /// Entries refused in all (each series' refused tail counted whole).
+    pub refused_entries: u64,
+    pub refused: Vec<Refused>,
+    pub forks: Vec<ForkView>,
+    /// Residents whose personal data an imported erasure destroyed here.
+    pub erased: Vec<String>,
+    pub keys_installed: u64,
+    pub end: Option<BundleEnd>,
+    pub missing: Vec<Missing>,
+    /// Passbooks below zero after this import.
+    pub overdrafts: Vec<Overdraft>,
+}
+
+/// A passbook below zero: frozen at every counter until an administrator settles it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Overdraft {
+    pub passbook: String,
+    pub resident: String,
+    pub resident_name: String,
+    pub balance: crate::domain::Points,
+    /// The counter that issued it.
+    pub home: String,
+}
+
+/// One series as the sync screen shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SeriesStatus {
+    pub counter_id: Uuid,
+    pub counter: String,
+    pub community: String,
+    pub code: Option<String>,
+    pub seq: i64,
+    /// This counter's own (current or continued) series.
+    pub own: bool,
+    pub last_import: Option<String>,
+    pub last_export: Option<String>,
+}
+
+/// What `sync status` and the sync screen show.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncStatus {
+    pub district: Option<DistrictInfo>,
+    pub series: Vec<SeriesStatus>,
+    pub overdrafts: Vec<Overdraft>,
+    pub forks: Vec<ForkView>,
+    pub last_import: Option<SyncLogRow>,
+    pub last_export: Option<SyncLogRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SyncLogRow {
+    pub at: String,
+    pub file: String,
+    pub entries: i64,
+    pub new: i64,
+    pub present: i64,
+    pub refused: i64,
+    pub forks: i64,
+}
+
+/// The numbering of a counter: the code of its own certificate (given at enrolment), else the
+/// code its first entry names, else the numbers of a home made before codes.
+pub(crate) fn numbering_of(
+    conn: &Connection,
+    series: &SeriesInfo,
+    counter_id: &Uuid,
+) -> Result<Numbering> {
+    let enrolled = own_certificate(conn, counter_id)?
+        .and_then(|c| serde_json::from_str::<CertificateBody>(&c.body).ok())
+        .map(|b| b.code);
+    Ok(match enrolled.or_else(|| series.code.clone()) {
+        Some(code) => Numbering::new(&series.prefix, &code).unwrap_or_else(|_| series.numbering()),
+        None => series.numbering(),
+    })
+}
+
+fn own_certificate(conn: &Connection, counter_id: &Uuid) -> Result<Option<Certificate>> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT certificate FROM certificates WHERE counter_id = ?1")?
+        .query_row([counter_id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?;
+    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
+}
+
+struct District {
+    district_id: String,
+    name: String,
+    public_key: VerifyingKey,
+    data_key: [u8; 32],
+    enrolled_at: String,
+}
+
+fn district_of(conn: &Connection) -> Result<Option<District>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT district_id, name, public_key, data_key, enrolled_at FROM district WHERE id = 1",
+        )?
+        .query_row([], |r| {
+            let key: Vec<u8> = r.get(2)?;
+            let data: Vec<u8> = r.get(3)?;
+            Ok((|| {
+                Some(District {
+                    district_id: r.get(0).ok()?,
+                    name: r.get(1).ok()?,
+                    public_key: VerifyingKey::from_bytes(&key.try_into().ok()?).ok()?,
+                    data_key: data.try_into().ok()?,
+                    enrolled_at: r.get(4).ok()?,
+                })
+            })())
+        })
+        .optional()?;
+    Ok(row.flatten())
+}
+
+/// Whether the earlier series' key endorsed `series` continuing it.
+fn endorsed(info: &SeriesInfo, counter_id: &Uuid, earlier_key: &VerifyingKey) -> bool {
+    let Some(link) = &info.continues else {
+        return false;
+    };
+    let Some(signature) = link
+        .endorsement
+        .as_deref()
+        .and_then(|s| hex::decode(s).ok())
+        .and_then(|b| ed25519_dalek::Signature::from_slice(&b).ok())
+    else {
+        return false;
+    };
+    let bytes = link.endorsed_bytes(&counter_id.to_string(), &hex::encode(&info.public_key));
+    earlier_key.verify_strict(&bytes, &signature).is_ok()
+}
+
+/// The name of a series for messages: its counter's name, or the start of its id.
+fn series_name(conn: &Connection, counter_id: &Uuid) -> String {
+    log::series_of(conn, counter_id)
+        .ok()
+        .flatten()
+        .map(|s| s.counter)
+        .unwrap_or_else(|| counter_id.to_string()[..8].to_string())
+}
+
+/// Per series while an import runs.
+struct Taking {
+    state: Option<SeriesState>,
+    /// Refused in this import: the rest of the series is refused too.
+    refused_at: Option<usize>,
+}
+
+impl Ledger {
+    /// The district this counter is enrolled in, if any.
+    pub fn district(&self) -> Result<Option<DistrictInfo>> {
+        Ok(district_of(&self.conn)?.map(|d| DistrictInfo {
+            district_id: d.district_id,
+            name: d.name,
+            enrolled_at: self.local_time(&d.enrolled_at),
+            code: self.numbering.code.clone(),
+        }))
+    }
+
+    /// Installs an enrolment file (administrators): the district's key, and this counter's
+    /// certificate made with the file's grant. Refused when the file is damaged or expired, is
+    /// for another counter or another district, or gives a code other than the one this
+    /// counter's numbers already carry.
+    pub fn enroll(&mut self, session: &Session, file: &EnrolmentFile) -> Result<Enrolled> {
+        Self::require_admin(session)?;
+        let (district_key, grant) = file.open().map_err(LedgerError::Enrolment)?;
+        let now = self.now();
+        if DateTime::parse_from_rfc3339(&grant.expires_at)
+            .map_or(true, |t| t.with_timezone(&Utc) < now)
+        {
+            return Err(LedgerError::Enrolment(TrustProblem::Expired {
+                expires_at: self.local_time(&grant.expires_at),
+            }));
+        }
+        if grant.counter.trim() != self.series.counter {
+            return Err(LedgerError::EnrolmentForOther {
+                file_counter: grant.counter.clone(),
+                this_counter: self.series.counter.clone(),
+            });
+        }
+        let numbering =
+            Numbering::new(&self.series.prefix, &grant.code).map_err(LedgerError::BadNumbering)?;
+        if let Some(current) = self.numbering.code.clone().filter(|c| *c != grant.code)
+            && self.hands_out_numbers_with(&self.numbering)?
+        {
+            return Err(LedgerError::EnrolmentCode {
+                this_code: current,
+                file_code: grant.code.clone(),
+            });
+        }
+        let data_key = file.data_key().map_err(LedgerError::Enrolment)?;
+        let body = CertificateBody {
+            v: crate::district::trust::TRUST_VERSION,
+            counter_id: self.device.counter_id.to_string(),
+            public_key: hex::encode(self.device.public_key().to_bytes()),
+            community: self.series.community.clone(),
+            prefix: self.series.prefix.clone(),
+            code: grant.code.clone(),
+            counter: self.series.counter.clone(),
+        };
+        let certificate = file.certify(&body).map_err(LedgerError::Enrolment)?;
+        certificate
+            .check(&grant.district_id, &district_key)
+            .map_err(LedgerError::Enrolment)?;
+        let at = format_time(now);
+        let again = {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let existing = district_of(&tx)?;
+            if let Some(other) = existing
+                .as_ref()
+                .filter(|d| d.district_id != grant.district_id)
+            {
+                return Err(LedgerError::EnrolledElsewhere {
+                    district: other.name.clone(),
+                });
+            }
+            let again = existing.is_some();
+            tx.execute(
+                "INSERT OR REPLACE INTO district (id, district_id, name, public_key, data_key, enrolled_at)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+                params![
+                    grant.district_id,
+                    grant.district_name,
+                    district_key.to_bytes().as_slice(),
+                    data_key.as_slice(),
+                    at
+                ],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO certificates (counter_id, certificate, received_at)
+                 VALUES (?1, ?2, ?3)",
+                params![
+                    self.device.counter_id.as_bytes().as_slice(),
+                    serde_json::to_vec(&certificate).expect("plain struct serialises"),
+                    at
+                ],
+            )?;
+            tx.commit()?;
+            again
+        };
+        self.numbering = numbering;
+        Ok(Enrolled {
+            district: grant.district_name,
+            counter: self.series.counter.clone(),
+            code: grant.code,
+            again,
+        })
+    }
+
+    /// Whether this counter already handed out a resident or passbook number of `numbering`.
+    fn hands_out_numbers_with(&self, numbering: &Numbering) -> Result<bool> {
+        Ok(read::highest_number(
+            &self.conn,
+            "residents",
+            "resident",
+            numbering,
+            NumberKind::Resident,
+        )? > 0
+            || read::highest_number(
+                &self.conn,
+                "passbooks",
+                "passbook",
+                numbering,
+                NumberKind::Passbook,
+            )? > 0)
+    }
+
+    /// Every series this database holds and how far, from the log (a series is held without
+    /// gaps; one with a hole shows the seq before it).
+    pub fn heads(&self) -> Result<Vec<Head>> {
+        heads_of(&self.conn)
+    }
+
+    /// Sends what the side at `since` lacks (everything, for no heads) to `sink`, part by part
+    /// in the order a bundle carries them: header, certificates, resident keys, pages. Refused
+    /// before anything is sent when this counter is not enrolled.
+    pub fn export(
+        &mut self,
+        since: &[Head],
+        file: &str,
+        sink: &mut dyn FnMut(ExportPart) -> Result<()>,
+    ) -> Result<BundleHeader> {
+        let district = district_of(&self.conn)?.ok_or(LedgerError::NotEnrolled)?;
+        if !self.certified_here(&self.device.counter_id)? {
+            return Err(LedgerError::NotEnrolled);
+        }
+        // One read snapshot: a redemption committed meanwhile goes in the next bundle.
+        let snapshot = self.conn.unchecked_transaction()?;
+        let mine = heads_of(&snapshot)?;
+        let ranges = to_send(&mine, since);
+        let header = BundleHeader {
+            format: BUNDLE_FORMAT.to_string(),
+            v: BUNDLE_VERSION,
+            district_id: district.district_id.clone(),
+            district_name: district.name.clone(),
+            exporter: self.device.counter_id,
+            exporter_name: self.series.counter.clone(),
+            created_at: format_time(self.now()),
+            heads: mine,
+            entries: ranges.iter().map(|r| (r.to - r.from + 1) as u64).sum(),
+            ranges: ranges.clone(),
+        };
+        sink(ExportPart::Header(header.clone()))?;
+        sink(ExportPart::Certificates(certificates_for(
+            &snapshot,
+            &ranges,
+            &self.device.counter_id,
+        )?))?;
+        sink(ExportPart::Keys(keys_for(&snapshot, &ranges, &district)?))?;
+        for range in &ranges {
+            let mut from = range.from;
+            while from <= range.to {
+                let to = (from + crate::district::wire::PAGE_ENTRIES_MAX as i64 - 1).min(range.to);
+                sink(ExportPart::Page(page_of(
+                    &snapshot,
+                    &range.counter_id,
+                    from,
+                    to,
+                )?))?;
+                from = to + 1;
+            }
+        }
+        snapshot.finish()?;
+        let at = format_time(self.now());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for range in &ranges {
+            tx.execute(
+                "INSERT INTO series_sync (counter_id, last_export_at) VALUES (?1, ?2)
+                 ON CONFLICT (counter_id) DO UPDATE SET last_export_at = excluded.last_export_at",
+                params![range.counter_id.as_bytes().as_slice(), at],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO sync_log (at, direction, file, entries, new, present, refused, forks)
+             VALUES (?1, 'export', ?2, ?3, 0, 0, 0, 0)",
+            params![at, file, header.entries as i64],
+        )?;
+        tx.commit()?;
+        Ok(header)
+    }
+
+    /// Whether the series `counter_id` is taken in here: certified by the district, or
+    /// continuing a series that is, with that series' endorsement.
+    fn certified_here(&self, counter_id: &Uuid) -> Result<bool> {
+        let Some(district) = district_of(&self.conn)? else {
+            return Ok(false);
+        };
+        let mut seen = HashSet::new();
+        let mut id = *counter_id;
+        loop {
+            if !seen.insert(id) {
+                return Ok(false);
+            }
+            if let Some(cert) = own_certificate(&self.conn, &id)?
+                && cert
+                    .check(&district.district_id, &district.public_key)
+                    .is_ok()
+            {
+                return Ok(true);
+            }
+            let Some(info) = log::series_of(&self.conn, &id)? else {
+                return Ok(false);
+            };
+            let Some(link) = &info.continues else {
+                return Ok(false);
+            };
+            let Ok(earlier) = Uuid::parse_str(&link.counter_id) else {
+                return Ok(false);
+            };
+            let Some(earlier_info) = log::series_of(&self.conn, &earlier)? else {
+                return Ok(false);
+            };
+            let Some(key) = ingest::key_of(&earlier_info) else {
+                return Ok(false);
+            };
+            if !endorsed(&info, &id, &key) {
+                return Ok(false);
+            }
+            id = earlier;
+        }
+    }
+
+    /// Starts taking in a bundle: checks its header against this counter's district.
+    pub fn import<'a>(&'a mut self, source: &str, header: &BundleHeader) -> Result<Import<'a>> {
+        let district = district_of(&self.conn)?.ok_or(LedgerError::NotEnrolled)?;
+        if header.format != BUNDLE_FORMAT || header.v != BUNDLE_VERSION {
+            return Err(LedgerError::BundleUnreadable {
+                file: source.to_string(),
+            });
+        }
+        if header.district_id != district.district_id {
+            return Err(LedgerError::OtherDistrictBundle {
+                district: header.district_name.clone(),
+                ours: district.name,
+            });
+        }
+        Ok(Import {
+            ledger: self,
+            state: Taken {
+                district,
+                header: header.clone(),
+                report: ImportReport {
+                    source: source.to_string(),
+                    ..ImportReport::default()
+                },
+                series: HashMap::new(),
+                certified: HashMap::new(),
+                received: HashMap::new(),
+            },
+        })
+    }
+
+    /// Passbooks below zero: frozen until an administrator settles them.
+    pub fn overdrafts(&self) -> Result<Vec<Overdraft>> {
+        overdrafts_of(&self.conn)
+    }
+
+    /// Forks held as evidence.
+    pub fn forks(&self) -> Result<Vec<ForkView>> {
+        forks_of(&self.conn)
+    }
+
+    /// What the sync screen and `sync status` show.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let own = self.own_series();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.counter_id, h.counter, h.community, h.code, h.seq,
+                    s.last_import_at, s.last_export_at
+             FROM series_heads h LEFT JOIN series_sync s ON s.counter_id = h.counter_id
+             ORDER BY h.home = ?1 DESC, h.counter, h.seq DESC",
+        )?;
+        let series = stmt
+            .query_map([&self.series.home], |r| {
+                let id: Vec<u8> = r.get(0)?;
+                Ok((
+                    Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(
+                |(counter_id, counter, community, code, seq, import, export)| SeriesStatus {
+                    own: own.contains(&counter_id),
+                    counter_id,
+                    counter,
+                    community,
+                    code,
+                    seq,
+                    last_import: import.map(|t| self.local_time(&t)),
+                    last_export: export.map(|t| self.local_time(&t)),
+                },
+            )
+            .collect();
+        let last = |direction: &str| -> Result<Option<SyncLogRow>> {
+            Ok(self
+                .conn
+                .prepare_cached(
+                    "SELECT at, file, entries, new, present, refused, forks FROM sync_log
+                     WHERE direction = ?1 ORDER BY position DESC LIMIT 1",
+                )?
+                .query_row([direction], |r| {
+                    Ok(SyncLogRow {
+                        at: r.get(0)?,
+                        file: r.get(1)?,
+                        entries: r.get(2)?,
+                        new: r.get(3)?,
+                        present: r.get(4)?,
+                        refused: r.get(5)?,
+                        forks: r.get(6)?,
+                    })
+                })
+                .optional()?
+                .map(|row| SyncLogRow {
+                    at: self.local_time(&row.at),
+                    ..row
+                }))
+        };
+        Ok(SyncStatus {
+            district: self.district()?,
+            series,
+            overdrafts: self.overdrafts()?,
+            forks: self.forks()?,
+            last_import: last("import")?,
+            last_export: last("export")?,
+        })
+    }
+}
+
+fn heads_of(conn: &Connection) -> Result<Vec<Head>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT counter_id, COUNT(*), MAX(seq) FROM entries GROUP BY counter_id ORDER BY MIN(position)",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            let id: Vec<u8> = r.get(0)?;
+            Ok((
+                Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut heads = Vec::with_capacity(rows.len());
+    for (counter_id, count, max) in rows {
+        // A series is stored without gaps; one with a hole (a deleted entry) stops before it.
+        let seq = if count == max {
+            max
+        } else {
+            first_gap(conn, &counter_id)? - 1
+        };
+        let hash = ingest::stored_hash(conn, &counter_id, seq)?
+            .map(hex::encode)
+            .unwrap_or_default();
+        heads.push(Head {
+            counter_id,
+            seq,
+            hash,
+        });
+    }
+    Ok(heads)
+}
+
+fn first_gap(conn: &Connection, counter_id: &Uuid) -> Result<i64> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq FROM entries WHERE counter_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([counter_id.as_bytes().as_slice()])?;
+    let mut expected = 1;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if seq != expected {
+            break;
+        }
+        expected += 1;
+    }
+    Ok(expected)
+}
+
+/// The certificates a receiver needs for the series sent: each series' own, and those of the
+/// series they continue; the exporter's always.
+fn certificates_for(
+    conn: &Connection,
+    ranges: &[crate::district::Range],
+    exporter: &Uuid,
+) -> Result<Vec<Certificate>> {
+    let mut wanted: Vec<Uuid> = vec![*exporter];
+    for range in ranges {
+        let mut id = range.counter_id;
+        let mut hops = 0;
+        loop {
+            if !wanted.contains(&id) {
+                wanted.push(id);
+            }
+            hops += 1;
+            let next = log::series_of(conn, &id)?
+                .and_then(|s| s.continues)
+                .and_then(|l| Uuid::parse_str(&l.counter_id).ok());
+            match next {
+                Some(earlier) if hops < 64 => id = earlier,
+                _ => break,
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for id in wanted {
+        out.extend(own_certificate(conn, &id)?);
+    }
+    Ok(out)
+}
+
+/// The sealing keys of the residents registered or updated by the entries sent, sealed to the
+/// district (erased residents have none to send).
+fn keys_for(
+    conn: &Connection,
+    ranges: &[crate::district::Range],
+    district: &District,
+) -> Result<Vec<SealedResidentKey>> {
+    let mut residents = std::collections::BTreeSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM entries WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3
+         AND kind IN ('resident_registered', 'resident_updated')",
+    )?;
+    for range in ranges {
+        let bodies = stmt.query_map(
+            params![range.counter_id.as_bytes().as_slice(), range.from, range.to],
+            |r| r.get::<_, Vec<u8>>(0),
+        )?;
+        for body in bodies {
+            if let Ok(envelope) = serde_json::from_slice::<Envelope>(&body?) {
+                match envelope.body {
+                    Body::ResidentRegistered { resident, .. }
+                    | Body::ResidentUpdated { resident, .. } => {
+                        residents.insert(resident);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut key_stmt = conn.prepare_cached("SELECT key FROM resident_keys WHERE resident = ?1")?;
+    for resident in residents {
+        let key: Option<Vec<u8>> = key_stmt.query_row([&resident], |r| r.get(0)).optional()?;
+        if let Some(key) = key.and_then(|k| <[u8; 32]>::try_from(k).ok()) {
+            let nonce = crate::keys::random_bytes::<12>()?;
+            out.push(SealedResidentKey::seal(
+                &district.data_key,
+                &district.district_id,
+                &resident,
+                &key,
+                nonce,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn page_of(conn: &Connection, counter_id: &Uuid, from: i64, to: i64) -> Result<Page> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, prev_hash, signature, body FROM entries
+         WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+    )?;
+    let entries = stmt
+        .query_map(params![counter_id.as_bytes().as_slice(), from, to], |r| {
+            let prev: Vec<u8> = r.get(1)?;
+            let signature: Vec<u8> = r.get(2)?;
+            Ok(WireEntry {
+                seq: r.get(0)?,
+                prev_hash: prev.try_into().unwrap_or([0; 32]),
+                signature: signature.try_into().unwrap_or([0; 64]),
+                body: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Page {
+        counter_id: *counter_id,
+        entries,
+    })
+}
+
+fn overdrafts_of(conn: &Connection) -> Result<Vec<Overdraft>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(b.account, 10), b.points, p.resident, p.home FROM balances b
+         JOIN passbooks p ON p.passbook = substr(b.account, 10)
+         WHERE b.account LIKE 'passbook:%' AND b.points < 0 ORDER BY b.points, b.account",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for (passbook, points, resident, home) in rows {
+        out.push(Overdraft {
+            resident_name: super::people::masked_name(conn, &resident)?,
+            home: read::counter_name(conn, &home)?.unwrap_or(home),
+            passbook,
+            resident,
+            balance: crate::domain::Points(points),
+        });
+    }
+    Ok(out)
+}
+
+fn forks_of(conn: &Connection) -> Result<Vec<ForkView>> {
+    let mut out = Vec::new();
+    for fork in ingest::forks(conn)? {
+        out.push(ForkView {
+            counter: series_name(conn, &fork.counter_id),
+            held_hash: ingest::stored_hash(conn, &fork.counter_id, fork.seq)?.map(hex::encode),
+            other_hash: hex::encode(fork.hash),
+            counter_id: fork.counter_id,
+            seq: fork.seq,
+            found_at: fork.found_at,
+            source: fork.source,
+        });
+    }
+    Ok(out)
+}
+
+/// A bundle being taken in: certificates and keys first, then pages, then its end.
+pub struct Import<'a> {
+    ledger: &'a mut Ledger,
+    state: Taken,
+}
+
+/// What an import has taken so far.
+struct Taken {
+    district: District,
+    header: BundleHeader,
+    report: ImportReport,
+    series: HashMap<Uuid, Taking>,
+    /// Certificates of this bundle (and this database) that checked out, by series.
+    certified: HashMap<Uuid, Certified>,
+    /// The highest seq of each series that arrived whole.
+    received: HashMap<Uuid, i64>,
+}
+
+/// One entry of a page, prepared off the write lock: its hash and whether it is signed.
+struct Prepared<'p> {
+    counter_id: Uuid,
+    entry: &'p WireEntry,
+    hash: [u8; 32],
+}
+
+impl Import<'_> {
+    /// Certificates that arrived with the bundle; those that check out are kept (a series is
+    /// taken in only with one).
+    pub fn certificates(&mut self, certificates: &[Certificate]) -> Result<()> {
+        let at = format_time(self.ledger.now());
+        let state = &mut self.state;
+        let tx = self
+            .ledger
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for certificate in certificates {
+            let Some(counter_id) = certificate.counter_id() else {
+                continue;
+            };
+            if let Ok(certified) =
+                certificate.check(&state.district.district_id, &state.district.public_key)
+                && certified.counter_id == counter_id
+            {
+                tx.execute(
+                    "INSERT OR IGNORE INTO certificates (counter_id, certificate, received_at)
+                     VALUES (?1, ?2, ?3)",
+                    params![
+                        counter_id.as_bytes().as_slice(),
+                        serde_json::to_vec(certificate).expect("plain struct serialises"),
+                        at
+                    ],
+                )?;
+                state.certified.insert(counter_id, certified);
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Resident keys that arrived sealed to the district: each opened and kept, unless the
+    /// resident was erased here.
+    pub fn keys(&mut self, keys: &[SealedResidentKey]) -> Result<()> {
+        let state = &mut self.state;
+        let tx = self
+            .ledger
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for sealed in keys {
+            if let Some(key) = sealed.open(&state.district.data_key, &state.district.district_id)
+                && ingest::install_resident_key(&tx, &sealed.resident, &key)?
+            {
+                state.report.keys_installed += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes in pages: signatures are checked on both cores first, then every entry is
+    /// stored in order in one write transaction per [`IMPORT_ENTRIES_PER_COMMIT`] entries.
+    pub fn pages(&mut self, pages: &[Page]) -> Result<()> {
+        for page in pages {
+            self.state.report.entries += page.entries.len() as u64;
+            if let Some(last) = page.entries.last() {
+                let seen = self.state.received.entry(page.counter_id).or_insert(0);
+                *seen = (*seen).max(last.seq);
+            }
+        }
+        let prepared: Vec<Prepared<'_>> = pages
+            .iter()
+            .flat_map(|page| {
+                page.entries.iter().map(move |entry| Prepared {
+                    counter_id: page.counter_id,
+                    entry,
+                    hash: ingest::hash_of(&page.counter_id, entry),
+                })
+            })
+            .collect();
+        for chunk in prepared.chunks(IMPORT_ENTRIES_PER_COMMIT) {
+            self.take_chunk(chunk)?;
+        }
+        Ok(())
+    }
+
+    fn take_chunk(&mut self, chunk: &[Prepared<'_>]) -> Result<()> {
+        let now = format_time(self.ledger.now());
+        let own_current = self.ledger.device.counter_id;
+        let seal_key = self.ledger.device.seal_key();
+        let state = &mut self.state;
+        let tx = self
+            .ledger
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The keys each entry must be signed with, known before the signatures are checked:
+        // a series' own first entry (held, or first in this chunk).
+        let mut keys: HashMap<Uuid, Option<VerifyingKey>> = HashMap::new();
+        for p in chunk {
+            if keys.contains_key(&p.counter_id) {
+                continue;
+            }
+            let taking = match state.series.entry(p.counter_id) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(Taking {
+                    state: ingest::series_state(&tx, &p.counter_id)?,
+                    refused_at: None,
+                }),
+            };
+            let key = match &taking.state {
+                Some(held) => Some(held.key),
+                None => genesis_info(&p.counter_id, p.entry).and_then(|info| ingest::key_of(&info)),
+            };
+            keys.insert(p.counter_id, key);
+        }
+        let signed = check_signatures(chunk, &keys);
+        let mut touched: HashSet<String> = HashSet::new();
+        let mut imported_series: HashSet<Uuid> = HashSet::new();
+        for (p, signed) in chunk.iter().zip(signed) {
+            if let Some(passbook) = state.take_one(&tx, p, signed, own_current, &now)? {
+                imported_series.insert(p.counter_id);
+                touched.extend(passbook);
+            }
+        }
+        // The imported entries were checked one by one: the balances they moved are sealed
+        // again, so the next debit of those passbooks takes the fast path.
+        for passbook in touched {
+            seal::write(
+                &tx,
+                &seal_key,
+                &crate::domain::effects::passbook_account(&passbook),
+            )?;
+        }
+        for counter_id in imported_series {
+            tx.execute(
+                "INSERT INTO series_sync (counter_id, last_import_at) VALUES (?1, ?2)
+                 ON CONFLICT (counter_id) DO UPDATE SET last_import_at = excluded.last_import_at",
+                params![counter_id.as_bytes().as_slice(), now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ends the import: what the bundle's end said, what it meant to carry and did not, the
+    /// overdrafts it left; logged for `sync status`.
+    pub fn finish(self, end: BundleEnd) -> Result<ImportReport> {
+        let Import { ledger, state } = self;
+        let mut report = state.report;
+        report.end = Some(end);
+        for range in &state.header.ranges {
+            let got = state.received.get(&range.counter_id).copied().unwrap_or(0);
+            if got < range.to {
+                report.missing.push(Missing {
+                    counter_id: range.counter_id,
+                    counter: series_name(&ledger.conn, &range.counter_id),
+                    from: got.max(range.from - 1) + 1,
+                    to: range.to,
+                });
+            }
+        }
+        report.refused.truncate(REFUSALS_LISTED_MAX);
+        report.overdrafts = overdrafts_of(&ledger.conn)?;
+        let at = format_time(ledger.now());
+        ledger.conn.execute(
+            "INSERT INTO sync_log (at, direction, file, peer, entries, new, present, refused, forks)
+             VALUES (?1, 'import', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                at,
+                report.source,
+                state.header.exporter_name,
+                report.entries as i64,
+                report.new as i64,
+                report.present as i64,
+                report.refused_entries as i64,
+                report.forks.len() as i64
+            ],
+        )?;
+        Ok(report)
+    }
+
+    /// The key of the series that made the bundle, to check its signature at the end.
+    pub fn exporter_key(&self) -> Result<Option<VerifyingKey>> {
+        Ok(
+            log::series_of(&self.ledger.conn, &self.state.header.exporter)?
+                .and_then(|s| ingest::key_of(&s)),
+        )
+    }
+}
+
+impl Taken {
+    /// One entry: present, new (stored), a fork, or refused. `Some(passbook)` when it was
+    /// stored (with the passbook it moved, if any).
+    fn take_one(
+        &mut self,
+        tx: &Connection,
+        p: &Prepared<'_>,
+        signed: bool,
+        own_current: Uuid,
+        now: &str,
+    ) -> Result<Option<Option<String>>> {
+        let taking = self
+            .series
+            .get_mut(&p.counter_id)
+            .expect("every series of the chunk is prepared");
+        if let Some(index) = taking.refused_at {
+            self.report.refused[index].entries += 1;
+            self.report.refused_entries += 1;
+            return Ok(None);
+        }
+        let held_seq = taking.state.as_ref().map_or(0, |s| s.seq);
+        // Already held: the same entry, or a fork of it.
+        if p.entry.seq <= held_seq {
+            let held = ingest::stored_hash(tx, &p.counter_id, p.entry.seq)?;
+            if held == Some(p.hash) {
+                self.report.present += 1;
+                return Ok(None);
+            }
+            return self.fork_or_refuse(tx, p, signed, now).map(|()| None);
+        }
+        if p.entry.seq != held_seq + 1 {
+            return self
+                .refuse(
+                    tx,
+                    p,
+                    Refusal::Gap {
+                        expected: held_seq + 1,
+                    },
+                )
+                .map(|()| None);
+        }
+        // The next seq: it must link to what is held.
+        if let Some(state) = &taking.state
+            && p.entry.prev_hash != state.hash
+        {
+            return self.fork_or_refuse(tx, p, signed, now).map(|()| None);
+        }
+        // This counter's own current series is written here only: an entry beyond its head
+        // that carries its signature means its key signs elsewhere, a fork.
+        if p.counter_id == own_current {
+            return self.fork_or_refuse(tx, p, signed, now).map(|()| None);
+        }
+        if p.entry.seq == 1 && p.entry.prev_hash != log::GENESIS_PREV_HASH {
+            return self.refuse(tx, p, Refusal::NotGenesis).map(|()| None);
+        }
+        if !signed {
+            return self.refuse(tx, p, Refusal::BadSignature).map(|()| None);
+        }
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(&p.entry.body) else {
+            return self.refuse(tx, p, Refusal::Unreadable).map(|()| None);
+        };
+        let is_genesis = matches!(envelope.body, Body::CounterInitialized { .. });
+        if is_genesis != (p.entry.seq == 1) {
+            return self.refuse(tx, p, Refusal::NotGenesis).map(|()| None);
+        }
+        let info = match &taking.state {
+            Some(state) => state.info.clone(),
+            None => {
+                let Some(info) = SeriesInfo::from_body(&p.counter_id, &envelope.body) else {
+                    return self.refuse(tx, p, Refusal::NotGenesis).map(|()| None);
+                };
+                if let Err(refusal) = self.trust(tx, &p.counter_id, &info)? {
+                    return self.refuse(tx, p, refusal).map(|()| None);
+                }
+                info
+            }
+        };
+        let appended = match ingest::store(
+            tx,
+            &p.counter_id,
+            p.entry,
+            &p.hash,
+            &envelope,
+            &info,
+            &SqlKeys(tx),
+        )? {
+            Ok(appended) => appended,
+            Err(Unstorable::Unreadable) => {
+                return self.refuse(tx, p, Refusal::Unreadable).map(|()| None);
+            }
+            Err(Unstorable::DuplicateId) => {
+                return self.refuse(tx, p, Refusal::DuplicateId).map(|()| None);
+            }
+        };
+        if let Body::ResidentErased { resident } = &envelope.body {
+            self.report.erased.push(resident.clone());
+        }
+        let key = ingest::key_of(&info).expect("a stored series has a key");
+        let taking = self.series.get_mut(&p.counter_id).expect("prepared above");
+        taking.state = Some(SeriesState {
+            info,
+            key,
+            seq: appended.seq,
+            hash: appended.hash,
+        });
+        self.report.new += 1;
+        Ok(Some(
+            envelope
+                .body
+                .passbook_balance_after()
+                .map(|(passbook, _)| passbook.to_string()),
+        ))
+    }
+
+    /// Whether a new series may join: certified by the district with the key its first entry
+    /// names, or continuing (with the same counter, prefix and code) a series held here whose
+    /// key endorsed it.
+    fn trust(
+        &self,
+        tx: &Connection,
+        counter_id: &Uuid,
+        info: &SeriesInfo,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let certified = match self.certified.get(counter_id) {
+            Some(c) => Some(c.clone()),
+            None => own_certificate(tx, counter_id)?.and_then(|c| {
+                c.check(&self.district.district_id, &self.district.public_key)
+                    .ok()
+            }),
+        };
+        if let Some(certified) = certified {
+            let same = certified.public_key.as_slice() == info.public_key.as_slice()
+                && certified.body.prefix == info.prefix
+                && certified.body.community == info.community;
+            return Ok(if same { Ok(()) } else { Err(Refusal::WrongKey) });
+        }
+        if let Some(link) = &info.continues {
+            let earlier = Uuid::parse_str(&link.counter_id).ok();
+            let earlier_info = match earlier {
+                Some(id) => log::series_of(tx, &id)?,
+                None => None,
+            };
+            return Ok(match earlier_info {
+                Some(earlier_info)
+                    if earlier_info.home == info.home
+                        && earlier_info.prefix == info.prefix
+                        && earlier_info.code == info.code
+                        && ingest::key_of(&earlier_info)
+                            .is_some_and(|k| endorsed(info, counter_id, &k)) =>
+                {
+                    Ok(())
+                }
+                _ => Err(Refusal::BadContinuation),
+            });
+        }
+        // A certificate that came with the bundle and did not check out says why.
+        Ok(Err(Refusal::Uncertified))
+    }
+
+    fn fork_or_refuse(
+        &mut self,
+        tx: &Connection,
+        p: &Prepared<'_>,
+        signed: bool,
+        now: &str,
+    ) -> Result<()> {
+        let source = self.report.source.clone();
+        if !signed {
+            return self.refuse(tx, p, Refusal::BadSignature);
+        }
+        if ingest::keep_fork(tx, &p.counter_id, p.entry, &p.hash, now, &source)? {
+            self.report.forks.push(ForkView {
+                counter_id: p.counter_id,
+                counter: series_name(tx, &p.counter_id),
+                seq: p.entry.seq,
+                held_hash: ingest::stored_hash(tx, &p.counter_id, p.entry.seq)?.map(hex::encode),
+                other_hash: hex::encode(p.hash),
+                found_at: now.to_string(),
+                source: source.clone(),
+            });
+        }
+        // The fork's successors link to it, not to what is held: they are not merged either.
+        let taking = self.series.get_mut(&p.counter_id).expect("prepared");
+        taking.refused_at = Some(self.report.refused.len());
+        self.report.refused.push(Refused {
+            counter_id: p.counter_id,
+            counter: series_name(tx, &p.counter_id),
+            seq: p.entry.seq,
+            refusal: Refusal::AfterRefused { seq: p.entry.seq },
+            entries: 0,
+        });
+        Ok(())
+    }
+
+    fn refuse(&mut self, tx: &Connection, p: &Prepared<'_>, refusal: Refusal) -> Result<()> {
+        let taking = self.series.get_mut(&p.counter_id).expect("prepared");
+        taking.refused_at = Some(self.report.refused.len());
+        self.report.refused_entries += 1;
+        self.report.refused.push(Refused {
+            counter_id: p.counter_id,
+            counter: series_name(tx, &p.counter_id),
+            seq: p.entry.seq,
+            refusal,
+            entries: 1,
+        });
+        Ok(())
+    }
+}
+
+/// Checks every signature of a chunk against its series' key, on both cores: Ed25519 batch
+/// verification per slice, and one by one only in a slice whose batch fails.
+fn check_signatures(
+    chunk: &[Prepared<'_>],
+    keys: &HashMap<Uuid, Option<VerifyingKey>>,
+) -> Vec<bool> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let per = chunk.len().div_ceil(workers).max(1);
+    let mut out = vec![false; chunk.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunk
+            .chunks(per)
+            .map(|part| scope.spawn(move || verify_part(part, keys)))
+            .collect();
+        let mut at = 0;
+        for handle in handles {
+            let part = handle.join().expect("signature thread does not panic");
+            out[at..at + part.len()].copy_from_slice(&part);
+            at += part.len();
+        }
+    });
+    out
+}
+
+fn verify_part(part: &[Prepared<'_>], keys: &HashMap<Uuid, Option<VerifyingKey>>) -> Vec<bool> {
+    const BATCH: usize = 256;
+    let mut out = Vec::with_capacity(part.len());
+    for batch in part.chunks(BATCH) {
+        let with_keys: Vec<Option<VerifyingKey>> = batch
+            .iter()
+            .map(|p| keys.get(&p.counter_id).copied().flatten())
+            .collect();
+        if with_keys.iter().all(Option::is_some) {
+            let messages: Vec<&[u8]> = batch.iter().map(|p| p.hash.as_slice()).collect();
+            let signatures: Vec<ed25519_dalek::Signature> = batch
+                .iter()
+                .map(|p| ed25519_dalek::Signature::from_bytes(&p.entry.signature))
+                .collect();
+            let verifying: Vec<VerifyingKey> = with_keys.iter().flatten().copied().collect();
+            if ed25519_dalek::verify_batch(&messages, &signatures, &verifying).is_ok() {
+                out.extend(std::iter::repeat_n(true, batch.len()));
+                continue;
+            }
+        }
+        out.extend(batch.iter().zip(&with_keys).map(|(p, key)| {
+            key.is_some_and(|k| ingest::signed_by(&k, &p.hash, &p.entry.signature))
+        }));
+    }
+    out
+}
+
+/// What a refusal says to an operator.
+pub fn refusal_message(refused: &Refused, lang: Lang) -> String {
+    let zh = lang == Lang::ZhCn;
+    let who = format!("{} #{}", refused.counter, refused.seq);
+    let why = match (&refused.refusal, zh) {
+        (Refusal::Uncertified, true) => "该服务点未经街道认证（数据包里没有它的证书）".to_string(),
+        (Refusal::Uncertified, false) => {
+            "that counter is not certified by the street office (no certificate came with it)"
+                .to_string()
+        }
+        (Refusal::Certificate { problem }, true) => format!("证书无效（{problem:?}）"),
+        (Refusal::Certificate { problem }, false) => {
+            format!("its certificate does not hold ({problem:?})")
+        }
+        (Refusal::WrongKey, true) => "证书上的密钥与该服务点的记录不符".to_string(),
+        (Refusal::WrongKey, false) => {
+            "the certified key is not the key its records name".to_string()
+        }
+        (Refusal::Gap { expected }, true) => {
+            format!("缺少前面的记录（本机下一条应为 #{expected}），请导入更早的数据包")
+        }
+        (Refusal::Gap { expected }, false) => format!(
+            "earlier entries are missing (the next held here is #{expected}); import an earlier bundle"
+        ),
+        (Refusal::BadSignature, true) => "签名不对（记录被改动过）".to_string(),
+        (Refusal::BadSignature, false) => {
+            "its signature does not hold (the entry was changed)".to_string()
+        }
+        (Refusal::Unreadable, true) => "内容无法读取".to_string(),
+        (Refusal::Unreadable, false) => "its content cannot be read".to_string(),
+        (Refusal::DuplicateId, true) => "编号与另一条记录重复".to_string(),
+        (Refusal::DuplicateId, false) => "its id is another entry's".to_string(),
+        (Refusal::NotGenesis, true) => "开头不是服务点的初始记录".to_string(),
+        (Refusal::NotGenesis, false) => {
+            "the series does not start with its counter's introduction".to_string()
+        }
+        (Refusal::BadContinuation, true) => "声称接续另一序列，但没有该序列的签名认可".to_string(),
+        (Refusal::BadContinuation, false) => {
+            "it claims to continue another series without that series' endorsement".to_string()
+        }
+        (Refusal::AfterRefused { seq }, true) => {
+            format!("与本机已有的 #{seq} 冲突（分叉），已作为证据保存，不合并")
+        }
+        (Refusal::AfterRefused { seq }, false) => {
+            format!("it conflicts with #{seq} held here (a fork), kept as evidence, not merged")
+        }
+    };
+    let tail = if refused.entries > 1 {
+        if zh {
+            format!("；该序列其后 {} 条一并未导入", refused.entries - 1)
+        } else {
+            format!(
+                "; the {} entries after it in its series were not taken either",
+                refused.entries - 1
+            )
+        }
+    } else {
+        String::new()
+    };
+    if zh {
+        format!("{who} 未导入：{why}{tail}。")
+    } else {
+        format!("{who} refused: {why}{tail}.")
+    }
+}
+
+/// Entries of one passbook redeemed at this counter (its lineage) since `from` (UTC).
+pub(crate) fn spent_here_since(
+    conn: &Connection,
+    passbook: &str,
+    home: &str,
+    from: &str,
+) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(-p.points), 0) FROM postings p JOIN entries e ON e.position = p.position
+             WHERE p.account = ?1 AND e.kind = 'points_redeemed' AND e.recorded_at >= ?2
+               AND e.counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?3)",
+        )?
+        .query_row(
+            params![crate::domain::effects::passbook_account(passbook), from, home],
+            |r| r.get(0),
+        )?)
+}
+
+/// What a series' first entry says, read from the wire (before anything is stored).
+fn genesis_info(counter_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
+    if entry.seq != 1 {
+        return None;
+    }
+    let envelope: Envelope = serde_json::from_slice(&entry.body).ok()?;
+    SeriesInfo::from_body(counter_id, &envelope.body)
+}
