@@ -105,6 +105,12 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The district ledger: enrol this counter, send and take in bundles, see what it holds.
+    #[command(subcommand)]
+    Sync(SyncCmd),
+    /// The street office's home: the district key, enrolment files for counters.
+    #[command(subcommand)]
+    Hub(HubCmd),
     /// Replace the database with a verified backup of this counter (administrators).
     Restore {
         /// The backup file.
@@ -113,6 +119,66 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum SyncCmd {
+    /// Install the enrolment file the street office made for this counter (administrators).
+    Enroll {
+        /// The file of `hub enroll --out`.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Write a signed bundle of what the other side may lack (administrators).
+    Export {
+        /// The bundle to write; an existing file is not overwritten.
+        #[arg(long)]
+        out: PathBuf,
+        /// What the other side holds: its heads file (`sync heads`) or a bundle it made.
+        /// Without it, everything this counter holds.
+        #[arg(long)]
+        since: Option<PathBuf>,
+    },
+    /// Take in a bundle another counter made (administrators); a second import of it changes
+    /// nothing.
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+    },
+    /// The series this counter holds, its last imports and exports, overdrafts and forks.
+    Status,
+    /// Write how far this counter holds each series, for the other side's `sync export --since`.
+    Heads {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HubCmd {
+    /// Create the street office's home with a new district key (in --home).
+    Init {
+        /// The district's (street office's) name, e.g. 桥西街道.
+        #[arg(long)]
+        district: String,
+    },
+    /// Write an enrolment file for one counter, to install there with `sync enroll --file`.
+    Enroll {
+        /// The counter's name, as it was set up (its `init --counter`).
+        #[arg(long)]
+        counter: String,
+        /// Its counter code; default the code it already has, else the next free one.
+        #[arg(long)]
+        code: Option<String>,
+        /// Days the file may wait before it is installed.
+        #[arg(long, default_value_t = 14)]
+        valid_days: i64,
+        /// Where to write the file (owner-only; it holds secrets: delete it once installed).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The counters enrolled, with their codes.
+    Counters,
 }
 
 #[derive(Args)]

@@ -14,6 +14,7 @@ mod people;
 mod points;
 pub mod printing;
 mod setup;
+mod sync;
 
 use crate::home::{self, Home};
 use crate::i18n::Lang;
@@ -43,6 +44,14 @@ pub enum Failure {
     Exit(u8),
     /// The ledger part succeeded but the slip did not print (exit 3).
     Printer(String),
+    /// The street office's home refused or failed.
+    Hub(crate::hub::HubError),
+}
+
+impl From<crate::hub::HubError> for Failure {
+    fn from(e: crate::hub::HubError) -> Self {
+        Failure::Hub(e)
+    }
 }
 
 impl From<LedgerError> for Failure {
@@ -129,6 +138,15 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
             output::error(json, "printer", &message);
             ExitCode::from(EXIT_SYSTEM)
         }
+        Err(Failure::Hub(error)) => {
+            let (code, kind) = if error.is_refusal() {
+                (EXIT_REFUSED, "refused")
+            } else {
+                (EXIT_SYSTEM, "system")
+            };
+            output::error(json, kind, &error.message(ctx_lang));
+            ExitCode::from(code)
+        }
         Err(Failure::Usage(message)) => {
             output::error(json, "usage", &message);
             ExitCode::from(EXIT_USAGE)
@@ -162,7 +180,10 @@ pub fn run(cli: Cli) -> ExitCode {
     // A mistake in config.toml stops every command that uses the home, before anything runs.
     if let (Err(error), false) = (
         config,
-        matches!(cli.command, Command::Init(_) | Command::Demo { .. }),
+        matches!(
+            cli.command,
+            Command::Init(_) | Command::Demo { .. } | Command::Hub(_)
+        ),
     ) {
         return finish(lang, cli.json, Err(LedgerError::Config(error).into()));
     }
@@ -199,6 +220,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Ledger(LedgerCmd::Rebuild) => integrity::rebuild(ctx),
         Command::Backup { out } => integrity::backup(ctx, out),
         Command::Restore { file, yes } => integrity::restore(ctx, file, yes),
+        Command::Sync(cmd) => sync::sync(ctx, cmd),
+        Command::Hub(cmd) => sync::hub(ctx, cmd),
     }
 }
 

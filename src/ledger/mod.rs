@@ -382,6 +382,11 @@ impl Ledger {
         &self.series
     }
 
+    /// This counter's device key (a bundle's closing signature is made with it).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// How this counter numbers residents and passbooks.
     pub fn numbering(&self) -> &Numbering {
         &self.numbering

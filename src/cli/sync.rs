@@ -1,0 +1,547 @@
+//! The district at the command line: `sync enroll|export|import|status|heads` at a counter,
+//! `hub init|enroll|counters` at the street office.
+
+use super::args::{HubCmd, SyncCmd};
+use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output, usage};
+use crate::district::{EnrolmentFile, Head};
+use crate::hub::HubHome;
+use crate::i18n::Lang;
+use crate::ledger::district::{
+    BundleEnd, BundleHeader, ExportPart, ImportReport, SyncStatus, refusal_message,
+};
+use crate::ledger::{Ledger, LedgerError};
+use crate::sync::bundle::{BundleReader, BundleWriter, Frame, ReadProblem};
+use std::path::{Path, PathBuf};
+
+/// Pages handed to the ledger at once (its own commits are per 20,000 entries).
+const IMPORT_PAGES_PER_CALL: usize = 20;
+
+pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> CmdResult {
+    match cmd {
+        SyncCmd::Enroll { file } => enroll(ctx, &file),
+        SyncCmd::Export { out, since } => export(ctx, &out, since.as_deref()),
+        SyncCmd::Import { file } => import(ctx, &file),
+        SyncCmd::Status => status(ctx),
+        SyncCmd::Heads { out } => heads(ctx, &out),
+    }
+}
+
+fn file_error(path: &Path, error: &std::io::Error) -> Failure {
+    LedgerError::file(path, error).into()
+}
+
+fn enroll(ctx: &Ctx, path: &Path) -> CmdResult {
+    let lang = ctx.lang;
+    let bytes = std::fs::read(path).map_err(|e| file_error(path, &e))?;
+    let file = EnrolmentFile::parse(&bytes).map_err(LedgerError::Enrolment)?;
+    let mut ledger = ctx.ledger()?;
+    let session = ctx.admin_session(&mut ledger)?;
+    let enrolled = ledger.enroll(&session, &file)?;
+    ctx.show(&enrolled, || {
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "“{}”已加入“{}”，服务点代码 {}，今后的编号如 {}。登记文件 {} 已用过，请删除。",
+                    enrolled.counter,
+                    enrolled.district,
+                    enrolled.code,
+                    example_number(&ledger),
+                    path.display()
+                ),
+                Lang::En => format!(
+                    "{} is enrolled in {} with counter code {}; its numbers now read like {}. The enrolment file {} has been used: delete it.",
+                    enrolled.counter,
+                    enrolled.district,
+                    enrolled.code,
+                    example_number(&ledger),
+                    path.display()
+                ),
+            }
+        );
+    });
+    Ok(())
+}
+
+fn example_number(ledger: &Ledger) -> String {
+    ledger
+        .numbering()
+        .number(crate::domain::ids::NumberKind::Passbook, 1)
+        .unwrap_or_default()
+}
+
+/// The other side's heads: a heads file, or the header of a bundle it made.
+fn read_since(lang: Lang, path: &Path) -> Result<Vec<Head>, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| file_error(path, &e))?;
+    if bytes.starts_with(crate::sync::bundle::MAGIC) {
+        let mut reader =
+            BundleReader::new(bytes.as_slice()).map_err(|_| LedgerError::BundleUnreadable {
+                file: path.display().to_string(),
+            })?;
+        return match reader.next_frame() {
+            Ok(Some(Frame::Header(header))) => Ok(header.heads),
+            _ => Err(LedgerError::BundleUnreadable {
+                file: path.display().to_string(),
+            }
+            .into()),
+        };
+    }
+    serde_json::from_slice::<HeadsFile>(&bytes)
+        .map(|f| f.heads)
+        .map_err(|_| {
+            usage(
+                lang,
+                "--since 应为 sync heads 写出的文件，或对方导出的数据包。",
+                "--since takes a file written by sync heads, or a bundle the other side made.",
+            )
+        })
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct HeadsFile {
+    format: String,
+    counter: String,
+    heads: Vec<Head>,
+}
+
+const HEADS_FORMAT: &str = "pointsdesk-heads";
+
+fn heads(ctx: &Ctx, out: &Path) -> CmdResult {
+    let ledger = ctx.ledger_to_read()?;
+    let file = HeadsFile {
+        format: HEADS_FORMAT.to_string(),
+        counter: ledger.series().counter.clone(),
+        heads: ledger.heads()?,
+    };
+    let bytes = serde_json::to_vec_pretty(&file).expect("plain struct serialises");
+    crate::hub::home::write_private_new(out, &bytes).map_err(|e| file_error(out, &e))?;
+    ctx.show(&file.heads, || {
+        println!(
+            "{} {} ({} {})",
+            ctx.lang.pick("已写出", "Wrote"),
+            out.display(),
+            file.heads.len(),
+            ctx.lang.pick("个序列", "series")
+        );
+    });
+    Ok(())
+}
+
+fn export(ctx: &Ctx, out: &Path, since: Option<&Path>) -> CmdResult {
+    let lang = ctx.lang;
+    let since = match since {
+        Some(path) => read_since(lang, path)?,
+        None => Vec::new(),
+    };
+    if out.exists() {
+        return Err(LedgerError::FileExists(out.display().to_string()).into());
+    }
+    let mut ledger = ctx.ledger()?;
+    ctx.admin_session(&mut ledger)?;
+    // Written beside the target and renamed when whole: a crash leaves no half bundle there.
+    let partial = PathBuf::from(format!("{}.partial", out.display()));
+    let _ = std::fs::remove_file(&partial);
+    let file = crate::keys::create_private_file_replacing(&partial)
+        .map_err(|e| file_error(&partial, &e))?;
+    let written = write_bundle(&mut ledger, file, &since, &out.display().to_string());
+    let header = match written {
+        Ok(header) => header,
+        Err(failure) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(failure);
+        }
+    };
+    std::fs::rename(&partial, out).map_err(|e| file_error(out, &e))?;
+    ctx.show(&header, || {
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "已导出 {}：{} 条记录，{} 个序列。",
+                    out.display(),
+                    header.entries,
+                    header.ranges.len()
+                ),
+                Lang::En => format!(
+                    "Exported {}: {} entries of {} series.",
+                    out.display(),
+                    header.entries,
+                    header.ranges.len()
+                ),
+            }
+        );
+    });
+    Ok(())
+}
+
+fn write_bundle(
+    ledger: &mut Ledger,
+    file: std::fs::File,
+    since: &[Head],
+    name: &str,
+) -> Result<BundleHeader, Failure> {
+    let io = |e: std::io::Error| -> LedgerError { LedgerError::file(Path::new(name), &e) };
+    let mut writer = BundleWriter::new(std::io::BufWriter::new(file)).map_err(io)?;
+    let header = ledger.export(since, name, &mut |part| {
+        match part {
+            ExportPart::Header(h) => writer.header(&h),
+            ExportPart::Certificates(c) => writer.certificates(&c),
+            ExportPart::Keys(k) => writer.keys(&k),
+            ExportPart::Page(p) => writer.page(&p),
+        }
+        .map_err(io)
+    })?;
+    let out = writer.finish(ledger.device()).map_err(io)?;
+    out.into_inner()
+        .map_err(|e| io(e.into_error()))?
+        .sync_all()
+        .map_err(io)?;
+    Ok(header)
+}
+
+fn import(ctx: &Ctx, path: &Path) -> CmdResult {
+    let lang = ctx.lang;
+    let name = path.display().to_string();
+    let input = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
+    let unreadable = || -> Failure { LedgerError::BundleUnreadable { file: name.clone() }.into() };
+    let mut reader = BundleReader::new(std::io::BufReader::new(input)).map_err(|_| unreadable())?;
+    let header = match reader.next_frame() {
+        Ok(Some(Frame::Header(header))) => header,
+        _ => return Err(unreadable()),
+    };
+    let mut ledger = ctx.ledger()?;
+    ctx.admin_session(&mut ledger)?;
+    let mut import = ledger.import(&name, &header)?;
+    let mut pages = Vec::new();
+    let mut end = BundleEnd::Truncated;
+    loop {
+        match reader.next_frame() {
+            Ok(Some(Frame::Page(page))) => {
+                pages.push(page);
+                if pages.len() >= IMPORT_PAGES_PER_CALL {
+                    import.pages(&std::mem::take(&mut pages))?;
+                }
+            }
+            Ok(Some(Frame::Certificates(certificates))) => import.certificates(&certificates)?,
+            Ok(Some(Frame::Keys(keys))) => import.keys(&keys)?,
+            Ok(Some(Frame::Header(_))) => {}
+            Ok(Some(Frame::End(seal))) => {
+                import.pages(&std::mem::take(&mut pages))?;
+                let holds = import
+                    .exporter_key()?
+                    .is_some_and(|key| reader.end_holds(&seal, &key));
+                end = if holds && reader.damaged() == 0 {
+                    BundleEnd::Whole
+                } else if reader.damaged() > 0 {
+                    BundleEnd::Truncated
+                } else {
+                    BundleEnd::BadSignature
+                };
+            }
+            Ok(None) | Err(ReadProblem::Cut) | Err(ReadProblem::NotABundle) => break,
+            Err(ReadProblem::Damaged { .. }) => {}
+        }
+    }
+    import.pages(&pages)?;
+    let report = import.finish(end)?;
+    // An erasure that arrived is kept in the erasures list too, so that restoring an old
+    // backup here never brings the person back.
+    for resident in &report.erased {
+        ctx.home.record_erasure(resident)?;
+    }
+    if ctx.json {
+        output::json(&report);
+    } else {
+        print_import(lang, &report);
+    }
+    let warnings = !report.refused.is_empty()
+        || !report.forks.is_empty()
+        || !report.missing.is_empty()
+        || report.end != Some(BundleEnd::Whole)
+        || !report.overdrafts.is_empty();
+    if warnings {
+        Err(Failure::Exit(EXIT_REFUSED))
+    } else {
+        Ok(())
+    }
+}
+
+fn print_import(lang: Lang, report: &ImportReport) {
+    let zh = lang == Lang::ZhCn;
+    if zh {
+        println!(
+            "导入 {}：读到 {} 条记录，新增 {} 条，已有 {} 条，未导入 {} 条，分叉 {} 处；收到居民密钥 {} 个。",
+            report.source,
+            report.entries,
+            report.new,
+            report.present,
+            report.refused_entries,
+            report.forks.len(),
+            report.keys_installed
+        );
+    } else {
+        println!(
+            "Imported {}: {} entries read, {} new, {} already here, {} refused, {} forks; {} resident keys received.",
+            report.source,
+            report.entries,
+            report.new,
+            report.present,
+            report.refused_entries,
+            report.forks.len(),
+            report.keys_installed
+        );
+    }
+    for refused in &report.refused {
+        println!("- {}", refusal_message(refused, lang));
+    }
+    for fork in &report.forks {
+        print_fork(lang, fork);
+    }
+    match report.end {
+        Some(BundleEnd::Whole) | None => {}
+        Some(BundleEnd::Truncated) => println!(
+            "{}",
+            lang.pick(
+                "数据包不完整（被截断或损坏）：完整的部分已导入。请让对方重新导出。",
+                "The bundle is not whole (cut short or damaged): what was whole was imported. Ask for it to be exported again."
+            )
+        ),
+        Some(BundleEnd::BadSignature) => println!(
+            "{}",
+            lang.pick(
+                "数据包末尾的签名不是导出方的：每条记录已逐条核对，但请向对方确认这个文件。",
+                "The bundle's closing signature is not its maker's: every entry was checked on its own, but confirm the file with whoever made it."
+            )
+        ),
+    }
+    for missing in &report.missing {
+        if zh {
+            println!(
+                "- 缺少 {} #{}–#{}。",
+                missing.counter, missing.from, missing.to
+            );
+        } else {
+            println!(
+                "- Missing: {} #{}–#{}.",
+                missing.counter, missing.from, missing.to
+            );
+        }
+    }
+    print_overdrafts(lang, &report.overdrafts);
+}
+
+fn print_fork(lang: Lang, fork: &crate::ledger::district::ForkView) {
+    if lang == Lang::ZhCn {
+        println!(
+            "- 分叉：{} #{} 有两条不同的记录（本机 {}，对方 {}），已作为证据保存，没有合并。请街道核查该服务点。",
+            fork.counter,
+            fork.seq,
+            fork.held_hash.as_deref().map_or("—", |h| &h[..12]),
+            &fork.other_hash[..12]
+        );
+    } else {
+        println!(
+            "- Fork: {} #{} exists twice with different content (here {}, there {}); kept as evidence, not merged. The street office should look into that counter.",
+            fork.counter,
+            fork.seq,
+            fork.held_hash.as_deref().map_or("—", |h| &h[..12]),
+            &fork.other_hash[..12]
+        );
+    }
+}
+
+fn print_overdrafts(lang: Lang, overdrafts: &[crate::ledger::district::Overdraft]) {
+    if overdrafts.is_empty() {
+        return;
+    }
+    println!(
+        "{}",
+        lang.pick(
+            "透支的存折（已冻结，不能兑换；管理员核实后用 adjust 补平即解冻）：",
+            "Overdrawn passbooks (frozen: no redemptions until an administrator settles them with adjust):"
+        )
+    );
+    for o in overdrafts {
+        println!(
+            "- {} {} ({}) {} {}",
+            o.passbook,
+            crate::present::resident_name(lang, &o.resident_name),
+            o.home,
+            o.balance,
+            lang.pick("分", "points")
+        );
+    }
+}
+
+fn status(ctx: &Ctx) -> CmdResult {
+    let ledger = ctx.ledger_to_read()?;
+    let status = ledger.sync_status()?;
+    if ctx.json {
+        output::json(&status);
+    } else {
+        print_status(ctx.lang, &status);
+    }
+    if status.forks.is_empty() && status.overdrafts.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Exit(EXIT_REFUSED))
+    }
+}
+
+fn print_status(lang: Lang, status: &SyncStatus) {
+    let zh = lang == Lang::ZhCn;
+    match &status.district {
+        Some(d) => println!(
+            "{}",
+            if zh {
+                format!(
+                    "所属街道：{}（{} 加入），服务点代码 {}",
+                    d.name,
+                    d.enrolled_at,
+                    d.code.as_deref().unwrap_or("—")
+                )
+            } else {
+                format!(
+                    "District: {} (enrolled {}), counter code {}",
+                    d.name,
+                    d.enrolled_at,
+                    d.code.as_deref().unwrap_or("—")
+                )
+            }
+        ),
+        None => println!(
+            "{}",
+            lang.pick(
+                "本服务点还没有加入街道（pointsdesk sync enroll --file 文件）。",
+                "This counter is not enrolled in a district yet (pointsdesk sync enroll --file FILE)."
+            )
+        ),
+    }
+    let mut rows: Vec<Vec<String>> = vec![header_row(if zh {
+        &["服务点", "代码", "记录至", "最近导入", "最近导出"]
+    } else {
+        &["counter", "code", "held to", "last import", "last export"]
+    })];
+    rows.extend(status.series.iter().map(|s| {
+        vec![
+            format!(
+                "{}{}",
+                s.counter,
+                if s.own {
+                    lang.pick("（本机）", " (this)")
+                } else {
+                    ""
+                }
+            ),
+            s.code.clone().unwrap_or_else(|| "—".into()),
+            s.seq.to_string(),
+            s.last_import.clone().unwrap_or_else(|| "—".into()),
+            s.last_export.clone().unwrap_or_else(|| "—".into()),
+        ]
+    }));
+    output::lines(&crate::present::table_lines(&rows));
+    print_overdrafts(lang, &status.overdrafts);
+    for fork in &status.forks {
+        print_fork(lang, fork);
+    }
+}
+
+fn header_row(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
+    let lang = ctx.lang;
+    let home = HubHome {
+        dir: ctx.home.dir.clone(),
+    };
+    match cmd {
+        HubCmd::Init { district } => {
+            let hub = home.init(&district, chrono::Utc::now())?;
+            ctx.show(
+                &serde_json::json!({"ok": true, "home": home.dir, "district": hub.district_name(), "district_id": hub.district_id()}),
+                || {
+                    println!(
+                        "{}",
+                        match lang {
+                            Lang::ZhCn => format!(
+                                "已创建街道“{}”的家目录 {}。街道密钥在 {}：请备份并妥善保管。",
+                                hub.district_name(),
+                                home.dir.display(),
+                                home.key_path().display()
+                            ),
+                            Lang::En => format!(
+                                "Created the home of {} in {}. The district key is {}: back it up and keep it safe.",
+                                hub.district_name(),
+                                home.dir.display(),
+                                home.key_path().display()
+                            ),
+                        }
+                    );
+                },
+            );
+            Ok(())
+        }
+        HubCmd::Enroll {
+            counter,
+            code,
+            valid_days,
+            out,
+        } => {
+            if out.exists() {
+                return Err(LedgerError::FileExists(out.display().to_string()).into());
+            }
+            let mut hub = home.open()?;
+            let enrolment =
+                hub.enroll(&counter, code.as_deref(), valid_days, chrono::Utc::now())?;
+            let bytes =
+                serde_json::to_vec_pretty(&enrolment.file).expect("plain struct serialises");
+            crate::hub::home::write_private_new(&out, &bytes).map_err(|e| file_error(&out, &e))?;
+            ctx.show(&enrolment, || {
+                println!(
+                    "{}",
+                    match lang {
+                        Lang::ZhCn => format!(
+                            "已为“{}”写出登记文件 {}（服务点代码 {}，{} 前有效）。把它带到该服务点运行 pointsdesk sync enroll --file {}；文件含密钥，用后请删除。",
+                            enrolment.counter,
+                            out.display(),
+                            enrolment.code,
+                            enrolment.expires_at,
+                            out.display()
+                        ),
+                        Lang::En => format!(
+                            "Wrote the enrolment file {} for {} (counter code {}, valid until {}). Take it to the counter and run pointsdesk sync enroll --file {}; it holds secrets: delete it once used.",
+                            out.display(),
+                            enrolment.counter,
+                            enrolment.code,
+                            enrolment.expires_at,
+                            out.display()
+                        ),
+                    }
+                );
+            });
+            Ok(())
+        }
+        HubCmd::Counters => {
+            let hub = home.open()?;
+            let counters = hub.counters()?;
+            ctx.show(&counters, || {
+                let mut rows: Vec<Vec<String>> = vec![header_row(if lang == Lang::ZhCn {
+                    &["代码", "服务点", "登记文件数", "最近文件有效至"]
+                } else {
+                    &["code", "counter", "files", "last file valid until"]
+                })];
+                rows.extend(counters.iter().map(|c| {
+                    vec![
+                        c.code.clone(),
+                        c.counter.clone(),
+                        c.files.to_string(),
+                        c.last_expires_at.clone(),
+                    ]
+                }));
+                output::lines(&crate::present::table_lines(&rows));
+            });
+            Ok(())
+        }
+    }
+}
