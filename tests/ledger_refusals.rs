@@ -6,8 +6,8 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
 use pointsdesk::domain::text::TextProblem;
-use pointsdesk::domain::{Body, ItemKind, PersonalData, Role};
-use pointsdesk::keys::{self, Device};
+use pointsdesk::domain::{Body, ItemKind, Role};
+use pointsdesk::keys::Device;
 use pointsdesk::ledger::{EarnRequest, ItemPatch, Ledger, LedgerError, NewItem, NewResident};
 use pointsdesk::passbook::Token;
 use pointsdesk::store::{
@@ -318,45 +318,19 @@ fn a_passbook_of_another_counter_of_the_district_earns_and_redeems_here_but_is_r
 }
 
 #[test]
-fn entries_synced_from_another_counter_leave_the_local_resident_with_the_same_number_alone() {
-    let (dir, mut ledger, admin, volunteer, _now) = new_home();
-    let (resident, book) = resident_with_passbook(&mut ledger, &volunteer, "张三明");
-    assert_eq!(resident, "SQ-RA00001");
-    earn(&mut ledger, &volunteer, book.token.as_str(), 60);
-    // The other counter's first resident, numbered in its own namespace (prefix QX), with a key
-    // this counter never saw.
-    let sealed = keys::seal(
-        &[7; 32],
-        "QX-RB00001",
-        &PersonalData {
-            name: "刘德明".into(),
-            ..PersonalData::default()
-        },
-    )
-    .unwrap();
-    // Synced tonight, after the local passbook was issued.
-    append_foreign_series(
-        &dir,
-        start_time() + Duration::hours(10),
-        vec![
-            Body::ResidentRegistered {
-                resident: "QX-RB00001".into(),
-                sealed,
-            },
-            Body::PassbookIssued {
-                passbook: "QX-B000001".into(),
-                resident: "QX-RB00001".into(),
-                token_sha256: Token::from_random([0x77; 16]).sha256_hex(),
-                community: OTHER_COMMUNITY.into(),
-            },
-        ],
-    );
+fn a_series_written_into_the_database_without_a_certificate_is_named_by_verify() {
+    let (dir, ledger, _admin, _volunteer, _now) = new_home();
     assert!(ledger.verify().unwrap().ok);
-    let view = ledger.resident_full(&admin, &resident).unwrap();
-    assert!(!view.erased, "{view:?}");
-    assert_eq!(view.name, "张三明");
-    assert_eq!(view.passbook.as_deref(), Some(book.passbook.as_str()));
-    assert_eq!(view.balance.0, 10);
+    append_foreign_series(&dir, start_time() + Duration::hours(10), Vec::new());
+    let report = ledger.verify().unwrap();
+    assert!(!report.ok);
+    assert!(
+        report.problems.iter().any(|p| matches!(
+            p,
+            pointsdesk::store::verify::Problem::Uncertified { counter } if counter == "桥西爱心超市"
+        )),
+        "{report:?}"
+    );
 }
 
 // ----- operators -----

@@ -11,15 +11,54 @@ pub fn verify(ctx: &Ctx) -> CmdResult {
     } else {
         print_report(ctx, &report);
     }
-    if report.ok {
-        Ok(())
-    } else {
+    if !report.ok {
         Err(Failure::Exit(super::EXIT_SYSTEM))
+    } else if !report.forks.is_empty() {
+        // The database is sound; the district is not: a counter signed two entries at one seq.
+        Err(Failure::Exit(super::EXIT_REFUSED))
+    } else {
+        Ok(())
     }
 }
 
-/// Verify's findings for a person: the counts when all is well, else every problem in words.
+/// Verify's findings for a person: the counts when all is well, else every problem in words;
+/// then the forks held as evidence and the overdrafts a merge found.
 fn print_report(ctx: &Ctx, report: &crate::ledger::VerifyView) {
+    print_verdict(ctx, report);
+    let lang = ctx.lang;
+    for fork in &report.forks {
+        println!(
+            "{}",
+            match lang {
+                crate::i18n::Lang::ZhCn => format!(
+                    "警告：分叉——“{}”第 {} 条有两条不同的记录，另一条已作为证据保存（{}），没有合并。请街道核查该服务点。",
+                    fork.counter, fork.seq, fork.source
+                ),
+                crate::i18n::Lang::En => format!(
+                    "Warning: fork — {} seq {} exists with other content too; the other one is kept as evidence ({}), not merged. The street office should look into that counter.",
+                    fork.counter, fork.seq, fork.source
+                ),
+            }
+        );
+    }
+    if !report.overdrafts.is_empty() {
+        println!(
+            "{}",
+            match lang {
+                crate::i18n::Lang::ZhCn => format!(
+                    "另有 {} 本存折在各服务点账目合并后透支（已冻结，见 sync status）。",
+                    report.overdrafts.len()
+                ),
+                crate::i18n::Lang::En => format!(
+                    "{} passbooks are overdrawn after the counters' ledgers were merged (frozen; see sync status).",
+                    report.overdrafts.len()
+                ),
+            }
+        );
+    }
+}
+
+fn print_verdict(ctx: &Ctx, report: &crate::ledger::VerifyView) {
     let lang = ctx.lang;
     if report.ok {
         println!(

@@ -6,15 +6,10 @@ use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output, usage};
 use crate::district::{EnrolmentFile, Head};
 use crate::hub::HubHome;
 use crate::i18n::Lang;
-use crate::ledger::district::{
-    BundleEnd, BundleHeader, ExportPart, ImportReport, SyncStatus, refusal_message,
-};
+use crate::ledger::district::{BundleEnd, BundleHeader, ImportReport, SyncStatus, refusal_message};
 use crate::ledger::{Ledger, LedgerError};
-use crate::sync::bundle::{BundleReader, BundleWriter, Frame, ReadProblem};
+use crate::sync::bundle::{BundleReader, Frame};
 use std::path::{Path, PathBuf};
-
-/// Pages handed to the ledger at once (its own commits are per 20,000 entries).
-const IMPORT_PAGES_PER_CALL: usize = 20;
 
 pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> CmdResult {
     match cmd {
@@ -181,17 +176,8 @@ fn write_bundle(
     name: &str,
 ) -> Result<BundleHeader, Failure> {
     let io = |e: std::io::Error| -> LedgerError { LedgerError::file(Path::new(name), &e) };
-    let mut writer = BundleWriter::new(std::io::BufWriter::new(file)).map_err(io)?;
-    let header = ledger.export(since, name, &mut |part| {
-        match part {
-            ExportPart::Header(h) => writer.header(&h),
-            ExportPart::Certificates(c) => writer.certificates(&c),
-            ExportPart::Keys(k) => writer.keys(&k),
-            ExportPart::Page(p) => writer.page(&p),
-        }
-        .map_err(io)
-    })?;
-    let out = writer.finish(ledger.device()).map_err(io)?;
+    let (header, out) =
+        crate::sync::export_bundle(ledger, since, name, std::io::BufWriter::new(file))?;
     out.into_inner()
         .map_err(|e| io(e.into_error()))?
         .sync_all()
@@ -203,47 +189,9 @@ fn import(ctx: &Ctx, path: &Path) -> CmdResult {
     let lang = ctx.lang;
     let name = path.display().to_string();
     let input = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
-    let unreadable = || -> Failure { LedgerError::BundleUnreadable { file: name.clone() }.into() };
-    let mut reader = BundleReader::new(std::io::BufReader::new(input)).map_err(|_| unreadable())?;
-    let header = match reader.next_frame() {
-        Ok(Some(Frame::Header(header))) => header,
-        _ => return Err(unreadable()),
-    };
     let mut ledger = ctx.ledger()?;
     ctx.admin_session(&mut ledger)?;
-    let mut import = ledger.import(&name, &header)?;
-    let mut pages = Vec::new();
-    let mut end = BundleEnd::Truncated;
-    loop {
-        match reader.next_frame() {
-            Ok(Some(Frame::Page(page))) => {
-                pages.push(page);
-                if pages.len() >= IMPORT_PAGES_PER_CALL {
-                    import.pages(&std::mem::take(&mut pages))?;
-                }
-            }
-            Ok(Some(Frame::Certificates(certificates))) => import.certificates(&certificates)?,
-            Ok(Some(Frame::Keys(keys))) => import.keys(&keys)?,
-            Ok(Some(Frame::Header(_))) => {}
-            Ok(Some(Frame::End(seal))) => {
-                import.pages(&std::mem::take(&mut pages))?;
-                let holds = import
-                    .exporter_key()?
-                    .is_some_and(|key| reader.end_holds(&seal, &key));
-                end = if holds && reader.damaged() == 0 {
-                    BundleEnd::Whole
-                } else if reader.damaged() > 0 {
-                    BundleEnd::Truncated
-                } else {
-                    BundleEnd::BadSignature
-                };
-            }
-            Ok(None) | Err(ReadProblem::Cut) | Err(ReadProblem::NotABundle) => break,
-            Err(ReadProblem::Damaged { .. }) => {}
-        }
-    }
-    import.pages(&pages)?;
-    let report = import.finish(end)?;
+    let report = crate::sync::import_bundle(&mut ledger, &name, std::io::BufReader::new(input))?;
     // An erasure that arrived is kept in the erasures list too, so that restoring an old
     // backup here never brings the person back.
     for resident in &report.erased {

@@ -154,6 +154,7 @@ impl Home {
             &copy,
             &verify::Expect {
                 own_series: &[],
+                claims_up_to: &std::collections::HashMap::new(),
                 anchor: verify::AnchorState::Missing,
             },
         )?;

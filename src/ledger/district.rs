@@ -509,6 +509,52 @@ impl Ledger {
         Ok(header)
     }
 
+    /// What verify adds about trust: every series of another counter must be certified here,
+    /// and every fork held must be signed by its series (else it is no evidence).
+    pub(crate) fn trust_problems(
+        &self,
+        own: &[Uuid],
+    ) -> Result<Vec<crate::store::verify::Problem>> {
+        use crate::store::verify::Problem;
+        let mut problems = Vec::new();
+        let series: Vec<Vec<u8>> = self
+            .conn
+            .prepare("SELECT DISTINCT counter_id FROM entries")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in series {
+            let id = Uuid::from_slice(&id).unwrap_or(Uuid::nil());
+            if own.contains(&id) || self.certified_here(&id)? {
+                continue;
+            }
+            problems.push(Problem::Uncertified {
+                counter: series_name(&self.conn, &id),
+            });
+        }
+        for fork in ingest::forks(&self.conn)? {
+            let signed = log::series_of(&self.conn, &fork.counter_id)?
+                .and_then(|s| ingest::key_of(&s))
+                .zip(<[u8; 64]>::try_from(fork.signature.as_slice()).ok())
+                .is_some_and(|(key, signature)| {
+                    let wire = WireEntry {
+                        seq: fork.seq,
+                        prev_hash: fork.prev_hash,
+                        signature,
+                        body: fork.body.clone(),
+                    };
+                    let hash = ingest::hash_of(&fork.counter_id, &wire);
+                    hash == fork.hash && ingest::signed_by(&key, &hash, &signature)
+                });
+            if !signed {
+                problems.push(Problem::ForkUnsigned {
+                    counter: series_name(&self.conn, &fork.counter_id),
+                    seq: fork.seq,
+                });
+            }
+        }
+        Ok(problems)
+    }
+
     /// Whether the series `counter_id` is taken in here: certified by the district, or
     /// continuing a series that is, with that series' endorsement.
     fn certified_here(&self, counter_id: &Uuid) -> Result<bool> {

@@ -768,6 +768,28 @@ pub fn problem_message(problem: &Problem, lang: Lang) -> String {
                 )
             }
         }
+        Problem::Uncertified { counter } => {
+            if zh {
+                format!(
+                    "账本里有“{counter}”的记录，但它没有街道的认证证书：这些记录不应被导入。{call}"
+                )
+            } else {
+                format!(
+                    "The ledger holds entries of {counter}, which has no certificate of the district: they should never have been taken in. {call}"
+                )
+            }
+        }
+        Problem::ForkUnsigned { counter, seq } => {
+            if zh {
+                format!(
+                    "作为分叉证据保存的“{counter}”第 {seq} 条记录没有该服务点的有效签名（被改动过）。{call}"
+                )
+            } else {
+                format!(
+                    "The fork evidence kept for {counter} seq {seq} is not signed by that counter (it was changed). {call}"
+                )
+            }
+        }
         Problem::NegativeBalance { passbook, points } => {
             if zh {
                 format!(

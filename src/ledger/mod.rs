@@ -675,20 +675,44 @@ impl Ledger {
             Ok(None) => verify::AnchorState::Missing,
             Err(e) => verify::AnchorState::Unreadable(e.to_string()),
         };
-        let report = verify::verify(
+        let claims_up_to = self.claims_up_to(&own)?;
+        let mut report = verify::verify(
             &self.conn,
             &verify::Expect {
                 own_series: &own,
+                claims_up_to: &claims_up_to,
                 anchor: anchor_state,
             },
         )?;
+        if !report.problems.iter().any(verify::Problem::breaks_the_log) {
+            report.problems.extend(self.trust_problems(&own)?);
+        }
         Ok(VerifyView {
             ok: report.problems.is_empty(),
             entries: report.entries,
             series: report.series,
             problems: report.problems,
             anchor_lag: report.anchor_lag,
+            forks: self.forks()?,
+            overdrafts: self.overdrafts()?,
         })
+    }
+
+    /// For each own series that a later own series continues, the seq it was continued from:
+    /// entries of it after that seq came back from other counters (see `verify::Expect`).
+    fn claims_up_to(
+        &self,
+        own: &[uuid::Uuid],
+    ) -> Result<std::collections::HashMap<uuid::Uuid, i64>> {
+        let mut limits = std::collections::HashMap::new();
+        for id in own {
+            if let Some(link) = log::series_of(&self.conn, id)?.and_then(|s| s.continues)
+                && let Ok(earlier) = uuid::Uuid::parse_str(&link.counter_id)
+            {
+                limits.insert(earlier, link.seq);
+            }
+        }
+        Ok(limits)
     }
 
     /// The series this counter signs or signed: the current one and those it continued after a

@@ -5,6 +5,7 @@
 
 use super::read;
 use super::{LedgerError, Result};
+use crate::domain::ids::NumberKind;
 use crate::domain::{Body, Role, SeriesLink};
 use crate::keys::Device;
 use crate::store::log::{self, Appended, SqlKeys};
@@ -120,12 +121,43 @@ pub fn begin_successor(
         genesis,
         &SqlKeys(&tx),
     )?;
+    // The lost entries may have handed out numbers (one each at most) that other counters
+    // already hold: the new series starts past them.
+    let lost = link_used_seq(&tx, &successor.counter_id)? - head.seq;
+    if lost > 0 {
+        let numbering =
+            super::district::numbering_of(&tx, &series_of_link(&tx, &continued)?, &continued)?;
+        for (kind, table, column) in [
+            (NumberKind::Passbook, "passbooks", "passbook"),
+            (NumberKind::Resident, "residents", "resident"),
+        ] {
+            let namespace = numbering.namespace(kind);
+            let highest = read::highest_number(&tx, table, column, &numbering, kind)?
+                .max(read::number_floor(&tx, &namespace)?);
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('number_floor:' || ?1, ?2)",
+                rusqlite::params![namespace, (highest + lost as u64).to_string()],
+            )?;
+        }
+    }
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'counter_id'",
         [successor.counter_id.to_string()],
     )?;
     tx.commit()?;
     Ok(appended)
+}
+
+/// The highest seq the series `successor` continues says was used (its genesis link).
+fn link_used_seq(conn: &Connection, successor: &Uuid) -> Result<i64> {
+    Ok(log::series_of(conn, successor)?
+        .and_then(|s| s.continues)
+        .map_or(0, |l| l.used_seq))
+}
+
+fn series_of_link(conn: &Connection, counter_id: &Uuid) -> Result<log::SeriesInfo> {
+    log::series_of(conn, counter_id)?
+        .ok_or_else(|| LedgerError::RestoreMismatch(counter_id.to_string()))
 }
 
 impl super::Ledger {

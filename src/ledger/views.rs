@@ -176,6 +176,10 @@ pub struct VerifyView {
     /// Own entries committed after the head anchor last moved (harmless: a crash or a full
     /// disk between a commit and the anchor's update).
     pub anchor_lag: i64,
+    /// Entries of other counters that conflict with what is held: evidence, not merged.
+    pub forks: Vec<crate::ledger::district::ForkView>,
+    /// Passbooks below zero after a merge (frozen; not a fault of this database).
+    pub overdrafts: Vec<crate::ledger::district::Overdraft>,
 }
 
 /// A resident as typed or imported.

@@ -116,6 +116,11 @@ pub fn store(
         entry.body,
     ])?;
     let position = tx.last_insert_rowid();
+    // An erasure destroys this copy of the key with the entry (the erasing counter destroyed
+    // its own when it wrote it).
+    if let crate::domain::Body::ResidentErased { resident } = &envelope.body {
+        destroy_resident_key(tx, resident)?;
+    }
     let ops = log::entry_ops(
         position, counter_id, entry.seq, hash, envelope, series, keys,
     );

@@ -674,3 +674,45 @@ fn value_index(spec: &TableSpec, column: &str) -> usize {
         .position(|c| *c == column)
         .expect("the column is declared in TABLES")
 }
+
+/// A digest of every projection table as any replica would hold it: postings are named by the
+/// entry that made them (its series and seq), not by this database's local position, so two
+/// replicas holding the same entries give the same digests whatever order they took them in.
+/// One (table, rows, SHA-256 over the rows in key order) per table.
+pub fn replica_digest(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<Vec<(&'static str, u64, String)>> {
+    use sha2::{Digest as _, Sha256};
+    let mut out = Vec::new();
+    for spec in TABLES {
+        let sql = if spec.name == "postings" {
+            "SELECT p.account, e.counter_id, e.seq, p.points FROM postings p
+             JOIN entries e ON e.position = p.position ORDER BY p.account, e.counter_id, e.seq"
+                .to_string()
+        } else {
+            let columns: Vec<&str> = spec.keys.iter().chain(spec.values).copied().collect();
+            format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                columns.join(", "),
+                spec.name,
+                spec.keys.join(", ")
+            )
+        };
+        let mut stmt = conn.prepare(&sql)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        let mut hasher = Sha256::new();
+        let mut count = 0u64;
+        while let Some(row) = rows.next()? {
+            for i in 0..width {
+                let cell: Cell = row.get(i)?;
+                hasher.update(cell.to_string().as_bytes());
+                hasher.update([0x1f]);
+            }
+            hasher.update([0x1e]);
+            count += 1;
+        }
+        out.push((spec.name, count, hex::encode(hasher.finalize())));
+    }
+    Ok(out)
+}

@@ -84,6 +84,16 @@ pub enum Problem {
     AnchorUnreadable {
         reason: String,
     },
+    /// A series of another counter that the district did not certify (and that continues no
+    /// certified series with its endorsement): it should never have been taken in.
+    Uncertified {
+        counter: String,
+    },
+    /// A fork held as evidence is not signed by its series' key (it is no evidence at all).
+    ForkUnsigned {
+        counter: String,
+        seq: i64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -173,6 +183,10 @@ impl std::fmt::Display for Problem {
             }
             Problem::AnchorMissing => write!(f, "no head anchor"),
             Problem::AnchorUnreadable { reason } => write!(f, "head anchor unreadable: {reason}"),
+            Problem::Uncertified { counter } => write!(f, "{counter}: not certified"),
+            Problem::ForkUnsigned { counter, seq } => {
+                write!(f, "{counter} fork at seq {seq} is not signed by its series")
+            }
         }
     }
 }
@@ -199,6 +213,10 @@ pub enum AnchorState<'a> {
 /// (its balance_after claims are checked against the fold) and the anchor.
 pub struct Expect<'a> {
     pub own_series: &'a [Uuid],
+    /// For an own series continued after a restore, the last seq this database held of it when
+    /// it was restored: later entries of it came back from other counters, applied here in
+    /// another order than they were written in, so their balance claims are not this log's.
+    pub claims_up_to: &'a HashMap<Uuid, i64>,
     pub anchor: AnchorState<'a>,
 }
 
@@ -221,6 +239,9 @@ pub struct Folded {
     pub broken: Option<Problem>,
     /// Balances and totals that do not add up: the fold went on.
     pub problems: Vec<Problem>,
+    /// Passbook accounts moved by entries of other counters: below zero, they are overdrafts
+    /// found by a merge, not a changed log.
+    pub merged_accounts: std::collections::HashSet<String>,
 }
 
 /// A series as the fold reached it.
@@ -237,6 +258,7 @@ pub fn fold_log(
     conn: &Connection,
     keep_all_rows: bool,
     own_series: &[Uuid],
+    claims_up_to: &HashMap<Uuid, i64>,
 ) -> rusqlite::Result<Folded> {
     let keys = MapKeys::load(conn)?;
     let workers = std::thread::available_parallelism()
@@ -248,7 +270,7 @@ pub fn fold_log(
         let handles: Vec<_> = (0..workers)
             .map(|_| scope.spawn(|| verify_signatures(&job_rx)))
             .collect();
-        let folded = fold_entries(conn, &keys, job_tx, keep_all_rows, own_series);
+        let folded = fold_entries(conn, &keys, job_tx, keep_all_rows, own_series, claims_up_to);
         let mut bad_signature: Option<(i64, i64, Uuid)> = None;
         for handle in handles {
             if let Some(found) = handle.join().expect("signature thread does not panic") {
@@ -313,6 +335,7 @@ fn fold_entries(
     jobs: mpsc::SyncSender<Vec<SignatureJob>>,
     keep_all_rows: bool,
     own_series: &[Uuid],
+    claims_up_to: &HashMap<Uuid, i64>,
 ) -> rusqlite::Result<Folded> {
     let mut folded = Folded {
         fold: Fold {
@@ -323,6 +346,7 @@ fn fold_entries(
         heads: HashMap::new(),
         broken: None,
         problems: Vec::new(),
+        merged_accounts: std::collections::HashSet::new(),
     };
     let mut batch = Vec::with_capacity(SIGNATURE_BATCH_ENTRIES);
     // One key reused for every balance looked up in the fold (a million entries, no allocation).
@@ -427,7 +451,16 @@ fn fold_entries(
             keys,
         );
         folded.fold.apply(&ops);
-        let own = own_series.contains(&entry.counter_id);
+        let own = own_series.contains(&entry.counter_id)
+            && claims_up_to
+                .get(&entry.counter_id)
+                .is_none_or(|last| entry.seq <= *last);
+        if !own_series.contains(&entry.counter_id)
+            && let Some((passbook, _)) = envelope.body.passbook_balance_after()
+            && !folded.merged_accounts.contains(passbook)
+        {
+            folded.merged_accounts.insert(passbook.to_string());
+        }
         check_claims(
             &envelope.body,
             own,
@@ -509,7 +542,8 @@ fn check_claims(
     }
 }
 
-/// Every passbook the log leaves below zero.
+/// Every passbook the log leaves below zero by this counter's own entries alone (one that
+/// entries of other counters moved too is an overdraft a merge found, listed by the sync).
 fn negative_balances(folded: &mut Folded) {
     let mut negative: Vec<(String, i64)> = folded
         .fold
@@ -520,6 +554,7 @@ fn negative_balances(folded: &mut Folded) {
         .filter_map(|(key, values)| match (key.first(), values.first()) {
             (Some(Cell::Text(account)), Some(Cell::Int(points))) if *points < 0 => account
                 .strip_prefix(PASSBOOK_ACCOUNT_PREFIX)
+                .filter(|p| !folded.merged_accounts.contains(*p))
                 .map(|p| (p.to_string(), *points)),
             _ => None,
         })
@@ -562,7 +597,7 @@ pub fn verify(conn: &Connection, expect: &Expect<'_>) -> rusqlite::Result<Verify
 }
 
 fn verify_snapshot(conn: &Connection, expect: &Expect<'_>) -> rusqlite::Result<VerifyReport> {
-    let folded = fold_log(conn, false, expect.own_series)?;
+    let folded = fold_log(conn, false, expect.own_series, expect.claims_up_to)?;
     let mut report = VerifyReport {
         entries: folded.entries,
         series: folded.heads.len(),
@@ -576,7 +611,10 @@ fn verify_snapshot(conn: &Connection, expect: &Expect<'_>) -> rusqlite::Result<V
     report.anchor_lag = lag;
     let table_problem = if digests_differ(conn, &folded.fold)? {
         // Slow path: fold again keeping every row, to name the first one that differs.
-        compare_tables(conn, fold_log(conn, true, expect.own_series)?.fold)?
+        compare_tables(
+            conn,
+            fold_log(conn, true, expect.own_series, expect.claims_up_to)?.fold,
+        )?
     } else {
         compare_tables(conn, folded.fold)?
     };
@@ -764,7 +802,7 @@ pub fn rebuild(conn: &mut Connection) -> rusqlite::Result<Result<u64, Problem>> 
 
 /// [`rebuild`] inside the caller's write transaction.
 pub fn rebuild_in(tx: &Connection) -> rusqlite::Result<Result<u64, Problem>> {
-    let folded = fold_log(tx, true, &[])?;
+    let folded = fold_log(tx, true, &[], &HashMap::new())?;
     if let Some(problem) = folded.broken {
         return Ok(Err(problem));
     }
