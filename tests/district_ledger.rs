@@ -481,3 +481,27 @@ fn a_restore_followed_by_new_entries_and_an_export_makes_no_fork() {
     }
     assert_converged(&d);
 }
+
+#[test]
+fn a_second_counter_numbering_with_the_same_code_is_refused_and_named() {
+    // Two PCs set up under one name get one code from the street office's register.
+    let mut d = District::new(1);
+    let twin = d.add_counter(0);
+    assert_eq!(
+        d.counters[twin].ledger.numbering().code,
+        d.counters[0].ledger.numbering().code
+    );
+    d.resident(twin, "张三明");
+    let report = d.send(twin, 0);
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert!(
+        matches!(&report.refused[0].refusal, Refusal::CodeTaken { counter } if counter == "三桥爱心超市"),
+        "{report:?}"
+    );
+    let said = pointsdesk::ledger::district::refusal_message(
+        &report.refused[0],
+        pointsdesk::i18n::Lang::ZhCn,
+    );
+    assert!(said.contains("代码"), "{said}");
+    d.assert_verifies(0);
+}

@@ -112,6 +112,10 @@ pub enum Refusal {
     AfterRefused {
         seq: i64,
     },
+    /// Another counter here already numbers with its prefix and code.
+    CodeTaken {
+        counter: String,
+    },
 }
 
 /// A refused entry, with the series named.
@@ -1246,7 +1250,25 @@ impl Taken {
             let same = certified.public_key.as_slice() == info.public_key.as_slice()
                 && certified.body.prefix == info.prefix
                 && certified.body.community == info.community;
-            return Ok(if same { Ok(()) } else { Err(Refusal::WrongKey) });
+            if !same {
+                return Ok(Err(Refusal::WrongKey));
+            }
+            // Two counters numbering with one code would hand out the same numbers: the one
+            // that arrives second is refused and named (the street office gave a code twice).
+            let holder: Option<String> = tx
+                .prepare_cached(
+                    "SELECT counter FROM series_heads WHERE code = ?1 AND prefix = ?2 AND home != ?3
+                     LIMIT 1",
+                )?
+                .query_row(
+                    params![certified.body.code, info.prefix, info.home],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            return Ok(match holder {
+                Some(counter) => Err(Refusal::CodeTaken { counter }),
+                None => Ok(()),
+            });
         }
         if let Some(link) = &info.continues {
             let earlier = Uuid::parse_str(&link.counter_id).ok();
@@ -1414,6 +1436,12 @@ pub fn refusal_message(refused: &Refused, lang: Lang) -> String {
         (Refusal::BadContinuation, false) => {
             "it claims to continue another series without that series' endorsement".to_string()
         }
+        (Refusal::CodeTaken { counter }, true) => format!(
+            "它的编号前缀和服务点代码与“{counter}”相同，编号会重复：请街道为其中一个重新登记不同的代码"
+        ),
+        (Refusal::CodeTaken { counter }, false) => format!(
+            "it numbers with the same prefix and counter code as {counter}, so numbers would repeat: the street office must enrol one of them with another code"
+        ),
         (Refusal::AfterRefused { seq }, true) => {
             format!("与本机已有的 #{seq} 冲突（分叉），已作为证据保存，不合并")
         }

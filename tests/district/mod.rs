@@ -92,7 +92,10 @@ impl District {
         let mut hub = self.hub.open().unwrap();
         let enrolment = hub.enroll(&name, None, 14, self.now()).unwrap();
         let home = Home {
-            dir: self.dir.path().join(format!("counter-{index}")),
+            dir: self
+                .dir
+                .path()
+                .join(format!("counter-{}", self.counters.len())),
         };
         let clock = Arc::clone(&self.now);
         let (mut ledger, admin) = home
@@ -177,7 +180,15 @@ impl District {
     }
 
     pub fn import(&mut self, to: usize, bytes: &[u8]) -> ImportReport {
-        pointsdesk::sync::import_bundle(&mut self.counters[to].ledger, "test", bytes).unwrap()
+        self.try_import(to, bytes).unwrap()
+    }
+
+    pub fn try_import(
+        &mut self,
+        to: usize,
+        bytes: &[u8],
+    ) -> Result<ImportReport, pointsdesk::ledger::LedgerError> {
+        pointsdesk::sync::import_bundle(&mut self.counters[to].ledger, "test", bytes)
     }
 
     /// `from` sends `to` what it lacks.
