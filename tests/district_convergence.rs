@@ -83,7 +83,7 @@ fn scenario(seed: u64) {
                     }
                 }
             }
-            4 | 5 | 6 => {
+            4..=6 => {
                 if let Some(b) = book {
                     let lines: &[(&str, u32)] = if rng.chance(50) {
                         &[("G001", 1)]
