@@ -65,6 +65,21 @@ pub fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
             Box::new(chrono::Utc::now),
         )
         .unwrap();
+    let scans = fill(&mut ledger, &admin, entries, started);
+    ledger
+        .connection()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    std::fs::write(&scans_file, scans.join("\n")).unwrap();
+    eprintln!("seeded {entries} entries in {:.1?}", started.elapsed());
+    (dir, scans)
+}
+
+/// Fills a counter's ledger up to `entries` entries: an activity, three goods, 2,000 residents
+/// with passbooks, then alternating earnings and 3-line redemptions, and a deep float on every
+/// passbook. Returns the passbook scans.
+pub fn fill(ledger: &mut Ledger, admin: &Session, entries: u64, started: Instant) -> Vec<String> {
+    let admin = admin.clone();
     // Seeding only: no fsync per commit. Measurements reopen the ledger with synchronous=FULL.
     ledger
         .connection()
@@ -128,7 +143,7 @@ pub fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
                 },
             )
             .unwrap();
-        redeem3(&mut ledger, &admin, scan);
+        redeem3(ledger, &admin, scan);
         count += 2;
         i += 1;
         if i.is_multiple_of(100_000) {
@@ -141,13 +156,7 @@ pub fn seeded(entries: u64) -> (PathBuf, Vec<String>) {
             .adjust(&admin, scan, 100_000, "benchmark float", None)
             .unwrap();
     }
-    ledger
-        .connection()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-        .unwrap();
-    std::fs::write(&scans_file, scans.join("\n")).unwrap();
-    eprintln!("seeded {entries} entries in {:.1?}", started.elapsed());
-    (dir, scans)
+    scans
 }
 
 pub fn redeem3(ledger: &mut Ledger, session: &Session, scan: &str) {
