@@ -14,6 +14,8 @@ use crate::ledger::{
 use crate::printer::layout::{DayClose, SlipHeader};
 use unicode_width::UnicodeWidthStr;
 
+pub mod sync;
+
 /// Columns between two columns of a table.
 const TABLE_GAP: &str = "  ";
 

@@ -6,6 +6,9 @@ use pointsdesk::counter::update::update;
 use pointsdesk::counter::view::view;
 use pointsdesk::domain::{ItemKind, Points};
 use pointsdesk::i18n::Lang;
+use pointsdesk::ledger::district::{
+    DistrictInfo, ForkView, Overdraft, SeriesStatus, SyncLogRow, SyncStatus,
+};
 use pointsdesk::ledger::{
     AccountSummary, HistoryDetail, HistoryLine, ItemView, Receipt, ReceiptKind,
 };
@@ -221,6 +224,102 @@ fn slip_paper() -> Paper {
     }
 }
 
+fn series(
+    n: u128,
+    counter: &str,
+    code: Option<&str>,
+    seq: i64,
+    own: bool,
+    last_import: Option<&str>,
+    last_export: Option<&str>,
+) -> SeriesStatus {
+    SeriesStatus {
+        counter_id: uuid::Uuid::from_u128(n),
+        counter: counter.into(),
+        community: "三桥社区".into(),
+        code: code.map(Into::into),
+        seq,
+        own,
+        last_import: last_import.map(Into::into),
+        last_export: last_export.map(Into::into),
+    }
+}
+
+/// A counter of a district of three, after an import that found an overdraft and a fork.
+fn sync_status() -> SyncStatus {
+    SyncStatus {
+        district: Some(DistrictInfo {
+            district_id: "0193f1a2-0000-7000-8000-000000000001".into(),
+            name: "桥西街道".into(),
+            enrolled_at: "2026-11-30 09:00".into(),
+            code: Some("A".into()),
+        }),
+        series: vec![
+            series(
+                1,
+                "三桥爱心超市",
+                Some("A"),
+                1204,
+                true,
+                None,
+                Some("2026-12-02 02:31"),
+            ),
+            series(
+                2,
+                "二桥爱心超市",
+                Some("B"),
+                877,
+                false,
+                Some("2026-12-02 02:33"),
+                None,
+            ),
+            series(
+                3,
+                "桥西爱心超市",
+                Some("C"),
+                15,
+                false,
+                Some("2026-12-02 02:33"),
+                None,
+            ),
+        ],
+        overdrafts: vec![Overdraft {
+            passbook: "SQ-B000012".into(),
+            resident: "SQ-RB00012".into(),
+            resident_name: "张*明".into(),
+            balance: Points(-15),
+            home: "二桥爱心超市".into(),
+        }],
+        forks: vec![ForkView {
+            counter_id: uuid::Uuid::from_u128(3),
+            counter: "桥西爱心超市".into(),
+            seq: 16,
+            held_hash: Some("9f2c4e1a7b3d5f60".into()),
+            other_hash: "41aa07c93e2b8d11".into(),
+            found_at: "2026-12-02 02:33".into(),
+            source: "桥西-1202.bundle".into(),
+        }],
+        last_import: Some(SyncLogRow {
+            at: "2026-12-02 02:33".into(),
+            file: "桥西-1202.bundle".into(),
+            entries: 940,
+            new: 892,
+            present: 47,
+            refused: 1,
+            forks: 1,
+        }),
+        last_export: Some(SyncLogRow {
+            at: "2026-12-02 02:31".into(),
+            file: "三桥-1202.bundle".into(),
+            entries: 2096,
+            new: 0,
+            present: 0,
+            refused: 0,
+            forks: 0,
+        }),
+    }
+}
+
 fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     let mut login = base(lang);
     login.operator_input = "002".into();
@@ -238,6 +337,8 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     demo_login.demo = true;
     demo_login.home_dir = "/tmp/pointsdesk-demo-20261122-140500-4242".into();
     let home = logged_in(lang);
+    let mut home_sync_attention = logged_in(lang);
+    home_sync_attention.sync_brief = SyncBrief::of(&sync_status());
     let mut home_typing = logged_in(lang);
     home_typing.lookup = TextField::from("SQ-0001");
     let mut demo_home = logged_in(lang);
@@ -467,11 +568,25 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
     );
     let mut sync = logged_in(lang);
     sync.screen = Screen::Sync;
+    sync.sync = Some(sync_status());
+    sync.sync_brief = SyncBrief::of(sync.sync.as_ref().unwrap());
+    let mut no_district = logged_in(lang);
+    no_district.screen = Screen::Sync;
+    no_district.sync = Some(SyncStatus {
+        district: None,
+        series: vec![series(1, "三桥爱心超市", None, 25, true, None, None)],
+        overdrafts: Vec::new(),
+        forks: Vec::new(),
+        last_import: None,
+        last_export: None,
+    });
+    no_district.sync_brief = SyncBrief::NoDistrict;
     vec![
         ("stock", stock),
         ("hardware", hardware),
         ("hardware-paper-out", printer_problem),
         ("sync", sync),
+        ("sync-no-district", no_district),
         ("report", report),
         ("report-day-close", day_close),
         ("reverse", reverse),
@@ -488,6 +603,7 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         ("login-demo", demo_login),
         ("home", home),
         ("home-typing", home_typing),
+        ("home-sync-attention", home_sync_attention),
         ("home-demo", demo_home),
         ("admin-confirm", admin_confirm),
         ("resident", resident),

@@ -505,3 +505,46 @@ fn a_second_counter_numbering_with_the_same_code_is_refused_and_named() {
     assert!(said.contains("代码"), "{said}");
     d.assert_verifies(0);
 }
+
+#[test]
+fn the_counters_sync_screen_shows_every_series_the_overdraft_and_the_last_import() {
+    use pointsdesk::counter::driver::Headless;
+    use pointsdesk::counter::model::{Key, Screen};
+    let mut d = District::new(2);
+    let (_resident, passbook, scan) = d.resident(0, "王五");
+    d.earn(0, &scan, 180);
+    d.send(0, 1);
+    d.redeem(0, &scan, &[("S01", 1)]).unwrap();
+    d.redeem(1, &scan, &[("S01", 1)]).unwrap();
+    d.send(1, 0);
+    let mut ui = Headless::open(&d.counters[0].home, pointsdesk::i18n::Lang::ZhCn, None).unwrap();
+    ui.type_text("001");
+    ui.press(Key::Enter);
+    ui.type_text(district::ADMIN_PIN);
+    ui.press(Key::Enter);
+    assert_eq!(ui.model.screen, Screen::Home);
+    let home = ui.screen(120, 40);
+    assert!(home.contains("同步发现透支存折 1 本、分叉 0 处"), "{home}");
+    ui.press(Key::F(9));
+    assert_eq!(ui.model.screen, Screen::Sync);
+    let screen = ui.screen(120, 40);
+    for expected in [
+        "所属街道：桥西街道",
+        "服务点代码 A",
+        "三桥爱心超市（本机）",
+        "三桥活动点",
+        "最近导入：",
+        passbook.as_str(),
+        "王*",
+        "-10 分",
+        "没有分叉",
+    ] {
+        assert!(screen.contains(expected), "{expected} not in\n{screen}");
+    }
+    // The lock leaves no resident of the list on screen; the title bar keeps the sync time.
+    ui.press(Key::Esc);
+    ui.press(Key::F(10));
+    assert_eq!(ui.model.screen, Screen::Login);
+    assert!(ui.model.sync.is_none());
+    assert!(!ui.screen(120, 40).contains(&passbook));
+}

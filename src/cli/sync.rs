@@ -6,7 +6,7 @@ use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output, usage};
 use crate::district::{EnrolmentFile, Head};
 use crate::hub::HubHome;
 use crate::i18n::Lang;
-use crate::ledger::district::{BundleEnd, BundleHeader, ImportReport, SyncStatus, refusal_message};
+use crate::ledger::district::{BundleEnd, BundleHeader, ImportReport, SyncStatus};
 use crate::ledger::{Ledger, LedgerError};
 use crate::sync::bundle::{BundleReader, Frame};
 use std::path::{Path, PathBuf};
@@ -215,109 +215,12 @@ fn import(ctx: &Ctx, path: &Path) -> CmdResult {
 }
 
 fn print_import(lang: Lang, report: &ImportReport) {
-    let zh = lang == Lang::ZhCn;
-    if zh {
-        println!(
-            "导入 {}：读到 {} 条记录，新增 {} 条，已有 {} 条，未导入 {} 条，分叉 {} 处；收到居民密钥 {} 个。",
-            report.source,
-            report.entries,
-            report.new,
-            report.present,
-            report.refused_entries,
-            report.forks.len(),
-            report.keys_installed
-        );
-    } else {
-        println!(
-            "Imported {}: {} entries read, {} new, {} already here, {} refused, {} forks; {} resident keys received.",
-            report.source,
-            report.entries,
-            report.new,
-            report.present,
-            report.refused_entries,
-            report.forks.len(),
-            report.keys_installed
-        );
-    }
-    for refused in &report.refused {
-        println!("- {}", refusal_message(refused, lang));
-    }
-    for fork in &report.forks {
-        print_fork(lang, fork);
-    }
-    match report.end {
-        Some(BundleEnd::Whole) | None => {}
-        Some(BundleEnd::Truncated) => println!(
-            "{}",
-            lang.pick(
-                "数据包不完整（被截断或损坏）：完整的部分已导入。请让对方重新导出。",
-                "The bundle is not whole (cut short or damaged): what was whole was imported. Ask for it to be exported again."
-            )
-        ),
-        Some(BundleEnd::BadSignature) => println!(
-            "{}",
-            lang.pick(
-                "数据包末尾的签名不是导出方的：每条记录已逐条核对，但请向对方确认这个文件。",
-                "The bundle's closing signature is not its maker's: every entry was checked on its own, but confirm the file with whoever made it."
-            )
-        ),
-    }
-    for missing in &report.missing {
-        if zh {
-            println!(
-                "- 缺少 {} #{}–#{}。",
-                missing.counter, missing.from, missing.to
-            );
-        } else {
-            println!(
-                "- Missing: {} #{}–#{}.",
-                missing.counter, missing.from, missing.to
-            );
-        }
-    }
-    print_overdrafts(lang, &report.overdrafts);
+    print_tone_lines(&crate::present::sync::import_lines(lang, report));
 }
 
-fn print_fork(lang: Lang, fork: &crate::ledger::district::ForkView) {
-    if lang == Lang::ZhCn {
-        println!(
-            "- 分叉：{} #{} 有两条不同的记录（本机 {}，对方 {}），已作为证据保存，没有合并。请街道核查该服务点。",
-            fork.counter,
-            fork.seq,
-            fork.held_hash.as_deref().map_or("—", |h| &h[..12]),
-            &fork.other_hash[..12]
-        );
-    } else {
-        println!(
-            "- Fork: {} #{} exists twice with different content (here {}, there {}); kept as evidence, not merged. The street office should look into that counter.",
-            fork.counter,
-            fork.seq,
-            fork.held_hash.as_deref().map_or("—", |h| &h[..12]),
-            &fork.other_hash[..12]
-        );
-    }
-}
-
-fn print_overdrafts(lang: Lang, overdrafts: &[crate::ledger::district::Overdraft]) {
-    if overdrafts.is_empty() {
-        return;
-    }
-    println!(
-        "{}",
-        lang.pick(
-            "透支的存折（已冻结，不能兑换；管理员核实后用 adjust 补平即解冻）：",
-            "Overdrawn passbooks (frozen: no redemptions until an administrator settles them with adjust):"
-        )
-    );
-    for o in overdrafts {
-        println!(
-            "- {} {} ({}) {} {}",
-            o.passbook,
-            crate::present::resident_name(lang, &o.resident_name),
-            o.home,
-            o.balance,
-            lang.pick("分", "points")
-        );
+fn print_tone_lines(lines: &[crate::present::sync::ToneLine]) {
+    for (_, line) in lines {
+        println!("{line}");
     }
 }
 
@@ -337,61 +240,7 @@ fn status(ctx: &Ctx) -> CmdResult {
 }
 
 fn print_status(lang: Lang, status: &SyncStatus) {
-    let zh = lang == Lang::ZhCn;
-    match &status.district {
-        Some(d) => println!(
-            "{}",
-            if zh {
-                format!(
-                    "所属街道：{}（{} 加入），服务点代码 {}",
-                    d.name,
-                    d.enrolled_at,
-                    d.code.as_deref().unwrap_or("—")
-                )
-            } else {
-                format!(
-                    "District: {} (enrolled {}), counter code {}",
-                    d.name,
-                    d.enrolled_at,
-                    d.code.as_deref().unwrap_or("—")
-                )
-            }
-        ),
-        None => println!(
-            "{}",
-            lang.pick(
-                "本服务点还没有加入街道（pointsdesk sync enroll --file 文件）。",
-                "This counter is not enrolled in a district yet (pointsdesk sync enroll --file FILE)."
-            )
-        ),
-    }
-    let mut rows: Vec<Vec<String>> = vec![header_row(if zh {
-        &["服务点", "代码", "记录至", "最近导入", "最近导出"]
-    } else {
-        &["counter", "code", "held to", "last import", "last export"]
-    })];
-    rows.extend(status.series.iter().map(|s| {
-        vec![
-            format!(
-                "{}{}",
-                s.counter,
-                if s.own {
-                    lang.pick("（本机）", " (this)")
-                } else {
-                    ""
-                }
-            ),
-            s.code.clone().unwrap_or_else(|| "—".into()),
-            s.seq.to_string(),
-            s.last_import.clone().unwrap_or_else(|| "—".into()),
-            s.last_export.clone().unwrap_or_else(|| "—".into()),
-        ]
-    }));
-    output::lines(&crate::present::table_lines(&rows));
-    print_overdrafts(lang, &status.overdrafts);
-    for fork in &status.forks {
-        print_fork(lang, fork);
-    }
+    print_tone_lines(&crate::present::sync::status_lines(lang, status));
 }
 
 fn header_row(names: &[&str]) -> Vec<String> {

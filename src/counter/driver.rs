@@ -395,6 +395,7 @@ impl Worker {
             printer,
             low_stock,
             clock,
+            sync: self.ledger.sync_status().ok().map(Box::new),
         }
     }
 }

@@ -232,6 +232,40 @@ pub struct Notice {
     pub text: String,
 }
 
+/// The sync in a few words for the title bar.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SyncBrief {
+    /// Not read yet.
+    #[default]
+    Unknown,
+    /// The counter has no district yet: every entry stays here.
+    NoDistrict,
+    /// In a district; `last` is the local time of the last import or export, if any.
+    Enrolled {
+        last: Option<String>,
+        overdrafts: usize,
+        forks: usize,
+    },
+}
+
+impl SyncBrief {
+    pub fn of(status: &crate::ledger::district::SyncStatus) -> SyncBrief {
+        if status.district.is_none() {
+            return SyncBrief::NoDistrict;
+        }
+        let last = [&status.last_import, &status.last_export]
+            .into_iter()
+            .flatten()
+            .map(|row| row.at.clone())
+            .max();
+        SyncBrief::Enrolled {
+            last,
+            overdrafts: status.overdrafts.len(),
+            forks: status.forks.len(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrinterState {
     Unknown,
@@ -324,6 +358,13 @@ pub struct Model {
     /// The clock looks wrong (earlier than the newest entry, or far ahead): shown on the home
     /// screen; the counter keeps working.
     pub clock_warning: Option<String>,
+    /// The district ledger as this counter holds it, for the sync screen (it names residents
+    /// of overdrafts, so the lock drops it).
+    pub sync: Option<crate::ledger::district::SyncStatus>,
+    /// What the title bar says of the sync: no resident data, so it stays through the lock.
+    pub sync_brief: SyncBrief,
+    /// Lines the sync screen is scrolled down.
+    pub sync_scroll: u16,
     /// The last slip the simulator printed, as it looks on paper.
     pub latest_slip: Option<Paper>,
     pub last_receipt: Option<Receipt>,
@@ -408,6 +449,8 @@ pub enum Msg {
         low_stock: Vec<String>,
         /// What looks wrong with the clock, in the operator's language.
         clock: Option<String>,
+        /// The district ledger as held here (`None` when it could not be read).
+        sync: Option<Box<crate::ledger::district::SyncStatus>>,
     },
 }
 
@@ -545,6 +588,9 @@ impl Model {
             printer: PrinterState::Unknown,
             low_stock: Vec::new(),
             clock_warning: None,
+            sync: None,
+            sync_brief: SyncBrief::Unknown,
+            sync_scroll: 0,
             latest_slip: None,
             last_receipt: None,
             last_input_ms: 0,
@@ -566,6 +612,7 @@ impl Model {
             printer: self.printer.clone(),
             low_stock: self.low_stock.clone(),
             clock_warning: self.clock_warning.clone(),
+            sync_brief: self.sync_brief.clone(),
             last_input_ms: self.last_input_ms,
             last_raw_key_ms: self.last_raw_key_ms,
             idle_lock_ms: self.idle_lock_ms,

@@ -39,6 +39,11 @@ strings! {
     PrinterUnchecked => ("不回报状态", "no status"),
     PrinterProblem => ("故障", "problem"),
     SyncNever => ("同步：尚未同步", "Sync: never"),
+    SyncUnknown => ("同步：…", "Sync: …"),
+    SyncNoDistrict => ("同步：未加入街道", "Sync: no district"),
+    SyncLast => ("同步：{at}", "Sync: {at}"),
+    SyncAttention => ("同步发现透支存折 {overdrafts} 本、分叉 {forks} 处：请管理员按 F9 查看",
+        "The sync found overdrawn passbooks: {overdrafts}, forks: {forks}. An administrator should press F9"),
     DemoHome => ("演示数据：{path}", "Demo home: {path}"),
     // Where the slip panel shows a printed QR code or picture.
     SlipQr => ("[二维码]", "[QR code]"),
@@ -232,8 +237,7 @@ strings! {
     KeySpace => ("空格", "space"),
     KeysHardware => ("F4 打印测试页  Esc 返回", "F4 test print  Esc back"),
     SyncTitle => ("同步", "Sync"),
-    SyncNotSetUp => ("本服务点尚未接入街道中心（同步功能将在后续版本提供），所有记录都保存在本机。",
-        "This counter is not connected to a street-office hub yet (sync comes in a later version); every entry is kept on this computer."),
+    KeysSync => ("↑↓ 滚动  Esc 返回", "↑↓ scroll  Esc back"),
     KeysBack => ("Esc 返回", "Esc back"),
 }
 

@@ -103,7 +103,7 @@ fn key_pressed(model: &mut Model, key: Key) -> Vec<Effect> {
         Screen::Event => earn::event_key(model, key),
         Screen::Txn | Screen::Reverse | Screen::Reprint => txn::txn_key(model, key),
         Screen::Report => hardware::report_key(model, key),
-        Screen::Sync => hardware::back_key(model, key),
+        Screen::Sync => hardware::sync_key(model, key),
         Screen::Hardware => hardware::hardware_key(model, key),
         Screen::Stock => stock::stock_key(model, key),
     }

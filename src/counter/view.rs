@@ -183,7 +183,7 @@ fn title_bar(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     let printer = format!("{} {printer}", S::Printer.get(lang));
     let items = operator
         .into_iter()
-        .chain([printer, S::SyncNever.get(lang).to_string()]);
+        .chain([printer, hardware::sync_brief(lang, &model.sync_brief)]);
     for (i, item) in items.enumerate() {
         let bar = if i == 0 { " " } else { "│ " };
         spans.push(Span::raw(format!("{bar}{item} ")));
@@ -252,7 +252,7 @@ fn keys_text(model: &Model) -> String {
         Screen::Stock if model.stock_mode == StockMode::Browse => S::KeysStock,
         Screen::Stock => S::KeysStockForm,
         Screen::Hardware => S::KeysHardware,
-        Screen::Sync => S::KeysBack,
+        Screen::Sync => S::KeysSync,
     };
     let mut text = keys.get(lang).to_string();
     if model.demo {

@@ -208,7 +208,7 @@ pub struct SeriesStatus {
 }
 
 /// What `sync status` and the sync screen show.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
     pub district: Option<DistrictInfo>,
     pub series: Vec<SeriesStatus>,

@@ -13,6 +13,16 @@ pub(super) fn back_key(model: &mut Model, key: Key) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The sync screen: ↑↓ scroll a long list of series, overdrafts and forks; Esc goes back.
+pub(super) fn sync_key(model: &mut Model, key: Key) -> Vec<Effect> {
+    match key {
+        Key::Up => model.sync_scroll = model.sync_scroll.saturating_sub(1),
+        Key::Down => model.sync_scroll = model.sync_scroll.saturating_add(1),
+        _ => return back_key(model, key),
+    }
+    Vec::new()
+}
+
 pub(super) fn report_key(model: &mut Model, key: Key) -> Vec<Effect> {
     if key == Key::F(4) {
         let day = model.today.clone();

@@ -52,7 +52,8 @@ pub(super) fn home_key(model: &mut Model, key: Key) -> Vec<Effect> {
         }
         Key::F(9) => {
             model.screen = Screen::Sync;
-            Vec::new()
+            model.sync_scroll = 0;
+            vec![Effect::RefreshStatus]
         }
         Key::F(10) => lock(model),
         Key::Char(c) if !c.is_control() => {

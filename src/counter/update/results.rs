@@ -30,10 +30,18 @@ pub(super) fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             printer,
             low_stock,
             clock,
+            sync,
         } => {
             model.printer = printer;
             model.low_stock = low_stock;
             model.clock_warning = clock;
+            if let Some(sync) = sync {
+                model.sync_brief = SyncBrief::of(&sync);
+                // Resident data (overdrafts) only while someone is logged in.
+                if model.operator.is_some() {
+                    model.sync = Some(*sync);
+                }
+            }
             Vec::new()
         }
         Msg::Key(..) | Msg::Scan(..) | Msg::Tick(_) | Msg::RawKey(..) => Vec::new(),

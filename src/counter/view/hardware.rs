@@ -117,19 +117,56 @@ fn key_name(lang: Lang, key: Key) -> String {
     named.get(lang).to_string()
 }
 
+/// The sync screen: the district, the last import and export, every series this counter
+/// holds, overdrafts and forks, in the words of `sync status`.
 pub(super) fn sync(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    use crate::present::sync::{Tone, status_lines};
     let lang = model.lang;
-    let text = vec![
-        Line::styled(S::SyncNever.get(lang), bold()),
-        Line::raw(""),
-        Line::raw(S::SyncNotSetUp.get(lang)),
-    ];
+    let lines: Vec<Line<'static>> = match &model.sync {
+        None => vec![Line::raw("…")],
+        Some(status) => status_lines(lang, status)
+            .into_iter()
+            .map(|(tone, text)| match tone {
+                Tone::Plain => Line::raw(text),
+                Tone::Heading => Line::styled(text, bold()),
+                Tone::Warning => Line::styled(text, bold().fg(Color::Red)),
+            })
+            .collect(),
+    };
     frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: true }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(S::SyncTitle.get(lang)),
-        ),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((model.sync_scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(S::SyncTitle.get(lang)),
+            ),
         area,
     );
+}
+
+/// "同步 12-02 02:31", "同步：未加入街道" for the title bar.
+pub(super) fn sync_brief(lang: Lang, brief: &SyncBrief) -> String {
+    match brief {
+        SyncBrief::Unknown => S::SyncUnknown.get(lang).to_string(),
+        SyncBrief::NoDistrict => S::SyncNoDistrict.get(lang).to_string(),
+        SyncBrief::Enrolled { last: None, .. } => S::SyncNever.get(lang).to_string(),
+        SyncBrief::Enrolled { last: Some(at), .. } => {
+            let at = crate::present::sync::month_day_time(at);
+            S::SyncLast.fill(lang, &[("at", &at)])
+        }
+    }
+}
+
+/// What the sync found that an administrator must settle, for the home screen.
+pub(super) fn sync_attention(lang: Lang, brief: &SyncBrief) -> Option<String> {
+    match brief {
+        SyncBrief::Enrolled {
+            overdrafts, forks, ..
+        } if *overdrafts > 0 || *forks > 0 => {
+            Some(S::SyncAttention.fill(lang, &[("overdrafts", overdrafts), ("forks", forks)]))
+        }
+        _ => None,
+    }
 }

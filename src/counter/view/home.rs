@@ -60,7 +60,8 @@ pub(super) fn home(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         Line::raw(""),
         Line::raw(S::ScanHint.get(lang)),
     ];
-    if let Some(warning) = &model.clock_warning {
+    let sync = super::hardware::sync_attention(lang, &model.sync_brief);
+    for warning in model.clock_warning.iter().chain(sync.as_ref()) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(warning.clone(), bold().fg(Color::Red)));
     }

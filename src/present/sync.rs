@@ -1,0 +1,254 @@
+//! The district ledger in words: what `sync status` prints and the counter's sync screen shows
+//! (the series this counter holds, its last import and export, overdrafts and forks), and what
+//! `sync import` reports. One wording for both, so the screen and the command never disagree.
+
+use super::{resident_name, table_lines};
+use crate::i18n::Lang;
+use crate::ledger::district::{
+    BundleEnd, ForkView, ImportReport, Overdraft, SyncLogRow, SyncStatus, refusal_message,
+};
+
+/// How a line wants to be shown where there is colour (the command line ignores it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    /// A heading or the table's header row.
+    Heading,
+    /// Something an administrator must act on (an overdraft, a fork).
+    Warning,
+}
+
+/// One line of a sync text.
+pub type ToneLine = (Tone, String);
+
+/// Hex hashes are shown by their first 12 characters, enough to tell two apart.
+const HASH_SHOWN_CHARS: usize = 12;
+
+/// The district, the last import and export, every series held, overdrafts and forks.
+pub fn status_lines(lang: Lang, status: &SyncStatus) -> Vec<ToneLine> {
+    let mut lines = vec![(Tone::Heading, district_line(lang, status))];
+    lines.push((Tone::Plain, last_line(lang, "import", &status.last_import)));
+    lines.push((Tone::Plain, last_line(lang, "export", &status.last_export)));
+    lines.push((Tone::Plain, String::new()));
+    let header = match lang {
+        Lang::ZhCn => ["服务点", "代码", "记录至", "最近导入", "最近导出"],
+        Lang::En => ["counter", "code", "held to", "last import", "last export"],
+    };
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    rows.extend(status.series.iter().map(|s| {
+        vec![
+            format!(
+                "{}{}",
+                s.counter,
+                if s.own {
+                    lang.pick("（本机）", " (this)")
+                } else {
+                    ""
+                }
+            ),
+            s.code.clone().unwrap_or_else(|| "—".into()),
+            format!("#{}", s.seq),
+            s.last_import.as_deref().map_or("—", month_day_time).into(),
+            s.last_export.as_deref().map_or("—", month_day_time).into(),
+        ]
+    }));
+    for (i, line) in table_lines(&rows).into_iter().enumerate() {
+        let tone = if i == 0 { Tone::Heading } else { Tone::Plain };
+        lines.push((tone, line));
+    }
+    lines.push((Tone::Plain, String::new()));
+    if status.overdrafts.is_empty() {
+        lines.push((
+            Tone::Plain,
+            lang.pick("没有透支的存折。", "No overdrawn passbooks.")
+                .into(),
+        ));
+    } else {
+        lines.extend(overdraft_lines(lang, &status.overdrafts));
+    }
+    if status.forks.is_empty() {
+        lines.push((Tone::Plain, lang.pick("没有分叉。", "No forks.").into()));
+    } else {
+        lines.extend(
+            status
+                .forks
+                .iter()
+                .map(|f| (Tone::Warning, fork_line(lang, f))),
+        );
+    }
+    lines
+}
+
+fn district_line(lang: Lang, status: &SyncStatus) -> String {
+    match (&status.district, lang) {
+        (Some(d), Lang::ZhCn) => format!(
+            "所属街道：{}（{} 加入），服务点代码 {}",
+            d.name,
+            d.enrolled_at,
+            d.code.as_deref().unwrap_or("—")
+        ),
+        (Some(d), Lang::En) => format!(
+            "District: {} (enrolled {}), counter code {}",
+            d.name,
+            d.enrolled_at,
+            d.code.as_deref().unwrap_or("—")
+        ),
+        (None, _) => lang
+            .pick(
+                "本服务点还没有加入街道：所有记录都保存在本机。管理员向街道中心要登记文件，运行 pointsdesk sync enroll --file 文件。",
+                "This counter is not in a district yet: every entry stays on this computer. An administrator gets an enrolment file from the street office and runs pointsdesk sync enroll --file FILE.",
+            )
+            .into(),
+    }
+}
+
+/// "12-01 02:31" of a local time "2026-12-01 02:31": short enough for a table row.
+pub fn month_day_time(local: &str) -> &str {
+    match local.split_once('-') {
+        Some((year, rest)) if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) => rest,
+        _ => local,
+    }
+}
+
+/// "最近导入：2026-12-01 02:31 x.bundle，新增 120 条，已有 30 条，未导入 0 条，分叉 0 处".
+fn last_line(lang: Lang, direction: &str, row: &Option<SyncLogRow>) -> String {
+    let import = direction == "import";
+    let Some(row) = row else {
+        return match (import, lang) {
+            (true, _) => lang.pick("最近导入：还没有", "Last import: none yet"),
+            (false, _) => lang.pick("最近导出：还没有", "Last export: none yet"),
+        }
+        .into();
+    };
+    match (import, lang) {
+        (true, Lang::ZhCn) => format!(
+            "最近导入：{} {}，新增 {} 条，已有 {} 条，未导入 {} 条，分叉 {} 处",
+            row.at, row.file, row.new, row.present, row.refused, row.forks
+        ),
+        (true, Lang::En) => format!(
+            "Last import: {} {}: {} new, {} already here, {} refused, forks: {}",
+            row.at, row.file, row.new, row.present, row.refused, row.forks
+        ),
+        (false, Lang::ZhCn) => format!("最近导出：{} {}，{} 条", row.at, row.file, row.entries),
+        (false, Lang::En) => format!(
+            "Last export: {} {}: {} entries",
+            row.at, row.file, row.entries
+        ),
+    }
+}
+
+/// The heading and one line per overdrawn passbook.
+pub fn overdraft_lines(lang: Lang, overdrafts: &[Overdraft]) -> Vec<ToneLine> {
+    if overdrafts.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![(
+        Tone::Warning,
+        lang.pick(
+            "透支的存折（已冻结，不能兑换；管理员核实后用 adjust 补平即解冻）：",
+            "Overdrawn passbooks (frozen: no redemptions until an administrator settles them with adjust):",
+        )
+        .to_string(),
+    )];
+    lines.extend(overdrafts.iter().map(|o| {
+        (
+            Tone::Warning,
+            match lang {
+                Lang::ZhCn => format!(
+                    "- {} {}（{}发放）{} 分",
+                    o.passbook,
+                    resident_name(lang, &o.resident_name),
+                    o.home,
+                    o.balance
+                ),
+                Lang::En => format!(
+                    "- {} {} (issued at {}) {} points",
+                    o.passbook,
+                    resident_name(lang, &o.resident_name),
+                    o.home,
+                    o.balance
+                ),
+            },
+        )
+    }));
+    lines
+}
+
+/// "分叉：二桥爱心超市 #120 有两条不同的记录…".
+pub fn fork_line(lang: Lang, fork: &ForkView) -> String {
+    let held = fork
+        .held_hash
+        .as_deref()
+        .map_or("—", |h| &h[..HASH_SHOWN_CHARS.min(h.len())]);
+    let other = &fork.other_hash[..HASH_SHOWN_CHARS.min(fork.other_hash.len())];
+    match lang {
+        Lang::ZhCn => format!(
+            "- 分叉：{} #{} 有两条不同的记录（本机 {held}，对方 {other}，来自 {}），已作为证据保存，没有合并。请街道核查该服务点。",
+            fork.counter, fork.seq, fork.source
+        ),
+        Lang::En => format!(
+            "- Fork: {} #{} exists twice with different content (here {held}, there {other}, from {}); kept as evidence, not merged. The street office should look into that counter.",
+            fork.counter, fork.seq, fork.source
+        ),
+    }
+}
+
+/// What an import did: counts, each refusal, forks, a cut bundle, what is missing, overdrafts.
+pub fn import_lines(lang: Lang, report: &ImportReport) -> Vec<ToneLine> {
+    let counts = match lang {
+        Lang::ZhCn => format!(
+            "导入 {}：读到 {} 条记录，新增 {} 条，已有 {} 条，未导入 {} 条，分叉 {} 处；收到居民密钥 {} 个。",
+            report.source,
+            report.entries,
+            report.new,
+            report.present,
+            report.refused_entries,
+            report.forks.len(),
+            report.keys_installed
+        ),
+        Lang::En => format!(
+            "Imported {}: {} entries read, {} new, {} already here, {} refused, forks: {}; resident keys received: {}.",
+            report.source,
+            report.entries,
+            report.new,
+            report.present,
+            report.refused_entries,
+            report.forks.len(),
+            report.keys_installed
+        ),
+    };
+    let mut lines = vec![(Tone::Plain, counts)];
+    lines.extend(
+        report
+            .refused
+            .iter()
+            .map(|r| (Tone::Warning, format!("- {}", refusal_message(r, lang)))),
+    );
+    lines.extend(
+        report
+            .forks
+            .iter()
+            .map(|f| (Tone::Warning, fork_line(lang, f))),
+    );
+    let end = match report.end {
+        Some(BundleEnd::Whole) | None => None,
+        Some(BundleEnd::Truncated) => Some(lang.pick(
+            "数据包不完整（被截断或损坏）：完整的部分已导入。请让对方重新导出。",
+            "The bundle is not whole (cut short or damaged): what was whole was imported. Ask for it to be exported again.",
+        )),
+        Some(BundleEnd::BadSignature) => Some(lang.pick(
+            "数据包末尾的签名不是导出方的：每条记录已逐条核对，但请向对方确认这个文件。",
+            "The bundle's closing signature is not its maker's: every entry was checked on its own, but confirm the file with whoever made it.",
+        )),
+    };
+    lines.extend(end.map(|e| (Tone::Warning, e.to_string())));
+    lines.extend(report.missing.iter().map(|m| {
+        let text = match lang {
+            Lang::ZhCn => format!("- 缺少 {} #{}–#{}。", m.counter, m.from, m.to),
+            Lang::En => format!("- Missing: {} #{}–#{}.", m.counter, m.from, m.to),
+        };
+        (Tone::Warning, text)
+    }));
+    lines.extend(overdraft_lines(lang, &report.overdrafts));
+    lines
+}
