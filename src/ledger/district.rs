@@ -151,6 +151,9 @@ pub enum BundleEnd {
     Truncated,
     /// Whole, but its signature is not its maker's (entries are checked one by one anyway).
     BadSignature,
+    /// Whole, but the maker's own series was not taken here, so its signature could not be
+    /// checked (the refusals say why).
+    MakerUnknown,
 }
 
 /// A run of a series the bundle meant to carry and did not.
@@ -236,13 +239,24 @@ pub(crate) fn numbering_of(
     series: &SeriesInfo,
     counter_id: &Uuid,
 ) -> Result<Numbering> {
-    let enrolled = own_certificate(conn, counter_id)?
-        .and_then(|c| serde_json::from_str::<CertificateBody>(&c.body).ok())
-        .map(|b| b.code);
-    Ok(match enrolled.or_else(|| series.code.clone()) {
+    Ok(match code_of(conn, counter_id, series)? {
         Some(code) => Numbering::new(&series.prefix, &code).unwrap_or_else(|_| series.numbering()),
         None => series.numbering(),
     })
+}
+
+/// The counter code a series numbers with: its certificate's (the street office may give a
+/// code other than the one `init` wrote into the series' first entry, as long as no number was
+/// handed out yet), else the first entry's. Every comparison of codes goes through this.
+pub(crate) fn code_of(
+    conn: &Connection,
+    counter_id: &Uuid,
+    series: &SeriesInfo,
+) -> Result<Option<String>> {
+    let certified = own_certificate(conn, counter_id)?
+        .and_then(|c| serde_json::from_str::<CertificateBody>(&c.body).ok())
+        .map(|b| b.code);
+    Ok(certified.or_else(|| series.code.clone()))
 }
 
 fn own_certificate(conn: &Connection, counter_id: &Uuid) -> Result<Option<Certificate>> {
@@ -298,6 +312,30 @@ fn endorsed(info: &SeriesInfo, counter_id: &Uuid, earlier_key: &VerifyingKey) ->
     };
     let bytes = link.endorsed_bytes(&counter_id.to_string(), &hex::encode(&info.public_key));
     earlier_key.verify_strict(&bytes, &signature).is_ok()
+}
+
+/// Another counter (not `info`'s) whose series number with `code` under `info`'s prefix.
+fn numbering_holder(tx: &Connection, code: &str, info: &SeriesInfo) -> Result<Option<String>> {
+    let others: Vec<(Vec<u8>, String)> = tx
+        .prepare_cached(
+            "SELECT counter_id, counter FROM series_heads WHERE prefix = ?1 AND home != ?2",
+        )?
+        .query_map(params![info.prefix, info.home], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, counter) in others {
+        let Ok(id) = Uuid::from_slice(&id) else {
+            continue;
+        };
+        let Some(other) = log::series_of(tx, &id)? else {
+            continue;
+        };
+        if code_of(tx, &id, &other)?.as_deref() == Some(code) {
+            return Ok(Some(counter));
+        }
+    }
+    Ok(None)
 }
 
 /// The name of a series for messages: its counter's name, or the start of its id.
@@ -649,7 +687,7 @@ impl Ledger {
              FROM series_heads h LEFT JOIN series_sync s ON s.counter_id = h.counter_id
              ORDER BY h.home = ?1 DESC, h.counter, h.seq DESC",
         )?;
-        let series = stmt
+        let rows = stmt
             .query_map([&self.series.home], |r| {
                 let id: Vec<u8> = r.get(0)?;
                 Ok((
@@ -662,21 +700,24 @@ impl Ledger {
                     r.get::<_, Option<String>>(6)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .map(
-                |(counter_id, counter, community, code, seq, import, export)| SeriesStatus {
-                    own: own.contains(&counter_id),
-                    counter_id,
-                    counter,
-                    community,
-                    code,
-                    seq,
-                    last_import: import.map(|t| self.local_time(&t)),
-                    last_export: export.map(|t| self.local_time(&t)),
-                },
-            )
-            .collect();
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut series = Vec::with_capacity(rows.len());
+        for (counter_id, counter, community, code, seq, import, export) in rows {
+            let code = match log::series_of(&self.conn, &counter_id)? {
+                Some(info) => code_of(&self.conn, &counter_id, &info)?,
+                None => code,
+            };
+            series.push(SeriesStatus {
+                own: own.contains(&counter_id),
+                counter_id,
+                counter,
+                community,
+                code,
+                seq,
+                last_import: import.map(|t| self.local_time(&t)),
+                last_export: export.map(|t| self.local_time(&t)),
+            });
+        }
         let last = |direction: &str| -> Result<Option<SyncLogRow>> {
             Ok(self
                 .conn
@@ -1255,16 +1296,7 @@ impl Taken {
             }
             // Two counters numbering with one code would hand out the same numbers: the one
             // that arrives second is refused and named (the street office gave a code twice).
-            let holder: Option<String> = tx
-                .prepare_cached(
-                    "SELECT counter FROM series_heads WHERE code = ?1 AND prefix = ?2 AND home != ?3
-                     LIMIT 1",
-                )?
-                .query_row(
-                    params![certified.body.code, info.prefix, info.home],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let holder = numbering_holder(tx, &certified.body.code, info)?;
             return Ok(match holder {
                 Some(counter) => Err(Refusal::CodeTaken { counter }),
                 None => Ok(()),
@@ -1280,7 +1312,8 @@ impl Taken {
                 Some(earlier_info)
                     if earlier_info.home == info.home
                         && earlier_info.prefix == info.prefix
-                        && earlier_info.code == info.code
+                        && code_of(tx, &earlier.expect("found by id"), &earlier_info)?
+                            == info.code
                         && ingest::key_of(&earlier_info)
                             .is_some_and(|k| endorsed(info, counter_id, &k)) =>
                 {
@@ -1328,13 +1361,27 @@ impl Taken {
         Ok(())
     }
 
+    /// The name of a series for a refusal: as held here, else as its certificate or its first
+    /// entry (in this bundle) says, else the start of its id.
+    fn name_of(&self, tx: &Connection, p: &Prepared<'_>) -> String {
+        if let Ok(Some(held)) = log::series_of(tx, &p.counter_id) {
+            return held.counter;
+        }
+        self.certified
+            .get(&p.counter_id)
+            .map(|c| c.body.counter.clone())
+            .or_else(|| genesis_info(&p.counter_id, p.entry).map(|g| g.counter))
+            .unwrap_or_else(|| series_name(tx, &p.counter_id))
+    }
+
     fn refuse(&mut self, tx: &Connection, p: &Prepared<'_>, refusal: Refusal) -> Result<()> {
+        let counter = self.name_of(tx, p);
         let taking = self.series.get_mut(&p.counter_id).expect("prepared");
         taking.refused_at = Some(self.report.refused.len());
         self.report.refused_entries += 1;
         self.report.refused.push(Refused {
             counter_id: p.counter_id,
-            counter: series_name(tx, &p.counter_id),
+            counter,
             seq: p.entry.seq,
             refusal,
             entries: 1,

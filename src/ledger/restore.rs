@@ -102,13 +102,14 @@ pub fn begin_successor(
         let bytes = link.endorsed_bytes(&successor.counter_id.to_string(), &public_key);
         link.endorsement = Some(hex::encode(endorser.sign_bytes(&bytes).to_bytes()));
     }
+    let code = super::district::code_of(&tx, &continued, &series)?;
     let genesis = Body::CounterInitialized {
         community: series.community,
         prefix: series.prefix,
         counter: series.counter,
         public_key,
         utc_offset_minutes: series.utc_offset_minutes,
-        code: series.code,
+        code,
         continues: Some(link),
     };
     let appended = log::append(

@@ -236,6 +236,10 @@ pub fn import_lines(lang: Lang, report: &ImportReport) -> Vec<ToneLine> {
             "数据包不完整（被截断或损坏）：完整的部分已导入。请让对方重新导出。",
             "The bundle is not whole (cut short or damaged): what was whole was imported. Ask for it to be exported again.",
         )),
+        Some(BundleEnd::MakerUnknown) => Some(lang.pick(
+            "导出方自己的记录没有被接收（见上面的原因），所以无法核对数据包末尾的签名；其余每条记录都已逐条核对。",
+            "The maker's own entries were not taken (see the reasons above), so the bundle's closing signature could not be checked; every other entry was checked on its own.",
+        )),
         Some(BundleEnd::BadSignature) => Some(lang.pick(
             "数据包末尾的签名不是导出方的：每条记录已逐条核对，但请向对方确认这个文件。",
             "The bundle's closing signature is not its maker's: every entry was checked on its own, but confirm the file with whoever made it.",

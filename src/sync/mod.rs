@@ -64,10 +64,11 @@ pub fn import_bundle<R: Read>(ledger: &mut Ledger, name: &str, input: R) -> Resu
                 import.pages(&std::mem::take(&mut pages))?;
                 let holds = import
                     .exporter_key()?
-                    .is_some_and(|key| reader.end_holds(&seal, &key));
+                    .map(|key| reader.end_holds(&seal, &key));
                 end = match (reader.damaged(), holds) {
-                    (0, true) => BundleEnd::Whole,
-                    (0, false) => BundleEnd::BadSignature,
+                    (0, Some(true)) => BundleEnd::Whole,
+                    (0, Some(false)) => BundleEnd::BadSignature,
+                    (0, None) => BundleEnd::MakerUnknown,
                     _ => BundleEnd::Truncated,
                 };
             }
