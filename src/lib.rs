@@ -20,7 +20,10 @@
 //! |---|---|---|
 //! | [`domain`] | points, the hours rule, entry bodies, effects on projections (and what a reversal undoes), text rules (masking, control and invisible characters) | do IO or read a clock |
 //! | [`store`] | SQLite: durability settings, migrations, the entry log (hash chain, signatures), projection tables, verify, rebuild, the head anchor beside the database, read-only opening on a full disk | know business rules |
-//! | [`ledger`] | the commands (login, earn, redeem, reverse, …): checks a request against signed data (never a projection row alone), appends entries, returns views; typed errors with zh-CN/en messages; what a restore needs of the database | print, or touch files other than the database and its anchor |
+//! | [`ledger`] | the commands (login, earn, redeem, reverse, …): checks a request against signed data (never a projection row alone), appends entries, returns views; the district side of a counter (enrol, export, an import that checks every entry and applies it through the same fold, overdrafts, forks); typed errors with zh-CN/en messages; what a restore needs of the database | print, or touch files other than the database and its anchor |
+//! | [`district`] | many counters in one ledger, as pure data and cryptography: the district key, enrolment grants and certificates, entries on the wire (pages), heads and the ranges one side sends the other | do IO |
+//! | [`sync`] | moving the district ledger: the signed bundle file (`sync export`/`sync import`) | decide what an entry means (the ledger's import checks and applies it) |
+//! | [`hub`] | the street office's home: the district key, the register of enrolled counters and their codes | touch a counter's database |
 //! | [`passbook`] | token format (`PD1` + 26 base32 + check), scan parsing, the slip QR that names a txn (`PDT` + UUID), QR pictures | know about balances |
 //! | [`keys`] | the device Ed25519 key, per-resident sealing keys | |
 //! | [`home`] | the home folder: init, config.toml (read and checked), paths, restoring a backup without reusing a seq, the erasures list | |

@@ -19,6 +19,7 @@ use crate::domain::{Body, Envelope};
 use crate::i18n::Lang;
 use crate::store::ingest::{self, SeriesState, Unstorable};
 use crate::store::log::{self, SeriesInfo, SqlKeys, format_time};
+use crate::store::projection;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::VerifyingKey;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -31,6 +32,10 @@ pub const ENROLMENT_VALID_DAYS_DEFAULT: i64 = 14;
 /// Entries taken in per write transaction: a killed import loses at most this much work,
 /// and a commit (an fsync) is paid this rarely.
 pub const IMPORT_ENTRIES_PER_COMMIT: usize = 20_000;
+/// The page cache of an import (128 MiB, as SQLite's negative KiB).
+const IMPORT_CACHE_KIB_NEGATIVE: i64 = -131_072;
+/// Entries whose signatures the verifier thread checks at a time while earlier ones are stored.
+const SIGNATURE_PART_ENTRIES: usize = 1_000;
 /// Refusals listed one by one in a report (the count is always whole).
 pub const REFUSALS_LISTED_MAX: usize = 100;
 
@@ -652,6 +657,11 @@ impl Ledger {
                 ours: district.name,
             });
         }
+        // A large import writes rows all over the postings and txn indexes: a larger page
+        // cache for its duration keeps their pages in memory between commits (given back at
+        // `finish`).
+        self.conn
+            .pragma_update(None, "cache_size", IMPORT_CACHE_KIB_NEGATIVE)?;
         Ok(Import {
             ledger: self,
             state: Taken {
@@ -664,6 +674,7 @@ impl Ledger {
                 series: HashMap::new(),
                 certified: HashMap::new(),
                 received: HashMap::new(),
+                batch: projection::Batch::default(),
             },
         })
     }
@@ -965,6 +976,8 @@ struct Taken {
     certified: HashMap<Uuid, Certified>,
     /// The highest seq of each series that arrived whole.
     received: HashMap<Uuid, i64>,
+    /// Projection changes of the chunk being stored, written together at its end.
+    batch: projection::Batch,
 }
 
 /// One entry of a page, prepared off the write lock: its hash and whether it is signed.
@@ -1082,15 +1095,34 @@ impl Import<'_> {
             };
             keys.insert(p.counter_id, key);
         }
-        let signed = check_signatures(chunk, &keys);
         let mut touched: HashSet<String> = HashSet::new();
         let mut imported_series: HashSet<Uuid> = HashSet::new();
-        for (p, signed) in chunk.iter().zip(signed) {
-            if let Some(passbook) = state.take_one(&tx, p, signed, own_current, &now)? {
-                imported_series.insert(p.counter_id);
-                touched.extend(passbook);
+        // Signatures are checked on a second thread, part by part, while the parts before are
+        // stored here: the two cores work side by side instead of one after the other.
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<bool>>(2);
+            let keys = &keys;
+            scope.spawn(move || {
+                for part in chunk.chunks(SIGNATURE_PART_ENTRIES) {
+                    if send.send(verify_part(part, keys)).is_err() {
+                        return;
+                    }
+                }
+            });
+            for part in chunk.chunks(SIGNATURE_PART_ENTRIES) {
+                let signed = receive
+                    .recv()
+                    .expect("the verifier sends one result per part");
+                for (p, signed) in part.iter().zip(signed) {
+                    if let Some(passbook) = state.take_one(&tx, p, signed, own_current, &now)? {
+                        imported_series.insert(p.counter_id);
+                        touched.extend(passbook);
+                    }
+                }
             }
-        }
+            Ok(())
+        })?;
+        state.batch.flush(&tx)?;
         // The imported entries were checked one by one: the balances they moved are sealed
         // again, so the next debit of those passbooks takes the fast path.
         for passbook in touched {
@@ -1115,6 +1147,7 @@ impl Import<'_> {
     /// overdrafts it left; logged for `sync status`.
     pub fn finish(self, end: BundleEnd) -> Result<ImportReport> {
         let Import { ledger, state } = self;
+        crate::store::configure(&ledger.conn)?;
         let mut report = state.report;
         report.end = Some(end);
         for range in &state.header.ranges {
@@ -1242,6 +1275,7 @@ impl Taken {
             &envelope,
             &info,
             &SqlKeys(tx),
+            &mut self.batch,
         )? {
             Ok(appended) => appended,
             Err(Unstorable::Unreadable) => {
@@ -1390,32 +1424,7 @@ impl Taken {
     }
 }
 
-/// Checks every signature of a chunk against its series' key, on both cores: Ed25519 batch
-/// verification per slice, and one by one only in a slice whose batch fails.
-fn check_signatures(
-    chunk: &[Prepared<'_>],
-    keys: &HashMap<Uuid, Option<VerifyingKey>>,
-) -> Vec<bool> {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 4);
-    let per = chunk.len().div_ceil(workers).max(1);
-    let mut out = vec![false; chunk.len()];
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunk
-            .chunks(per)
-            .map(|part| scope.spawn(move || verify_part(part, keys)))
-            .collect();
-        let mut at = 0;
-        for handle in handles {
-            let part = handle.join().expect("signature thread does not panic");
-            out[at..at + part.len()].copy_from_slice(&part);
-            at += part.len();
-        }
-    });
-    out
-}
-
+/// Ed25519 batch verification of a part's signatures, one by one only in a batch that fails.
 fn verify_part(part: &[Prepared<'_>], keys: &HashMap<Uuid, Option<VerifyingKey>>) -> Vec<bool> {
     const BATCH: usize = 256;
     let mut out = Vec::with_capacity(part.len());

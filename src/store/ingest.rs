@@ -79,6 +79,7 @@ pub enum Unstorable {
 
 /// Stores one checked entry of `counter_id` (the next seq of its series) and applies its
 /// projections. Its columns are taken from the envelope, as `append` writes them.
+#[allow(clippy::too_many_arguments)]
 pub fn store(
     tx: &Connection,
     counter_id: &Uuid,
@@ -87,6 +88,7 @@ pub fn store(
     envelope: &Envelope,
     series: &SeriesInfo,
     keys: &dyn Unsealer,
+    batch: &mut projection::Batch,
 ) -> rusqlite::Result<Result<Appended, Unstorable>> {
     let Ok(id) = Uuid::parse_str(&envelope.id) else {
         return Ok(Err(Unstorable::Unreadable));
@@ -124,7 +126,7 @@ pub fn store(
     let ops = log::entry_ops(
         position, counter_id, entry.seq, hash, envelope, series, keys,
     );
-    projection::apply_sql(tx, &ops)?;
+    batch.apply(tx, &ops)?;
     Ok(Ok(Appended {
         position,
         counter_id: *counter_id,

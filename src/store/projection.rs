@@ -152,6 +152,18 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The table the change is to.
+    pub fn table(&self) -> &'static str {
+        match self {
+            Op::Put { table, .. }
+            | Op::Add { table, .. }
+            | Op::Set { table, .. }
+            | Op::Merge { table, .. } => table,
+        }
+    }
+}
+
 /// How [`Op::Merge`] treats one value column of a row that is already there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rule {
@@ -546,6 +558,66 @@ pub fn apply_sql(tx: &rusqlite::Connection, ops: &[Op]) -> rusqlite::Result<()> 
         }
     }
     Ok(())
+}
+
+/// Tables that are only ever added to ([`Op::Add`]): summing a batch's additions to a row
+/// first gives the same row as adding them one by one, in any order.
+pub const ADDITIVE_TABLES: &[&str] =
+    &["balances", "stock", "usage", "month_totals", "daily_totals"];
+
+/// The projection changes of many entries written together (an import): additions to one row
+/// are summed, and a series' head is written once, at [`Batch::flush`]. Everything else is
+/// written at once. Exact because the additive tables are only ever added to and the head's
+/// seq and hash are only ever set, and because nothing reads them before the flush.
+#[derive(Default)]
+pub struct Batch {
+    adds: HashMap<(&'static str, Vec<Cell>), Vec<i64>>,
+    heads: HashMap<Vec<Cell>, Op>,
+}
+
+impl Batch {
+    pub fn apply(&mut self, tx: &rusqlite::Connection, ops: &[Op]) -> rusqlite::Result<()> {
+        for op in ops {
+            match op {
+                Op::Add { table, key, deltas } => {
+                    let sum = self
+                        .adds
+                        .entry((table, key.clone()))
+                        .or_insert_with(|| vec![0; deltas.len()]);
+                    for (sum, delta) in sum.iter_mut().zip(deltas) {
+                        *sum += delta;
+                    }
+                }
+                Op::Set {
+                    table: "series_heads",
+                    key,
+                    guard,
+                    ..
+                } if guard.is_empty() => {
+                    self.heads.insert(key.clone(), op.clone());
+                }
+                other => {
+                    debug_assert!(
+                        !ADDITIVE_TABLES.contains(&other.table()),
+                        "{other:?} changes an additive table otherwise than by adding"
+                    );
+                    apply_sql(tx, std::slice::from_ref(other))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what was held back.
+    pub fn flush(&mut self, tx: &rusqlite::Connection) -> rusqlite::Result<()> {
+        for ((table, key), deltas) in self.adds.drain() {
+            apply_sql(tx, &[Op::Add { table, key, deltas }])?;
+        }
+        for (_, head) in self.heads.drain() {
+            apply_sql(tx, &[head])?;
+        }
+        Ok(())
+    }
 }
 
 fn placeholders(n: usize) -> String {
