@@ -6,9 +6,13 @@
 //! - [`wire`]: what travels between counters (and later the hub): entries exactly as signed,
 //!   in pages of one series; resident keys sealed to the district; heads.
 //! - [`heads`]: the one pure function that turns what one side has and the other has into
-//!   what to send.
+//!   what to send, and its pages.
+//! - [`protocol`]: the hub's network protocol as data (version, headers, bodies, refusals).
+//! - [`auth`]: what a signed request signs, and the checks of signature, clock and nonce.
 
+pub mod auth;
 pub mod heads;
+pub mod protocol;
 pub mod trust;
 pub mod wire;
 

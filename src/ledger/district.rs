@@ -801,16 +801,10 @@ fn heads_of(conn: &Connection) -> Result<Vec<Head>> {
 fn first_gap(conn: &Connection, counter_id: &Uuid) -> Result<i64> {
     let mut stmt =
         conn.prepare_cached("SELECT seq FROM entries WHERE counter_id = ?1 ORDER BY seq")?;
-    let mut rows = stmt.query([counter_id.as_bytes().as_slice()])?;
-    let mut expected = 1;
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        if seq != expected {
-            break;
-        }
-        expected += 1;
-    }
-    Ok(expected)
+    let seqs = stmt
+        .query_map([counter_id.as_bytes().as_slice()], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(crate::district::heads::gapless_head(seqs) + 1)
 }
 
 /// The certificates a receiver needs for the series sent: each series' own, and those of the
