@@ -60,7 +60,13 @@ mod tests {
             canonical("POST", "/v1/pull", b"page", 1_000, nonce),
             canonical("POST", "/v1/push", b"pagE", 1_000, nonce),
             canonical("POST", "/v1/push", b"page", 1_001, nonce),
-            canonical("POST", "/v1/push", b"page", 1_000, "1123456789abcdef0123456789abcdef"),
+            canonical(
+                "POST",
+                "/v1/push",
+                b"page",
+                1_000,
+                "1123456789abcdef0123456789abcdef",
+            ),
         ] {
             assert!(!signed_by(&key.verifying_key(), &other, &signature));
         }

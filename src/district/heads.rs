@@ -167,14 +167,34 @@ mod tests {
         let held_2500: Vec<i64> = (1..=2500).collect();
         let cases: &[Case<'_>] = &[
             ("exactly one page", &held_1000, 0, &[(1, 1, 1000)]),
-            ("one page plus one", &held_1001, 0, &[(1, 1, 1000), (1, 1001, 1001)]),
-            ("the receiver holds all but one", &held_1001, 1000, &[(1, 1001, 1001)]),
+            (
+                "one page plus one",
+                &held_1001,
+                0,
+                &[(1, 1, 1000), (1, 1001, 1001)],
+            ),
+            (
+                "the receiver holds all but one",
+                &held_1001,
+                1000,
+                &[(1, 1001, 1001)],
+            ),
             ("level", &held_1000, 1000, &[]),
             // The sender's hole at 11: its head is 10, so it sends up to 10 only and the
             // receiver fetches 11 onwards from whoever holds it.
-            ("a hole in the middle of the sender", &with_hole, 0, &[(1, 1, 10)]),
+            (
+                "a hole in the middle of the sender",
+                &with_hole,
+                0,
+                &[(1, 1, 10)],
+            ),
             ("a hole, the receiver past it", &with_hole, 10, &[]),
-            ("two and a half pages", &held_2500, 0, &[(1, 1, 1000), (1, 1001, 2000), (1, 2001, 2500)]),
+            (
+                "two and a half pages",
+                &held_2500,
+                0,
+                &[(1, 1, 1000), (1, 1001, 2000), (1, 2001, 2500)],
+            ),
         ];
         for (what, held, theirs, want) in cases {
             let mine = [Head {
@@ -194,15 +214,29 @@ mod tests {
         let cases: &[Case<'_>] = &[
             (&[(1, 1, 1000)], 1000, &[(1, 1, 1000)], false),
             (&[(1, 1, 1001)], 1000, &[(1, 1, 1000)], true),
-            (&[(1, 1, 600), (2, 5, 900)], 1000, &[(1, 1, 600), (2, 5, 404)], true),
-            (&[(1, 1, 600), (2, 5, 404)], 1000, &[(1, 1, 600), (2, 5, 404)], false),
+            (
+                &[(1, 1, 600), (2, 5, 900)],
+                1000,
+                &[(1, 1, 600), (2, 5, 404)],
+                true,
+            ),
+            (
+                &[(1, 1, 600), (2, 5, 404)],
+                1000,
+                &[(1, 1, 600), (2, 5, 404)],
+                false,
+            ),
             (&[(1, 1, 1000), (2, 1, 1)], 1000, &[(1, 1, 1000)], true),
             (&[], 1000, &[], false),
         ];
         for (ranges, max, want, more) in cases {
             let ranges: Vec<Range> = ranges.iter().map(|(n, f, t)| range(*n, *f, *t)).collect();
             let (taken, left) = first_entries(&ranges, *max);
-            assert_eq!((triples(&taken).as_slice(), left), (*want, *more), "{ranges:?}");
+            assert_eq!(
+                (triples(&taken).as_slice(), left),
+                (*want, *more),
+                "{ranges:?}"
+            );
         }
     }
 

@@ -8,8 +8,10 @@
 //! - [`heads`]: the one pure function that turns what one side has and the other has into
 //!   what to send, and its pages.
 //! - [`protocol`]: the hub's network protocol as data (version, headers, bodies, refusals).
+//! - [`admit`]: which series a replica takes in (certified, or an endorsed continuation).
 //! - [`auth`]: what a signed request signs, and the checks of signature, clock and nonce.
 
+pub mod admit;
 pub mod auth;
 pub mod heads;
 pub mod protocol;

@@ -318,7 +318,8 @@ impl Refusal {
             } else {
                 None
             },
-            protocols: (*self == Refusal::Protocol).then_some((PROTOCOL_VERSION_MIN, PROTOCOL_VERSION)),
+            protocols: (*self == Refusal::Protocol)
+                .then_some((PROTOCOL_VERSION_MIN, PROTOCOL_VERSION)),
         }
     }
 }
@@ -368,7 +369,17 @@ mod tests {
             assert!((400..600).contains(&refusal.status()));
             assert!(!refusal.code().is_empty());
         }
-        assert!(Refusal::Clock.body(Some(-600_000)).message_zh.contains("快了约 10 分钟"));
-        assert!(Refusal::Clock.body(Some(900_000)).message_en.contains("15 minutes behind"));
+        assert!(
+            Refusal::Clock
+                .body(Some(-600_000))
+                .message_zh
+                .contains("快了约 10 分钟")
+        );
+        assert!(
+            Refusal::Clock
+                .body(Some(900_000))
+                .message_en
+                .contains("15 minutes behind")
+        );
     }
 }

@@ -107,6 +107,10 @@ pub struct GrantBody {
     /// Hex of the grant's one-time public key (the counter signs its key with the secret one).
     #[serde(default)]
     pub grant_public_key: String,
+    /// For a counter enrolled again on a new PC without its old key: the counter's lasting id
+    /// (its first series), which the new series continues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 /// A grant as signed: the JSON text and the district's signature over it.
@@ -293,6 +297,7 @@ mod tests {
             issued_at: "2026-12-01T00:00:00.000Z".into(),
             expires_at: "2026-12-15T00:00:00.000Z".into(),
             grant_public_key: String::new(),
+            home: None,
         }
     }
 

@@ -428,6 +428,7 @@ impl Hub {
             issued_at: issued_at.clone(),
             expires_at: expires_at.clone(),
             grant_public_key: String::new(),
+            home: None,
         };
         let file = self.key.enrol(body, crate::keys::random_bytes::<32>()?);
         tx.execute(

@@ -9,6 +9,7 @@
 //! (`domain::effects`), so replicas holding the same entries agree whatever the arrival order.
 
 use super::{Ledger, LedgerError, Result, Session, read, seal};
+use crate::district::admit;
 use crate::district::trust::Certified;
 use crate::district::{
     Certificate, CertificateBody, EnrolmentFile, Head, Page, SealedResidentKey, TrustProblem,
@@ -302,21 +303,17 @@ fn district_of(conn: &Connection) -> Result<Option<District>> {
     Ok(row.flatten())
 }
 
-/// Whether the earlier series' key endorsed `series` continuing it.
-fn endorsed(info: &SeriesInfo, counter_id: &Uuid, earlier_key: &VerifyingKey) -> bool {
-    let Some(link) = &info.continues else {
-        return false;
-    };
-    let Some(signature) = link
-        .endorsement
-        .as_deref()
-        .and_then(|s| hex::decode(s).ok())
-        .and_then(|b| ed25519_dalek::Signature::from_slice(&b).ok())
-    else {
-        return false;
-    };
-    let bytes = link.endorsed_bytes(&counter_id.to_string(), &hex::encode(&info.public_key));
-    earlier_key.verify_strict(&bytes, &signature).is_ok()
+/// What a series' first entry claims, for [`admit`].
+fn claim_of<'a>(counter_id: &Uuid, info: &'a SeriesInfo) -> admit::Claim<'a> {
+    admit::Claim {
+        counter_id: *counter_id,
+        public_key: &info.public_key,
+        community: &info.community,
+        prefix: &info.prefix,
+        home: &info.home,
+        code: info.code.as_deref(),
+        continues: info.continues.as_ref(),
+    }
 }
 
 /// Another counter (not `info`'s) whose series number with `code` under `info`'s prefix.
@@ -636,7 +633,7 @@ impl Ledger {
             let Some(key) = ingest::key_of(&earlier_info) else {
                 return Ok(false);
             };
-            if !endorsed(&info, &id, &key) {
+            if !admit::endorsed(&claim_of(&id, &info), &key) {
                 return Ok(false);
             }
             id = earlier;
@@ -1315,43 +1312,44 @@ impl Taken {
                     .ok()
             }),
         };
-        if let Some(certified) = certified {
-            let same = certified.public_key.as_slice() == info.public_key.as_slice()
-                && certified.body.prefix == info.prefix
-                && certified.body.community == info.community;
-            if !same {
-                return Ok(Err(Refusal::WrongKey));
-            }
-            // Two counters numbering with one code would hand out the same numbers: the one
-            // that arrives second is refused and named (the street office gave a code twice).
-            let holder = numbering_holder(tx, &certified.body.code, info)?;
-            return Ok(match holder {
-                Some(counter) => Err(Refusal::CodeTaken { counter }),
-                None => Ok(()),
-            });
-        }
-        if let Some(link) = &info.continues {
-            let earlier = Uuid::parse_str(&link.counter_id).ok();
-            let earlier_info = match earlier {
-                Some(id) => log::series_of(tx, &id)?,
-                None => None,
-            };
-            return Ok(match earlier_info {
-                Some(earlier_info)
-                    if earlier_info.home == info.home
-                        && earlier_info.prefix == info.prefix
-                        && code_of(tx, &earlier.expect("found by id"), &earlier_info)?
-                            == info.code
-                        && ingest::key_of(&earlier_info)
-                            .is_some_and(|k| endorsed(info, counter_id, &k)) =>
-                {
-                    Ok(())
-                }
-                _ => Err(Refusal::BadContinuation),
-            });
-        }
-        // A certificate that came with the bundle and did not check out says why.
-        Ok(Err(Refusal::Uncertified))
+        let earlier_id = info
+            .continues
+            .as_ref()
+            .and_then(|link| Uuid::parse_str(&link.counter_id).ok());
+        let earlier_info = match earlier_id {
+            Some(id) => log::series_of(tx, &id)?,
+            None => None,
+        };
+        let earlier_code = match (earlier_id, &earlier_info) {
+            (Some(id), Some(e)) => code_of(tx, &id, e)?,
+            _ => None,
+        };
+        let earlier = match &earlier_info {
+            Some(e) => ingest::key_of(e).map(|key| admit::Earlier {
+                home: &e.home,
+                prefix: &e.prefix,
+                code: earlier_code.as_deref(),
+                key,
+            }),
+            None => None,
+        };
+        // Two counters numbering with one code would hand out the same numbers: the one that
+        // arrives second is refused and named (the street office gave a code twice).
+        let code_holder = match &certified {
+            Some(c) => numbering_holder(tx, &c.body.code, info)?,
+            None => None,
+        };
+        let claim = claim_of(counter_id, info);
+        Ok(
+            admit::admit(&claim, certified.as_ref(), earlier.as_ref(), code_holder).map_err(
+                |problem| match problem {
+                    admit::Problem::WrongKey => Refusal::WrongKey,
+                    admit::Problem::BadContinuation => Refusal::BadContinuation,
+                    admit::Problem::Uncertified => Refusal::Uncertified,
+                    admit::Problem::CodeTaken(counter) => Refusal::CodeTaken { counter },
+                },
+            ),
+        )
     }
 
     fn fork_or_refuse(
