@@ -11,6 +11,7 @@ use std::path::Path;
 use uuid::Uuid;
 
 /// This counter: its series id and signing key.
+#[derive(Clone)]
 pub struct Device {
     pub counter_id: Uuid,
     signing: SigningKey,

@@ -105,10 +105,11 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// The district ledger: enrol this counter, send and take in bundles, see what it holds.
-    #[command(subcommand)]
-    Sync(SyncCmd),
-    /// The street office's home: the district key, enrolment files for counters.
+    /// The nightly sync with the street office's hub (backup, push, pull, apply), or, with a
+    /// subcommand, enrolment, bundles and what this counter holds of the district ledger.
+    Sync(SyncArgs),
+    /// The street office: its home and district key, enrolment of counters, the hub server,
+    /// the district report.
     #[command(subcommand)]
     Hub(HubCmd),
     /// Replace the database with a verified backup of this counter (administrators).
@@ -121,13 +122,38 @@ pub enum Command {
     },
 }
 
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub cmd: Option<SyncCmd>,
+    /// The hub's address for this sync (default: the one `sync enroll --hub` gave).
+    #[arg(long)]
+    pub hub: Option<String>,
+    /// The hub's certificate authority (PEM), when the street office uses its own.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 pub enum SyncCmd {
-    /// Install the enrolment file the street office made for this counter (administrators).
+    /// Enrol this counter in its district (administrators): with the file of `hub enroll
+    /// --out`, or over the network with the hub's address and the one-time code of `hub
+    /// enroll`. On a new PC (no ledger yet) the counter's ledger comes back from the hub.
+    #[command(group(clap::ArgGroup::new("how").required(true).args(["file", "code"])))]
     Enroll {
         /// The file of `hub enroll --out`.
+        #[arg(long, conflicts_with_all = ["hub", "code"])]
+        file: Option<PathBuf>,
+        /// The hub's address, e.g. https://hub.example:8443.
+        #[arg(long, requires = "code")]
+        hub: Option<String>,
+        /// The one-time code `hub enroll` printed.
+        #[arg(long, requires = "hub")]
+        code: Option<String>,
+        /// The hub's certificate authority (PEM), when the street office uses its own.
         #[arg(long)]
-        file: PathBuf,
+        ca: Option<PathBuf>,
     },
     /// Write a signed bundle of what the other side may lack (administrators).
     Export {
@@ -162,7 +188,8 @@ pub enum HubCmd {
         #[arg(long)]
         district: String,
     },
-    /// Write an enrolment file for one counter, to install there with `sync enroll --file`.
+    /// Enrol a counter: a one-time code for `sync enroll --hub --code` (valid 24 hours), or,
+    /// with --out, an enrolment file for `sync enroll --file`.
     Enroll {
         /// The counter's name, as it was set up (its `init --counter`).
         #[arg(long)]
@@ -170,15 +197,45 @@ pub enum HubCmd {
         /// Its counter code; default the code it already has, else the next free one.
         #[arg(long)]
         code: Option<String>,
-        /// Days the file may wait before it is installed.
-        #[arg(long, default_value_t = 14)]
-        valid_days: i64,
-        /// Where to write the file (owner-only; it holds secrets: delete it once installed).
+        /// Write an enrolment file here instead (owner-only; it holds secrets: delete it once
+        /// installed).
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
+        /// Days the file may wait before it is installed.
+        #[arg(long, default_value_t = 14, requires = "out")]
+        valid_days: i64,
+        /// Hours the one-time code stays valid (default from hub.toml, 24).
+        #[arg(long, conflicts_with = "out")]
+        valid_hours: Option<i64>,
+        /// The store to use (default: hub.toml's, `sqlite:hub.db`).
+        #[arg(long)]
+        store: Option<String>,
     },
-    /// The counters enrolled, with their codes.
-    Counters,
+    /// The counters enrolled, with their codes, last syncs, entries and evidence held.
+    Counters {
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// The district at a glance: counters, overdrafts to settle, forks and refused entries.
+    Report {
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Serve the nightly sync to the district's counters.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8443 (default: hub.toml's `listen`).
+        #[arg(long)]
+        listen: Option<String>,
+        /// `sqlite:PATH` or `postgres://user@host/db` (default: hub.toml's, `sqlite:hub.db`).
+        #[arg(long)]
+        store: Option<String>,
+        /// TLS certificate (PEM); with --tls-key the hub speaks HTTPS.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

@@ -7,6 +7,7 @@
 pub mod args;
 mod catalog;
 mod hardware;
+mod hub;
 mod integrity;
 pub mod output;
 mod passbooks;
@@ -15,6 +16,7 @@ mod points;
 pub mod printing;
 mod setup;
 mod sync;
+mod sync_job;
 
 use crate::home::{self, Home};
 use crate::i18n::Lang;
@@ -46,6 +48,8 @@ pub enum Failure {
     Printer(String),
     /// The street office's home refused or failed.
     Hub(crate::hub::HubError),
+    /// The sync with the hub failed: the network, the hub's refusal (exit 3).
+    Sync(String),
 }
 
 impl From<crate::hub::HubError> for Failure {
@@ -138,6 +142,10 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
             output::error(json, "printer", &message);
             ExitCode::from(EXIT_SYSTEM)
         }
+        Err(Failure::Sync(message)) => {
+            output::error(json, "sync", &message);
+            ExitCode::from(EXIT_SYSTEM)
+        }
         Err(Failure::Hub(error)) => {
             let (code, kind) = if error.is_refusal() {
                 (EXIT_REFUSED, "refused")
@@ -221,7 +229,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Backup { out } => integrity::backup(ctx, out),
         Command::Restore { file, yes } => integrity::restore(ctx, file, yes),
         Command::Sync(cmd) => sync::sync(ctx, cmd),
-        Command::Hub(cmd) => sync::hub(ctx, cmd),
+        Command::Hub(cmd) => hub::hub(ctx, cmd),
     }
 }
 

@@ -91,22 +91,11 @@ pub fn counter(ctx: &Ctx) -> CmdResult {
 }
 
 fn parse_offset(lang: Lang, text: &str) -> Result<i32, Failure> {
-    let bad = || {
+    crate::domain::text::parse_utc_offset(text).ok_or_else(|| {
         usage(
             lang,
             "时区请写成 +08:00 的形式",
             "Write the UTC offset as +08:00",
         )
-    };
-    let (sign, rest) = match text.trim().split_at_checked(1) {
-        Some(("+", rest)) => (1, rest),
-        Some(("-", rest)) => (-1, rest),
-        _ => return Err(bad()),
-    };
-    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
-    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if h > 14 || m > 59 {
-        return Err(bad());
-    }
-    Ok(sign * (h * 60 + m))
+    })
 }

@@ -1,19 +1,34 @@
-//! The district at the command line: `sync enroll|export|import|status|heads` at a counter,
-//! `hub init|enroll|counters` at the street office.
+//! The district at a counter's command line: the nightly `sync`, and `sync
+//! enroll|export|import|status|heads`.
 
-use super::args::{HubCmd, SyncCmd};
+use super::args::{SyncArgs, SyncCmd};
 use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output, usage};
 use crate::district::{EnrolmentFile, Head};
-use crate::hub::HubHome;
 use crate::i18n::Lang;
 use crate::ledger::district::{BundleEnd, BundleHeader, ImportReport, SyncStatus};
 use crate::ledger::{Ledger, LedgerError};
 use crate::sync::bundle::{BundleReader, Frame};
 use std::path::{Path, PathBuf};
 
-pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> CmdResult {
+pub fn sync(ctx: &Ctx, args: SyncArgs) -> CmdResult {
+    let Some(cmd) = args.cmd else {
+        return super::sync_job::run(ctx, args.hub.as_deref(), args.ca.as_deref());
+    };
     match cmd {
-        SyncCmd::Enroll { file } => enroll(ctx, &file),
+        SyncCmd::Enroll {
+            file: Some(file), ..
+        } => enroll(ctx, &file),
+        SyncCmd::Enroll {
+            hub: Some(hub),
+            code: Some(code),
+            ca,
+            ..
+        } => super::sync_job::enroll(ctx, &hub, &code, ca.as_deref()),
+        SyncCmd::Enroll { .. } => Err(usage(
+            ctx.lang,
+            "请给 --file 登记文件，或 --hub 地址 和 --code 登记码。",
+            "Give --file FILE, or --hub URL and --code CODE.",
+        )),
         SyncCmd::Export { out, since } => export(ctx, &out, since.as_deref()),
         SyncCmd::Import { file } => import(ctx, &file),
         SyncCmd::Status => status(ctx),
@@ -21,7 +36,7 @@ pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> CmdResult {
     }
 }
 
-fn file_error(path: &Path, error: &std::io::Error) -> Failure {
+pub(super) fn file_error(path: &Path, error: &std::io::Error) -> Failure {
     LedgerError::file(path, error).into()
 }
 
@@ -58,7 +73,7 @@ fn enroll(ctx: &Ctx, path: &Path) -> CmdResult {
     Ok(())
 }
 
-fn example_number(ledger: &Ledger) -> String {
+pub(super) fn example_number(ledger: &Ledger) -> String {
     ledger
         .numbering()
         .number(crate::domain::ids::NumberKind::Passbook, 1)
@@ -218,7 +233,7 @@ fn print_import(lang: Lang, report: &ImportReport) {
     print_tone_lines(&crate::present::sync::import_lines(lang, report));
 }
 
-fn print_tone_lines(lines: &[crate::present::sync::ToneLine]) {
+pub(super) fn print_tone_lines(lines: &[crate::present::sync::ToneLine]) {
     for (_, line) in lines {
         println!("{line}");
     }
@@ -241,104 +256,4 @@ fn status(ctx: &Ctx) -> CmdResult {
 
 fn print_status(lang: Lang, status: &SyncStatus) {
     print_tone_lines(&crate::present::sync::status_lines(lang, status));
-}
-
-fn header_row(names: &[&str]) -> Vec<String> {
-    names.iter().map(|n| n.to_string()).collect()
-}
-
-pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
-    let lang = ctx.lang;
-    let home = HubHome {
-        dir: ctx.home.dir.clone(),
-    };
-    match cmd {
-        HubCmd::Init { district } => {
-            let hub = home.init(&district, chrono::Utc::now())?;
-            ctx.show(
-                &serde_json::json!({"ok": true, "home": home.dir, "district": hub.district_name(), "district_id": hub.district_id()}),
-                || {
-                    println!(
-                        "{}",
-                        match lang {
-                            Lang::ZhCn => format!(
-                                "已创建街道“{}”的家目录 {}。街道密钥在 {}：请备份并妥善保管。",
-                                hub.district_name(),
-                                home.dir.display(),
-                                home.key_path().display()
-                            ),
-                            Lang::En => format!(
-                                "Created the home of {} in {}. The district key is {}: back it up and keep it safe.",
-                                hub.district_name(),
-                                home.dir.display(),
-                                home.key_path().display()
-                            ),
-                        }
-                    );
-                },
-            );
-            Ok(())
-        }
-        HubCmd::Enroll {
-            counter,
-            code,
-            valid_days,
-            out,
-        } => {
-            if out.exists() {
-                return Err(LedgerError::FileExists(out.display().to_string()).into());
-            }
-            let mut hub = home.open()?;
-            let enrolment =
-                hub.enroll(&counter, code.as_deref(), valid_days, chrono::Utc::now())?;
-            let bytes =
-                serde_json::to_vec_pretty(&enrolment.file).expect("plain struct serialises");
-            crate::hub::home::write_private_new(&out, &bytes).map_err(|e| file_error(&out, &e))?;
-            ctx.show(&enrolment, || {
-                println!(
-                    "{}",
-                    match lang {
-                        Lang::ZhCn => format!(
-                            "已为“{}”写出登记文件 {}（服务点代码 {}，{} 前有效）。把它带到该服务点运行 pointsdesk sync enroll --file {}；文件含密钥，用后请删除。",
-                            enrolment.counter,
-                            out.display(),
-                            enrolment.code,
-                            enrolment.expires_at,
-                            out.display()
-                        ),
-                        Lang::En => format!(
-                            "Wrote the enrolment file {} for {} (counter code {}, valid until {}). Take it to the counter and run pointsdesk sync enroll --file {}; it holds secrets: delete it once used.",
-                            out.display(),
-                            enrolment.counter,
-                            enrolment.code,
-                            enrolment.expires_at,
-                            out.display()
-                        ),
-                    }
-                );
-            });
-            Ok(())
-        }
-        HubCmd::Counters => {
-            let hub = home.open()?;
-            let counters = hub.counters()?;
-            ctx.show(&counters, || {
-                let mut rows: Vec<Vec<String>> = vec![header_row(if lang == Lang::ZhCn {
-                    &["代码", "服务点", "登记文件数", "最近文件有效至"]
-                } else {
-                    &["code", "counter", "files", "last file valid until"]
-                })];
-                rows.extend(counters.iter().map(|c| {
-                    vec![
-                        c.code.clone(),
-                        c.counter.clone(),
-                        c.files.to_string(),
-                        c.last_expires_at.clone(),
-                    ]
-                }));
-                output::lines(&crate::present::table_lines(&rows));
-            });
-            Ok(())
-        }
-    }
 }

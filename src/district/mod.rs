@@ -9,12 +9,14 @@
 //!   what to send, and its pages.
 //! - [`protocol`]: the hub's network protocol as data (version, headers, bodies, refusals).
 //! - [`admit`]: which series a replica takes in (certified, or an endorsed continuation).
+//! - [`signatures`]: checking many entries' signatures at once (batches, threads).
 //! - [`auth`]: what a signed request signs, and the checks of signature, clock and nonce.
 
 pub mod admit;
 pub mod auth;
 pub mod heads;
 pub mod protocol;
+pub mod signatures;
 pub mod trust;
 pub mod wire;
 

@@ -76,6 +76,9 @@ pub struct HeadsResponse {
 pub struct PullRequest {
     pub heads: Vec<Head>,
     pub entries_max: u32,
+    /// Series the counter refused in this sync: not sent again, so the rest still comes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<Uuid>,
 }
 
 /// What became of a run of pushed entries.

@@ -66,6 +66,11 @@ impl DistrictKey {
         self.signing.to_bytes()
     }
 
+    /// The district's signature over a digest (the end of a bundle the hub sends).
+    pub fn sign(&self, digest: &[u8; 32]) -> Signature {
+        self.signing.sign(digest)
+    }
+
     /// An enrolment file for one counter: a grant signed by the district, with the grant's
     /// own secret key (`grant_seed`, fresh random bytes) and the district's data key.
     pub fn enrol(&self, body: GrantBody, grant_seed: [u8; 32]) -> EnrolmentFile {

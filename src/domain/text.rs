@@ -120,6 +120,21 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// A UTC offset written `+08:00` (or `-05:30`) in minutes; `None` when it is not one.
+pub fn parse_utc_offset(text: &str) -> Option<i32> {
+    let (sign, rest) = match text.trim().split_at_checked(1) {
+        Some(("+", rest)) => (1, rest),
+        Some(("-", rest)) => (-1, rest),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..=59).contains(&m) {
+        return None;
+    }
+    Some(sign * (h * 60 + m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

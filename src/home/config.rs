@@ -16,6 +16,26 @@ pub struct Config {
     pub printer: PrinterConfig,
     pub scanner: ScannerConfig,
     pub district: DistrictConfig,
+    pub sync: SyncConfig,
+}
+
+/// The nightly sync with the street office's hub.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Backups the sync keeps in `backups/` (it makes one before it starts).
+    pub backups_keep: u32,
+}
+
+/// Backups of the nightly sync kept unless config.toml says otherwise.
+pub const BACKUPS_KEEP_DEFAULT: u32 = 7;
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            backups_keep: BACKUPS_KEEP_DEFAULT,
+        }
+    }
 }
 
 /// Limits for passbooks of other counters of the district (offline counters cannot see each
@@ -122,6 +142,11 @@ lockout_minutes = 5
 # overdrawn at the nightly sync; this bounds how far. 0 means no limit.
 # away_daily_limit = 200
 
+[sync]
+# The nightly sync (`pointsdesk sync`) backs the ledger up into backups/ before it starts and
+# keeps this many backups (同步前自动备份，保留份数).
+# backups_keep = 7
+
 # The community, the counter's name and its time zone are written into the ledger's first
 # entry by `pointsdesk init` and cannot be changed here:
 #   community = "{community}"   counter = "{counter}"   prefix = "{prefix}"
@@ -189,6 +214,11 @@ const SETTINGS: &[Setting] = &[
         key: "district.away_daily_limit",
         allowed_zh: "0（不限）到 100000 的整数（积分）",
         allowed_en: "a whole number of points from 0 (no limit) to 100000",
+    },
+    Setting {
+        key: "sync.backups_keep",
+        allowed_zh: "1 到 365 的整数（份）",
+        allowed_en: "a whole number from 1 to 365",
     },
     Setting {
         key: "scanner.wedge.terminator",
@@ -354,6 +384,9 @@ fn check(config: &Config) -> Result<(), (String, String)> {
             "district.away_daily_limit",
             config.district.away_daily_limit.to_string(),
         );
+    }
+    if !(1..=365).contains(&config.sync.backups_keep) {
+        return bad("sync.backups_keep", config.sync.backups_keep.to_string());
     }
     let wedge = &config.scanner.wedge;
     if !(5..=500).contains(&wedge.gap_ms_max) {

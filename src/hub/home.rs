@@ -1,41 +1,26 @@
-//! The street office's home: the district key that certifies counters, and the register of
-//! the counters it enrolled (name, counter code, enrolment files given out). `hub init` makes
-//! it; `hub enroll` writes an enrolment file for one counter, to carry to it without a
-//! network. The hub server (next) serves from the same home.
+//! The street office's home: the district key (`keys/district.key`), the hub's settings
+//! (`hub.toml`) and, by default, the store (`hub.db`). `hub init` makes it; every other `hub`
+//! command and `hub serve` open it. [`Hub`] is the blocking face of the hub's service for the
+//! command line and tests.
 
-use crate::district::trust::TRUST_VERSION;
-use crate::district::{DistrictKey, EnrolmentFile, GrantBody};
+use super::service::{EnrolProblem, Enrolment, HubReport, HubService, OneTimeCode};
+use super::store::postgres::PgStore;
+use super::store::sqlite::SqliteStore;
+use super::store::{AnyStore, CodeProblem, CounterRow, Store, StoreError};
+use crate::district::DistrictKey;
 use crate::domain::ids::{self, IdProblem};
 use crate::domain::text::{self, TextProblem};
 use crate::i18n::Lang;
-use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Longest an enrolment file may be valid.
 pub const ENROLMENT_VALID_DAYS_MAX: i64 = 90;
-
-const MIGRATIONS: &[&str] = &["
-CREATE TABLE district (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    district_id TEXT NOT NULL,
-    name        TEXT NOT NULL,
-    created_at  TEXT NOT NULL
-) STRICT;
--- Every enrolment file given out: a counter's name keeps its code across files (a new file
--- after a restore, a renewed one), and a code belongs to one counter.
-CREATE TABLE enrolments (
-    grant_id   TEXT PRIMARY KEY,
-    counter    TEXT NOT NULL,
-    code       TEXT NOT NULL,
-    issued_at  TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-) STRICT;
-CREATE INDEX enrolments_by_code ON enrolments (code);
-CREATE INDEX enrolments_by_counter ON enrolments (counter);
-"];
+/// A one-time enrolment code's validity unless `hub.toml` says otherwise.
+pub const ENROL_CODE_HOURS_DEFAULT: i64 = 24;
 
 /// Why a hub command cannot be done.
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +29,12 @@ pub enum HubError {
     Exists(String),
     #[error("{0} holds no street office home")]
     Missing(String),
-    #[error("bad {field}: {problem:?}")]
+    #[error("bad {field}")]
     BadText {
         field: &'static str,
         problem: TextProblem,
     },
-    #[error("bad code: {0:?}")]
+    #[error("bad code")]
     BadCode(IdProblem),
     #[error("code {code} belongs to {counter}")]
     CodeTaken { code: String, counter: String },
@@ -66,8 +51,14 @@ pub enum HubError {
     },
     #[error("the district key {0} is damaged")]
     KeyDamaged(String),
-    #[error("database: {0}")]
-    Database(#[from] rusqlite::Error),
+    /// `hub.toml` has a mistake: the file, and what the TOML reader says (line and key).
+    #[error("{path}: {problem}")]
+    Config { path: String, problem: String },
+    /// A `--store` that is neither `sqlite:PATH` nor `postgres://…`.
+    #[error("store {0}")]
+    BadStore(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
     #[error("{0}")]
     Random(#[from] crate::keys::KeyError),
 }
@@ -79,113 +70,150 @@ impl HubError {
             self,
             HubError::File { .. }
                 | HubError::KeyDamaged(_)
-                | HubError::Database(_)
+                | HubError::Store(_)
                 | HubError::Random(_)
+                | HubError::Config { .. }
         )
     }
 
     pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::ZhCn;
+        let pick = |z: String, e: String| if zh { z } else { e };
         match self {
-            HubError::Exists(dir) => {
-                if zh {
-                    format!("{dir} 里已经有一个家目录，没有做任何更改。请换一个文件夹（--home）。")
-                } else {
-                    format!(
-                        "{dir} already holds a home; nothing was changed. Choose another folder (--home)."
-                    )
-                }
-            }
-            HubError::Missing(dir) => {
-                if zh {
-                    format!(
-                        "{dir} 不是街道的家目录：请先运行 pointsdesk hub init --district 街道名称。"
-                    )
-                } else {
-                    format!(
-                        "{dir} is not a street office home: run pointsdesk hub init --district NAME first."
-                    )
-                }
-            }
+            HubError::Exists(dir) => pick(
+                format!("{dir} 里已经有一个家目录，没有做任何更改。请换一个文件夹（--home）。"),
+                format!(
+                    "{dir} already holds a home; nothing was changed. Choose another folder (--home)."
+                ),
+            ),
+            HubError::Missing(dir) => pick(
+                format!(
+                    "{dir} 不是街道的家目录：请先运行 pointsdesk hub init --district 街道名称。"
+                ),
+                format!(
+                    "{dir} is not a street office home: run pointsdesk hub init --district NAME first."
+                ),
+            ),
             HubError::BadText { field, problem } => {
-                if zh {
-                    format!("{field} 不对（{problem:?}）：不能为空，也不能含控制字符。")
-                } else {
-                    format!(
-                        "The {field} is not valid ({problem:?}): it may not be empty or hold control characters."
-                    )
+                let field_zh = match *field {
+                    "district" => "街道名称",
+                    _ => "服务点名称",
+                };
+                match problem {
+                    TextProblem::Empty => pick(
+                        format!("{field_zh}不能为空。"),
+                        format!("The {field} name must not be empty."),
+                    ),
+                    TextProblem::TooLong => pick(
+                        format!("{field_zh}太长（最多 200 字）。"),
+                        format!("The {field} name is too long (200 characters at most)."),
+                    ),
+                    TextProblem::ControlCharacter => pick(
+                        format!("{field_zh}含有控制字符或不允许的符号，请重新输入。"),
+                        format!(
+                            "The {field} name contains control characters or characters that are not allowed; type it again."
+                        ),
+                    ),
                 }
             }
-            HubError::BadCode(IdProblem::BadCode(code)) => {
-                if zh {
-                    format!(
-                        "服务点代码“{code}”不对：代码是 1 到 2 个字母，取自 {}。",
-                        ids::CODE_LETTERS
-                    )
-                } else {
-                    format!(
-                        "The counter code {code:?} is not valid: one or two letters from {}.",
-                        ids::CODE_LETTERS
-                    )
-                }
-            }
-            HubError::BadCode(other) => format!("{other:?}"),
-            HubError::CodeTaken { code, counter } => {
-                if zh {
-                    format!(
-                        "代码 {code} 已经给了“{counter}”：每个服务点的代码必须不同，否则编号会重复。请换一个代码，或不写 --code 自动分配。"
-                    )
-                } else {
-                    format!(
-                        "Code {code} already belongs to {counter}: every counter needs its own code, or numbers would repeat. Choose another, or leave out --code to be given the next free one."
-                    )
-                }
-            }
-            HubError::CounterHasCode { counter, code } => {
-                if zh {
-                    format!(
-                        "“{counter}”已登记为代码 {code}；一个服务点只有一个代码。重新登记时请不写 --code，或写 --code {code}。"
-                    )
-                } else {
-                    format!(
-                        "{counter} is enrolled with code {code}; a counter has one code. To enrol it again leave out --code, or give --code {code}."
-                    )
-                }
-            }
+            HubError::BadCode(IdProblem::BadCode(code)) => pick(
+                format!(
+                    "服务点代码“{code}”不对：代码是 1 到 2 个字母，取自 {}。",
+                    ids::CODE_LETTERS
+                ),
+                format!(
+                    "The counter code {code:?} is not valid: one or two letters from {}.",
+                    ids::CODE_LETTERS
+                ),
+            ),
+            HubError::BadCode(_) => pick(
+                "服务点代码不对：代码是 1 到 2 个字母。".to_string(),
+                "The counter code is not valid: one or two letters.".to_string(),
+            ),
+            HubError::CodeTaken { code, counter } => pick(
+                format!(
+                    "代码 {code} 已经给了“{counter}”：每个服务点的代码必须不同，否则编号会重复。请换一个代码，或不写 --code 自动分配。"
+                ),
+                format!(
+                    "Code {code} already belongs to {counter}: every counter needs its own code, or numbers would repeat. Choose another, or leave out --code to be given the next free one."
+                ),
+            ),
+            HubError::CounterHasCode { counter, code } => pick(
+                format!(
+                    "“{counter}”已登记为代码 {code}；一个服务点只有一个代码。重新登记时请不写 --code，或写 --code {code}。"
+                ),
+                format!(
+                    "{counter} is enrolled with code {code}; a counter has one code. To enrol it again leave out --code, or give --code {code}."
+                ),
+            ),
             HubError::CodesUsedUp => lang
                 .pick("所有服务点代码都已用完。", "Every counter code is taken.")
                 .into(),
-            HubError::BadValidity(days) => {
-                if zh {
-                    format!("有效期 {days} 天不对：应为 1 到 {ENROLMENT_VALID_DAYS_MAX} 天。")
-                } else {
-                    format!(
-                        "A validity of {days} days is not allowed: 1 to {ENROLMENT_VALID_DAYS_MAX}."
-                    )
-                }
-            }
-            HubError::File { path, source } => {
-                if zh {
-                    format!("无法读写 {path}：{source}")
-                } else {
-                    format!("Cannot read or write {path}: {source}")
-                }
-            }
-            HubError::KeyDamaged(path) => {
-                if zh {
-                    format!("街道密钥文件 {path} 已损坏。请从备份恢复。")
-                } else {
-                    format!("The district key file {path} is damaged. Restore it from a backup.")
-                }
-            }
-            HubError::Database(e) => {
-                if zh {
-                    format!("数据库错误：{e}")
-                } else {
-                    format!("Database error: {e}")
-                }
-            }
+            HubError::BadValidity(n) => pick(
+                format!(
+                    "有效期 {n} 不对：登记文件 1 到 {ENROLMENT_VALID_DAYS_MAX} 天，登记码 1 到 {} 小时。",
+                    super::service::ENROL_CODE_HOURS_MAX
+                ),
+                format!(
+                    "A validity of {n} is not allowed: 1 to {ENROLMENT_VALID_DAYS_MAX} days for a file, 1 to {} hours for a code.",
+                    super::service::ENROL_CODE_HOURS_MAX
+                ),
+            ),
+            HubError::File { path, source } => pick(
+                format!("无法读写 {path}：{source}"),
+                format!("Cannot read or write {path}: {source}"),
+            ),
+            HubError::KeyDamaged(path) => pick(
+                format!("街道密钥文件 {path} 已损坏。请从备份恢复。"),
+                format!("The district key file {path} is damaged. Restore it from a backup."),
+            ),
+            HubError::Config { path, problem } => pick(
+                format!("{path} 有错误，未启动：{problem}"),
+                format!("{path} has a mistake; nothing was started: {problem}"),
+            ),
+            HubError::BadStore(store) => pick(
+                format!(
+                    "存储位置“{store}”不对：请写 sqlite:文件路径 或 postgres://用户@主机/数据库。"
+                ),
+                format!(
+                    "The store {store:?} is not valid: write sqlite:PATH or postgres://user@host/database."
+                ),
+            ),
+            HubError::Store(StoreError::OtherDistrict(name)) => pick(
+                format!("这个存储里是“{name}”的账本，不是本街道的：请换一个存储。"),
+                format!(
+                    "This store holds the ledger of {name}, not of this district: use another store."
+                ),
+            ),
+            HubError::Store(e) => pick(
+                format!("街道中心的数据库出错：{e}"),
+                format!("The hub's database failed: {e}"),
+            ),
             HubError::Random(e) => e.to_string(),
+        }
+    }
+}
+
+impl From<EnrolProblem> for HubError {
+    fn from(problem: EnrolProblem) -> Self {
+        match problem {
+            EnrolProblem::Code(CodeProblem::Taken { counter }) => HubError::CodeTaken {
+                code: String::new(),
+                counter,
+            },
+            EnrolProblem::Code(CodeProblem::CounterHas { code }) => HubError::CounterHasCode {
+                counter: String::new(),
+                code,
+            },
+            EnrolProblem::Code(CodeProblem::UsedUp) => HubError::CodesUsedUp,
+            EnrolProblem::BadCode(problem) => HubError::BadCode(problem),
+            EnrolProblem::BadText(problem) => HubError::BadText {
+                field: "counter",
+                problem,
+            },
+            EnrolProblem::BadValidity(n) => HubError::BadValidity(n),
+            EnrolProblem::Store(e) => HubError::Store(e),
+            EnrolProblem::Random(e) => HubError::Random(e),
         }
     }
 }
@@ -200,38 +228,60 @@ struct KeyFile {
     data_key: String,
 }
 
+/// `hub.toml`: where the ledger is kept and the street office's time zone.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    /// `sqlite:hub.db` (a path relative to the home) or `postgres://user@host/db`.
+    #[serde(default = "default_store")]
+    pub store: String,
+    #[serde(default = "default_offset")]
+    pub utc_offset: String,
+    #[serde(default = "default_code_hours")]
+    pub enrol_code_hours: i64,
+    /// `hub serve`'s address when `--listen` is not given.
+    #[serde(default)]
+    pub listen: Option<String>,
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+}
+
+fn default_store() -> String {
+    "sqlite:hub.db".into()
+}
+
+fn default_offset() -> String {
+    "+08:00".into()
+}
+
+fn default_code_hours() -> i64 {
+    ENROL_CODE_HOURS_DEFAULT
+}
+
+const CONFIG_TEMPLATE: &str = r#"# pointsdesk — the street office's hub (街道中心配置). Restart `hub serve` after a change.
+
+# Where the district ledger is kept (账本存储): a SQLite file beside this one, or a PostgreSQL
+# database for several hub processes (postgres://user@host:5432/pointsdesk).
+store = "sqlite:hub.db"
+
+# The street office's time zone, for times shown to people (时区).
+utc_offset = "+08:00"
+
+# Hours a one-time enrolment code from `hub enroll` stays valid (登记码有效小时数).
+enrol_code_hours = 24
+
+# The address `hub serve` listens on when --listen is not given (监听地址).
+# listen = "0.0.0.0:8443"
+# TLS: the certificate and key (PEM) when --tls-cert / --tls-key are not given.
+# tls_cert = "/etc/pointsdesk/hub.crt"
+# tls_key = "/etc/pointsdesk/hub.key"
+"#;
+
 /// The folder of the street office's home.
 pub struct HubHome {
     pub dir: PathBuf,
-}
-
-/// A counter in the register, as `hub counters` lists it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct EnrolledCounter {
-    pub counter: String,
-    pub code: String,
-    /// Enrolment files given out for it.
-    pub files: u32,
-    pub last_issued_at: String,
-    pub last_expires_at: String,
-}
-
-/// An enrolment file just made.
-#[derive(Clone, Debug, Serialize)]
-pub struct Enrolment {
-    pub district: String,
-    pub counter: String,
-    pub code: String,
-    pub grant_id: String,
-    pub expires_at: String,
-    #[serde(skip)]
-    pub file: EnrolmentFile,
-}
-
-/// The open street office home.
-pub struct Hub {
-    conn: Connection,
-    key: DistrictKey,
 }
 
 impl HubHome {
@@ -243,6 +293,10 @@ impl HubHome {
         self.dir.join("hub.db")
     }
 
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join("hub.toml")
+    }
+
     fn holds_anything(&self) -> bool {
         self.key_path().exists()
             || self.db_path().exists()
@@ -250,8 +304,15 @@ impl HubHome {
             || self.dir.join("keys").join("device.key").exists()
     }
 
-    /// Creates the street office's home with a new district key. Refuses, changing nothing,
-    /// where a home (a counter's or a street office's) already is.
+    fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> HubError + '_ {
+        move |source| HubError::File {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Creates the street office's home with a new district key, `hub.toml` and `hub.db`.
+    /// Refuses, changing nothing, where a home (a counter's or a street office's) already is.
     pub fn init(&self, district: &str, now: DateTime<Utc>) -> HubResult<Hub> {
         let name = text::clean_text(district).map_err(|problem| HubError::BadText {
             field: "district",
@@ -260,12 +321,9 @@ impl HubHome {
         if self.holds_anything() {
             return Err(HubError::Exists(self.dir.display().to_string()));
         }
-        let file_error = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| HubError::File { path, source }
-        };
-        crate::home::create_private_dir(&self.dir.join("keys")).map_err(file_error(&self.dir))?;
-        crate::home::create_private_dir(&self.dir).map_err(file_error(&self.dir))?;
+        crate::home::create_private_dir(&self.dir.join("keys"))
+            .map_err(Self::file_error(&self.dir))?;
+        crate::home::create_private_dir(&self.dir).map_err(Self::file_error(&self.dir))?;
         let key = DistrictKey::new(
             Uuid::now_v7(),
             name,
@@ -278,63 +336,141 @@ impl HubHome {
             secret_key: hex::encode(key.seed()),
             data_key: hex::encode(key.data_key),
         };
+        let key_path = self.key_path();
         write_private_new(
-            &self.key_path(),
+            &key_path,
             serde_json::to_string_pretty(&file)
                 .expect("plain struct serialises")
                 .as_bytes(),
         )
-        .map_err(file_error(&self.key_path()))?;
-        crate::keys::create_private_file(&self.db_path()).map_err(file_error(&self.db_path()))?;
-        let conn = open_db(&self.db_path())?;
-        conn.execute(
-            "INSERT INTO district (id, district_id, name, created_at) VALUES (1, ?1, ?2, ?3)",
-            params![
-                key.district_id.to_string(),
-                key.name,
-                crate::store::log::format_time(now)
-            ],
-        )?;
-        Ok(Hub { conn, key })
+        .map_err(Self::file_error(&key_path))?;
+        let config_path = self.config_path();
+        if !config_path.exists() {
+            write_private_new(&config_path, CONFIG_TEMPLATE.as_bytes())
+                .map_err(Self::file_error(&config_path))?;
+        }
+        let hub = self.open_at(None)?;
+        hub.rt.block_on(hub.service.store.claim(
+            &key.district_id.to_string(),
+            &key.name,
+            &crate::store::log::format_time(now),
+        ))?;
+        Ok(hub)
     }
 
-    pub fn open(&self) -> HubResult<Hub> {
-        if !self.key_path().exists() || !self.db_path().exists() {
+    /// The settings in `hub.toml` (all defaults when it is missing).
+    pub fn config(&self) -> HubResult<HubConfig> {
+        let path = self.config_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Self::file_error(&path)(e)),
+        };
+        let config: HubConfig = toml::from_str(&text).map_err(|e| HubError::Config {
+            path: path.display().to_string(),
+            problem: e.to_string().trim().to_string(),
+        })?;
+        if text::parse_utc_offset(&config.utc_offset).is_none() {
+            return Err(HubError::Config {
+                path: path.display().to_string(),
+                problem: format!(
+                    "utc_offset = {:?}: write the offset as \"+08:00\"",
+                    config.utc_offset
+                ),
+            });
+        }
+        if !(1..=super::service::ENROL_CODE_HOURS_MAX).contains(&config.enrol_code_hours) {
+            return Err(HubError::Config {
+                path: path.display().to_string(),
+                problem: format!(
+                    "enrol_code_hours = {}: 1 to {}",
+                    config.enrol_code_hours,
+                    super::service::ENROL_CODE_HOURS_MAX
+                ),
+            });
+        }
+        Ok(config)
+    }
+
+    /// The district key.
+    pub fn key(&self) -> HubResult<DistrictKey> {
+        let path = self.key_path();
+        if !path.exists() {
             return Err(HubError::Missing(self.dir.display().to_string()));
         }
-        let path = self.key_path();
-        let text = std::fs::read_to_string(&path).map_err(|source| HubError::File {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(Self::file_error(&path))?;
         let damaged = || HubError::KeyDamaged(path.display().to_string());
         let file: KeyFile = serde_json::from_str(&text).map_err(|_| damaged())?;
-        let seed: [u8; 32] = hex::decode(&file.secret_key)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(damaged)?;
-        let data_key: [u8; 32] = hex::decode(&file.data_key)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(damaged)?;
-        Ok(Hub {
-            conn: open_db(&self.db_path())?,
-            key: DistrictKey::new(file.district_id, file.name, seed, data_key),
+        let bytes =
+            |hex_text: &str| -> Option<[u8; 32]> { hex::decode(hex_text).ok()?.try_into().ok() };
+        let seed = bytes(&file.secret_key).ok_or_else(damaged)?;
+        let data_key = bytes(&file.data_key).ok_or_else(damaged)?;
+        Ok(DistrictKey::new(
+            file.district_id,
+            file.name,
+            seed,
+            data_key,
+        ))
+    }
+
+    /// Opens the store `url` (or the one `hub.toml` names): `sqlite:PATH` relative to the
+    /// home, or `postgres://…`. Must run inside a tokio runtime.
+    pub async fn store(&self, url: Option<&str>) -> HubResult<AnyStore> {
+        let config = self.config()?;
+        let url = url.map(str::to_string).unwrap_or(config.store);
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = Path::new(path);
+            let path = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                self.dir.join(path)
+            };
+            return Ok(AnyStore::Sqlite(SqliteStore::open(&path)?));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(AnyStore::Postgres(PgStore::connect(&url).await?));
+        }
+        Err(HubError::BadStore(url))
+    }
+
+    /// The hub's service on the store `url` (or `hub.toml`'s), inside a tokio runtime.
+    pub async fn service(&self, url: Option<&str>) -> HubResult<HubService<AnyStore>> {
+        let key = self.key()?;
+        let config = self.config()?;
+        let store = self.store(url).await?;
+        store
+            .claim(
+                &key.district_id.to_string(),
+                &key.name,
+                &crate::store::log::format_time(Utc::now()),
+            )
+            .await?;
+        Ok(HubService {
+            store,
+            key,
+            utc_offset_minutes: text::parse_utc_offset(&config.utc_offset).unwrap_or(480),
+            metrics: Default::default(),
         })
     }
-}
 
-fn open_db(path: &Path) -> HubResult<Connection> {
-    let mut conn = Connection::open(path)?;
-    crate::store::configure(&conn)?;
-    let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+    /// The hub on its configured store, for the command line.
+    pub fn open(&self) -> HubResult<Hub> {
+        self.open_at(None)
     }
-    tx.commit()?;
-    Ok(conn)
+
+    /// The hub on the store `url` (`None`: the one `hub.toml` names).
+    pub fn open_at(&self, url: Option<&str>) -> HubResult<Hub> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Self::file_error(&self.dir))?;
+        let service = rt.block_on(self.service(url))?;
+        Ok(Hub {
+            service: Arc::new(service),
+            rt,
+            enrol_code_hours: self.config()?.enrol_code_hours,
+        })
+    }
 }
 
 /// Writes a new file readable by its owner only; an existing file is not overwritten.
@@ -346,13 +482,40 @@ pub fn write_private_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// The hub's service, blocking, for the command line and tests.
+pub struct Hub {
+    pub service: Arc<HubService<AnyStore>>,
+    rt: tokio::runtime::Runtime,
+    /// A one-time code's validity, from `hub.toml`.
+    pub enrol_code_hours: i64,
+}
+
 impl Hub {
     pub fn district_name(&self) -> &str {
-        &self.key.name
+        &self.service.key.name
     }
 
     pub fn district_id(&self) -> Uuid {
-        self.key.district_id
+        self.service.key.district_id
+    }
+
+    /// Runs a future of the hub's service to its end.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+
+    fn named(error: HubError, counter: &str, code: Option<&str>) -> HubError {
+        match error {
+            HubError::CodeTaken { counter: owner, .. } => HubError::CodeTaken {
+                code: code.unwrap_or_default().to_string(),
+                counter: owner,
+            },
+            HubError::CounterHasCode { code: has, .. } => HubError::CounterHasCode {
+                counter: counter.to_string(),
+                code: has,
+            },
+            other => other,
+        }
     }
 
     /// An enrolment file for the counter `counter`: its code is the one it already has, else
@@ -364,106 +527,30 @@ impl Hub {
         valid_days: i64,
         now: DateTime<Utc>,
     ) -> HubResult<Enrolment> {
-        let counter = text::clean_text(counter).map_err(|problem| HubError::BadText {
-            field: "counter",
-            problem,
-        })?;
-        if !(1..=ENROLMENT_VALID_DAYS_MAX).contains(&valid_days) {
-            return Err(HubError::BadValidity(valid_days));
-        }
-        let wanted = code
-            .map(ids::clean_counter_code)
-            .transpose()
-            .map_err(HubError::BadCode)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT code FROM enrolments WHERE counter = ?1 LIMIT 1",
-                [&counter],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let code = match (existing, wanted) {
-            (Some(has), Some(want)) if has != want => {
-                return Err(HubError::CounterHasCode { counter, code: has });
-            }
-            (Some(has), _) => has,
-            (None, Some(want)) => {
-                let owner: Option<String> = tx
-                    .query_row(
-                        "SELECT counter FROM enrolments WHERE code = ?1 LIMIT 1",
-                        [&want],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if let Some(owner) = owner {
-                    return Err(HubError::CodeTaken {
-                        code: want,
-                        counter: owner,
-                    });
-                }
-                want
-            }
-            (None, None) => {
-                let taken: Vec<String> = tx
-                    .prepare("SELECT DISTINCT code FROM enrolments")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                ids::next_counter_code(&taken).ok_or(HubError::CodesUsedUp)?
-            }
-        };
-        let grant_id = Uuid::now_v7().to_string();
-        let issued_at = crate::store::log::format_time(now);
-        let expires_at = crate::store::log::format_time(now + Duration::days(valid_days));
-        let body = GrantBody {
-            v: TRUST_VERSION,
-            district_id: self.key.district_id.to_string(),
-            district_name: self.key.name.clone(),
-            district_public_key: hex::encode(self.key.public_key().to_bytes()),
-            grant_id: grant_id.clone(),
-            counter: counter.clone(),
-            code: code.clone(),
-            issued_at: issued_at.clone(),
-            expires_at: expires_at.clone(),
-            grant_public_key: String::new(),
-            home: None,
-        };
-        let file = self.key.enrol(body, crate::keys::random_bytes::<32>()?);
-        tx.execute(
-            "INSERT INTO enrolments (grant_id, counter, code, issued_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![grant_id, counter, code, issued_at, expires_at],
-        )?;
-        tx.commit()?;
-        Ok(Enrolment {
-            district: self.key.name.clone(),
-            counter,
-            code,
-            grant_id,
-            expires_at,
-            file,
-        })
+        self.rt
+            .block_on(self.service.enrol_file(counter, code, valid_days, now))
+            .map_err(|e| Self::named(e.into(), counter, code))
     }
 
-    /// The counters enrolled, by code.
-    pub fn counters(&self) -> HubResult<Vec<EnrolledCounter>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT counter, code, COUNT(*), MAX(issued_at), MAX(expires_at) FROM enrolments
-             GROUP BY counter, code ORDER BY length(code), code",
-        )?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(EnrolledCounter {
-                    counter: r.get(0)?,
-                    code: r.get(1)?,
-                    files: r.get(2)?,
-                    last_issued_at: r.get(3)?,
-                    last_expires_at: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+    /// A one-time code for `counter` to enrol over the network.
+    pub fn enrol_code(
+        &mut self,
+        counter: &str,
+        code: Option<&str>,
+        valid_hours: i64,
+        now: DateTime<Utc>,
+    ) -> HubResult<OneTimeCode> {
+        self.rt
+            .block_on(self.service.enrol_code(counter, code, valid_hours, now))
+            .map_err(|e| Self::named(e.into(), counter, code))
+    }
+
+    /// The counters enrolled, by code, with what the hub holds of them.
+    pub fn counters(&self) -> HubResult<Vec<CounterRow>> {
+        Ok(self.rt.block_on(self.service.report())?.counters)
+    }
+
+    pub fn report(&self) -> HubResult<HubReport> {
+        Ok(self.rt.block_on(self.service.report())?)
     }
 }

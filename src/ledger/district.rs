@@ -492,6 +492,25 @@ impl Ledger {
         file: &str,
         sink: &mut dyn FnMut(ExportPart) -> Result<()>,
     ) -> Result<BundleHeader> {
+        self.export_what(Err(since), file, sink)
+    }
+
+    /// Like [`Ledger::export`], of exactly `ranges` (a page the hub lacks).
+    pub fn export_ranges(
+        &mut self,
+        ranges: &[crate::district::Range],
+        file: &str,
+        sink: &mut dyn FnMut(ExportPart) -> Result<()>,
+    ) -> Result<BundleHeader> {
+        self.export_what(Ok(ranges), file, sink)
+    }
+
+    fn export_what(
+        &mut self,
+        what: std::result::Result<&[crate::district::Range], &[Head]>,
+        file: &str,
+        sink: &mut dyn FnMut(ExportPart) -> Result<()>,
+    ) -> Result<BundleHeader> {
         let district = district_of(&self.conn)?.ok_or(LedgerError::NotEnrolled)?;
         if !self.certified_here(&self.device.counter_id)? {
             return Err(LedgerError::NotEnrolled);
@@ -499,7 +518,17 @@ impl Ledger {
         // One read snapshot: a redemption committed meanwhile goes in the next bundle.
         let snapshot = self.conn.unchecked_transaction()?;
         let mine = heads_of(&snapshot)?;
-        let ranges = to_send(&mine, since);
+        let ranges = match what {
+            Ok(ranges) => ranges
+                .iter()
+                .filter_map(|r| {
+                    let held = mine.iter().find(|h| h.counter_id == r.counter_id)?.seq;
+                    let to = r.to.min(held);
+                    (r.from <= to).then_some(crate::district::Range { to, ..*r })
+                })
+                .collect(),
+            Err(since) => to_send(&mine, since),
+        };
         let header = BundleHeader {
             format: BUNDLE_FORMAT.to_string(),
             v: BUNDLE_VERSION,
@@ -674,6 +703,41 @@ impl Ledger {
                 batch: projection::Batch::default(),
             },
         })
+    }
+
+    /// Remembers the hub this counter syncs with, and its certificate authority (PEM).
+    pub fn set_hub(&mut self, url: &str, ca_pem: Option<&str>) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE district SET hub_url = ?1, hub_ca = ?2 WHERE id = 1",
+            params![url, ca_pem],
+        )?;
+        if changed == 0 {
+            return Err(LedgerError::NotEnrolled);
+        }
+        Ok(())
+    }
+
+    /// The hub this counter syncs with, and its certificate authority, if `sync enroll
+    /// --hub` set one.
+    pub fn hub_address(&self) -> Result<Option<(String, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT hub_url, hub_ca FROM district WHERE id = 1 AND hub_url IS NOT NULL",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The name of a series for messages: its counter's name, or the start of its id.
+    pub fn series_name(&self, counter_id: &Uuid) -> String {
+        series_name(&self.conn, counter_id)
+    }
+
+    /// This counter's own certificate (JSON), for the hub.
+    pub fn own_certificate(&self) -> Result<Option<Certificate>> {
+        own_certificate(&self.conn, &self.device.counter_id)
     }
 
     /// Passbooks below zero: frozen until an administrator settles them.
@@ -1174,6 +1238,10 @@ impl Import<'_> {
 
     /// The key of the series that made the bundle, to check its signature at the end.
     pub fn exporter_key(&self) -> Result<Option<VerifyingKey>> {
+        // A bundle the hub made is signed with the district key.
+        if self.state.header.exporter.to_string() == self.state.district.district_id {
+            return Ok(Some(self.state.district.public_key));
+        }
         Ok(
             log::series_of(&self.ledger.conn, &self.state.header.exporter)?
                 .and_then(|s| ingest::key_of(&s)),
@@ -1416,32 +1484,17 @@ impl Taken {
     }
 }
 
-/// Ed25519 batch verification of a part's signatures, one by one only in a batch that fails.
+/// Whether each entry of a part is signed by its series' key.
 fn verify_part(part: &[Prepared<'_>], keys: &HashMap<Uuid, Option<VerifyingKey>>) -> Vec<bool> {
-    const BATCH: usize = 256;
-    let mut out = Vec::with_capacity(part.len());
-    for batch in part.chunks(BATCH) {
-        let with_keys: Vec<Option<VerifyingKey>> = batch
-            .iter()
-            .map(|p| keys.get(&p.counter_id).copied().flatten())
-            .collect();
-        if with_keys.iter().all(Option::is_some) {
-            let messages: Vec<&[u8]> = batch.iter().map(|p| p.hash.as_slice()).collect();
-            let signatures: Vec<ed25519_dalek::Signature> = batch
-                .iter()
-                .map(|p| ed25519_dalek::Signature::from_bytes(&p.entry.signature))
-                .collect();
-            let verifying: Vec<VerifyingKey> = with_keys.iter().flatten().copied().collect();
-            if ed25519_dalek::verify_batch(&messages, &signatures, &verifying).is_ok() {
-                out.extend(std::iter::repeat_n(true, batch.len()));
-                continue;
-            }
-        }
-        out.extend(batch.iter().zip(&with_keys).map(|(p, key)| {
-            key.is_some_and(|k| ingest::signed_by(&k, &p.hash, &p.entry.signature))
-        }));
-    }
-    out
+    let items: Vec<crate::district::signatures::Signed<'_>> = part
+        .iter()
+        .map(|p| crate::district::signatures::Signed {
+            hash: &p.hash,
+            signature: &p.entry.signature,
+            key: keys.get(&p.counter_id).copied().flatten(),
+        })
+        .collect();
+    crate::district::signatures::check(&items)
 }
 
 /// What a refusal says to an operator.

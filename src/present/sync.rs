@@ -256,3 +256,43 @@ pub fn import_lines(lang: Lang, report: &ImportReport) -> Vec<ToneLine> {
     lines.extend(overdraft_lines(lang, &report.overdrafts));
     lines
 }
+
+/// A refusal's code (from the hub or an import) in words.
+pub fn reason_words(lang: Lang, reason: &str) -> String {
+    let (zh, en) = match reason {
+        "fork" => (
+            "分叉：同一序号已有另一条记录",
+            "a fork: another entry holds that seq",
+        ),
+        "bad_signature" => (
+            "签名不对（记录被改动过）",
+            "the signature does not hold (the entry was changed)",
+        ),
+        "gap" => ("缺少前面的记录", "the entries before it are missing"),
+        "after_refused" => (
+            "同一序列前面的记录被拒收",
+            "an earlier entry of its series was refused",
+        ),
+        "not_genesis" => (
+            "序列的第一条记录不对",
+            "the series' first entry is not right",
+        ),
+        "unreadable" => ("记录无法读取", "the entry cannot be read"),
+        "duplicate_id" => ("记录编号与另一条重复", "its id is another entry's"),
+        "uncertified" => (
+            "该服务点没有街道的证书",
+            "the counter has no certificate of the district",
+        ),
+        "wrong_key" => ("证书与密钥不符", "the certificate names another key"),
+        "bad_continuation" => (
+            "接续的序列没有得到原序列的认可",
+            "it continues a series that did not endorse it",
+        ),
+        "code_taken" => (
+            "另一服务点已使用相同的编号前缀和代码",
+            "another counter numbers with its prefix and code",
+        ),
+        other => return other.to_string(),
+    };
+    lang.pick(zh, en).to_string()
+}

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_entries_by_short_txn.sql"),
     include_str!("migrations/0004_balance_seals.sql"),
     include_str!("migrations/0005_district.sql"),
+    include_str!("migrations/0006_hub.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory

@@ -119,13 +119,21 @@ impl<W: Write> BundleWriter<W> {
     }
 
     /// Writes the signed end and hands back the output (to sync and rename it).
-    pub fn finish(mut self, maker: &Device) -> std::io::Result<W> {
+    pub fn finish(self, maker: &Device) -> std::io::Result<W> {
+        self.finish_signed(|digest| maker.sign(digest))
+    }
+
+    /// Ends the bundle with a signature made by `sign` (the hub signs with the district key).
+    pub fn finish_signed(
+        mut self,
+        sign: impl FnOnce(&[u8; 32]) -> Signature,
+    ) -> std::io::Result<W> {
         let digest: [u8; 32] = self.digest.clone().finalize().into();
         let end = BundleEnd {
             frames: self.frames,
             entries: self.entries,
             digest: hex::encode(digest),
-            signature: hex::encode(maker.sign(&digest).to_bytes()),
+            signature: hex::encode(sign(&digest).to_bytes()),
         };
         self.frame(KIND_END, &serde_json::to_vec(&end).expect("serialises"))?;
         self.out.flush()?;

@@ -1,7 +1,10 @@
-//! Moving the district ledger between counters: the signed bundle file (`sync export` /
-//! `sync import`). The hub's network client (next) carries the same pages.
+//! Moving the district ledger: the signed bundle file (`sync export` / `sync import`), and the
+//! same bundles over the network to and from the street office's hub ([`client`], and the
+//! nightly job in [`nightly`]).
 
 pub mod bundle;
+pub mod client;
+pub mod nightly;
 
 use crate::district::Head;
 use crate::ledger::district::{BundleEnd, BundleHeader, ExportPart, ImportReport};
@@ -23,6 +26,28 @@ pub fn export_bundle<W: Write>(
     let io = |e: std::io::Error| LedgerError::file(std::path::Path::new(name), &e);
     let mut writer = BundleWriter::new(out).map_err(io)?;
     let header = ledger.export(since, name, &mut |part| {
+        match part {
+            ExportPart::Header(h) => writer.header(&h),
+            ExportPart::Certificates(c) => writer.certificates(&c),
+            ExportPart::Keys(k) => writer.keys(&k),
+            ExportPart::Page(p) => writer.page(&p),
+        }
+        .map_err(io)
+    })?;
+    let out = writer.finish(ledger.device()).map_err(io)?;
+    Ok((header, out))
+}
+
+/// Like [`export_bundle`], of exactly `ranges` (one page the hub lacks).
+pub fn export_ranges_bundle<W: Write>(
+    ledger: &mut Ledger,
+    ranges: &[crate::district::Range],
+    name: &str,
+    out: W,
+) -> Result<(BundleHeader, W)> {
+    let io = |e: std::io::Error| LedgerError::file(std::path::Path::new(name), &e);
+    let mut writer = BundleWriter::new(out).map_err(io)?;
+    let header = ledger.export_ranges(ranges, name, &mut |part| {
         match part {
             ExportPart::Header(h) => writer.header(&h),
             ExportPart::Certificates(c) => writer.certificates(&c),

@@ -1,0 +1,431 @@
+//! The street office at the command line: `hub init|enroll|counters|report|serve`.
+
+use super::args::HubCmd;
+use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output};
+use crate::hub::HubHome;
+use crate::hub::service::HubReport;
+use crate::i18n::Lang;
+use crate::ledger::LedgerError;
+use std::path::Path;
+
+pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
+    let home = HubHome {
+        dir: ctx.home.dir.clone(),
+    };
+    match cmd {
+        HubCmd::Init { district } => init(ctx, &home, &district),
+        HubCmd::Enroll {
+            counter,
+            code,
+            out: Some(out),
+            valid_days,
+            store,
+            ..
+        } => enroll_file(
+            ctx,
+            &home,
+            &counter,
+            code.as_deref(),
+            valid_days,
+            &out,
+            store.as_deref(),
+        ),
+        HubCmd::Enroll {
+            counter,
+            code,
+            valid_hours,
+            store,
+            ..
+        } => enroll_code(
+            ctx,
+            &home,
+            &counter,
+            code.as_deref(),
+            valid_hours,
+            store.as_deref(),
+        ),
+        HubCmd::Counters { store } => counters(ctx, &home, store.as_deref()),
+        HubCmd::Report { store } => report(ctx, &home, store.as_deref()),
+        HubCmd::Serve {
+            listen,
+            store,
+            tls_cert,
+            tls_key,
+        } => serve(ctx, &home, listen, store, tls_cert, tls_key),
+    }
+}
+
+fn init(ctx: &Ctx, home: &HubHome, district: &str) -> CmdResult {
+    let lang = ctx.lang;
+    let hub = home.init(district, chrono::Utc::now())?;
+    ctx.show(
+        &serde_json::json!({"ok": true, "home": home.dir, "district": hub.district_name(), "district_id": hub.district_id()}),
+        || {
+            println!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => format!(
+                        "已创建街道“{}”的家目录 {}。街道密钥在 {}：请备份并妥善保管。设置在 {}。",
+                        hub.district_name(),
+                        home.dir.display(),
+                        home.key_path().display(),
+                        home.config_path().display()
+                    ),
+                    Lang::En => format!(
+                        "Created the home of {} in {}. The district key is {}: back it up and keep it safe. Settings are in {}.",
+                        hub.district_name(),
+                        home.dir.display(),
+                        home.key_path().display(),
+                        home.config_path().display()
+                    ),
+                }
+            );
+        },
+    );
+    Ok(())
+}
+
+fn enroll_file(
+    ctx: &Ctx,
+    home: &HubHome,
+    counter: &str,
+    code: Option<&str>,
+    valid_days: i64,
+    out: &Path,
+    store: Option<&str>,
+) -> CmdResult {
+    let lang = ctx.lang;
+    if out.exists() {
+        return Err(LedgerError::FileExists(out.display().to_string()).into());
+    }
+    let mut hub = home.open_at(store)?;
+    let enrolment = hub.enroll(counter, code, valid_days, chrono::Utc::now())?;
+    let bytes = serde_json::to_vec_pretty(&enrolment.file).expect("plain struct serialises");
+    crate::hub::home::write_private_new(out, &bytes)
+        .map_err(|e| super::sync::file_error(out, &e))?;
+    ctx.show(&enrolment, || {
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "已为“{}”写出登记文件 {}（服务点代码 {}，{} 前有效）。把它带到该服务点运行 pointsdesk sync enroll --file {}；文件含密钥，用后请删除。",
+                    enrolment.counter,
+                    out.display(),
+                    enrolment.code,
+                    enrolment.expires_at,
+                    out.display()
+                ),
+                Lang::En => format!(
+                    "Wrote the enrolment file {} for {} (counter code {}, valid until {}). Take it to the counter and run pointsdesk sync enroll --file {}; it holds secrets: delete it once used.",
+                    out.display(),
+                    enrolment.counter,
+                    enrolment.code,
+                    enrolment.expires_at,
+                    out.display()
+                ),
+            }
+        );
+    });
+    Ok(())
+}
+
+fn enroll_code(
+    ctx: &Ctx,
+    home: &HubHome,
+    counter: &str,
+    code: Option<&str>,
+    valid_hours: Option<i64>,
+    store: Option<&str>,
+) -> CmdResult {
+    let lang = ctx.lang;
+    let mut hub = home.open_at(store)?;
+    let hours = valid_hours.unwrap_or(hub.enrol_code_hours);
+    let one_time = hub.enrol_code(counter, code, hours, chrono::Utc::now())?;
+    ctx.show(&one_time, || {
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "“{}”的登记码：{}\n（服务点代码 {}，{} 前有效，只能用一次）。在该服务点运行：\n  pointsdesk sync enroll --hub 街道中心地址 --code {}",
+                    one_time.counter,
+                    one_time.one_time_code,
+                    one_time.code,
+                    one_time.expires_at,
+                    one_time.one_time_code
+                ),
+                Lang::En => format!(
+                    "Enrolment code for {}: {}\n(counter code {}, valid until {}, once). At that counter run:\n  pointsdesk sync enroll --hub HUB-ADDRESS --code {}",
+                    one_time.counter,
+                    one_time.one_time_code,
+                    one_time.code,
+                    one_time.expires_at,
+                    one_time.one_time_code
+                ),
+            }
+        );
+    });
+    Ok(())
+}
+
+fn counters(ctx: &Ctx, home: &HubHome, store: Option<&str>) -> CmdResult {
+    let lang = ctx.lang;
+    let hub = home.open_at(store)?;
+    let counters = hub.counters()?;
+    ctx.show(&counters, || {
+        output::table(&counter_rows(lang, &counters));
+    });
+    let evidence = counters.iter().any(|c| c.forks > 0 || c.refused > 0);
+    if evidence {
+        Err(Failure::Exit(EXIT_REFUSED))
+    } else {
+        Ok(())
+    }
+}
+
+fn counter_rows(lang: Lang, counters: &[crate::hub::store::CounterRow]) -> Vec<Vec<String>> {
+    let header: [&str; 8] = match lang {
+        Lang::ZhCn => [
+            "代码",
+            "服务点",
+            "记录数",
+            "最近上传",
+            "最近下载",
+            "分叉",
+            "拒收",
+            "登记至",
+        ],
+        Lang::En => [
+            "code",
+            "counter",
+            "entries",
+            "last push",
+            "last pull",
+            "forks",
+            "refused",
+            "enrolment until",
+        ],
+    };
+    let mut rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+    let none = || "—".to_string();
+    rows.extend(counters.iter().map(|c| {
+        vec![
+            c.code.clone(),
+            c.counter.clone(),
+            c.entries.to_string(),
+            c.last_push_at.clone().unwrap_or_else(none),
+            c.last_pull_at.clone().unwrap_or_else(none),
+            c.forks.to_string(),
+            c.refused.to_string(),
+            c.last_expires_at.clone(),
+        ]
+    }));
+    rows
+}
+
+fn report(ctx: &Ctx, home: &HubHome, store: Option<&str>) -> CmdResult {
+    let lang = ctx.lang;
+    let hub = home.open_at(store)?;
+    let report = hub.report()?;
+    ctx.show(&report, || print_report(lang, &report));
+    if report.overdrafts.is_empty() && report.evidence.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Exit(EXIT_REFUSED))
+    }
+}
+
+fn print_report(lang: Lang, report: &HubReport) {
+    let zh = lang == Lang::ZhCn;
+    println!(
+        "{}",
+        if zh {
+            format!(
+                "{}：{} 个服务点，{} 条记录",
+                report.district,
+                report.counters.len(),
+                report.entries
+            )
+        } else {
+            format!(
+                "{}: {} counters, {} entries",
+                report.district,
+                report.counters.len(),
+                report.entries
+            )
+        }
+    );
+    output::table(&counter_rows(lang, &report.counters));
+    println!();
+    if report.overdrafts.is_empty() {
+        println!(
+            "{}",
+            lang.pick(
+                "全区没有透支的存折。",
+                "No overdrawn passbook in the district."
+            )
+        );
+    } else {
+        println!(
+            "{}",
+            lang.pick(
+                "透支的存折（在各服务点冻结；由发放存折的服务点管理员核实后用 adjust 补平）：",
+                "Overdrawn passbooks (frozen at every counter; the issuing counter's administrator settles them with adjust):"
+            )
+        );
+        let mut rows = vec![match lang {
+            Lang::ZhCn => vec![
+                "存折".to_string(),
+                "居民".into(),
+                "积分".into(),
+                "发放服务点".into(),
+            ],
+            Lang::En => vec![
+                "passbook".to_string(),
+                "resident".into(),
+                "points".into(),
+                "issued at".into(),
+            ],
+        }];
+        rows.extend(report.overdrafts.iter().map(|o| {
+            vec![
+                o.passbook.clone(),
+                crate::present::resident_name(lang, &o.resident_name),
+                o.points.to_string(),
+                o.home.clone(),
+            ]
+        }));
+        output::table(&rows);
+    }
+    println!();
+    if report.evidence.is_empty() {
+        println!(
+            "{}",
+            lang.pick("没有分叉或被拒收的记录。", "No forks or refused entries.")
+        );
+    } else {
+        println!(
+            "{}",
+            lang.pick(
+                "作为证据保存的记录（分叉：同一序号两条不同记录；其余为被拒收的篡改记录）：",
+                "Entries kept as evidence (fork: two entries at one seq; the others were refused as tampered):"
+            )
+        );
+        let mut rows = vec![match lang {
+            Lang::ZhCn => vec![
+                "服务点".to_string(),
+                "序号".into(),
+                "原因".into(),
+                "时间".into(),
+                "来自".into(),
+            ],
+            Lang::En => vec![
+                "counter".to_string(),
+                "seq".into(),
+                "reason".into(),
+                "at".into(),
+                "from".into(),
+            ],
+        }];
+        rows.extend(report.evidence.iter().map(|e| {
+            vec![
+                e.counter.clone(),
+                format!("#{}", e.seq),
+                crate::present::sync::reason_words(lang, &e.reason),
+                e.at.clone(),
+                e.source.chars().take(8).collect(),
+            ]
+        }));
+        output::table(&rows);
+    }
+}
+
+fn serve(
+    ctx: &Ctx,
+    home: &HubHome,
+    listen: Option<String>,
+    store: Option<String>,
+    tls_cert: Option<std::path::PathBuf>,
+    tls_key: Option<std::path::PathBuf>,
+) -> CmdResult {
+    let lang = ctx.lang;
+    let config = home.config()?;
+    let listen = listen
+        .or(config.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8443".to_string());
+    let tls = match (
+        tls_cert.or(config.tls_cert.clone()),
+        tls_key.or(config.tls_key.clone()),
+    ) {
+        (Some(cert), Some(key)) => {
+            Some(crate::hub::server::tls_config(&cert, &key).map_err(|e| {
+                Failure::Sync(match lang {
+                    Lang::ZhCn => format!("TLS 证书或密钥不能用：{e}"),
+                    Lang::En => format!("The TLS certificate or key cannot be used: {e}"),
+                })
+            })?)
+        }
+        _ => None,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| super::sync::file_error(&home.dir, &e))?;
+    rt.block_on(async {
+        let service = std::sync::Arc::new(home.service(store.as_deref()).await?);
+        let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
+            Failure::Sync(match lang {
+                Lang::ZhCn => format!("无法在 {listen} 上监听：{e}"),
+                Lang::En => format!("Cannot listen on {listen}: {e}"),
+            })
+        })?;
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or(listen.clone());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        // The first line says where the hub is: scripts and tests read it.
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!("街道中心“{}”已启动：{scheme}://{addr}", service.key.name),
+                Lang::En => format!(
+                    "The hub of {} is serving at {scheme}://{addr}",
+                    service.key.name
+                ),
+            }
+        );
+        tracing::info!(%addr, tls = tls.is_some(), "serving");
+        crate::hub::server::serve(service, listener, tls, shutdown_signal())
+            .await
+            .map_err(|e| super::sync::file_error(&home.dir, &e))?;
+        tracing::info!("stopped");
+        Ok::<(), Failure>(())
+    })
+}
+
+/// Ctrl+C or SIGTERM (systemd stopping the service).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

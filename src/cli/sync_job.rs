@@ -1,0 +1,261 @@
+//! `pointsdesk sync` (the nightly job) and `sync enroll --hub --code`: a counter and the hub
+//! over the network. A person at a terminal sees a progress bar; under systemd (no terminal)
+//! every step is one plain log line.
+
+use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output};
+use crate::district::protocol::EnrollRequest;
+use crate::i18n::Lang;
+use crate::ledger::LedgerError;
+use crate::sync::client::{ClientError, HubClient};
+use crate::sync::nightly::{self, Step, Summary};
+use std::io::IsTerminal;
+use std::path::Path;
+
+fn read_ca(ca: Option<&Path>) -> Result<Option<String>, Failure> {
+    ca.map(|path| std::fs::read_to_string(path).map_err(|e| super::sync::file_error(path, &e)))
+        .transpose()
+}
+
+fn client_failure(lang: Lang, hub: &str, error: &ClientError) -> Failure {
+    Failure::Sync(error.message(lang, hub))
+}
+
+/// `sync enroll --hub URL --code CODE`: enrols this counter over the network.
+pub fn enroll(ctx: &Ctx, hub: &str, code: &str, ca: Option<&Path>) -> CmdResult {
+    let lang = ctx.lang;
+    let ca_pem = read_ca(ca)?;
+    let client =
+        HubClient::new(hub, ca_pem.as_deref()).map_err(|e| client_failure(lang, hub, &e))?;
+    if !ctx.home.db_path().exists() {
+        return Err(Failure::Usage(
+            lang.pick(
+                "这里还没有服务点：请先运行 pointsdesk init 创建本服务点，再登记。",
+                "There is no counter here yet: run pointsdesk init first, then enrol.",
+            )
+            .to_string(),
+        ));
+    }
+    let mut ledger = ctx.ledger()?;
+    let session = ctx.admin_session(&mut ledger)?;
+    let answer = client
+        .enroll(&EnrollRequest {
+            code: code.to_string(),
+            counter: Some(ledger.series().counter.clone()),
+        })
+        .map_err(|e| client_failure(lang, hub, &e))?;
+    let enrolled = ledger.enroll(&session, &answer.file)?;
+    let certificate = ledger.own_certificate()?.ok_or(LedgerError::NotEnrolled)?;
+    client
+        .register_certificate(&certificate)
+        .map_err(|e| client_failure(lang, hub, &e))?;
+    ledger.set_hub(client.base(), ca_pem.as_deref())?;
+    ctx.show(&enrolled, || {
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "“{}”已加入“{}”，服务点代码 {}，今后的编号如 {}。每晚的同步连到 {}（pointsdesk sync）。",
+                    enrolled.counter,
+                    enrolled.district,
+                    enrolled.code,
+                    super::sync::example_number(&ledger),
+                    client.base()
+                ),
+                Lang::En => format!(
+                    "{} is enrolled in {} with counter code {}; its numbers now read like {}. The nightly sync goes to {} (pointsdesk sync).",
+                    enrolled.counter,
+                    enrolled.district,
+                    enrolled.code,
+                    super::sync::example_number(&ledger),
+                    client.base()
+                ),
+            }
+        );
+    });
+    Ok(())
+}
+
+/// Shows the job's steps: a bar for a person, plain lines for a log.
+struct Progress {
+    lang: Lang,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(lang: Lang, quiet: bool) -> Progress {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        Progress { lang, bar }
+    }
+
+    fn step(&mut self, step: Step) {
+        let zh = self.lang == Lang::ZhCn;
+        match (&self.bar, step) {
+            (Some(bar), Step::Pushed { done, total }) => {
+                bar.set_message(if zh { "上传" } else { "push" });
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+            (Some(bar), Step::Pulled { done, total }) => {
+                bar.set_message(if zh { "下载" } else { "pull" });
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+            (Some(bar), Step::BackedUp(path)) => bar.println(if zh {
+                format!("已备份到 {}", path.display())
+            } else {
+                format!("Backed up to {}", path.display())
+            }),
+            (Some(_), Step::Planned { .. }) => {}
+            (None, step) => eprintln!("{}", log_line(zh, &step)),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn log_line(zh: bool, step: &Step) -> String {
+    match (step, zh) {
+        (Step::BackedUp(path), true) => format!("sync: 已备份到 {}", path.display()),
+        (Step::BackedUp(path), false) => format!("sync: backed up to {}", path.display()),
+        (Step::Planned { to_push, to_pull }, true) => {
+            format!("sync: 待上传 {to_push} 条，待下载约 {to_pull} 条")
+        }
+        (Step::Planned { to_push, to_pull }, false) => {
+            format!("sync: {to_push} entries to push, about {to_pull} to pull")
+        }
+        (Step::Pushed { done, total }, true) => format!("sync: 已上传 {done}/{total}"),
+        (Step::Pushed { done, total }, false) => format!("sync: pushed {done}/{total}"),
+        (Step::Pulled { done, total }, true) => format!("sync: 已下载 {done}/{total}"),
+        (Step::Pulled { done, total }, false) => format!("sync: pulled {done}/{total}"),
+    }
+}
+
+/// `pointsdesk sync`: the nightly job.
+pub fn run(ctx: &Ctx, hub: Option<&str>, ca: Option<&Path>) -> CmdResult {
+    let lang = ctx.lang;
+    let mut ledger = ctx.ledger()?;
+    let (url, stored_ca) = match (hub, ledger.hub_address()?) {
+        (Some(url), stored) => (url.to_string(), stored.and_then(|(_, ca)| ca)),
+        (None, Some((url, ca))) => (url, ca),
+        (None, None) => {
+            return Err(Failure::Usage(
+                lang.pick(
+                    "本服务点还没有街道中心的地址：请先运行 pointsdesk sync enroll --hub 地址 --code 登记码，或加 --hub 地址。",
+                    "This counter has no hub address yet: run pointsdesk sync enroll --hub URL --code CODE first, or give --hub URL.",
+                )
+                .to_string(),
+            ));
+        }
+    };
+    let ca_pem = match read_ca(ca)? {
+        Some(pem) => Some(pem),
+        None => stored_ca,
+    };
+    let client =
+        HubClient::new(&url, ca_pem.as_deref()).map_err(|e| client_failure(lang, &url, &e))?;
+    let keep = ctx
+        .home
+        .config()
+        .map_err(LedgerError::Config)?
+        .sync
+        .backups_keep;
+    let mut progress = Progress::new(lang, ctx.json);
+    let result = nightly::sync(&ctx.home, &mut ledger, &client, keep, &mut |s| {
+        progress.step(s)
+    });
+    progress.finish();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(nightly::SyncError::Client(e)) => return Err(client_failure(lang, &url, &e)),
+        Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
+    };
+    for resident in ledger_erasures(&summary) {
+        ctx.home.record_erasure(&resident)?;
+    }
+    if ctx.json {
+        output::json(&summary);
+    } else {
+        for line in summary_lines(lang, &summary) {
+            println!("{line}");
+        }
+    }
+    if summary.warnings() {
+        Err(Failure::Exit(EXIT_REFUSED))
+    } else {
+        Ok(())
+    }
+}
+
+/// Erasures that arrived are kept in the erasures list (a restored backup erases them again).
+fn ledger_erasures(summary: &Summary) -> Vec<String> {
+    summary.erased.clone()
+}
+
+fn summary_lines(lang: Lang, s: &Summary) -> Vec<String> {
+    let zh = lang == Lang::ZhCn;
+    let mut lines = vec![if zh {
+        format!(
+            "同步完成（{}）：上传新增 {} 条（已有 {} 条），下载新增 {} 条（已有 {} 条）。",
+            s.hub, s.pushed_new, s.pushed_present, s.pulled_new, s.pulled_present
+        )
+    } else {
+        format!(
+            "Synced with {}: pushed {} new ({} already there), pulled {} new ({} already here).",
+            s.hub, s.pushed_new, s.pushed_present, s.pulled_new, s.pulled_present
+        )
+    }];
+    let minutes = s.clock_offset_ms.abs() / 60_000;
+    if minutes >= 2 {
+        lines.push(if zh {
+            format!("注意：本机时钟与街道中心相差约 {minutes} 分钟，请校准。")
+        } else {
+            format!("Note: this computer's clock is about {minutes} minutes off the hub's; set it right.")
+        });
+    }
+    for r in &s.push_refusals {
+        lines.push(if zh {
+            format!(
+                "- 街道中心没有接收 {} #{}–#{}：{}",
+                r.counter,
+                r.from,
+                r.to,
+                crate::present::sync::reason_words(lang, &r.reason)
+            )
+        } else {
+            format!(
+                "- The hub did not take {} #{}–#{}: {}",
+                r.counter,
+                r.from,
+                r.to,
+                crate::present::sync::reason_words(lang, &r.reason)
+            )
+        });
+    }
+    for refused in &s.pull_refusals {
+        lines.push(format!(
+            "- {}",
+            crate::ledger::district::refusal_message(refused, lang)
+        ));
+    }
+    for fork in &s.pull_forks {
+        lines.push(crate::present::sync::fork_line(lang, fork));
+    }
+    lines.extend(
+        crate::present::sync::overdraft_lines(lang, &s.overdrafts)
+            .into_iter()
+            .map(|(_, l)| l),
+    );
+    lines
+}

@@ -1,0 +1,561 @@
+//! Taking in a push: every entry is checked as a counter's import checks it (the next seq of
+//! its series, the hash link, the signature by the series' certified key, the first entry's
+//! admission by [`crate::district::admit`]) before the store appends it. Results are per entry:
+//! one bad entry refuses itself and the rest of its series in this push, nothing else.
+//!
+//! Judging reads the store; appending checks that no series moved since (another hub process
+//! may append to the same series at the same time) and judges again if one did.
+
+use super::store::{
+    Append, AppendOutcome, Derived, EntryRow, Evidence, HubSeries, NewSeries, Store, StoreResult,
+    SyncCounts, sealed_text,
+};
+use crate::district::protocol::{PushResponse, Taken, push_outcome};
+use crate::district::signatures::{self, Signed};
+use crate::district::trust::Certified;
+use crate::district::{Certificate, DistrictKey, Page, SealedResidentKey, WireEntry, admit};
+use crate::domain::{Body, Effect, Envelope};
+use crate::store::ingest::hash_of;
+use crate::store::log::{GENESIS_PREV_HASH, SeriesInfo};
+use ed25519_dalek::VerifyingKey;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Times a push is judged again when another process moved one of its series meanwhile.
+pub const APPEND_ATTEMPTS_MAX: usize = 8;
+
+/// What a counter pushed: certificates, sealed resident keys and pages of entries.
+#[derive(Clone, Debug, Default)]
+pub struct Pushed {
+    pub certificates: Vec<Certificate>,
+    pub keys: Vec<SealedResidentKey>,
+    pub pages: Vec<Page>,
+}
+
+impl Pushed {
+    pub fn entries(&self) -> usize {
+        self.pages.iter().map(|p| p.entries.len()).sum()
+    }
+}
+
+/// What the hub made of a push, for the response, the log and the metrics.
+#[derive(Clone, Debug, Default)]
+pub struct Ingested {
+    pub response: PushResponse,
+    pub counts: SyncCounts,
+    /// Refused entries by reason code.
+    pub refusals: HashMap<String, u64>,
+}
+
+/// Certificates that check out against the district key, by series.
+pub fn certified(district: &DistrictKey, certificates: &[Certificate]) -> HashMap<Uuid, Certified> {
+    let id = district.district_id.to_string();
+    let key = district.public_key();
+    certificates
+        .iter()
+        .filter_map(|c| c.check(&id, &key).ok())
+        .map(|c| (c.counter_id, c))
+        .collect()
+}
+
+/// A series as known while judging: as held, or as its first entry in this push says.
+#[derive(Clone)]
+struct Known {
+    info: SeriesInfo,
+    key: VerifyingKey,
+    seq: i64,
+    hash: [u8; 32],
+}
+
+fn info_of(s: &HubSeries) -> SeriesInfo {
+    SeriesInfo {
+        community: s.community.clone(),
+        prefix: s.prefix.clone(),
+        counter: s.counter.clone(),
+        public_key: s.public_key.to_vec(),
+        utc_offset_minutes: s.utc_offset_minutes,
+        home: s.home.clone(),
+        code: s.code.clone(),
+        continues: None,
+    }
+}
+
+fn known_of(s: &HubSeries) -> Option<Known> {
+    Some(Known {
+        info: info_of(s),
+        key: VerifyingKey::from_bytes(&s.public_key).ok()?,
+        seq: s.seq,
+        hash: s.hash,
+    })
+}
+
+/// What an entry does to the hub's derived tables.
+fn derived_of(effects: &[Effect]) -> Vec<Derived> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Post { account, points } => Some(Derived::Post {
+                account: account.clone(),
+                points: points.0,
+            }),
+            Effect::PutPassbook {
+                passbook,
+                home,
+                resident,
+                ..
+            } => Some(Derived::Passbook {
+                passbook: passbook.clone(),
+                resident: resident.clone(),
+                home: home.clone(),
+            }),
+            Effect::RegisterResident {
+                resident,
+                home,
+                sealed,
+                ..
+            } => Some(Derived::Register {
+                resident: resident.clone(),
+                home: home.clone(),
+                sealed: sealed_text(sealed),
+            }),
+            Effect::UpdateResident {
+                resident,
+                home,
+                sealed,
+            } => Some(Derived::Update {
+                resident: resident.clone(),
+                home: home.clone(),
+                sealed: sealed_text(sealed),
+            }),
+            Effect::EraseResident { resident } => Some(Derived::Erase {
+                resident: resident.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Takes in a push from `device`.
+pub async fn ingest<S: Store>(
+    store: &S,
+    district: &DistrictKey,
+    device: Uuid,
+    pushed: &Pushed,
+    at: &str,
+) -> StoreResult<Ingested> {
+    // Certificates first: kept once checked, whether or not their series arrive now.
+    let mut certified = certified(district, &pushed.certificates);
+    for certificate in &pushed.certificates {
+        if let Some(c) = certificate.counter_id().and_then(|id| certified.get(&id)) {
+            store
+                .put_certificate(
+                    c.counter_id,
+                    &serde_json::to_string(certificate).expect("plain struct serialises"),
+                    c.public_key,
+                    &c.body.counter,
+                    &c.body.code,
+                    at,
+                )
+                .await?;
+        }
+    }
+    let ids: Vec<Uuid> = pushed.pages.iter().map(|p| p.counter_id).collect();
+    let missing: Vec<Uuid> = ids
+        .iter()
+        .filter(|id| !certified.contains_key(id))
+        .copied()
+        .collect();
+    for (id, json) in store.certificates(&missing).await? {
+        if let Ok(c) = serde_json::from_str::<Certificate>(&json) {
+            certified.extend(
+                self::certified(district, &[c])
+                    .into_iter()
+                    .filter(|(i, _)| *i == id),
+            );
+        }
+    }
+    for _ in 0..APPEND_ATTEMPTS_MAX {
+        let (append, ingested) = judge(store, &certified, device, pushed, at).await?;
+        match store.append(append).await? {
+            AppendOutcome::Done => {
+                let mut ingested = ingested;
+                ingested.response.heads = store.heads().await?;
+                return Ok(ingested);
+            }
+            AppendOutcome::Moved => continue,
+        }
+    }
+    Err(super::store::StoreError::Other(
+        "the series kept moving while the push was judged".into(),
+    ))
+}
+
+/// One entry of the push with what judging needs.
+struct Item<'p> {
+    counter_id: Uuid,
+    entry: &'p WireEntry,
+    hash: [u8; 32],
+}
+
+async fn judge<S: Store>(
+    store: &S,
+    certified: &HashMap<Uuid, Certified>,
+    device: Uuid,
+    pushed: &Pushed,
+    at: &str,
+) -> StoreResult<(Append, Ingested)> {
+    let items: Vec<Item<'_>> = pushed
+        .pages
+        .iter()
+        .flat_map(|page| {
+            page.entries.iter().map(move |entry| Item {
+                counter_id: page.counter_id,
+                entry,
+                hash: hash_of(&page.counter_id, entry),
+            })
+        })
+        .collect();
+    let ids: Vec<Uuid> = {
+        let mut seen = HashSet::new();
+        items
+            .iter()
+            .map(|i| i.counter_id)
+            .filter(|id| seen.insert(*id))
+            .collect()
+    };
+    let held = store.series(&ids).await?;
+    let mut known: HashMap<Uuid, Known> = held
+        .iter()
+        .filter_map(|(id, s)| known_of(s).map(|k| (*id, k)))
+        .collect();
+    // Keys for the signatures: the series' as held, else its first entry's in this push.
+    let mut keys: HashMap<Uuid, Option<VerifyingKey>> = HashMap::new();
+    for item in &items {
+        keys.entry(item.counter_id).or_insert_with(|| {
+            known.get(&item.counter_id).map(|k| k.key).or_else(|| {
+                genesis_of(&item.counter_id, item.entry).and_then(|info| {
+                    VerifyingKey::from_bytes(&info.public_key.clone().try_into().ok()?).ok()
+                })
+            })
+        });
+    }
+    let signed = {
+        let to_check: Vec<([u8; 32], [u8; 64], Option<VerifyingKey>)> = items
+            .iter()
+            .map(|i| {
+                (
+                    i.hash,
+                    i.entry.signature,
+                    keys.get(&i.counter_id).copied().flatten(),
+                )
+            })
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let signed: Vec<Signed<'_>> = to_check
+                .iter()
+                .map(|(hash, signature, key)| Signed {
+                    hash,
+                    signature,
+                    key: *key,
+                })
+                .collect();
+            signatures::check_parallel(&signed, SIGNATURE_THREADS)
+        })
+        .await
+        .map_err(|e| super::store::StoreError::Other(format!("signature thread: {e}")))?
+    };
+    // Entries at seqs the hub holds: present, or a fork.
+    let mut held_hashes: HashMap<Uuid, HashMap<i64, [u8; 32]>> = HashMap::new();
+    for id in &ids {
+        let head = known.get(id).map_or(0, |k| k.seq);
+        let low = items
+            .iter()
+            .filter(|i| i.counter_id == *id && i.entry.seq <= head)
+            .map(|i| i.entry.seq)
+            .min();
+        if let Some(low) = low {
+            held_hashes.insert(*id, store.hashes(*id, low, head).await?);
+        }
+    }
+    let entry_ids: Vec<Uuid> = items.iter().filter_map(|i| entry_id(i.entry)).collect();
+    let taken_ids = store.taken_ids(&entry_ids).await?;
+
+    let mut append = Append {
+        expected: ids
+            .iter()
+            .map(|id| (*id, known.get(id).map_or(0, |k| k.seq)))
+            .collect(),
+        source: device.to_string(),
+        device,
+        at: at.to_string(),
+        ..Append::default()
+    };
+    let mut ingested = Ingested::default();
+    let mut stopped: HashSet<Uuid> = HashSet::new();
+    let mut ids_here: HashSet<Uuid> = HashSet::new();
+    for (item, signed) in items.iter().zip(signed) {
+        let id = item.counter_id;
+        let seq = item.entry.seq;
+        ingested.counts.entries += 1;
+        let refuse = |ingested: &mut Ingested, reason: &str| {
+            push_outcome(
+                &mut ingested.response.outcomes,
+                id,
+                seq,
+                Taken::Refused,
+                Some(reason.to_string()),
+            );
+            ingested.counts.refused += 1;
+            *ingested.refusals.entry(reason.to_string()).or_default() += 1;
+        };
+        if stopped.contains(&id) {
+            refuse(&mut ingested, "after_refused");
+            continue;
+        }
+        let evidence = |reason: &str| Evidence {
+            counter_id: id,
+            seq,
+            hash: item.hash,
+            prev_hash: item.entry.prev_hash,
+            signature: item.entry.signature,
+            body: item.entry.body.clone(),
+            reason: reason.to_string(),
+        };
+        let head = known.get(&id).map(|k| (k.seq, k.hash));
+        let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_PREV_HASH));
+        if seq <= head_seq {
+            let held = held_hashes.get(&id).and_then(|h| h.get(&seq));
+            if held == Some(&item.hash) {
+                push_outcome(
+                    &mut ingested.response.outcomes,
+                    id,
+                    seq,
+                    Taken::Present,
+                    None,
+                );
+                ingested.counts.present += 1;
+                continue;
+            }
+            stopped.insert(id);
+            fork_or_refuse(&mut append, &mut ingested, evidence, signed, id, seq);
+            continue;
+        }
+        if seq != head_seq + 1 {
+            stopped.insert(id);
+            refuse(&mut ingested, "gap");
+            continue;
+        }
+        if head.is_some() && item.entry.prev_hash != head_hash {
+            stopped.insert(id);
+            fork_or_refuse(&mut append, &mut ingested, evidence, signed, id, seq);
+            continue;
+        }
+        if seq == 1 && item.entry.prev_hash != GENESIS_PREV_HASH {
+            stopped.insert(id);
+            append.evidence.push(evidence("not_genesis"));
+            refuse(&mut ingested, "not_genesis");
+            continue;
+        }
+        if !signed {
+            stopped.insert(id);
+            append.evidence.push(evidence("bad_signature"));
+            refuse(&mut ingested, "bad_signature");
+            continue;
+        }
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(&item.entry.body) else {
+            stopped.insert(id);
+            append.evidence.push(evidence("unreadable"));
+            refuse(&mut ingested, "unreadable");
+            continue;
+        };
+        let Some(entry_uuid) = entry_id(item.entry) else {
+            stopped.insert(id);
+            refuse(&mut ingested, "unreadable");
+            continue;
+        };
+        if taken_ids.contains(&entry_uuid) || !ids_here.insert(entry_uuid) {
+            stopped.insert(id);
+            append.evidence.push(evidence("duplicate_id"));
+            refuse(&mut ingested, "duplicate_id");
+            continue;
+        }
+        let is_genesis = matches!(envelope.body, Body::CounterInitialized { .. });
+        if is_genesis != (seq == 1) {
+            stopped.insert(id);
+            append.evidence.push(evidence("not_genesis"));
+            refuse(&mut ingested, "not_genesis");
+            continue;
+        }
+        if is_genesis {
+            let Some(info) = SeriesInfo::from_body(&id, &envelope.body) else {
+                stopped.insert(id);
+                refuse(&mut ingested, "not_genesis");
+                continue;
+            };
+            match admission(store, &known, certified, &id, &info).await? {
+                Ok(code) => {
+                    let Some(key) = <[u8; 32]>::try_from(info.public_key.as_slice())
+                        .ok()
+                        .and_then(|k| VerifyingKey::from_bytes(&k).ok())
+                    else {
+                        stopped.insert(id);
+                        refuse(&mut ingested, "not_genesis");
+                        continue;
+                    };
+                    append.new_series.push(NewSeries {
+                        counter_id: id,
+                        public_key: key.to_bytes(),
+                        community: info.community.clone(),
+                        prefix: info.prefix.clone(),
+                        counter: info.counter.clone(),
+                        home: info.home.clone(),
+                        code,
+                        utc_offset_minutes: info.utc_offset_minutes,
+                    });
+                    known.insert(
+                        id,
+                        Known {
+                            info,
+                            key,
+                            seq: 0,
+                            hash: GENESIS_PREV_HASH,
+                        },
+                    );
+                }
+                Err(reason) => {
+                    stopped.insert(id);
+                    refuse(&mut ingested, reason);
+                    continue;
+                }
+            }
+        }
+        let series = known.get_mut(&id).expect("known above");
+        let effects = crate::store::log::entry_effects(&envelope, &series.info);
+        append.derived.extend(derived_of(&effects));
+        append.entries.push(EntryRow {
+            counter_id: id,
+            seq,
+            id: entry_uuid,
+            hash: item.hash,
+            prev_hash: item.entry.prev_hash,
+            signature: item.entry.signature,
+            body: item.entry.body.clone(),
+            kind: envelope.body.kind().to_string(),
+            recorded_at: envelope.recorded_at.clone(),
+        });
+        series.seq = seq;
+        series.hash = item.hash;
+        push_outcome(&mut ingested.response.outcomes, id, seq, Taken::New, None);
+        ingested.counts.new += 1;
+    }
+    // Keys of residents this push registers or updates, or the hub holds entries of.
+    append.keys = pushed.keys.clone();
+    append.log = ingested.counts;
+    Ok((append, ingested))
+}
+
+/// Threads a push's signatures are checked on.
+const SIGNATURE_THREADS: usize = 2;
+
+fn entry_id(entry: &WireEntry) -> Option<Uuid> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    serde_json::from_slice::<Id>(&entry.body)
+        .ok()
+        .and_then(|i| Uuid::parse_str(&i.id).ok())
+}
+
+fn genesis_of(counter_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
+    if entry.seq != 1 {
+        return None;
+    }
+    let envelope: Envelope = serde_json::from_slice(&entry.body).ok()?;
+    SeriesInfo::from_body(counter_id, &envelope.body)
+}
+
+fn fork_or_refuse(
+    append: &mut Append,
+    ingested: &mut Ingested,
+    evidence: impl Fn(&str) -> Evidence,
+    signed: bool,
+    id: Uuid,
+    seq: i64,
+) {
+    let (taken, reason) = if signed {
+        (Taken::Fork, "fork")
+    } else {
+        (Taken::Refused, "bad_signature")
+    };
+    append.evidence.push(evidence(reason));
+    push_outcome(
+        &mut ingested.response.outcomes,
+        id,
+        seq,
+        taken,
+        Some(reason.to_string()),
+    );
+    if signed {
+        ingested.counts.forks += 1;
+    } else {
+        ingested.counts.refused += 1;
+    }
+    *ingested.refusals.entry(reason.to_string()).or_default() += 1;
+}
+
+/// Whether a new series is admitted, and the code it numbers with; else the refusal's code.
+async fn admission<S: Store>(
+    store: &S,
+    known: &HashMap<Uuid, Known>,
+    certified: &HashMap<Uuid, Certified>,
+    id: &Uuid,
+    info: &SeriesInfo,
+) -> StoreResult<Result<Option<String>, &'static str>> {
+    let certificate = certified.get(id);
+    let earlier_id = info
+        .continues
+        .as_ref()
+        .and_then(|link| Uuid::parse_str(&link.counter_id).ok());
+    let earlier_known = match earlier_id {
+        Some(e) => match known.get(&e) {
+            Some(k) => Some(k.clone()),
+            None => store.series(&[e]).await?.get(&e).and_then(known_of),
+        },
+        None => None,
+    };
+    let earlier = earlier_known.as_ref().map(|k| admit::Earlier {
+        home: &k.info.home,
+        prefix: &k.info.prefix,
+        code: k.info.code.as_deref(),
+        key: k.key,
+    });
+    let code_holder = match certificate {
+        Some(c) => {
+            store
+                .code_holder(&info.prefix, &c.body.code, &info.home)
+                .await?
+        }
+        None => None,
+    };
+    let claim = admit::Claim {
+        counter_id: *id,
+        public_key: &info.public_key,
+        community: &info.community,
+        prefix: &info.prefix,
+        home: &info.home,
+        code: info.code.as_deref(),
+        continues: info.continues.as_ref(),
+    };
+    Ok(
+        match admit::admit(&claim, certificate, earlier.as_ref(), code_holder) {
+            Ok(()) => Ok(certificate
+                .map(|c| c.body.code.clone())
+                .or_else(|| info.code.clone())),
+            Err(admit::Problem::WrongKey) => Err("wrong_key"),
+            Err(admit::Problem::BadContinuation) => Err("bad_continuation"),
+            Err(admit::Problem::Uncertified) => Err("uncertified"),
+            Err(admit::Problem::CodeTaken(_)) => Err("code_taken"),
+        },
+    )
+}

@@ -1,0 +1,485 @@
+//! Where the hub keeps the district ledger: one trait, two stores. [`sqlite::SqliteStore`] for a
+//! street office (one file beside the district key) and [`postgres::PgStore`] for a city
+//! (several hub processes over one PostgreSQL). The hub's processes keep nothing of their own:
+//! every decision that two processes could race on (a series' next seq, a one-time code, a
+//! nonce) is settled inside one store transaction.
+//!
+//! The store knows rows, not rules: what to write is decided by [`crate::hub::ingest`], which
+//! checks every entry first; the store appends it only if the series it read has not moved
+//! since ([`AppendOutcome::Moved`] asks the caller to judge again).
+
+pub mod postgres;
+pub mod sqlite;
+
+use crate::district::{Head, SealedResidentKey, WireEntry};
+use crate::domain::Sealed;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::future::Future;
+use uuid::Uuid;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The store failed (nothing of the failed call was written).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
+    /// The store holds another district's ledger.
+    #[error("the store belongs to district {0}")]
+    OtherDistrict(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Postgres(e.to_string())
+    }
+}
+
+/// A series as the hub holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubSeries {
+    pub counter_id: Uuid,
+    /// Highest seq held (the hub holds every series without gaps) and its hash.
+    pub seq: i64,
+    pub hash: [u8; 32],
+    pub public_key: [u8; 32],
+    pub community: String,
+    pub prefix: String,
+    pub counter: String,
+    pub home: String,
+    /// The code it numbers with (its certificate's, else its first entry's).
+    pub code: Option<String>,
+    pub utc_offset_minutes: i32,
+    pub last_push_at: Option<String>,
+    pub last_pull_at: Option<String>,
+}
+
+/// A series taken in for the first time (its first entry is among the entries appended).
+#[derive(Clone, Debug)]
+pub struct NewSeries {
+    pub counter_id: Uuid,
+    pub public_key: [u8; 32],
+    pub community: String,
+    pub prefix: String,
+    pub counter: String,
+    pub home: String,
+    pub code: Option<String>,
+    pub utc_offset_minutes: i32,
+}
+
+/// One entry to store, checked.
+#[derive(Clone, Debug)]
+pub struct EntryRow {
+    pub counter_id: Uuid,
+    pub seq: i64,
+    /// The entry's own id (UUIDv7), unique in the district.
+    pub id: Uuid,
+    pub hash: [u8; 32],
+    pub prev_hash: [u8; 32],
+    pub signature: [u8; 64],
+    pub body: Vec<u8>,
+    pub kind: String,
+    pub recorded_at: String,
+}
+
+/// Evidence of an entry not merged: a fork (same seq, other content, signed by the series'
+/// key) or an entry refused for what it is (bad signature, broken link …).
+#[derive(Clone, Debug)]
+pub struct Evidence {
+    pub counter_id: Uuid,
+    pub seq: i64,
+    pub hash: [u8; 32],
+    pub prev_hash: [u8; 32],
+    pub signature: [u8; 64],
+    pub body: Vec<u8>,
+    /// `fork`, or the refusal's code.
+    pub reason: String,
+}
+
+/// What an entry does to the hub's few derived tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Derived {
+    /// Points added to an account (`passbook:SQ-A000001`, `issued:…`).
+    Post {
+        account: String,
+        points: i64,
+    },
+    Passbook {
+        passbook: String,
+        resident: String,
+        home: String,
+    },
+    Register {
+        resident: String,
+        home: String,
+        sealed: String,
+    },
+    Update {
+        resident: String,
+        home: String,
+        sealed: String,
+    },
+    Erase {
+        resident: String,
+    },
+}
+
+/// Everything one push writes, in one transaction.
+#[derive(Clone, Debug, Default)]
+pub struct Append {
+    /// The head each series had when the entries were judged; a series that moved since makes
+    /// the whole append [`AppendOutcome::Moved`] and nothing is written.
+    pub expected: Vec<(Uuid, i64)>,
+    pub new_series: Vec<NewSeries>,
+    pub entries: Vec<EntryRow>,
+    pub derived: Vec<Derived>,
+    pub evidence: Vec<Evidence>,
+    pub keys: Vec<SealedResidentKey>,
+    /// Where the push came from (the device), for the evidence and the sync log.
+    pub source: String,
+    pub device: Uuid,
+    pub at: String,
+    pub log: SyncCounts,
+}
+
+/// What a push or a pull moved, for the sync log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    pub entries: i64,
+    pub new: i64,
+    pub present: i64,
+    pub refused: i64,
+    pub forks: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendOutcome {
+    Done,
+    /// A series moved while the entries were judged (another hub process appended to it).
+    Moved,
+}
+
+/// An enrolment the register holds: the counter, its code, and the one-time code's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrolmentRow {
+    pub grant_id: String,
+    pub counter: String,
+    pub code: String,
+    pub issued_at: String,
+    pub expires_at: String,
+}
+
+/// Why a counter cannot have the code it asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeProblem {
+    /// The code belongs to another counter.
+    Taken { counter: String },
+    /// The counter has another code.
+    CounterHas { code: String },
+    /// Every code is given.
+    UsedUp,
+}
+
+/// Why a one-time code was not taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OneTimeProblem {
+    Unknown,
+    Used,
+    Expired,
+    OtherCounter,
+}
+
+/// A counter in the register, with what the hub holds of it.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct CounterRow {
+    pub counter: String,
+    pub code: String,
+    pub enrolments: i64,
+    pub last_issued_at: String,
+    pub last_expires_at: String,
+    /// Series of the counter the hub holds, their entries, the newest head.
+    pub series: i64,
+    pub entries: i64,
+    pub last_push_at: Option<String>,
+    pub last_pull_at: Option<String>,
+    pub forks: i64,
+    pub refused: i64,
+}
+
+/// A passbook below zero, with what is needed to name its resident (masked).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OverdraftRow {
+    pub passbook: String,
+    pub points: i64,
+    pub resident: String,
+    /// The counter that issued it.
+    pub home_counter: String,
+    #[serde(skip)]
+    pub sealed: Option<String>,
+    #[serde(skip)]
+    pub key: Option<SealedResidentKey>,
+    pub erased: bool,
+}
+
+/// Evidence as listed by `hub report`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EvidenceRow {
+    pub counter: String,
+    pub counter_id: Uuid,
+    pub seq: i64,
+    pub reason: String,
+    pub hash: String,
+    pub at: String,
+    pub source: String,
+}
+
+/// The hub's store. Every method is one transaction (or one read).
+pub trait Store: Send + Sync + 'static {
+    /// The district the store belongs to; a new store is claimed for it, a store of another
+    /// district is refused.
+    fn claim(
+        &self,
+        district_id: &str,
+        name: &str,
+        at: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records an enrolment: the counter's existing code, else `wanted` if free, else the next
+    /// free one. `code_hash` is the SHA-256 of a one-time code (network enrolment).
+    fn enrol(
+        &self,
+        counter: &str,
+        wanted: Option<&str>,
+        issued_at: &str,
+        expires_at: &str,
+        code_hash: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Result<EnrolmentRow, CodeProblem>>> + Send;
+
+    /// Takes a one-time code: marks it used and returns its enrolment, in one transaction.
+    fn redeem(
+        &self,
+        code_hash: &str,
+        counter: Option<&str>,
+        now: &str,
+    ) -> impl Future<Output = StoreResult<Result<EnrolmentRow, OneTimeProblem>>> + Send;
+
+    fn counters(&self) -> impl Future<Output = StoreResult<Vec<CounterRow>>> + Send;
+
+    /// Keeps a certificate that checked out (the first one of a series stays).
+    fn put_certificate(
+        &self,
+        counter_id: Uuid,
+        certificate: &str,
+        public_key: [u8; 32],
+        counter: &str,
+        code: &str,
+        at: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Certificates (JSON) of the series asked for.
+    fn certificates(
+        &self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = StoreResult<HashMap<Uuid, String>>> + Send;
+
+    /// The key a device signs requests with: its certificate's, else that of a series the hub
+    /// took in (a continuation after a restore).
+    fn device_key(
+        &self,
+        device: Uuid,
+    ) -> impl Future<Output = StoreResult<Option<[u8; 32]>>> + Send;
+
+    /// Records a request's nonce; `false` when the device used it before (a replay). Nonces
+    /// older than `forget_before_ms` are forgotten on the way.
+    fn use_nonce(
+        &self,
+        device: Uuid,
+        nonce: &str,
+        expires_ms: i64,
+        forget_before_ms: i64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn heads(&self) -> impl Future<Output = StoreResult<Vec<Head>>> + Send;
+
+    fn series(
+        &self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = StoreResult<HashMap<Uuid, HubSeries>>> + Send;
+
+    /// Another counter (not of `home`) numbering with `prefix` and `code`.
+    fn code_holder(
+        &self,
+        prefix: &str,
+        code: &str,
+        home: &str,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+
+    /// Hashes of a series' entries `from..=to` the hub holds.
+    fn hashes(
+        &self,
+        counter_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> impl Future<Output = StoreResult<HashMap<i64, [u8; 32]>>> + Send;
+
+    /// Which of these entry ids the hub holds already.
+    fn taken_ids(
+        &self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = StoreResult<std::collections::HashSet<Uuid>>> + Send;
+
+    fn append(&self, append: Append) -> impl Future<Output = StoreResult<AppendOutcome>> + Send;
+
+    /// Entries `from..=to` of a series.
+    fn entries(
+        &self,
+        counter_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> impl Future<Output = StoreResult<Vec<WireEntry>>> + Send;
+
+    fn resident_keys(
+        &self,
+        residents: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<SealedResidentKey>>> + Send;
+
+    /// A pull served to `device`.
+    fn log_pull(
+        &self,
+        device: Uuid,
+        at: &str,
+        counts: SyncCounts,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn overdrafts(&self) -> impl Future<Output = StoreResult<Vec<OverdraftRow>>> + Send;
+
+    /// Forks and refused entries kept as evidence, newest first, at most `limit`.
+    fn evidence(&self, limit: i64) -> impl Future<Output = StoreResult<Vec<EvidenceRow>>> + Send;
+
+    /// Entries held in all.
+    fn entry_count(&self) -> impl Future<Output = StoreResult<i64>> + Send;
+}
+
+/// The store a hub runs on, chosen by `--store`.
+pub enum AnyStore {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Postgres($store) => $call.await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn claim(&self, district_id: &str, name: &str, at: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.claim(district_id, name, at))
+    }
+    async fn enrol(
+        &self,
+        counter: &str,
+        wanted: Option<&str>,
+        issued_at: &str,
+        expires_at: &str,
+        code_hash: Option<&str>,
+    ) -> StoreResult<Result<EnrolmentRow, CodeProblem>> {
+        dispatch!(self, s => s.enrol(counter, wanted, issued_at, expires_at, code_hash))
+    }
+    async fn redeem(
+        &self,
+        code_hash: &str,
+        counter: Option<&str>,
+        now: &str,
+    ) -> StoreResult<Result<EnrolmentRow, OneTimeProblem>> {
+        dispatch!(self, s => s.redeem(code_hash, counter, now))
+    }
+    async fn counters(&self) -> StoreResult<Vec<CounterRow>> {
+        dispatch!(self, s => s.counters())
+    }
+    async fn put_certificate(
+        &self,
+        counter_id: Uuid,
+        certificate: &str,
+        public_key: [u8; 32],
+        counter: &str,
+        code: &str,
+        at: &str,
+    ) -> StoreResult<()> {
+        dispatch!(self, s => s.put_certificate(counter_id, certificate, public_key, counter, code, at))
+    }
+    async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
+        dispatch!(self, s => s.certificates(ids))
+    }
+    async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
+        dispatch!(self, s => s.device_key(device))
+    }
+    async fn use_nonce(
+        &self,
+        device: Uuid,
+        nonce: &str,
+        expires_ms: i64,
+        forget_before_ms: i64,
+    ) -> StoreResult<bool> {
+        dispatch!(self, s => s.use_nonce(device, nonce, expires_ms, forget_before_ms))
+    }
+    async fn heads(&self) -> StoreResult<Vec<Head>> {
+        dispatch!(self, s => s.heads())
+    }
+    async fn series(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, HubSeries>> {
+        dispatch!(self, s => s.series(ids))
+    }
+    async fn code_holder(
+        &self,
+        prefix: &str,
+        code: &str,
+        home: &str,
+    ) -> StoreResult<Option<String>> {
+        dispatch!(self, s => s.code_holder(prefix, code, home))
+    }
+    async fn hashes(
+        &self,
+        counter_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<HashMap<i64, [u8; 32]>> {
+        dispatch!(self, s => s.hashes(counter_id, from, to))
+    }
+    async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
+        dispatch!(self, s => s.taken_ids(ids))
+    }
+    async fn append(&self, append: Append) -> StoreResult<AppendOutcome> {
+        dispatch!(self, s => s.append(append))
+    }
+    async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
+        dispatch!(self, s => s.entries(counter_id, from, to))
+    }
+    async fn resident_keys(&self, residents: &[String]) -> StoreResult<Vec<SealedResidentKey>> {
+        dispatch!(self, s => s.resident_keys(residents))
+    }
+    async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
+        dispatch!(self, s => s.log_pull(device, at, counts))
+    }
+    async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
+        dispatch!(self, s => s.overdrafts())
+    }
+    async fn evidence(&self, limit: i64) -> StoreResult<Vec<EvidenceRow>> {
+        dispatch!(self, s => s.evidence(limit))
+    }
+    async fn entry_count(&self) -> StoreResult<i64> {
+        dispatch!(self, s => s.entry_count())
+    }
+}
+
+/// Sealed personal data as the hub keeps it: nonce and ciphertext in hex.
+pub fn sealed_text(sealed: &Sealed) -> String {
+    format!("{}:{}", sealed.nonce, sealed.ciphertext)
+}

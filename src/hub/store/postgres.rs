@@ -1,0 +1,787 @@
+//! The hub's store in PostgreSQL, for a city: several hub processes behind a load balancer over
+//! one database. A push's append locks the rows of the series it writes (`FOR UPDATE`, in a
+//! fixed order), checks that their heads are the ones judged, and writes everything in one
+//! transaction; a one-time code and a nonce are taken by one statement each. Connections come
+//! from a pool (deadpool-postgres).
+
+use super::*;
+use deadpool_postgres::{Manager, Pool};
+use tokio_postgres::NoTls;
+
+/// Connections a hub process opens at most.
+pub const POOL_CONNECTIONS_MAX: usize = 16;
+
+/// Migrations, append-only; `hub_schema` remembers how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("postgres_0001.sql")];
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn blob_32(bytes: Vec<u8>) -> [u8; 32] {
+    bytes.try_into().unwrap_or([0; 32])
+}
+
+fn uuid_of(bytes: Vec<u8>) -> Uuid {
+    Uuid::from_slice(&bytes).unwrap_or(Uuid::nil())
+}
+
+fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::Postgres(e.to_string())
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) and migrates.
+    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| StoreError::Postgres(e.to_string()))?;
+        let pool = Pool::builder(Manager::new(config, NoTls))
+            .max_size(POOL_CONNECTIONS_MAX)
+            .build()
+            .map_err(|e| StoreError::Postgres(e.to_string()))?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // One migrating process at a time.
+        tx.execute("SELECT pg_advisory_xact_lock(7105011)", &[])
+            .await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS hub_schema (version INTEGER NOT NULL)")
+            .await?;
+        let applied: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM hub_schema",
+                &[],
+            )
+            .await?
+            .get(0);
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO hub_schema (version) VALUES ($1)",
+                &[&((index + 1) as i32)],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store for PgStore {
+    async fn claim(&self, district_id: &str, name: &str, at: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO district (id, district_id, name, created_at) VALUES (1, $1, $2, $3)
+                 ON CONFLICT (id) DO NOTHING",
+                &[&district_id, &name, &at],
+            )
+            .await?;
+        let row = client
+            .query_one("SELECT district_id, name FROM district WHERE id = 1", &[])
+            .await?;
+        let (held, held_name): (String, String) = (row.get(0), row.get(1));
+        if held != district_id {
+            return Err(StoreError::OtherDistrict(held_name));
+        }
+        Ok(())
+    }
+
+    async fn enrol(
+        &self,
+        counter: &str,
+        wanted: Option<&str>,
+        issued_at: &str,
+        expires_at: &str,
+        code_hash: Option<&str>,
+    ) -> StoreResult<Result<EnrolmentRow, CodeProblem>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Codes are given rarely; one enrolment at a time keeps "the next free code" exact.
+        tx.execute("LOCK TABLE enrolments IN EXCLUSIVE MODE", &[])
+            .await?;
+        let existing: Option<String> = tx
+            .query_opt(
+                "SELECT code FROM enrolments WHERE counter = $1 LIMIT 1",
+                &[&counter],
+            )
+            .await?
+            .map(|r| r.get(0));
+        let owner: Option<String> = match wanted {
+            Some(want) => tx
+                .query_opt(
+                    "SELECT counter FROM enrolments WHERE code = $1 LIMIT 1",
+                    &[&want],
+                )
+                .await?
+                .map(|r| r.get(0)),
+            None => None,
+        };
+        let taken: Vec<String> = tx
+            .query("SELECT DISTINCT code FROM enrolments", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let code = match super::sqlite::assign_code(existing, wanted, owner, &taken) {
+            Ok(code) => code,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let grant_id = Uuid::now_v7().to_string();
+        tx.execute(
+            "INSERT INTO enrolments (grant_id, counter, code, issued_at, expires_at, code_hash)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &grant_id,
+                &counter,
+                &code,
+                &issued_at,
+                &expires_at,
+                &code_hash,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(EnrolmentRow {
+            grant_id,
+            counter: counter.to_string(),
+            code,
+            issued_at: issued_at.to_string(),
+            expires_at: expires_at.to_string(),
+        }))
+    }
+
+    async fn redeem(
+        &self,
+        code_hash: &str,
+        counter: Option<&str>,
+        now: &str,
+    ) -> StoreResult<Result<EnrolmentRow, OneTimeProblem>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT grant_id, counter, code, issued_at, expires_at, used_at FROM enrolments
+                 WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash],
+            )
+            .await?
+        else {
+            return Ok(Err(OneTimeProblem::Unknown));
+        };
+        let enrolment = EnrolmentRow {
+            grant_id: row.get(0),
+            counter: row.get(1),
+            code: row.get(2),
+            issued_at: row.get(3),
+            expires_at: row.get(4),
+        };
+        let used_at: Option<String> = row.get(5);
+        if used_at.is_some() {
+            return Ok(Err(OneTimeProblem::Used));
+        }
+        if enrolment.expires_at.as_str() < now {
+            return Ok(Err(OneTimeProblem::Expired));
+        }
+        if counter.is_some_and(|c| c != enrolment.counter) {
+            return Ok(Err(OneTimeProblem::OtherCounter));
+        }
+        tx.execute(
+            "UPDATE enrolments SET used_at = $2 WHERE grant_id = $1",
+            &[&enrolment.grant_id, &now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(enrolment))
+    }
+
+    async fn counters(&self) -> StoreResult<Vec<CounterRow>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT e.counter, e.code, COUNT(*), MAX(e.issued_at), MAX(e.expires_at),
+                        (SELECT COUNT(*) FROM series s WHERE s.counter = e.counter),
+                        (SELECT COALESCE(SUM(seq), 0)::BIGINT FROM series s WHERE s.counter = e.counter),
+                        (SELECT MAX(last_push_at) FROM series s WHERE s.counter = e.counter),
+                        (SELECT MAX(last_pull_at) FROM series s WHERE s.counter = e.counter),
+                        (SELECT COUNT(*) FROM evidence v JOIN series s ON s.counter_id = v.counter_id
+                          WHERE s.counter = e.counter AND v.reason = 'fork'),
+                        (SELECT COUNT(*) FROM evidence v JOIN series s ON s.counter_id = v.counter_id
+                          WHERE s.counter = e.counter AND v.reason != 'fork')
+                 FROM enrolments e GROUP BY e.counter, e.code ORDER BY length(e.code), e.code",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| CounterRow {
+                counter: r.get(0),
+                code: r.get(1),
+                enrolments: r.get(2),
+                last_issued_at: r.get(3),
+                last_expires_at: r.get(4),
+                series: r.get(5),
+                entries: r.get(6),
+                last_push_at: r.get(7),
+                last_pull_at: r.get(8),
+                forks: r.get(9),
+                refused: r.get(10),
+            })
+            .collect())
+    }
+
+    async fn put_certificate(
+        &self,
+        counter_id: Uuid,
+        certificate: &str,
+        public_key: [u8; 32],
+        counter: &str,
+        code: &str,
+        at: &str,
+    ) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (counter_id) DO NOTHING",
+                &[
+                    &counter_id.as_bytes().as_slice(),
+                    &certificate,
+                    &public_key.as_slice(),
+                    &counter,
+                    &code,
+                    &at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
+        let client = self.client().await?;
+        let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
+        let rows = client
+            .query(
+                "SELECT counter_id, certificate FROM certificates WHERE counter_id = ANY($1)",
+                &[&keys],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (uuid_of(r.get(0)), r.get(1))).collect())
+    }
+
+    async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
+        let client = self.client().await?;
+        let id = device.as_bytes().as_slice();
+        let row = client
+            .query_opt(
+                "SELECT public_key FROM certificates WHERE counter_id = $1
+                 UNION ALL SELECT public_key FROM series WHERE counter_id = $1 LIMIT 1",
+                &[&id],
+            )
+            .await?;
+        Ok(row.map(|r| blob_32(r.get(0))))
+    }
+
+    async fn use_nonce(
+        &self,
+        device: Uuid,
+        nonce: &str,
+        expires_ms: i64,
+        forget_before_ms: i64,
+    ) -> StoreResult<bool> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM nonces WHERE expires_ms < $1",
+                &[&forget_before_ms],
+            )
+            .await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO nonces (device, nonce, expires_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&device.as_bytes().as_slice(), &nonce, &expires_ms],
+            )
+            .await?;
+        Ok(inserted == 1)
+    }
+
+    async fn heads(&self) -> StoreResult<Vec<Head>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT counter_id, seq, hash FROM series ORDER BY position",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Head {
+                counter_id: uuid_of(r.get(0)),
+                seq: r.get(1),
+                hash: hex::encode(r.get::<_, Vec<u8>>(2)),
+            })
+            .collect())
+    }
+
+    async fn series(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, HubSeries>> {
+        let client = self.client().await?;
+        let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
+        let rows = client
+            .query(
+                "SELECT counter_id, seq, hash, public_key, community, prefix, counter, home, code,
+                        utc_offset_minutes, last_push_at, last_pull_at
+                 FROM series WHERE counter_id = ANY($1)",
+                &[&keys],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let id = uuid_of(r.get(0));
+                (
+                    id,
+                    HubSeries {
+                        counter_id: id,
+                        seq: r.get(1),
+                        hash: blob_32(r.get(2)),
+                        public_key: blob_32(r.get(3)),
+                        community: r.get(4),
+                        prefix: r.get(5),
+                        counter: r.get(6),
+                        home: r.get(7),
+                        code: r.get(8),
+                        utc_offset_minutes: r.get(9),
+                        last_push_at: r.get(10),
+                        last_pull_at: r.get(11),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn code_holder(
+        &self,
+        prefix: &str,
+        code: &str,
+        home: &str,
+    ) -> StoreResult<Option<String>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT counter FROM series WHERE prefix = $1 AND code = $2 AND home != $3 LIMIT 1",
+                &[&prefix, &code, &home],
+            )
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    async fn hashes(
+        &self,
+        counter_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<HashMap<i64, [u8; 32]>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT seq, hash FROM entries WHERE counter_id = $1 AND seq BETWEEN $2 AND $3",
+                &[&counter_id.as_bytes().as_slice(), &from, &to],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), blob_32(r.get(1)))).collect())
+    }
+
+    async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
+        let client = self.client().await?;
+        let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
+        let rows = client
+            .query("SELECT id FROM entries WHERE id = ANY($1)", &[&keys])
+            .await?;
+        Ok(rows.iter().map(|r| uuid_of(r.get(0))).collect())
+    }
+
+    async fn append(&self, append: Append) -> StoreResult<AppendOutcome> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let mut new_series = append.new_series.clone();
+        new_series.sort_by_key(|s| s.counter_id);
+        for s in &new_series {
+            tx.execute(
+                "INSERT INTO series (counter_id, seq, hash, public_key, community, prefix, counter,
+                     home, code, utc_offset_minutes)
+                 VALUES ($1, 0, ''::bytea, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (counter_id) DO NOTHING",
+                &[
+                    &s.counter_id.as_bytes().as_slice(),
+                    &s.public_key.as_slice(),
+                    &s.community,
+                    &s.prefix,
+                    &s.counter,
+                    &s.home,
+                    &s.code,
+                    &s.utc_offset_minutes,
+                ],
+            )
+            .await?;
+        }
+        // Lock the series written, in one order, and check they are where they were judged.
+        let mut expected = append.expected.clone();
+        expected.sort_by_key(|(id, _)| *id);
+        let ids: Vec<&[u8]> = expected
+            .iter()
+            .map(|(id, _)| id.as_bytes().as_slice())
+            .collect();
+        let held: HashMap<Uuid, i64> = tx
+            .query(
+                "SELECT counter_id, seq FROM series WHERE counter_id = ANY($1)
+                 ORDER BY counter_id FOR UPDATE",
+                &[&ids],
+            )
+            .await?
+            .iter()
+            .map(|r| (uuid_of(r.get(0)), r.get(1)))
+            .collect();
+        for (id, seq) in &expected {
+            if held.get(id).copied().unwrap_or(0) != *seq {
+                return Ok(AppendOutcome::Moved);
+            }
+        }
+        if !append.entries.is_empty() {
+            let e = &append.entries;
+            let counter_ids: Vec<&[u8]> = e
+                .iter()
+                .map(|e| e.counter_id.as_bytes().as_slice())
+                .collect();
+            let seqs: Vec<i64> = e.iter().map(|e| e.seq).collect();
+            let entry_ids: Vec<&[u8]> = e.iter().map(|e| e.id.as_bytes().as_slice()).collect();
+            let hashes: Vec<&[u8]> = e.iter().map(|e| e.hash.as_slice()).collect();
+            let prevs: Vec<&[u8]> = e.iter().map(|e| e.prev_hash.as_slice()).collect();
+            let signatures: Vec<&[u8]> = e.iter().map(|e| e.signature.as_slice()).collect();
+            let bodies: Vec<&[u8]> = e.iter().map(|e| e.body.as_slice()).collect();
+            let kinds: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
+            let recorded: Vec<&str> = e.iter().map(|e| e.recorded_at.as_str()).collect();
+            tx.execute(
+                "INSERT INTO entries (counter_id, seq, id, hash, prev_hash, signature, body, kind,
+                     recorded_at, received_at)
+                 SELECT c, s, i, h, p, g, b, k, r, $9
+                 FROM UNNEST($1::bytea[], $2::int8[], $3::bytea[], $4::bytea[], $5::bytea[],
+                             $6::bytea[], $7::text[], $8::text[], $10::bytea[])
+                      AS t(c, s, h, p, g, b, k, r, i)",
+                &[
+                    &counter_ids,
+                    &seqs,
+                    &hashes,
+                    &prevs,
+                    &signatures,
+                    &bodies,
+                    &kinds,
+                    &recorded,
+                    &append.at,
+                    &entry_ids,
+                ],
+            )
+            .await?;
+            let mut heads: HashMap<Uuid, (i64, [u8; 32])> = HashMap::new();
+            for e in e {
+                heads.insert(e.counter_id, (e.seq, e.hash));
+            }
+            let mut heads: Vec<_> = heads.into_iter().collect();
+            heads.sort_by_key(|(id, _)| *id);
+            for (id, (seq, hash)) in heads {
+                tx.execute(
+                    "UPDATE series SET seq = $2, hash = $3, last_push_at = $4 WHERE counter_id = $1",
+                    &[&id.as_bytes().as_slice(), &seq, &hash.as_slice(), &append.at],
+                )
+                .await?;
+            }
+        }
+        apply_derived(&tx, &append.derived).await?;
+        for e in &append.evidence {
+            tx.execute(
+                "INSERT INTO evidence (counter_id, seq, hash, prev_hash, signature, body, reason, at, source)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                &[
+                    &e.counter_id.as_bytes().as_slice(),
+                    &e.seq,
+                    &e.hash.as_slice(),
+                    &e.prev_hash.as_slice(),
+                    &e.signature.as_slice(),
+                    &e.body,
+                    &e.reason,
+                    &append.at,
+                    &append.source,
+                ],
+            )
+            .await?;
+        }
+        for key in &append.keys {
+            tx.execute(
+                "INSERT INTO resident_keys (resident, nonce, ciphertext)
+                 SELECT $1, $2, $3 WHERE NOT EXISTS
+                   (SELECT 1 FROM residents WHERE resident = $1 AND erased = 1)
+                 ON CONFLICT DO NOTHING",
+                &[&key.resident, &key.nonce, &key.ciphertext],
+            )
+            .await?;
+        }
+        tx.execute(
+            "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+             VALUES ($1, $2, 'push', $3, $4, $5, $6, $7)",
+            &[
+                &append.device.as_bytes().as_slice(),
+                &append.at,
+                &append.log.entries,
+                &append.log.new,
+                &append.log.present,
+                &append.log.refused,
+                &append.log.forks,
+            ],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE series SET last_push_at = $2 WHERE counter_id = $1",
+            &[&append.device.as_bytes().as_slice(), &append.at],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AppendOutcome::Done)
+    }
+
+    async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT seq, prev_hash, signature, body FROM entries
+                 WHERE counter_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+                &[&counter_id.as_bytes().as_slice(), &from, &to],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let signature: Vec<u8> = r.get(2);
+                WireEntry {
+                    seq: r.get(0),
+                    prev_hash: blob_32(r.get(1)),
+                    signature: signature.try_into().unwrap_or([0; 64]),
+                    body: r.get(3),
+                }
+            })
+            .collect())
+    }
+
+    async fn resident_keys(&self, residents: &[String]) -> StoreResult<Vec<SealedResidentKey>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT resident, nonce, ciphertext FROM resident_keys WHERE resident = ANY($1)",
+                &[&residents],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SealedResidentKey {
+                resident: r.get(0),
+                nonce: r.get(1),
+                ciphertext: r.get(2),
+            })
+            .collect())
+    }
+
+    async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+             VALUES ($1, $2, 'pull', $3, $4, $5, $6, $7)",
+            &[
+                &device.as_bytes().as_slice(),
+                &at,
+                &counts.entries,
+                &counts.new,
+                &counts.present,
+                &counts.refused,
+                &counts.forks,
+            ],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE series SET last_pull_at = $2 WHERE counter_id = $1",
+            &[&device.as_bytes().as_slice(), &at],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT substr(b.account, 10), b.points, p.resident,
+                        COALESCE((SELECT counter FROM series s WHERE s.home = p.home
+                                  ORDER BY s.position LIMIT 1), p.home),
+                        r.sealed, k.nonce, k.ciphertext, COALESCE(r.erased, 0)
+                 FROM balances b
+                 JOIN passbooks p ON p.passbook = substr(b.account, 10)
+                 LEFT JOIN residents r ON r.resident = p.resident
+                 LEFT JOIN resident_keys k ON k.resident = p.resident
+                 WHERE b.account LIKE 'passbook:%' AND b.points < 0
+                 ORDER BY b.points, b.account",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let resident: String = r.get(2);
+                let nonce: Option<String> = r.get(5);
+                let ciphertext: Option<String> = r.get(6);
+                OverdraftRow {
+                    passbook: r.get(0),
+                    points: r.get(1),
+                    home_counter: r.get(3),
+                    sealed: r.get(4),
+                    key: nonce
+                        .zip(ciphertext)
+                        .map(|(nonce, ciphertext)| SealedResidentKey {
+                            resident: resident.clone(),
+                            nonce,
+                            ciphertext,
+                        }),
+                    erased: r.get::<_, i32>(7) != 0,
+                    resident,
+                }
+            })
+            .collect())
+    }
+
+    async fn evidence(&self, limit: i64) -> StoreResult<Vec<EvidenceRow>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT COALESCE(s.counter, ''), e.counter_id, e.seq, e.reason, e.hash, e.at, e.source
+                 FROM evidence e LEFT JOIN series s ON s.counter_id = e.counter_id
+                 ORDER BY e.id DESC LIMIT $1",
+                &[&limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let id = uuid_of(r.get(1));
+                let counter: String = r.get(0);
+                EvidenceRow {
+                    counter: if counter.is_empty() {
+                        id.to_string()[..8].to_string()
+                    } else {
+                        counter
+                    },
+                    counter_id: id,
+                    seq: r.get(2),
+                    reason: r.get(3),
+                    hash: hex::encode(r.get::<_, Vec<u8>>(4)),
+                    at: r.get(5),
+                    source: r.get(6),
+                }
+            })
+            .collect())
+    }
+
+    async fn entry_count(&self) -> StoreResult<i64> {
+        let client = self.client().await?;
+        Ok(client
+            .query_one("SELECT COALESCE(SUM(seq), 0)::BIGINT FROM series", &[])
+            .await?
+            .get(0))
+    }
+}
+
+/// The derived tables, with additions to one balance summed first (one row per account and
+/// statement) and taken in a fixed order, so that two processes never wait on each other in a
+/// circle.
+async fn apply_derived(
+    tx: &deadpool_postgres::Transaction<'_>,
+    derived: &[Derived],
+) -> StoreResult<()> {
+    let mut posts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for d in derived {
+        if let Derived::Post { account, points } = d {
+            *posts.entry(account).or_default() += points;
+        }
+    }
+    if !posts.is_empty() {
+        let accounts: Vec<&str> = posts.keys().copied().collect();
+        let points: Vec<i64> = posts.values().copied().collect();
+        tx.execute(
+            "INSERT INTO balances (account, points)
+             SELECT a, p FROM UNNEST($1::text[], $2::int8[]) AS t(a, p)
+             ON CONFLICT (account) DO UPDATE SET points = balances.points + excluded.points",
+            &[&accounts, &points],
+        )
+        .await?;
+    }
+    for d in derived {
+        match d {
+            Derived::Post { .. } => {}
+            Derived::Passbook {
+                passbook,
+                resident,
+                home,
+            } => {
+                tx.execute(
+                    "INSERT INTO passbooks (passbook, resident, home) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                    &[passbook, resident, home],
+                )
+                .await?;
+            }
+            Derived::Register {
+                resident,
+                home,
+                sealed,
+            } => {
+                tx.execute(
+                    "INSERT INTO residents (resident, home, sealed, erased) VALUES ($1, $2, $3, 0)
+                     ON CONFLICT (resident) DO UPDATE SET home = excluded.home,
+                       sealed = CASE WHEN residents.erased = 0 THEN excluded.sealed ELSE NULL END",
+                    &[resident, home, sealed],
+                )
+                .await?;
+            }
+            Derived::Update {
+                resident,
+                home,
+                sealed,
+            } => {
+                tx.execute(
+                    "UPDATE residents SET sealed = $3 WHERE resident = $1 AND home = $2 AND erased = 0",
+                    &[resident, home, sealed],
+                )
+                .await?;
+            }
+            Derived::Erase { resident } => {
+                tx.execute(
+                    "INSERT INTO residents (resident, home, sealed, erased) VALUES ($1, NULL, NULL, 1)
+                     ON CONFLICT (resident) DO UPDATE SET sealed = NULL, erased = 1",
+                    &[resident],
+                )
+                .await?;
+                tx.execute("DELETE FROM resident_keys WHERE resident = $1", &[resident])
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

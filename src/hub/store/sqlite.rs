@@ -1,0 +1,798 @@
+//! The hub's store in one SQLite file (`hub.db` in the street office's home by default): one
+//! connection, each call on a blocking thread, each write one `BEGIN IMMEDIATE` transaction
+//! (so two hub processes on one file take turns, and a head read inside the transaction is
+//! the head written to).
+
+use super::*;
+use crate::domain::ids;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Migrations of `hub.db`, append-only. The first is what `hub init` made before the hub
+/// served the network (the district and the enrolment register).
+const MIGRATIONS: &[&str] = &[
+    "
+CREATE TABLE district (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    district_id TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+) STRICT;
+-- Every enrolment file given out: a counter's name keeps its code across files (a new file
+-- after a restore, a renewed one), and a code belongs to one counter.
+CREATE TABLE enrolments (
+    grant_id   TEXT PRIMARY KEY,
+    counter    TEXT NOT NULL,
+    code       TEXT NOT NULL,
+    issued_at  TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX enrolments_by_code ON enrolments (code);
+CREATE INDEX enrolments_by_counter ON enrolments (counter);
+",
+    include_str!("sqlite_0002_ledger.sql"),
+];
+
+/// The hub's store in SQLite.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (and migrates) the store at `path`, creating it owner-only if missing.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        if !path.exists() {
+            crate::keys::create_private_file(path)
+                .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
+        }
+        let mut conn = Connection::open(path)?;
+        crate::store::configure(&conn)?;
+        let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` with the connection on a blocking thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store thread: {e}")))?
+    }
+}
+
+fn blob_32(bytes: Vec<u8>) -> [u8; 32] {
+    bytes.try_into().unwrap_or([0; 32])
+}
+
+fn uuid_of(bytes: Vec<u8>) -> Uuid {
+    Uuid::from_slice(&bytes).unwrap_or(Uuid::nil())
+}
+
+fn immediate(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+fn enrolment_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolmentRow> {
+    Ok(EnrolmentRow {
+        grant_id: r.get(0)?,
+        counter: r.get(1)?,
+        code: r.get(2)?,
+        issued_at: r.get(3)?,
+        expires_at: r.get(4)?,
+    })
+}
+
+/// The code a counter gets: its own, the one wanted if free, else the next free one.
+pub(crate) fn assign_code(
+    existing: Option<String>,
+    wanted: Option<&str>,
+    owner_of_wanted: Option<String>,
+    taken: &[String],
+) -> Result<String, CodeProblem> {
+    match (existing, wanted) {
+        (Some(has), Some(want)) if has != want => Err(CodeProblem::CounterHas { code: has }),
+        (Some(has), _) => Ok(has),
+        (None, Some(want)) => match owner_of_wanted {
+            Some(counter) => Err(CodeProblem::Taken { counter }),
+            None => Ok(want.to_string()),
+        },
+        (None, None) => ids::next_counter_code(taken).ok_or(CodeProblem::UsedUp),
+    }
+}
+
+/// Applies what entries do to the derived tables.
+fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
+    for d in derived {
+        match d {
+            Derived::Post { account, points } => {
+                tx.prepare_cached(
+                    "INSERT INTO balances (account, points) VALUES (?1, ?2)
+                     ON CONFLICT (account) DO UPDATE SET points = points + excluded.points",
+                )?
+                .execute(params![account, points])?;
+            }
+            Derived::Passbook {
+                passbook,
+                resident,
+                home,
+            } => {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO passbooks (passbook, resident, home) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![passbook, resident, home])?;
+            }
+            Derived::Register {
+                resident,
+                home,
+                sealed,
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO residents (resident, home, sealed, erased) VALUES (?1, ?2, ?3, 0)
+                     ON CONFLICT (resident) DO UPDATE SET home = excluded.home,
+                       sealed = CASE WHEN erased = 0 THEN excluded.sealed ELSE NULL END",
+                )?
+                .execute(params![resident, home, sealed])?;
+            }
+            Derived::Update {
+                resident,
+                home,
+                sealed,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE residents SET sealed = ?3 WHERE resident = ?1 AND home = ?2 AND erased = 0",
+                )?
+                .execute(params![resident, home, sealed])?;
+            }
+            Derived::Erase { resident } => {
+                tx.prepare_cached(
+                    "INSERT INTO residents (resident, home, sealed, erased) VALUES (?1, NULL, NULL, 1)
+                     ON CONFLICT (resident) DO UPDATE SET sealed = NULL, erased = 1",
+                )?
+                .execute([resident])?;
+                tx.prepare_cached("DELETE FROM resident_keys WHERE resident = ?1")?
+                    .execute([resident])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    async fn claim(&self, district_id: &str, name: &str, at: &str) -> StoreResult<()> {
+        let (district_id, name, at) = (district_id.to_string(), name.to_string(), at.to_string());
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let held: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT district_id, name FROM district WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match held {
+                Some((id, _)) if id == district_id => {}
+                Some((_, other)) => return Err(StoreError::OtherDistrict(other)),
+                None => {
+                    tx.execute(
+                        "INSERT INTO district (id, district_id, name, created_at) VALUES (1, ?1, ?2, ?3)",
+                        params![district_id, name, at],
+                    )?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enrol(
+        &self,
+        counter: &str,
+        wanted: Option<&str>,
+        issued_at: &str,
+        expires_at: &str,
+        code_hash: Option<&str>,
+    ) -> StoreResult<Result<EnrolmentRow, CodeProblem>> {
+        let counter = counter.to_string();
+        let wanted = wanted.map(str::to_string);
+        let (issued_at, expires_at) = (issued_at.to_string(), expires_at.to_string());
+        let code_hash = code_hash.map(str::to_string);
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT code FROM enrolments WHERE counter = ?1 LIMIT 1",
+                    [&counter],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let owner: Option<String> = match &wanted {
+                Some(want) => tx
+                    .query_row(
+                        "SELECT counter FROM enrolments WHERE code = ?1 LIMIT 1",
+                        [want],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                None => None,
+            };
+            let taken: Vec<String> = tx
+                .prepare("SELECT DISTINCT code FROM enrolments")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let code = match assign_code(existing, wanted.as_deref(), owner, &taken) {
+                Ok(code) => code,
+                Err(problem) => return Ok(Err(problem)),
+            };
+            let grant_id = Uuid::now_v7().to_string();
+            tx.execute(
+                "INSERT INTO enrolments (grant_id, counter, code, issued_at, expires_at, code_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![grant_id, counter, code, issued_at, expires_at, code_hash],
+            )?;
+            tx.commit()?;
+            Ok(Ok(EnrolmentRow {
+                grant_id,
+                counter,
+                code,
+                issued_at,
+                expires_at,
+            }))
+        })
+        .await
+    }
+
+    async fn redeem(
+        &self,
+        code_hash: &str,
+        counter: Option<&str>,
+        now: &str,
+    ) -> StoreResult<Result<EnrolmentRow, OneTimeProblem>> {
+        let code_hash = code_hash.to_string();
+        let counter = counter.map(str::to_string);
+        let now = now.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let row: Option<(EnrolmentRow, Option<String>)> = tx
+                .query_row(
+                    "SELECT grant_id, counter, code, issued_at, expires_at, used_at FROM enrolments
+                     WHERE code_hash = ?1",
+                    [&code_hash],
+                    |r| Ok((enrolment_of(r)?, r.get(5)?)),
+                )
+                .optional()?;
+            let Some((enrolment, used_at)) = row else {
+                return Ok(Err(OneTimeProblem::Unknown));
+            };
+            if used_at.is_some() {
+                return Ok(Err(OneTimeProblem::Used));
+            }
+            if enrolment.expires_at < now {
+                return Ok(Err(OneTimeProblem::Expired));
+            }
+            if counter.as_deref().is_some_and(|c| c != enrolment.counter) {
+                return Ok(Err(OneTimeProblem::OtherCounter));
+            }
+            tx.execute(
+                "UPDATE enrolments SET used_at = ?2 WHERE grant_id = ?1",
+                params![enrolment.grant_id, now],
+            )?;
+            tx.commit()?;
+            Ok(Ok(enrolment))
+        })
+        .await
+    }
+
+    async fn counters(&self) -> StoreResult<Vec<CounterRow>> {
+        self.run(|conn| {
+            let mut rows: Vec<CounterRow> = conn
+                .prepare(
+                    "SELECT counter, code, COUNT(*), MAX(issued_at), MAX(expires_at) FROM enrolments
+                     GROUP BY counter, code ORDER BY length(code), code",
+                )?
+                .query_map([], |r| {
+                    Ok(CounterRow {
+                        counter: r.get(0)?,
+                        code: r.get(1)?,
+                        enrolments: r.get(2)?,
+                        last_issued_at: r.get(3)?,
+                        last_expires_at: r.get(4)?,
+                        ..CounterRow::default()
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(seq), 0), MAX(last_push_at), MAX(last_pull_at)
+                 FROM series WHERE counter = ?1",
+            )?;
+            let mut evidence = conn.prepare_cached(
+                "SELECT COALESCE(SUM(reason = 'fork'), 0), COALESCE(SUM(reason != 'fork'), 0)
+                 FROM evidence WHERE counter_id IN (SELECT counter_id FROM series WHERE counter = ?1)",
+            )?;
+            for row in &mut rows {
+                (row.series, row.entries, row.last_push_at, row.last_pull_at) =
+                    stmt.query_row([&row.counter], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })?;
+                (row.forks, row.refused) =
+                    evidence.query_row([&row.counter], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn put_certificate(
+        &self,
+        counter_id: Uuid,
+        certificate: &str,
+        public_key: [u8; 32],
+        counter: &str,
+        code: &str,
+        at: &str,
+    ) -> StoreResult<()> {
+        let (certificate, counter, code, at) = (
+            certificate.to_string(),
+            counter.to_string(),
+            code.to_string(),
+            at.to_string(),
+        );
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![counter_id.as_bytes().as_slice(), certificate, public_key.as_slice(), counter, code, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT certificate FROM certificates WHERE counter_id = ?1")?;
+            let mut out = HashMap::new();
+            for id in ids {
+                if let Some(c) = stmt
+                    .query_row([id.as_bytes().as_slice()], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    out.insert(id, c);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
+        self.run(move |conn| {
+            let key: Option<Vec<u8>> = conn
+                .prepare_cached(
+                    "SELECT public_key FROM certificates WHERE counter_id = ?1
+                     UNION ALL SELECT public_key FROM series WHERE counter_id = ?1 LIMIT 1",
+                )?
+                .query_row([device.as_bytes().as_slice()], |r| r.get(0))
+                .optional()?;
+            Ok(key.map(blob_32))
+        })
+        .await
+    }
+
+    async fn use_nonce(
+        &self,
+        device: Uuid,
+        nonce: &str,
+        expires_ms: i64,
+        forget_before_ms: i64,
+    ) -> StoreResult<bool> {
+        let nonce = nonce.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            tx.prepare_cached("DELETE FROM nonces WHERE expires_ms < ?1")?
+                .execute([forget_before_ms])?;
+            let fresh = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO nonces (device, nonce, expires_ms) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![device.as_bytes().as_slice(), nonce, expires_ms])?
+                == 1;
+            tx.commit()?;
+            Ok(fresh)
+        })
+        .await
+    }
+
+    async fn heads(&self) -> StoreResult<Vec<Head>> {
+        self.run(|conn| {
+            let heads = conn
+                .prepare_cached("SELECT counter_id, seq, hash FROM series ORDER BY position")?
+                .query_map([], |r| {
+                    Ok(Head {
+                        counter_id: uuid_of(r.get(0)?),
+                        seq: r.get(1)?,
+                        hash: hex::encode(r.get::<_, Vec<u8>>(2)?),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(heads)
+        })
+        .await
+    }
+
+    async fn series(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, HubSeries>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, hash, public_key, community, prefix, counter, home, code,
+                        utc_offset_minutes, last_push_at, last_pull_at
+                 FROM series WHERE counter_id = ?1",
+            )?;
+            let mut out = HashMap::new();
+            for id in ids {
+                let row = stmt
+                    .query_row([id.as_bytes().as_slice()], |r| {
+                        Ok(HubSeries {
+                            counter_id: id,
+                            seq: r.get(0)?,
+                            hash: blob_32(r.get(1)?),
+                            public_key: blob_32(r.get(2)?),
+                            community: r.get(3)?,
+                            prefix: r.get(4)?,
+                            counter: r.get(5)?,
+                            home: r.get(6)?,
+                            code: r.get(7)?,
+                            utc_offset_minutes: r.get(8)?,
+                            last_push_at: r.get(9)?,
+                            last_pull_at: r.get(10)?,
+                        })
+                    })
+                    .optional()?;
+                if let Some(row) = row {
+                    out.insert(id, row);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn code_holder(
+        &self,
+        prefix: &str,
+        code: &str,
+        home: &str,
+    ) -> StoreResult<Option<String>> {
+        let (prefix, code, home) = (prefix.to_string(), code.to_string(), home.to_string());
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT counter FROM series WHERE prefix = ?1 AND code = ?2 AND home != ?3 LIMIT 1",
+                )?
+                .query_row(params![prefix, code, home], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn hashes(
+        &self,
+        counter_id: Uuid,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<HashMap<i64, [u8; 32]>> {
+        self.run(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT seq, hash FROM entries WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3",
+                )?
+                .query_map(params![counter_id.as_bytes().as_slice(), from, to], |r| {
+                    Ok((r.get(0)?, blob_32(r.get(1)?)))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
+        let ids = ids.to_vec();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?;
+            let mut taken = std::collections::HashSet::new();
+            for id in ids {
+                if stmt.exists([id.as_bytes().as_slice()])? {
+                    taken.insert(id);
+                }
+            }
+            Ok(taken)
+        })
+        .await
+    }
+
+    async fn append(&self, append: Append) -> StoreResult<AppendOutcome> {
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            {
+                let mut head = tx.prepare_cached("SELECT seq FROM series WHERE counter_id = ?1")?;
+                for (id, expected) in &append.expected {
+                    let seq: i64 = head
+                        .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+                        .optional()?
+                        .unwrap_or(0);
+                    if seq != *expected {
+                        return Ok(AppendOutcome::Moved);
+                    }
+                }
+            }
+            for s in &append.new_series {
+                tx.prepare_cached(
+                    "INSERT INTO series (counter_id, position, seq, hash, public_key, community,
+                         prefix, counter, home, code, utc_offset_minutes)
+                     VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM series), 0, x'', ?2, ?3,
+                         ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    s.counter_id.as_bytes().as_slice(),
+                    s.public_key.as_slice(),
+                    s.community,
+                    s.prefix,
+                    s.counter,
+                    s.home,
+                    s.code,
+                    s.utc_offset_minutes
+                ])?;
+            }
+            let mut heads: HashMap<Uuid, (i64, [u8; 32])> = HashMap::new();
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO entries (counter_id, seq, id, hash, prev_hash, signature, body, kind,
+                         recorded_at, received_at)
+                     VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                for e in &append.entries {
+                    insert.execute(params![
+                        e.counter_id.as_bytes().as_slice(),
+                        e.seq,
+                        e.hash.as_slice(),
+                        e.prev_hash.as_slice(),
+                        e.signature.as_slice(),
+                        e.body,
+                        e.kind,
+                        e.recorded_at,
+                        append.at,
+                        e.id.as_bytes().as_slice()
+                    ])?;
+                    heads.insert(e.counter_id, (e.seq, e.hash));
+                }
+            }
+            for (id, (seq, hash)) in &heads {
+                tx.prepare_cached(
+                    "UPDATE series SET seq = ?2, hash = ?3, last_push_at = ?4 WHERE counter_id = ?1",
+                )?
+                .execute(params![id.as_bytes().as_slice(), seq, hash.as_slice(), append.at])?;
+            }
+            apply_derived(&tx, &append.derived)?;
+            for e in &append.evidence {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO evidence (counter_id, seq, hash, prev_hash, signature, body,
+                         reason, at, source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    e.counter_id.as_bytes().as_slice(),
+                    e.seq,
+                    e.hash.as_slice(),
+                    e.prev_hash.as_slice(),
+                    e.signature.as_slice(),
+                    e.body,
+                    e.reason,
+                    append.at,
+                    append.source
+                ])?;
+            }
+            for key in &append.keys {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO resident_keys (resident, nonce, ciphertext)
+                     SELECT ?1, ?2, ?3 WHERE NOT EXISTS
+                       (SELECT 1 FROM residents WHERE resident = ?1 AND erased = 1)",
+                )?
+                .execute(params![key.resident, key.nonce, key.ciphertext])?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+                 VALUES (?1, ?2, 'push', ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                append.device.as_bytes().as_slice(),
+                append.at,
+                append.log.entries,
+                append.log.new,
+                append.log.present,
+                append.log.refused,
+                append.log.forks
+            ])?;
+            tx.prepare_cached("UPDATE series SET last_push_at = ?2 WHERE counter_id = ?1")?
+                .execute(params![append.device.as_bytes().as_slice(), append.at])?;
+            tx.commit()?;
+            Ok(AppendOutcome::Done)
+        })
+        .await
+    }
+
+    async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
+        self.run(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT seq, prev_hash, signature, body FROM entries
+                     WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+                )?
+                .query_map(params![counter_id.as_bytes().as_slice(), from, to], |r| {
+                    let signature: Vec<u8> = r.get(2)?;
+                    Ok(WireEntry {
+                        seq: r.get(0)?,
+                        prev_hash: blob_32(r.get(1)?),
+                        signature: signature.try_into().unwrap_or([0; 64]),
+                        body: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn resident_keys(&self, residents: &[String]) -> StoreResult<Vec<SealedResidentKey>> {
+        let residents = residents.to_vec();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT nonce, ciphertext FROM resident_keys WHERE resident = ?1",
+            )?;
+            let mut out = Vec::new();
+            for resident in residents {
+                if let Some((nonce, ciphertext)) = stmt
+                    .query_row([&resident], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                {
+                    out.push(SealedResidentKey {
+                        resident,
+                        nonce,
+                        ciphertext,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
+        let at = at.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            tx.execute(
+                "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+                 VALUES (?1, ?2, 'pull', ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    device.as_bytes().as_slice(),
+                    at,
+                    counts.entries,
+                    counts.new,
+                    counts.present,
+                    counts.refused,
+                    counts.forks
+                ],
+            )?;
+            tx.execute(
+                "UPDATE series SET last_pull_at = ?2 WHERE counter_id = ?1",
+                params![device.as_bytes().as_slice(), at],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
+        self.run(|conn| {
+            let rows = conn
+                .prepare(
+                    "SELECT substr(b.account, 10), b.points, p.resident,
+                            COALESCE((SELECT counter FROM series s WHERE s.home = p.home
+                                      ORDER BY s.position LIMIT 1), p.home),
+                            r.sealed, k.nonce, k.ciphertext, COALESCE(r.erased, 0)
+                     FROM balances b
+                     JOIN passbooks p ON p.passbook = substr(b.account, 10)
+                     LEFT JOIN residents r ON r.resident = p.resident
+                     LEFT JOIN resident_keys k ON k.resident = p.resident
+                     WHERE b.account LIKE 'passbook:%' AND b.points < 0
+                     ORDER BY b.points, b.account",
+                )?
+                .query_map([], |r| {
+                    let resident: String = r.get(2)?;
+                    let nonce: Option<String> = r.get(5)?;
+                    let ciphertext: Option<String> = r.get(6)?;
+                    Ok(OverdraftRow {
+                        passbook: r.get(0)?,
+                        points: r.get(1)?,
+                        home_counter: r.get(3)?,
+                        sealed: r.get(4)?,
+                        key: nonce
+                            .zip(ciphertext)
+                            .map(|(nonce, ciphertext)| SealedResidentKey {
+                                resident: resident.clone(),
+                                nonce,
+                                ciphertext,
+                            }),
+                        erased: r.get::<_, i64>(7)? != 0,
+                        resident,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn evidence(&self, limit: i64) -> StoreResult<Vec<EvidenceRow>> {
+        self.run(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT COALESCE(s.counter, ''), e.counter_id, e.seq, e.reason, e.hash, e.at, e.source
+                     FROM evidence e LEFT JOIN series s ON s.counter_id = e.counter_id
+                     ORDER BY e.id DESC LIMIT ?1",
+                )?
+                .query_map([limit], |r| {
+                    let id = uuid_of(r.get(1)?);
+                    let counter: String = r.get(0)?;
+                    Ok(EvidenceRow {
+                        counter: if counter.is_empty() {
+                            id.to_string()[..8].to_string()
+                        } else {
+                            counter
+                        },
+                        counter_id: id,
+                        seq: r.get(2)?,
+                        reason: r.get(3)?,
+                        hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
+                        at: r.get(5)?,
+                        source: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn entry_count(&self) -> StoreResult<i64> {
+        self.run(|conn| {
+            Ok(conn.query_row("SELECT COALESCE(SUM(seq), 0) FROM series", [], |r| r.get(0))?)
+        })
+        .await
+    }
+}
