@@ -3,7 +3,6 @@
 //! every step is one plain log line.
 
 use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output};
-use crate::district::protocol::EnrollRequest;
 use crate::i18n::Lang;
 use crate::ledger::LedgerError;
 use crate::sync::client::{ClientError, HubClient};
@@ -37,18 +36,11 @@ pub fn enroll(ctx: &Ctx, hub: &str, code: &str, ca: Option<&Path>) -> CmdResult 
     }
     let mut ledger = ctx.ledger()?;
     let session = ctx.admin_session(&mut ledger)?;
-    let answer = client
-        .enroll(&EnrollRequest {
-            code: code.to_string(),
-            counter: Some(ledger.series().counter.clone()),
-        })
-        .map_err(|e| client_failure(lang, hub, &e))?;
-    let enrolled = ledger.enroll(&session, &answer.file)?;
-    let certificate = ledger.own_certificate()?.ok_or(LedgerError::NotEnrolled)?;
-    client
-        .register_certificate(&certificate)
-        .map_err(|e| client_failure(lang, hub, &e))?;
-    ledger.set_hub(client.base(), ca_pem.as_deref())?;
+    let enrolled = match nightly::enroll(&mut ledger, &session, &client, code, ca_pem.as_deref()) {
+        Ok(enrolled) => enrolled,
+        Err(nightly::SyncError::Client(e)) => return Err(client_failure(lang, hub, &e)),
+        Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
+    };
     ctx.show(&enrolled, || {
         println!(
             "{}",

@@ -29,13 +29,27 @@ pub struct Range {
 pub fn to_send(mine: &[Head], theirs: &[Head]) -> Vec<Range> {
     mine.iter()
         .filter_map(|head| {
-            let their_seq = theirs
-                .iter()
-                .find(|t| t.counter_id == head.counter_id)
-                .map_or(0, |t| t.seq);
-            (head.seq > their_seq).then_some(Range {
+            let their = theirs.iter().find(|t| t.counter_id == head.counter_id);
+            let their_seq = their.map_or(0, |t| t.seq);
+            if head.seq > their_seq {
+                return Some(Range {
+                    counter_id: head.counter_id,
+                    from: their_seq + 1,
+                    to: head.seq,
+                });
+            }
+            // Level, but not the same entry: a fork. The other side gets ours to keep as
+            // evidence (beyond its head, the broken link shows it; below, its pull does).
+            let forked = their.is_some_and(|t| {
+                t.seq == head.seq
+                    && head.seq > 0
+                    && !head.hash.is_empty()
+                    && !t.hash.is_empty()
+                    && t.hash != head.hash
+            });
+            forked.then_some(Range {
                 counter_id: head.counter_id,
-                from: their_seq + 1,
+                from: head.seq,
                 to: head.seq,
             })
         })
@@ -130,6 +144,15 @@ mod tests {
             ),
             // an empty series of mine sends nothing
             (&[head(1, 0)], &[], &[]),
+            // level with another entry at the head: a fork, sent to be kept as evidence
+            (
+                &[Head {
+                    hash: "mine".into(),
+                    ..head(1, 5)
+                }],
+                &[head(1, 5)],
+                &[(1, 5, 5)],
+            ),
         ];
         for (mine, theirs, want) in cases {
             let got: Vec<(u128, i64, i64)> = to_send(mine, theirs)

@@ -88,6 +88,28 @@ pub enum SyncError {
     Ledger(#[from] LedgerError),
 }
 
+/// Enrols this counter with the hub over the network (`sync enroll --hub --code`): the hub
+/// answers a one-time code with an enrolment file, installed here as `sync enroll --file`
+/// installs one; the certificate made with it goes back to the hub, and the hub's address is
+/// kept for the nightly sync.
+pub fn enroll(
+    ledger: &mut Ledger,
+    session: &crate::ledger::Session,
+    client: &HubClient,
+    code: &str,
+    ca_pem: Option<&str>,
+) -> Result<crate::ledger::district::Enrolled, SyncError> {
+    let answer = client.enroll(&crate::district::protocol::EnrollRequest {
+        code: code.to_string(),
+        counter: Some(ledger.series().counter.clone()),
+    })?;
+    let enrolled = ledger.enroll(session, &answer.file)?;
+    let certificate = ledger.own_certificate()?.ok_or(LedgerError::NotEnrolled)?;
+    client.register_certificate(&certificate)?;
+    ledger.set_hub(client.base(), ca_pem)?;
+    Ok(enrolled)
+}
+
 /// Backs the database up into `backups/` and keeps the newest `keep`.
 pub fn backup(home: &Home, ledger: &Ledger, keep: u32) -> Result<PathBuf, LedgerError> {
     let dir = home.backups_dir();
