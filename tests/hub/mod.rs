@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
+pub mod proxy;
+
 pub const ADMIN_PIN: &str = "1234";
 pub const DISTRICT: &str = "桥西街道";
 /// Longest a throwaway PostgreSQL may take to start.
