@@ -154,6 +154,10 @@ pub enum SyncCmd {
         /// The hub's certificate authority (PEM), when the street office uses its own.
         #[arg(long)]
         ca: Option<PathBuf>,
+        /// On a new PC: the counter's old key file (keys/device.key from a backup), so that
+        /// it goes on with its own series; without it the PC starts a new series.
+        #[arg(long, requires = "code")]
+        key: Option<PathBuf>,
     },
     /// Write a signed bundle of what the other side may lack (administrators).
     Export {
@@ -352,6 +356,13 @@ pub enum OperatorCmd {
     /// Let a disabled operator log in again.
     Enable {
         /// The number of the operator to enable (you act as --operator).
+        #[arg(value_name = "NO")]
+        target: String,
+    },
+    /// Give an operator a new PIN (administrators): a forgotten PIN, or a new PC, where PINs
+    /// do not come back from the hub. The new PIN is asked twice without echo.
+    Pin {
+        /// The number of the operator (you act as --operator).
         #[arg(value_name = "NO")]
         target: String,
     },

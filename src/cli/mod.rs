@@ -50,6 +50,8 @@ pub enum Failure {
     Hub(crate::hub::HubError),
     /// The sync with the hub failed: the network, the hub's refusal (exit 3).
     Sync(String),
+    /// The hub refused what was asked (a wrong or used enrolment code): exit 1.
+    HubRefused(String),
 }
 
 impl From<crate::hub::HubError> for Failure {
@@ -145,6 +147,10 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
         Err(Failure::Sync(message)) => {
             output::error(json, "sync", &message);
             ExitCode::from(EXIT_SYSTEM)
+        }
+        Err(Failure::HubRefused(message)) => {
+            output::error(json, "refused", &message);
+            ExitCode::from(EXIT_REFUSED)
         }
         Err(Failure::Hub(error)) => {
             let (code, kind) = if error.is_refusal() {

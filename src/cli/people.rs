@@ -71,12 +71,18 @@ pub fn operator(ctx: &Ctx, cmd: OperatorCmd) -> CmdResult {
             ledger.set_operator_enabled(&session, &operator, true)?;
             done(ctx, lang.pick("已启用", "Enabled"), &operator);
         }
+        OperatorCmd::Pin { target: operator } => {
+            let session = ctx.admin_session(&mut ledger)?;
+            let pin = new_operator_pin(lang)?;
+            ledger.set_operator_pin(&session, &operator, &pin)?;
+            done(ctx, lang.pick("已设新密码", "New PIN set for"), &operator);
+        }
     }
     Ok(())
 }
 
 /// The new operator's PIN: `POINTSDESK_NEW_PIN`, else prompted twice without echo.
-fn new_operator_pin(lang: Lang) -> Result<String, Failure> {
+pub(super) fn new_operator_pin(lang: Lang) -> Result<String, Failure> {
     if let Ok(pin) = std::env::var("POINTSDESK_NEW_PIN") {
         return Ok(pin.trim().to_string());
     }

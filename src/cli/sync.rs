@@ -22,8 +22,9 @@ pub fn sync(ctx: &Ctx, args: SyncArgs) -> CmdResult {
             hub: Some(hub),
             code: Some(code),
             ca,
+            key,
             ..
-        } => super::sync_job::enroll(ctx, &hub, &code, ca.as_deref()),
+        } => super::sync_job::enroll(ctx, &hub, &code, ca.as_deref(), key.as_deref()),
         SyncCmd::Enroll { .. } => Err(usage(
             ctx.lang,
             "请给 --file 登记文件，或 --hub 地址 和 --code 登记码。",

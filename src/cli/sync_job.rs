@@ -15,23 +15,44 @@ fn read_ca(ca: Option<&Path>) -> Result<Option<String>, Failure> {
         .transpose()
 }
 
+/// A refused enrolment is the operator's to put right (exit 1); anything else is a failure of
+/// the sync (exit 3).
 fn client_failure(lang: Lang, hub: &str, error: &ClientError) -> Failure {
-    Failure::Sync(error.message(lang, hub))
+    use crate::district::protocol::Refusal;
+    match error {
+        ClientError::Refused(body)
+            if matches!(
+                body.refusal,
+                Refusal::BadCode | Refusal::UsedCode | Refusal::ExpiredCode | Refusal::OtherCounter
+            ) =>
+        {
+            Failure::HubRefused(error.message(lang, hub))
+        }
+        _ => Failure::Sync(error.message(lang, hub)),
+    }
 }
 
-/// `sync enroll --hub URL --code CODE`: enrols this counter over the network.
-pub fn enroll(ctx: &Ctx, hub: &str, code: &str, ca: Option<&Path>) -> CmdResult {
+/// `sync enroll --hub URL --code CODE`: enrols this counter over the network; on a new PC
+/// (no ledger here yet) takes the counter's ledger back from the hub.
+pub fn enroll(
+    ctx: &Ctx,
+    hub: &str,
+    code: &str,
+    ca: Option<&Path>,
+    key: Option<&Path>,
+) -> CmdResult {
     let lang = ctx.lang;
     let ca_pem = read_ca(ca)?;
     let client =
         HubClient::new(hub, ca_pem.as_deref()).map_err(|e| client_failure(lang, hub, &e))?;
     if !ctx.home.db_path().exists() {
-        return Err(Failure::Usage(
-            lang.pick(
-                "这里还没有服务点：请先运行 pointsdesk init 创建本服务点，再登记。",
-                "There is no counter here yet: run pointsdesk init first, then enrol.",
-            )
-            .to_string(),
+        return recover(ctx, &client, code, key, ca_pem.as_deref());
+    }
+    if key.is_some() {
+        return Err(super::usage(
+            lang,
+            "--key 只用于在新电脑上找回服务点：这里已经有服务点了。",
+            "--key is for taking a counter back onto a new PC: there is a counter here already.",
         ));
     }
     let mut ledger = ctx.ledger()?;
@@ -60,6 +81,65 @@ pub fn enroll(ctx: &Ctx, hub: &str, code: &str, ca: Option<&Path>) -> CmdResult 
                     enrolled.code,
                     super::sync::example_number(&ledger),
                     client.base()
+                ),
+            }
+        );
+    });
+    Ok(())
+}
+
+/// A new PC: the counter's ledger comes back from the hub.
+fn recover(
+    ctx: &Ctx,
+    client: &HubClient,
+    code: &str,
+    key: Option<&Path>,
+    ca_pem: Option<&str>,
+) -> CmdResult {
+    let lang = ctx.lang;
+    let Some(admin) = ctx.operator.clone() else {
+        return Err(super::usage(
+            lang,
+            "在新电脑上找回服务点需要一位管理员：请加 --operator 工号（该服务点原有的管理员），并设置新密码。",
+            "Taking a counter back onto a new PC needs an administrator: add --operator NO (one of the counter's administrators), who gets a new PIN here.",
+        ));
+    };
+    let pin = super::people::new_operator_pin(lang)?;
+    let mut progress = Progress::new(lang, ctx.json);
+    let result = crate::sync::recover::recover(
+        &ctx.home,
+        client,
+        code,
+        key,
+        &admin,
+        &pin,
+        ca_pem,
+        lang,
+        &mut |s| progress.step(s),
+    );
+    progress.finish();
+    let recovered = match result {
+        Ok(r) => r,
+        Err(nightly::SyncError::Client(e)) => return Err(client_failure(lang, client.base(), &e)),
+        Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
+    };
+    ctx.show(&recovered, || {
+        let how = match (recovered.continued, lang) {
+            (true, Lang::ZhCn) => format!("用原来的密钥接着第 {} 条记录继续", recovered.head),
+            (true, Lang::En) => format!("goes on with its own series after entry #{}", recovered.head),
+            (false, Lang::ZhCn) => "没有原来的密钥，从新的序列开始（接续原序列）".to_string(),
+            (false, Lang::En) => "starts a new series continuing the old one (no old key)".to_string(),
+        };
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "已从街道中心找回“{}”（{}，代码 {}）：取回 {} 条记录，{how}。管理员 {admin} 已设新密码；其他操作员的密码请管理员重新设置。",
+                    recovered.counter, recovered.district, recovered.code, recovered.pulled
+                ),
+                Lang::En => format!(
+                    "Took {} ({}, code {}) back from the hub: {} entries; it {how}. Administrator {admin} has a new PIN here; set the other operators' PINs again.",
+                    recovered.counter, recovered.district, recovered.code, recovered.pulled
                 ),
             }
         );

@@ -102,6 +102,33 @@ impl Home {
         result
     }
 
+    /// Makes the folders and config.toml of a home whose ledger will come from the hub (a new
+    /// PC for an existing counter). Refuses where a home already is.
+    pub fn prepare_for_recovery(
+        &self,
+        lang: Lang,
+        community: &str,
+        counter: &str,
+        prefix: &str,
+    ) -> Result<()> {
+        if self.db_path().exists() || self.config_path().exists() {
+            return Err(LedgerError::HomeExists(self.dir.display().to_string()));
+        }
+        let keys = self.dir.join("keys");
+        create_private_dir(&self.dir).map_err(|e| LedgerError::file(&self.dir, &e))?;
+        create_private_dir(&keys).map_err(|e| LedgerError::file(&keys, &e))?;
+        let config = CONFIG_TEMPLATE
+            .replace("{lang}", lang.code())
+            .replace("{community}", community)
+            .replace("{counter}", counter)
+            .replace("{prefix}", prefix);
+        std::fs::write(self.config_path(), config)
+            .map_err(|e| LedgerError::file(&self.config_path(), &e))?;
+        crate::keys::create_private_file(&self.db_path())
+            .map_err(|e| LedgerError::file(&self.db_path(), &e))?;
+        Ok(())
+    }
+
     /// config.toml, checked: a typo or a bad value is an error that names the line.
     pub fn config(&self) -> std::result::Result<Config, ConfigError> {
         config::read(&self.config_path())

@@ -373,6 +373,12 @@ impl Ledger {
     /// counter's numbers already carry.
     pub fn enroll(&mut self, session: &Session, file: &EnrolmentFile) -> Result<Enrolled> {
         Self::require_admin(session)?;
+        self.install_enrolment(file)
+    }
+
+    /// [`Ledger::enroll`] without the administrator: for a new PC recovering its counter,
+    /// where nobody can log in before the counter's operators came back from the hub.
+    pub fn install_enrolment(&mut self, file: &EnrolmentFile) -> Result<Enrolled> {
         let (district_key, grant) = file.open().map_err(LedgerError::Enrolment)?;
         let now = self.now();
         if DateTime::parse_from_rfc3339(&grant.expires_at)
@@ -1123,7 +1129,12 @@ impl Import<'_> {
 
     fn take_chunk(&mut self, chunk: &[Prepared<'_>]) -> Result<()> {
         let now = format_time(self.ledger.now());
-        let own_current = self.ledger.device.counter_id;
+        // A recovering ledger takes its own series in like any other (nil: no series is own).
+        let own_current = if self.ledger.recovering {
+            Uuid::nil()
+        } else {
+            self.ledger.device.counter_id
+        };
         let seal_key = self.ledger.device.seal_key();
         let state = &mut self.state;
         let tx = self

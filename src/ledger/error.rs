@@ -133,6 +133,12 @@ pub enum LedgerError {
     },
     #[error("this counter is enrolled in {district}")]
     EnrolledElsewhere { district: String },
+    /// A new PC asked the hub for its counter's ledger, and the hub holds none of it.
+    #[error("the hub holds nothing of {counter}")]
+    NothingToRecover { counter: String },
+    /// The key given to a new PC is not the key of the counter's newest series.
+    #[error("the key {key} is not of {counter}'s newest series")]
+    KeyOfOtherSeries { key: String, counter: String },
     #[error("the bundle is of district {district}, this counter is of {ours}")]
     OtherDistrictBundle { district: String, ours: String },
     #[error("{file} is not a pointsdesk bundle")]
@@ -509,6 +515,16 @@ impl LedgerError {
                 format!("本服务点已加入“{district}”，不能再加入另一个街道。")
             } else {
                 format!("This counter is already enrolled in {district} and cannot join another district.")
+            },
+            E::NothingToRecover { counter } => if zh {
+                format!("街道中心没有“{counter}”的任何记录，无法在新电脑上找回：这是一个新服务点，请运行 pointsdesk init 创建。")
+            } else {
+                format!("The hub holds nothing of {counter}, so there is nothing to take back onto a new PC: for a new counter run pointsdesk init.")
+            },
+            E::KeyOfOtherSeries { key, counter } => if zh {
+                format!("密钥 {key} 不是“{counter}”当前使用的密钥（可能是恢复备份之前的旧密钥）：不加 --key 再登记一次，本机将开始一个新的序列。")
+            } else {
+                format!("The key {key} is not the key {counter} uses now (perhaps one from before a restore): enrol again without --key, and this PC starts a new series.")
             },
             E::OtherDistrictBundle { district, ours } => if zh {
                 format!("这个数据包来自“{district}”，本服务点属于“{ours}”：不能导入，什么都没有改变。")

@@ -155,6 +155,9 @@ pub struct Ledger {
     policy: Policy,
     /// `ledger.head` beside the database; `None` when it is missing (verify says so).
     anchor: Option<AnchorFile>,
+    /// A new PC taking its counter's ledger back from the hub: its own series arrives from
+    /// outside (see [`Ledger::recovering`]).
+    recovering: bool,
 }
 
 /// One write transaction: appends entries of this counter's series.
@@ -330,6 +333,7 @@ impl Ledger {
             clock,
             policy: Policy::default(),
             anchor: Some(anchor),
+            recovering: false,
         };
         Ok((ledger, session))
     }
@@ -367,7 +371,96 @@ impl Ledger {
             clock: Box::new(Utc::now),
             policy: Policy::default(),
             anchor,
+            recovering: false,
         })
+    }
+
+    /// A ledger on a new PC, before its counter's entries came back from the hub: `series` is
+    /// what the hub says of the counter (its first entry arrives with the rest). Only an
+    /// import may run on it; open the home again once it is done.
+    pub fn recovering(db_path: &Path, device: Device, series: SeriesInfo) -> Result<Ledger> {
+        let conn = store::open(db_path)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('counter_id', ?1)",
+            [device.counter_id.to_string()],
+        )?;
+        let numbering = match &series.code {
+            Some(code) => crate::domain::ids::Numbering::new(&series.prefix, code)
+                .unwrap_or_else(|_| series.numbering()),
+            None => series.numbering(),
+        };
+        Ok(Ledger {
+            conn,
+            device,
+            series,
+            numbering,
+            clock: Box::new(Utc::now),
+            policy: Policy::default(),
+            anchor: None,
+            recovering: true,
+        })
+    }
+
+    /// Whether this ledger is being recovered from the hub (its own series may arrive).
+    pub fn is_recovering(&self) -> bool {
+        self.recovering
+    }
+
+    /// Writes the head anchor of this counter's current series as the log holds it, when there
+    /// is none (a new PC: the anchor was lost with the old one). `used_seq` is the highest seq
+    /// known to be signed.
+    pub fn anchor_from_log(&mut self, db_path: &Path, used_seq: i64) -> Result<()> {
+        if self.anchor.is_some() {
+            return Ok(());
+        }
+        let Some(head) = log::own_heads(&self.conn, &[self.device.counter_id])?.pop() else {
+            return Ok(());
+        };
+        let mut anchor = Anchor::default();
+        anchor.advance(head.counter_id, head.seq, &head.hash, &head.signature);
+        for h in &mut anchor.heads {
+            h.used_seq = h.used_seq.max(used_seq);
+        }
+        self.anchor = Some(
+            AnchorFile::create(db_path, &anchor)
+                .map_err(|e| LedgerError::file(&crate::store::anchor::path_for(db_path), &e))?,
+        );
+        Ok(())
+    }
+
+    /// An administrator gives an operator of this counter a new PIN (a local secret: nothing
+    /// goes into the log). The operator's count of wrong PINs starts again.
+    pub fn set_operator_pin(&mut self, session: &Session, operator: &str, pin: &str) -> Result<()> {
+        Self::require_admin(session)?;
+        let operator = operator.trim();
+        let row = read::operator(&self.conn, &self.series.home, operator)?
+            .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
+        let pin_hash = hash_pin(pin)?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO operator_secrets (operator, pin_hash, failures) VALUES (?1, ?2, 0)",
+            rusqlite::params![row.operator, pin_hash],
+        )?;
+        Ok(())
+    }
+
+    /// Gives an existing, enabled administrator of this counter a PIN on this PC (PINs are
+    /// local and were lost with the old PC). Only for a recovered home.
+    pub fn set_recovered_pin(&mut self, operator: &str, pin: &str) -> Result<()> {
+        let operator = operator.trim();
+        let row = read::operator(&self.conn, &self.series.home, operator)?
+            .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
+        if !row.enabled {
+            return Err(LedgerError::OperatorDisabled(row.operator));
+        }
+        if row.role != Role::Admin {
+            return Err(LedgerError::NotAdmin(row.operator));
+        }
+        let pin_hash = hash_pin(pin)?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO operator_secrets (operator, pin_hash) VALUES (?1, ?2)",
+            rusqlite::params![row.operator, pin_hash],
+        )?;
+        Ok(())
     }
 
     pub fn set_clock(&mut self, clock: Clock) {

@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod client;
 pub mod nightly;
+pub mod recover;
 
 use crate::district::Head;
 use crate::ledger::district::{BundleEnd, BundleHeader, ExportPart, ImportReport};

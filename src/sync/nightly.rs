@@ -203,7 +203,20 @@ pub fn sync(
         });
     }
 
-    // Pull until the hub has nothing more; a series refused here is not asked for again.
+    pull_all(ledger, client, &device, to_pull, &mut summary, progress)?;
+    summary.overdrafts = ledger.overdrafts()?;
+    Ok(summary)
+}
+
+/// Pulls until the hub has nothing more; a series refused here is not asked for again.
+pub(super) fn pull_all(
+    ledger: &mut Ledger,
+    client: &HubClient,
+    device: &crate::keys::Device,
+    to_pull: u64,
+    summary: &mut Summary,
+    progress: &mut dyn FnMut(Step),
+) -> Result<(), SyncError> {
     let mut skip: Vec<Uuid> = Vec::new();
     let mut pulled = 0;
     for _ in 0..PULLS_MAX {
@@ -212,7 +225,7 @@ pub fn sync(
             entries_max: EXCHANGE_ENTRIES_MAX as u32,
             skip: skip.clone(),
         };
-        let (bundle, more) = client.pull(&device, &request)?;
+        let (bundle, more) = client.pull(device, &request)?;
         let report = super::import_bundle(ledger, client.base(), bundle.as_slice())?;
         summary.pulled_new += report.new;
         summary.pulled_present += report.present;
@@ -239,6 +252,5 @@ pub fn sync(
             break;
         }
     }
-    summary.overdrafts = ledger.overdrafts()?;
-    Ok(summary)
+    Ok(())
 }

@@ -1,0 +1,147 @@
+//! A new PC for an existing counter (the old one's disk is lost): enrolled again with a
+//! one-time code, it takes its counter's ledger back from the hub.
+//!
+//! - **With the old key** (from the administrator's backup of `keys/device.key`): the
+//!   counter's own series comes back too, and the PC continues it at the hub's head.
+//! - **Without it**: a new key, and a new series whose first entry continues the old one (the
+//!   grant names the counter's home, so the district admits it); it numbers after every
+//!   number the old PC handed out that reached the hub.
+//!
+//! Either way the counter's operators come back with the log, but PINs are local: the
+//! administrator named gets a new PIN here, and gives the others theirs.
+
+use super::client::HubClient;
+use super::nightly::{self, Step, Summary, SyncError};
+use crate::district::protocol::EnrollRequest;
+use crate::home::Home;
+use crate::i18n::Lang;
+use crate::keys::Device;
+use crate::ledger::{Ledger, LedgerError};
+use crate::store::log::SeriesInfo;
+use serde::Serialize;
+use std::path::Path;
+
+/// What a recovery did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recovered {
+    pub district: String,
+    pub counter: String,
+    pub code: String,
+    /// The old key was given: the counter's own series goes on.
+    pub continued: bool,
+    /// The hub's head of the counter's newest series when it was taken back.
+    pub head: i64,
+    pub pulled: u64,
+}
+
+/// Takes the counter named by the one-time `code` back from the hub into the empty `home`.
+/// `key` is the old device key file, if the administrator kept it; `admin` and `pin` give an
+/// existing administrator of the counter a PIN here.
+#[allow(clippy::too_many_arguments)]
+pub fn recover(
+    home: &Home,
+    client: &HubClient,
+    code: &str,
+    key: Option<&Path>,
+    admin: &str,
+    pin: &str,
+    ca_pem: Option<&str>,
+    lang: Lang,
+    progress: &mut dyn FnMut(Step),
+) -> Result<Recovered, SyncError> {
+    let answer = client.enroll(&EnrollRequest {
+        code: code.to_string(),
+        counter: None,
+    })?;
+    let (_, grant) = answer.file.open().map_err(LedgerError::Enrolment)?;
+    let Some(recovery) = answer.recovery else {
+        return Err(LedgerError::NothingToRecover {
+            counter: grant.counter,
+        }
+        .into());
+    };
+    let device = match key {
+        Some(path) => {
+            let device = Device::load(path).map_err(LedgerError::from)?;
+            if device.counter_id != recovery.series.counter_id {
+                return Err(LedgerError::KeyOfOtherSeries {
+                    key: path.display().to_string(),
+                    counter: recovery.counter.clone(),
+                }
+                .into());
+            }
+            device
+        }
+        None => Device::generate().map_err(LedgerError::from)?,
+    };
+    home.prepare_for_recovery(
+        lang,
+        &recovery.community,
+        &recovery.counter,
+        &recovery.prefix,
+    )?;
+    device
+        .save_new(&home.key_path())
+        .map_err(LedgerError::from)?;
+    let series = SeriesInfo {
+        community: recovery.community.clone(),
+        prefix: recovery.prefix.clone(),
+        counter: recovery.counter.clone(),
+        public_key: device.public_key().to_bytes().to_vec(),
+        utc_offset_minutes: recovery.utc_offset_minutes,
+        home: recovery.home.clone(),
+        code: Some(grant.code.clone()),
+        continues: None,
+    };
+    let continued = key.is_some();
+    let mut summary = Summary::default();
+    {
+        let mut ledger = Ledger::recovering(&home.db_path(), device.clone(), series)?;
+        ledger.install_enrolment(&answer.file)?;
+        let certificate = ledger.own_certificate()?.ok_or(LedgerError::NotEnrolled)?;
+        client.register_certificate(&certificate)?;
+        ledger.set_hub(client.base(), ca_pem)?;
+        let to_pull = client
+            .heads(&device)?
+            .heads
+            .iter()
+            .map(|h| h.seq as u64)
+            .sum();
+        nightly::pull_all(
+            &mut ledger,
+            client,
+            &device,
+            to_pull,
+            &mut summary,
+            progress,
+        )?;
+    }
+    if !continued {
+        // The new series continues the counter's newest one; nobody endorses it but the
+        // district, through the grant.
+        let mut conn = crate::store::open(&home.db_path()).map_err(LedgerError::from)?;
+        crate::ledger::restore::begin_successor(
+            &mut conn,
+            &device,
+            recovery.series.counter_id,
+            recovery.series.seq,
+            None,
+            admin,
+            chrono::Utc::now(),
+        )?;
+    }
+    let mut ledger = home.open()?;
+    ledger.anchor_from_log(&home.db_path(), recovery.series.seq)?;
+    ledger.set_recovered_pin(admin, pin)?;
+    for resident in &summary.erased {
+        home.record_erasure(resident)?;
+    }
+    Ok(Recovered {
+        district: grant.district_name,
+        counter: recovery.counter,
+        code: grant.code,
+        continued,
+        head: recovery.series.seq,
+        pulled: summary.pulled_new,
+    })
+}

@@ -1,0 +1,229 @@
+//! A new PC for an existing counter, its old disk lost: enrolled again with a one-time code, it
+//! takes the counter's ledger back from the hub. With the old key (from the administrator's
+//! backup) it goes on with its own series and makes no fork; without it, it starts a new
+//! series that the district admits as the same counter.
+
+mod hub;
+
+use hub::{ADMIN_PIN, Counter, StoreKind, TestHub, hub_heads};
+use pointsdesk::home::Home;
+use pointsdesk::i18n::Lang;
+use pointsdesk::ledger::{EarnRequest, LedgerError, NewResident};
+use pointsdesk::sync::nightly::SyncError;
+use pointsdesk::sync::recover::recover;
+
+const NEW_PIN: &str = "5678";
+
+/// A district of two counters; counter 0 has residents and points, both synced.
+fn district() -> (TestHub, Counter, Counter, Vec<(String, String)>) {
+    let hub = TestHub::start(StoreKind::Sqlite);
+    let mut a = Counter::enrolled(&hub, 0);
+    let mut b = Counter::enrolled(&hub, 1);
+    let books: Vec<(String, String)> = (0..3).map(|n| a.resident(&format!("居民{n}"))).collect();
+    for (_, scan) in &books {
+        a.earn(scan, 120);
+    }
+    a.sync(&hub);
+    b.sync(&hub);
+    (hub, a, b, books)
+}
+
+fn earn(
+    ledger: &mut pointsdesk::ledger::Ledger,
+    session: &pointsdesk::ledger::Session,
+    scan: &str,
+) {
+    ledger
+        .earn(
+            session,
+            &EarnRequest {
+                scan: scan.into(),
+                activity: "A01".into(),
+                minutes: 60,
+                event: None,
+                txn: None,
+                confirmed_by: None,
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_new_pc_with_the_old_key_takes_its_series_back_and_goes_on_without_a_fork() {
+    let (hub, a, mut b, books) = district();
+    let own = a.ledger.device().counter_id;
+    let head = hub_heads(&hub)
+        .into_iter()
+        .find(|h| h.counter_id == own)
+        .unwrap();
+    // The administrator kept the key; the disk is gone.
+    let saved = tempfile::TempDir::new().unwrap();
+    let key = saved.path().join("device.key");
+    std::fs::copy(a.home.key_path(), &key).unwrap();
+    let name = a.name.clone();
+    drop(a);
+    let new_pc = tempfile::TempDir::new().unwrap();
+    let home = Home {
+        dir: new_pc.path().join("home"),
+    };
+    let recovered = recover(
+        &home,
+        &hub.client(),
+        &hub.code(&name),
+        Some(&key),
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(recovered.continued);
+    assert_eq!(recovered.head, head.seq);
+    let mut ledger = home.open().unwrap();
+    assert_eq!(ledger.device().counter_id, own);
+    let report = ledger.verify().unwrap();
+    assert!(report.ok, "{report:?}");
+    // The administrator logs in with the new PIN; the old one is gone with the old PC.
+    assert!(ledger.login("001", ADMIN_PIN).is_err());
+    let admin = ledger.login("001", NEW_PIN).unwrap();
+    assert_eq!(ledger.account(&books[0].1, 0).unwrap().balance.0, 20);
+    // It goes on at the hub's head, and the hub and the other counter take it: no fork.
+    earn(&mut ledger, &admin, &books[0].1);
+    let mut again = Counter {
+        dir: new_pc,
+        home,
+        ledger,
+        admin,
+        name,
+    };
+    let summary = again.sync(&hub);
+    assert!(summary.push_refusals.is_empty(), "{summary:?}");
+    assert_eq!(summary.pushed_new, 1);
+    b.sync(&hub);
+    assert_eq!(b.balance(&books[0].0), 30);
+    assert_eq!(again.heads(), hub_heads(&hub));
+    assert_eq!(b.heads(), hub_heads(&hub));
+    again.assert_verifies();
+    b.assert_verifies();
+    assert!(hub.hub().report().unwrap().evidence.is_empty());
+}
+
+#[test]
+fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
+    let (hub, a, mut b, books) = district();
+    let old = a.ledger.device().counter_id;
+    let name = a.name.clone();
+    drop(a);
+    let new_pc = tempfile::TempDir::new().unwrap();
+    let home = Home {
+        dir: new_pc.path().join("home"),
+    };
+    let recovered = recover(
+        &home,
+        &hub.client(),
+        &hub.code(&name),
+        None,
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(!recovered.continued);
+    let mut ledger = home.open().unwrap();
+    assert_ne!(ledger.device().counter_id, old);
+    assert!(ledger.verify().unwrap().ok);
+    let admin = ledger.login("001", NEW_PIN).unwrap();
+    // The same counter: its residents are its own (it may correct them), and its numbers go on
+    // after the old PC's.
+    ledger
+        .update_resident(
+            &admin,
+            "SQ-RA00001",
+            &pointsdesk::ledger::ResidentPatch {
+                phone: Some("13900001111".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let next = ledger
+        .add_resident(
+            &admin,
+            &NewResident {
+                name: "新居民".into(),
+                ..NewResident::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(next.resident, "SQ-RA00004");
+    earn(&mut ledger, &admin, &books[1].1);
+    let mut again = Counter {
+        dir: new_pc,
+        home,
+        ledger,
+        admin,
+        name,
+    };
+    let summary = again.sync(&hub);
+    assert!(summary.push_refusals.is_empty(), "{summary:?}");
+    let taken = b.sync(&hub);
+    assert!(taken.pull_refusals.is_empty(), "{taken:?}");
+    assert_eq!(b.balance(&books[1].0), 30);
+    assert_eq!(again.heads(), hub_heads(&hub));
+    again.assert_verifies();
+    b.assert_verifies();
+}
+
+#[test]
+fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing_is_made() {
+    let (hub, a, _b, _) = district();
+    let new_pc = tempfile::TempDir::new().unwrap();
+    let home = Home {
+        dir: new_pc.path().join("home"),
+    };
+    let stranger = new_pc.path().join("stranger.key");
+    pointsdesk::keys::Device::generate()
+        .unwrap()
+        .save_new(&stranger)
+        .unwrap();
+    let wrong = recover(
+        &home,
+        &hub.client(),
+        &hub.code(&a.name),
+        Some(&stranger),
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    );
+    assert!(
+        matches!(
+            wrong,
+            Err(SyncError::Ledger(LedgerError::KeyOfOtherSeries { .. }))
+        ),
+        "{wrong:?}"
+    );
+    assert!(!home.dir.exists());
+    let unknown = recover(
+        &home,
+        &hub.client(),
+        &hub.code("从未同步的服务点"),
+        None,
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    );
+    assert!(
+        matches!(
+            unknown,
+            Err(SyncError::Ledger(LedgerError::NothingToRecover { .. }))
+        ),
+        "{unknown:?}"
+    );
+    assert!(!home.dir.exists());
+}
