@@ -183,6 +183,7 @@ impl Worker {
                 Some(Msg::Reversed(result))
             }
             Effect::RefreshStatus => Some(self.status()),
+            Effect::LoadSync => Some(Msg::Sync(self.ledger.sync_status().ok().map(Box::new))),
             Effect::Restock { item, qty, donor } => Some(Msg::Stocked(match &self.session {
                 Some(session) => self
                     .ledger

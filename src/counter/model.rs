@@ -365,6 +365,9 @@ pub struct Model {
     pub sync_brief: SyncBrief,
     /// Lines the sync screen is scrolled down.
     pub sync_scroll: u16,
+    /// When the sync's state was last asked for: the nightly job may run while the counter is
+    /// open, and the screens show what it did.
+    pub sync_asked_ms: u64,
     /// The last slip the simulator printed, as it looks on paper.
     pub latest_slip: Option<Paper>,
     pub last_receipt: Option<Receipt>,
@@ -444,6 +447,8 @@ pub enum Msg {
         what: Printout,
         result: Result<PrintedSlip, String>,
     },
+    /// The district ledger as held here, asked for by [`Effect::LoadSync`].
+    Sync(Option<Box<crate::ledger::district::SyncStatus>>),
     Status {
         printer: PrinterState,
         low_stock: Vec<String>,
@@ -517,6 +522,8 @@ pub enum Effect {
         id: uuid::Uuid,
     },
     RefreshStatus,
+    /// The sync's state only (cheap: no printer query), asked for now and then.
+    LoadSync,
     LoadReport,
     /// Today's day-close (Z) slip.
     PrintDayClose,
@@ -538,6 +545,8 @@ pub enum Effect {
 
 /// Idle time before the counter locks back to the login screen.
 pub const IDLE_LOCK_MS_DEFAULT: u64 = 5 * 60 * 1000;
+/// How often the counter asks for the sync's state while someone is logged in.
+pub const SYNC_REFRESH_MS: u64 = 10_000;
 /// Items below this stock count are shown on the home screen.
 pub const LOW_STOCK_UNITS: i64 = 10;
 
@@ -591,6 +600,7 @@ impl Model {
             sync: None,
             sync_brief: SyncBrief::Unknown,
             sync_scroll: 0,
+            sync_asked_ms: 0,
             latest_slip: None,
             last_receipt: None,
             last_input_ms: 0,
@@ -613,6 +623,7 @@ impl Model {
             low_stock: self.low_stock.clone(),
             clock_warning: self.clock_warning.clone(),
             sync_brief: self.sync_brief.clone(),
+            sync_asked_ms: self.sync_asked_ms,
             last_input_ms: self.last_input_ms,
             last_raw_key_ms: self.last_raw_key_ms,
             idle_lock_ms: self.idle_lock_ms,

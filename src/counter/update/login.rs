@@ -14,6 +14,10 @@ pub(super) fn tick(model: &mut Model, now: u64) -> Vec<Effect> {
         notice(model, NoticeKind::Info, S::Locked.get(model.lang));
         return effects;
     }
+    if model.operator.is_some() && now.saturating_sub(model.sync_asked_ms) >= SYNC_REFRESH_MS {
+        model.sync_asked_ms = now;
+        return vec![Effect::LoadSync];
+    }
     Vec::new()
 }
 

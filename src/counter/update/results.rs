@@ -35,16 +35,24 @@ pub(super) fn handle(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.printer = printer;
             model.low_stock = low_stock;
             model.clock_warning = clock;
-            if let Some(sync) = sync {
-                model.sync_brief = SyncBrief::of(&sync);
-                // Resident data (overdrafts) only while someone is logged in.
-                if model.operator.is_some() {
-                    model.sync = Some(*sync);
-                }
-            }
+            sync_loaded(model, sync);
+            Vec::new()
+        }
+        Msg::Sync(sync) => {
+            sync_loaded(model, sync);
             Vec::new()
         }
         Msg::Key(..) | Msg::Scan(..) | Msg::Tick(_) | Msg::RawKey(..) => Vec::new(),
+    }
+}
+
+fn sync_loaded(model: &mut Model, sync: Option<Box<crate::ledger::district::SyncStatus>>) {
+    if let Some(sync) = sync {
+        model.sync_brief = SyncBrief::of(&sync);
+        // Resident data (overdrafts) only while someone is logged in.
+        if model.operator.is_some() {
+            model.sync = Some(*sync);
+        }
     }
 }
 
