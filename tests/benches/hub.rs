@@ -1,0 +1,513 @@
+//! Hub benchmarks, on SQLite and on PostgreSQL (a throwaway cluster), with the hub in its own
+//! process (`pointsdesk hub serve`, the release binary) so its memory is its own:
+//!
+//! - ingest: the district's five counters (200,000 entries each, from the `district` bench's
+//!   cache) push everything at once, in pages of 1,000, every signature checked; entries per
+//!   second, against the bare Ed25519 batch-verification rate measured in the same run;
+//! - bootstrap: a new counter of the district takes all of it (every signature checked again,
+//!   every projection built);
+//! - nightly delta: that counter books 2,000 entries while another pushes 2,000; one sync pushes
+//!   its 2,000 and pulls the other's;
+//! - 200 counters syncing at once (a load generator of threads): all complete, nothing lost;
+//! - the hub's peak and current memory after each step.
+//!
+//! Run: `cargo bench --bench hub` (size: `POINTSDESK_BENCH_DISTRICT=1000000`; only one store:
+//! `POINTSDESK_BENCH_STORES=sqlite`).
+
+#[path = "seed.rs"]
+mod seed;
+
+#[path = "district_seed.rs"]
+mod district_seed;
+
+#[allow(unused_imports)]
+#[path = "../hub/mod.rs"]
+mod hub;
+
+use district_seed::{SERIES, bare_rate, seeded, size};
+use pointsdesk::district::Range;
+use pointsdesk::district::protocol::EXCHANGE_ENTRIES_MAX;
+use pointsdesk::home::Home;
+use pointsdesk::hub::HubHome;
+use pointsdesk::i18n::Lang;
+use pointsdesk::ledger::{EarnRequest, InitRequest};
+use pointsdesk::sync::client::HubClient;
+use pointsdesk::sync::nightly::{self, Step};
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DELTA_ENTRIES: usize = 2_000;
+const LOAD_COUNTERS: usize = 200;
+/// Entries each counter of the load generator books before it syncs.
+const LOAD_ENTRIES_EACH: usize = 10;
+
+/// The hub as its own process.
+struct HubProcess {
+    child: Child,
+    url: String,
+}
+
+impl HubProcess {
+    fn start(office: &Path, store: Option<&str>) -> HubProcess {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pointsdesk"));
+        command
+            .args([
+                "--home",
+                office.to_str().unwrap(),
+                "hub",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(store) = store {
+            command.args(["--store", store]);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().rsplit(':').next().unwrap().to_string();
+        HubProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// (peak, current) resident memory in MiB.
+    fn memory_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| -> f64 {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1024.0
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A one-time code for `counter` from the street office at `office` (on `store`).
+fn code(office: &Path, store: Option<&str>, counter: &str) -> String {
+    let home = HubHome {
+        dir: office.to_path_buf(),
+    };
+    let mut hub = home.open_at(store).unwrap();
+    hub.enrol_code(counter, None, 24, chrono::Utc::now())
+        .unwrap()
+        .one_time_code
+}
+
+/// A new counter in `dir`, enrolled with the hub at `url` by a one-time code.
+fn new_counter(
+    dir: &Path,
+    office: &Path,
+    store: Option<&str>,
+    url: &str,
+    name: &str,
+    community: &str,
+    prefix: &str,
+) -> (
+    Home,
+    pointsdesk::ledger::Ledger,
+    pointsdesk::ledger::Session,
+) {
+    let home = Home {
+        dir: dir.to_path_buf(),
+    };
+    let (mut ledger, admin) = home
+        .init(
+            InitRequest {
+                community: community.into(),
+                prefix: prefix.into(),
+                counter: name.into(),
+                admin_name: "管理员".into(),
+                admin_pin: seed::PIN.into(),
+                utc_offset_minutes: 480,
+                code: "A".into(),
+            },
+            Lang::ZhCn,
+            Box::new(chrono::Utc::now),
+        )
+        .unwrap();
+    let client = HubClient::new(url, None).unwrap();
+    nightly::enroll(
+        &mut ledger,
+        &admin,
+        &client,
+        &code(office, store, name),
+        None,
+    )
+    .unwrap();
+    (home, ledger, admin)
+}
+
+struct Figures {
+    store: String,
+    ingested: u64,
+    ingest: Duration,
+    bootstrap_entries: u64,
+    bootstrap: Duration,
+    delta_sync: Duration,
+    delta_backup: Duration,
+    load: Duration,
+    load_entries: i64,
+    load_written: i64,
+    memory: Vec<(&'static str, (f64, f64))>,
+}
+
+fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
+    let work = tempfile::tempdir().unwrap();
+    let office = work.path().join("street-office");
+    copy_dir(&root.join("street-office"), &office);
+    // A fresh store: the copy's hub.db holds the enrolments only (the counters pushed nothing).
+    let hub = HubProcess::start(&office, store.as_deref());
+    let store = store.as_deref();
+    let mut memory = vec![("started", hub.memory_mib())];
+
+    // Every counter's own series, as push bodies of 1,000 entries, made before the clock runs.
+    let client = HubClient::new(&hub.url, None).unwrap();
+    let mut pushers = Vec::new();
+    for index in 0..SERIES {
+        let home = Home {
+            dir: root.join(format!("counter-{index}")),
+        };
+        let mut ledger = home.open().unwrap();
+        client
+            .register_certificate(&ledger.own_certificate().unwrap().unwrap())
+            .unwrap();
+        let own = ledger.device().counter_id;
+        let head = ledger
+            .heads()
+            .unwrap()
+            .into_iter()
+            .find(|h| h.counter_id == own)
+            .unwrap();
+        let pages = pointsdesk::district::heads::paged(
+            &[Range {
+                counter_id: own,
+                from: 1,
+                to: head.seq,
+            }],
+            EXCHANGE_ENTRIES_MAX,
+        );
+        let bodies: Vec<Vec<u8>> = pages
+            .iter()
+            .map(|page| {
+                pointsdesk::sync::export_ranges_bundle(&mut ledger, &[*page], "bench", Vec::new())
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        pushers.push((ledger.device().clone(), bodies));
+    }
+    let started = Instant::now();
+    let ingested: u64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = pushers
+            .iter()
+            .map(|(device, bodies)| {
+                let client = HubClient::new(&hub.url, None).unwrap();
+                scope.spawn(move || {
+                    let mut new = 0;
+                    for body in bodies {
+                        let answer = client.push(device, body).unwrap();
+                        new += answer.count(pointsdesk::district::protocol::Taken::New);
+                    }
+                    new
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    let ingest = started.elapsed();
+    memory.push(("after ingest", hub.memory_mib()));
+
+    // A new counter of the district takes everything.
+    let (home, mut fresh, admin) = new_counter(
+        &work.path().join("fresh"),
+        &office,
+        store,
+        &hub.url,
+        "新柜台",
+        "三桥社区",
+        "XQ",
+    );
+    let started = Instant::now();
+    let summary = nightly::sync(&home, &mut fresh, &client, 3, &mut |_| {}).unwrap();
+    let bootstrap = started.elapsed();
+    let bootstrap_entries = summary.pulled_new;
+    memory.push(("after bootstrap", hub.memory_mib()));
+
+    // The nightly delta: 2,000 entries here, 2,000 pushed by another counter meanwhile.
+    let scan = {
+        let resident = fresh
+            .add_resident(
+                &admin,
+                &pointsdesk::ledger::NewResident {
+                    name: "居民".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .resident;
+        fresh
+            .define_activity(&admin, "A01", "垃圾分类", 10)
+            .unwrap();
+        fresh
+            .issue_passbook(&admin, &resident)
+            .unwrap()
+            .token
+            .as_str()
+            .to_string()
+    };
+    fresh
+        .connection()
+        .execute_batch("PRAGMA synchronous = OFF")
+        .unwrap();
+    let booked = 3;
+    for _ in booked..DELTA_ENTRIES {
+        fresh
+            .earn(
+                &admin,
+                &EarnRequest {
+                    scan: scan.clone(),
+                    activity: "A01".into(),
+                    minutes: 15,
+                    event: None,
+                    txn: None,
+                    confirmed_by: None,
+                },
+            )
+            .unwrap();
+    }
+    let (other_home, mut other, other_admin) = new_counter(
+        &work.path().join("other"),
+        &office,
+        store,
+        &hub.url,
+        "另一柜台",
+        "二桥社区",
+        "YQ",
+    );
+    other
+        .define_activity(&other_admin, "A01", "垃圾分类", 10)
+        .unwrap();
+    other
+        .connection()
+        .execute_batch("PRAGMA synchronous = OFF")
+        .unwrap();
+    let other_scan = {
+        let resident = other
+            .add_resident(
+                &other_admin,
+                &pointsdesk::ledger::NewResident {
+                    name: "居民".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .resident;
+        other
+            .issue_passbook(&other_admin, &resident)
+            .unwrap()
+            .token
+            .as_str()
+            .to_string()
+    };
+    for _ in 0..DELTA_ENTRIES {
+        other
+            .earn(
+                &other_admin,
+                &EarnRequest {
+                    scan: other_scan.clone(),
+                    activity: "A01".into(),
+                    minutes: 15,
+                    event: None,
+                    txn: None,
+                    confirmed_by: None,
+                },
+            )
+            .unwrap();
+    }
+    nightly::sync(&other_home, &mut other, &client, 3, &mut |_| {}).unwrap();
+    let started = Instant::now();
+    let mut backed_up = Duration::ZERO;
+    let delta = nightly::sync(&home, &mut fresh, &client, 3, &mut |step| {
+        if matches!(step, Step::BackedUp(_)) {
+            backed_up = started.elapsed();
+        }
+    })
+    .unwrap();
+    let delta_total = started.elapsed();
+    assert!(delta.pushed_new as usize >= DELTA_ENTRIES - 10, "{delta:?}");
+    assert!(delta.pulled_new as usize >= DELTA_ENTRIES - 10, "{delta:?}");
+
+    // 200 counters at once.
+    let load_dir = work.path().join("load");
+    let counters: Vec<_> = (0..LOAD_COUNTERS)
+        .map(|i| {
+            let (home, mut ledger, admin) = new_counter(
+                &load_dir.join(i.to_string()),
+                &office,
+                store,
+                &hub.url,
+                &format!("负载柜台{i}"),
+                "负载社区",
+                &format!("L{}", (b'A' + (i / 26) as u8) as char),
+            );
+            ledger
+                .define_activity(&admin, "A01", "垃圾分类", 10)
+                .unwrap();
+            for n in 0..LOAD_ENTRIES_EACH - 1 {
+                ledger
+                    .define_activity(&admin, &format!("B{n:02}"), "清洁", 10)
+                    .unwrap();
+            }
+            (home, ledger)
+        })
+        .collect();
+    let before: i64 = hub_entries(&office, store);
+    let started = Instant::now();
+    let load_written: i64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = counters
+            .into_iter()
+            .map(|(home, mut ledger)| {
+                let url = hub.url.clone();
+                scope.spawn(move || -> i64 {
+                    let client = HubClient::new(&url, None).unwrap();
+                    // Push only (each pulling the whole district would measure 200 bootstraps).
+                    let own = ledger.device().counter_id;
+                    let head = ledger
+                        .heads()
+                        .unwrap()
+                        .into_iter()
+                        .find(|h| h.counter_id == own)
+                        .unwrap();
+                    let (_, body) = pointsdesk::sync::export_ranges_bundle(
+                        &mut ledger,
+                        &[Range {
+                            counter_id: own,
+                            from: 1,
+                            to: head.seq,
+                        }],
+                        "load",
+                        Vec::new(),
+                    )
+                    .unwrap();
+                    let answer = client.push(ledger.device(), &body).unwrap();
+                    assert_eq!(
+                        answer.count(pointsdesk::district::protocol::Taken::New) as i64,
+                        head.seq
+                    );
+                    drop(home);
+                    head.seq
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    let load = started.elapsed();
+    let load_entries = hub_entries(&office, store) - before;
+    memory.push(("after 200 counters", hub.memory_mib()));
+    Figures {
+        store: store_name.to_string(),
+        ingested,
+        ingest,
+        bootstrap_entries,
+        bootstrap,
+        delta_sync: delta_total - backed_up,
+        delta_backup: backed_up,
+        load,
+        load_entries,
+        load_written,
+        memory,
+    }
+}
+
+fn hub_entries(office: &Path, store: Option<&str>) -> i64 {
+    let home = HubHome {
+        dir: office.to_path_buf(),
+    };
+    let hub = home.open_at(store).unwrap();
+    hub.report().unwrap().entries
+}
+
+fn main() {
+    let entries = size();
+    let (root, _) = seeded(entries);
+    let bare_1 = bare_rate(1);
+    let bare_2 = bare_rate(2);
+    let stores =
+        std::env::var("POINTSDESK_BENCH_STORES").unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut figures = Vec::new();
+    for store in stores.split(',') {
+        let url = match store.trim() {
+            "sqlite" => None,
+            "postgres" => Some(hub::pg().database()),
+            other => panic!("unknown store {other}"),
+        };
+        figures.push(run(store.trim(), url, &root));
+    }
+    println!(
+        "hub benchmark, {entries} entries in {SERIES} series; bare Ed25519 batch verification {bare_1:.0}/s on 1 thread, {bare_2:.0}/s on 2"
+    );
+    for f in &figures {
+        let rate = f.ingested as f64 / f.ingest.as_secs_f64();
+        println!("[{}]", f.store);
+        println!(
+            "  ingest: {} entries in {:.1} s = {:.0} entries/s ({:.0}% of the 2-thread bare rate)",
+            f.ingested,
+            f.ingest.as_secs_f64(),
+            rate,
+            100.0 * rate / bare_2
+        );
+        println!(
+            "  bootstrap of a new counter: {} entries in {:.1} s (budget ≤ 30 s)",
+            f.bootstrap_entries,
+            f.bootstrap.as_secs_f64()
+        );
+        println!(
+            "  nightly delta of {DELTA_ENTRIES} pushed and {DELTA_ENTRIES} pulled: {:.2} s (budget ≤ 1 s), after a backup of the 1 M-entry ledger that took {:.1} s",
+            f.delta_sync.as_secs_f64(),
+            f.delta_backup.as_secs_f64()
+        );
+        println!(
+            "  {LOAD_COUNTERS} counters pushing at once: {:.1} s, {} entries taken (of {})",
+            f.load.as_secs_f64(),
+            f.load_entries,
+            f.load_written
+        );
+        for (when, (peak, now)) in &f.memory {
+            println!("  hub memory {when}: peak {peak:.1} MiB, now {now:.1} MiB");
+        }
+    }
+}
