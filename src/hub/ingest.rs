@@ -277,7 +277,15 @@ async fn judge<S: Store>(
             held_hashes.insert(*id, store.hashes(*id, low, head).await?);
         }
     }
-    let entry_ids: Vec<Uuid> = items.iter().filter_map(|i| entry_id(i.entry)).collect();
+    // Every envelope parsed once, here.
+    let envelopes: Vec<Option<Envelope>> = items
+        .iter()
+        .map(|i| serde_json::from_slice::<Envelope>(&i.entry.body).ok())
+        .collect();
+    let entry_ids: Vec<Uuid> = envelopes
+        .iter()
+        .filter_map(|e| e.as_ref().and_then(|e| Uuid::parse_str(&e.id).ok()))
+        .collect();
     let taken_ids = store.taken_ids(&entry_ids).await?;
 
     let mut append = Append {
@@ -293,7 +301,7 @@ async fn judge<S: Store>(
     let mut ingested = Ingested::default();
     let mut stopped: HashSet<Uuid> = HashSet::new();
     let mut ids_here: HashSet<Uuid> = HashSet::new();
-    for (item, signed) in items.iter().zip(signed) {
+    for ((item, signed), envelope) in items.iter().zip(signed).zip(envelopes) {
         let id = item.counter_id;
         let seq = item.entry.seq;
         ingested.counts.entries += 1;
@@ -362,13 +370,13 @@ async fn judge<S: Store>(
             refuse(&mut ingested, "bad_signature");
             continue;
         }
-        let Ok(envelope) = serde_json::from_slice::<Envelope>(&item.entry.body) else {
+        let Some(envelope) = envelope else {
             stopped.insert(id);
             append.evidence.push(evidence("unreadable"));
             refuse(&mut ingested, "unreadable");
             continue;
         };
-        let Some(entry_uuid) = entry_id(item.entry) else {
+        let Ok(entry_uuid) = Uuid::parse_str(&envelope.id) else {
             stopped.insert(id);
             refuse(&mut ingested, "unreadable");
             continue;
@@ -456,16 +464,6 @@ async fn judge<S: Store>(
 
 /// Threads a push's signatures are checked on.
 const SIGNATURE_THREADS: usize = 2;
-
-fn entry_id(entry: &WireEntry) -> Option<Uuid> {
-    #[derive(serde::Deserialize)]
-    struct Id {
-        id: String,
-    }
-    serde_json::from_slice::<Id>(&entry.body)
-        .ok()
-        .and_then(|i| Uuid::parse_str(&i.id).ok())
-}
 
 fn genesis_of(counter_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
     if entry.seq != 1 {

@@ -1052,6 +1052,18 @@ impl Import<'_> {
     /// Certificates that arrived with the bundle; those that check out are kept (a series is
     /// taken in only with one).
     pub fn certificates(&mut self, certificates: &[Certificate]) -> Result<()> {
+        // The hub sends every certificate with every page: those taken already are skipped,
+        // and nothing is written when nothing is new.
+        let certificates: Vec<&Certificate> = certificates
+            .iter()
+            .filter(|c| {
+                c.counter_id()
+                    .is_none_or(|id| !self.state.certified.contains_key(&id))
+            })
+            .collect();
+        if certificates.is_empty() {
+            return Ok(());
+        }
         let at = format_time(self.ledger.now());
         let state = &mut self.state;
         let tx = self
@@ -1085,6 +1097,9 @@ impl Import<'_> {
     /// Resident keys that arrived sealed to the district: each opened and kept, unless the
     /// resident was erased here.
     pub fn keys(&mut self, keys: &[SealedResidentKey]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
         let state = &mut self.state;
         let tx = self
             .ledger
@@ -1245,6 +1260,32 @@ impl Import<'_> {
             ],
         )?;
         Ok(report)
+    }
+
+    /// Another bundle of the same import (the hub's pages, one after another): what it means
+    /// to carry is expected too.
+    pub fn expect(&mut self, ranges: &[crate::district::Range]) {
+        self.state.header.ranges.extend_from_slice(ranges);
+    }
+
+    /// Series refused or forked so far in this import (a puller asks for them no more).
+    pub fn refused_series(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self
+            .state
+            .report
+            .refused
+            .iter()
+            .map(|r| r.counter_id)
+            .chain(self.state.report.forks.iter().map(|f| f.counter_id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Entries read so far.
+    pub fn entries_read(&self) -> u64 {
+        self.state.report.entries
     }
 
     /// The key of the series that made the bundle, to check its signature at the end.

@@ -10,10 +10,12 @@ use super::client::{ClientError, HubClient};
 use crate::district::heads::{paged, to_send};
 use crate::district::protocol::{EXCHANGE_ENTRIES_MAX, PullRequest, Taken};
 use crate::home::Home;
-use crate::ledger::district::{ForkView, Overdraft, Refused};
+use crate::ledger::district::{BundleEnd, ForkView, IMPORT_ENTRIES_PER_COMMIT, Overdraft, Refused};
 use crate::ledger::{Ledger, LedgerError};
+use crate::sync::bundle::{BundleReader, Frame, ReadProblem};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use uuid::Uuid;
 
 /// Pulls one sync makes at most (each at most 1,000 entries: a district of 100 M entries).
@@ -208,7 +210,11 @@ pub fn sync(
     Ok(summary)
 }
 
-/// Pulls until the hub has nothing more; a series refused here is not asked for again.
+/// Pulls until the hub has nothing more. A second thread asks for the next page while this
+/// one is stored (the heads it sends are moved on by what each page carries), and pages are
+/// stored in batches of [`IMPORT_ENTRIES_PER_COMMIT`] entries whatever page they came in: a
+/// new counter's million entries come in at the speed of a bundle import. A series refused
+/// here is not asked for again.
 pub(super) fn pull_all(
     ledger: &mut Ledger,
     client: &HubClient,
@@ -217,40 +223,163 @@ pub(super) fn pull_all(
     summary: &mut Summary,
     progress: &mut dyn FnMut(Step),
 ) -> Result<(), SyncError> {
-    let mut skip: Vec<Uuid> = Vec::new();
-    let mut pulled = 0;
-    for _ in 0..PULLS_MAX {
-        let request = PullRequest {
-            heads: ledger.heads()?,
-            entries_max: EXCHANGE_ENTRIES_MAX as u32,
-            skip: skip.clone(),
+    let heads = ledger.heads()?;
+    let skip: Mutex<Vec<Uuid>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        let (send, receive) =
+            std::sync::mpsc::sync_channel::<Result<(Vec<u8>, bool), ClientError>>(PULLS_AHEAD);
+        let skip = &skip;
+        scope.spawn(move || {
+            let mut heads = heads;
+            for _ in 0..PULLS_MAX {
+                let request = PullRequest {
+                    heads: heads.clone(),
+                    entries_max: EXCHANGE_ENTRIES_MAX as u32,
+                    skip: skip.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+                };
+                match client.pull(device, &request) {
+                    Ok((bundle, more)) => {
+                        advance(&mut heads, &bundle);
+                        if send.send(Ok((bundle, more))).is_err() || !more {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        store_pulled(
+            ledger,
+            client.base(),
+            receive,
+            skip,
+            to_pull,
+            summary,
+            progress,
+        )
+    })
+}
+
+/// Pages asked for ahead of the one being stored.
+const PULLS_AHEAD: usize = 2;
+
+/// Moves `heads` on by the ranges a pulled bundle says it carries.
+fn advance(heads: &mut Vec<crate::district::Head>, bundle: &[u8]) {
+    let Ok(mut reader) = BundleReader::new(bundle) else {
+        return;
+    };
+    let Ok(Some(Frame::Header(header))) = reader.next_frame() else {
+        return;
+    };
+    for range in &header.ranges {
+        match heads.iter_mut().find(|h| h.counter_id == range.counter_id) {
+            Some(head) if head.seq < range.to => {
+                head.seq = range.to;
+                head.hash = String::new();
+            }
+            Some(_) => {}
+            None => heads.push(crate::district::Head {
+                counter_id: range.counter_id,
+                seq: range.to,
+                hash: String::new(),
+            }),
+        }
+    }
+}
+
+/// Stores the bundles arriving on `receive` as one import.
+fn store_pulled(
+    ledger: &mut Ledger,
+    name: &str,
+    receive: std::sync::mpsc::Receiver<Result<(Vec<u8>, bool), ClientError>>,
+    skip: &Mutex<Vec<Uuid>>,
+    to_pull: u64,
+    summary: &mut Summary,
+    progress: &mut dyn FnMut(Step),
+) -> Result<(), SyncError> {
+    let mut import: Option<crate::ledger::district::Import<'_>> = None;
+    let mut pages: Vec<crate::district::Page> = Vec::new();
+    let mut pending = 0;
+    let mut whole = true;
+    let mut failed: Option<ClientError> = None;
+    for received in receive {
+        let (bundle, _more) = match received {
+            Ok(r) => r,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         };
-        let (bundle, more) = client.pull(device, &request)?;
-        let report = super::import_bundle(ledger, client.base(), bundle.as_slice())?;
+        let unreadable = || LedgerError::BundleUnreadable {
+            file: name.to_string(),
+        };
+        let mut reader = BundleReader::new(bundle.as_slice()).map_err(|_| unreadable())?;
+        loop {
+            match reader.next_frame() {
+                Ok(Some(Frame::Header(header))) => match &mut import {
+                    None => import = Some(ledger.import(name, &header)?),
+                    Some(import) => import.expect(&header.ranges),
+                },
+                Ok(Some(Frame::Certificates(c))) => {
+                    import.as_mut().ok_or_else(unreadable)?.certificates(&c)?
+                }
+                Ok(Some(Frame::Keys(k))) => import.as_mut().ok_or_else(unreadable)?.keys(&k)?,
+                Ok(Some(Frame::Page(page))) => {
+                    pending += page.entries.len();
+                    pages.push(page);
+                }
+                Ok(Some(Frame::End(seal))) => {
+                    let import = import.as_mut().ok_or_else(unreadable)?;
+                    whole &= import
+                        .exporter_key()?
+                        .is_some_and(|key| reader.end_holds(&seal, &key))
+                        && reader.damaged() == 0;
+                    break;
+                }
+                // Without its end the bundle was cut: what was whole is stored.
+                Ok(None) | Err(ReadProblem::Cut) | Err(ReadProblem::NotABundle) => {
+                    whole = false;
+                    break;
+                }
+                Err(ReadProblem::Damaged { .. }) => whole = false,
+            }
+        }
+        if pending >= IMPORT_ENTRIES_PER_COMMIT
+            && let Some(import) = &mut import
+        {
+            import.pages(&std::mem::take(&mut pages))?;
+            pending = 0;
+            *skip.lock().unwrap_or_else(|p| p.into_inner()) = import.refused_series();
+            progress(Step::Pulled {
+                done: import.entries_read(),
+                total: to_pull.max(import.entries_read()),
+            });
+        }
+    }
+    if let Some(mut import) = import {
+        import.pages(&pages)?;
+        let read = import.entries_read();
+        let end = if whole && failed.is_none() {
+            BundleEnd::Whole
+        } else {
+            BundleEnd::Truncated
+        };
+        let report = import.finish(end)?;
         summary.pulled_new += report.new;
         summary.pulled_present += report.present;
         summary.erased.extend(report.erased.iter().cloned());
-        pulled += report.entries;
-        for refused in &report.refused {
-            if !skip.contains(&refused.counter_id) {
-                skip.push(refused.counter_id);
-            }
-        }
-        for fork in &report.forks {
-            if !skip.contains(&fork.counter_id) {
-                skip.push(fork.counter_id);
-            }
-        }
-        let stuck = report.new == 0 && report.refused.is_empty() && report.forks.is_empty();
         summary.pull_refusals.extend(report.refused);
         summary.pull_forks.extend(report.forks);
         progress(Step::Pulled {
-            done: pulled,
-            total: to_pull.max(pulled),
+            done: read,
+            total: to_pull.max(read),
         });
-        if !more || stuck {
-            break;
-        }
     }
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

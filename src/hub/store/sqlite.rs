@@ -34,6 +34,9 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
     include_str!("sqlite_0002_ledger.sql"),
 ];
 
+/// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
+const TAKEN_IDS_PER_QUERY: usize = 1_000;
+
 /// The hub's store in SQLite.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -50,6 +53,9 @@ impl SqliteStore {
         }
         let mut conn = Connection::open(path)?;
         crate::store::configure(&conn)?;
+        // The hub reads every entry it serves once in a while, not the same pages again and
+        // again: no memory map, so its memory stays flat however large the ledger grows.
+        conn.pragma_update(None, "mmap_size", 0)?;
         let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
@@ -124,15 +130,24 @@ pub(crate) fn assign_code(
 
 /// Applies what entries do to the derived tables.
 fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
+    // Additions to one balance are summed first: a push of one counter moves the same few
+    // accounts (its community's source, its sink) a thousand times.
+    let mut posts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for d in derived {
+        if let Derived::Post { account, points } = d {
+            *posts.entry(account).or_default() += points;
+        }
+    }
+    for (account, points) in posts {
+        tx.prepare_cached(
+            "INSERT INTO balances (account, points) VALUES (?1, ?2)
+             ON CONFLICT (account) DO UPDATE SET points = points + excluded.points",
+        )?
+        .execute(params![account, points])?;
+    }
     for d in derived {
         match d {
-            Derived::Post { account, points } => {
-                tx.prepare_cached(
-                    "INSERT INTO balances (account, points) VALUES (?1, ?2)
-                     ON CONFLICT (account) DO UPDATE SET points = points + excluded.points",
-                )?
-                .execute(params![account, points])?;
-            }
+            Derived::Post { .. } => {}
             Derived::Passbook {
                 passbook,
                 resident,
@@ -522,12 +537,21 @@ impl Store for SqliteStore {
     async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         let ids = ids.to_vec();
         self.run(move |conn| {
-            let mut stmt = conn.prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?;
+            // One statement for the lot (a push holds at most 1,000 ids).
             let mut taken = std::collections::HashSet::new();
-            for id in ids {
-                if stmt.exists([id.as_bytes().as_slice()])? {
-                    taken.insert(id);
-                }
+            for part in ids.chunks(TAKEN_IDS_PER_QUERY) {
+                let sql = format!(
+                    "SELECT id FROM entries WHERE id IN ({})",
+                    vec!["?"; part.len()].join(", ")
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let found = stmt
+                    .query_map(
+                        rusqlite::params_from_iter(part.iter().map(|id| id.as_bytes().to_vec())),
+                        |r| r.get::<_, Vec<u8>>(0),
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                taken.extend(found.into_iter().map(uuid_of));
             }
             Ok(taken)
         })
