@@ -37,25 +37,82 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
 const TAKEN_IDS_PER_QUERY: usize = 1_000;
 
-/// The hub's store in SQLite.
+/// The hub's store in SQLite: one connection writes, a few others read beside it (WAL lets
+/// readers see the last commit while a write goes on), so judging one push never waits for
+/// another push's commit.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    writer: Arc<Mutex<Connection>>,
+    _checkpointer: Arc<Checkpointer>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
     path: PathBuf,
+}
+
+/// The page size of a new hub.db.
+const PAGE_BYTES: i64 = 16_384;
+/// Connections that read beside the writer.
+const READERS: usize = 4;
+/// How often the checkpointer moves the WAL into the database.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Moves the WAL into the database on a thread of its own (a passive checkpoint waits for no
+/// one), so that no push waits for a checkpoint while it holds the write lock. Stops with the
+/// store.
+struct Checkpointer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> StoreResult<Checkpointer> {
+        let conn = connect(path)?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(CHECKPOINT_INTERVAL);
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+            }
+        });
+        Ok(Checkpointer { stop })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    crate::store::configure(&conn)?;
+    // The hub reads every entry it serves once in a while, not the same pages again and
+    // again: no memory map, so its memory stays flat however large the ledger grows.
+    conn.pragma_update(None, "mmap_size", 0)?;
+    // A commit is durable on the next checkpoint rather than at once. What a power cut could
+    // take back is the last pushes, and those are still held by the counters that pushed
+    // them: the hub's heads show they are missing, and the next sync sends them again.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }
 
 impl SqliteStore {
     /// Opens (and migrates) the store at `path`, creating it owner-only if missing.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let new = !path.exists() || std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
         if !path.exists() {
             crate::keys::create_private_file(path)
                 .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
         }
-        let mut conn = Connection::open(path)?;
-        crate::store::configure(&conn)?;
-        // The hub reads every entry it serves once in a while, not the same pages again and
-        // again: no memory map, so its memory stays flat however large the ledger grows.
-        conn.pragma_update(None, "mmap_size", 0)?;
+        if new {
+            // Entries are a few hundred bytes and arrive a thousand at a time: larger pages
+            // mean fewer pages written, split and checkpointed per push.
+            let conn = Connection::open(path)?;
+            conn.pragma_update(None, "page_size", PAGE_BYTES)?;
+            conn.execute_batch("VACUUM")?;
+        }
+        let mut conn = connect(path)?;
         let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
@@ -63,8 +120,16 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         }
         tx.commit()?;
+        // The checkpointer does it; a commit never does.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let readers = (0..READERS)
+            .map(|_| connect(path).map(Mutex::new))
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: Arc::new(Mutex::new(conn)),
+            _checkpointer: Arc::new(Checkpointer::start(path)?),
+            readers: Arc::new(readers),
+            next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             path: path.to_path_buf(),
         })
     }
@@ -73,14 +138,39 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs `work` with the connection on a blocking thread.
+    /// Runs `work` with the writing connection on a blocking thread.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let conn = Arc::clone(&self.conn);
+        let conn = Arc::clone(&self.writer);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store thread: {e}")))?
+    }
+
+    /// Runs `work`, which only reads, with one of the reading connections.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let readers = Arc::clone(&self.readers);
+        let first = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            // A free reader if there is one, else wait for the next in turn.
+            for i in 0..readers.len() {
+                if let Ok(mut conn) = readers[(first + i) % readers.len()].try_lock() {
+                    return work(&mut conn);
+                }
+            }
+            let mut conn = readers[first % readers.len()]
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             work(&mut conn)
         })
         .await
@@ -321,7 +411,7 @@ impl Store for SqliteStore {
     }
 
     async fn counters(&self) -> StoreResult<Vec<CounterRow>> {
-        self.run(|conn| {
+        self.read(|conn| {
             let mut rows: Vec<CounterRow> = conn
                 .prepare(
                     "SELECT counter, code, COUNT(*), MAX(issued_at), MAX(expires_at) FROM enrolments
@@ -387,7 +477,7 @@ impl Store for SqliteStore {
 
     async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
         let ids = ids.to_vec();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt =
                 conn.prepare_cached("SELECT certificate FROM certificates WHERE counter_id = ?1")?;
             let mut out = HashMap::new();
@@ -405,7 +495,7 @@ impl Store for SqliteStore {
     }
 
     async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
-        self.run(move |conn| {
+        self.read(move |conn| {
             let key: Option<Vec<u8>> = conn
                 .prepare_cached(
                     "SELECT public_key FROM certificates WHERE counter_id = ?1
@@ -443,7 +533,7 @@ impl Store for SqliteStore {
     }
 
     async fn heads(&self) -> StoreResult<Vec<Head>> {
-        self.run(|conn| {
+        self.read(|conn| {
             let heads = conn
                 .prepare_cached("SELECT counter_id, seq, hash FROM series ORDER BY position")?
                 .query_map([], |r| {
@@ -461,7 +551,7 @@ impl Store for SqliteStore {
 
     async fn series(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, HubSeries>> {
         let ids = ids.to_vec();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, hash, public_key, community, prefix, counter, home, code,
                         utc_offset_minutes, last_push_at, last_pull_at
@@ -503,7 +593,7 @@ impl Store for SqliteStore {
         home: &str,
     ) -> StoreResult<Option<String>> {
         let (prefix, code, home) = (prefix.to_string(), code.to_string(), home.to_string());
-        self.run(move |conn| {
+        self.read(move |conn| {
             Ok(conn
                 .prepare_cached(
                     "SELECT counter FROM series WHERE prefix = ?1 AND code = ?2 AND home != ?3 LIMIT 1",
@@ -520,7 +610,7 @@ impl Store for SqliteStore {
         from: i64,
         to: i64,
     ) -> StoreResult<HashMap<i64, [u8; 32]>> {
-        self.run(move |conn| {
+        self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
                     "SELECT seq, hash FROM entries WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3",
@@ -536,7 +626,7 @@ impl Store for SqliteStore {
 
     async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         let ids = ids.to_vec();
-        self.run(move |conn| {
+        self.read(move |conn| {
             // One statement for the lot (a push holds at most 1,000 ids).
             let mut taken = std::collections::HashSet::new();
             for part in ids.chunks(TAKEN_IDS_PER_QUERY) {
@@ -669,7 +759,7 @@ impl Store for SqliteStore {
     }
 
     async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
-        self.run(move |conn| {
+        self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
                     "SELECT seq, prev_hash, signature, body FROM entries
@@ -692,7 +782,7 @@ impl Store for SqliteStore {
 
     async fn resident_keys(&self, residents: &[String]) -> StoreResult<Vec<SealedResidentKey>> {
         let residents = residents.to_vec();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT nonce, ciphertext FROM resident_keys WHERE resident = ?1",
             )?;
@@ -742,7 +832,7 @@ impl Store for SqliteStore {
     }
 
     async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
-        self.run(|conn| {
+        self.read(|conn| {
             let rows = conn
                 .prepare(
                     "SELECT substr(b.account, 10), b.points, p.resident,
@@ -783,7 +873,7 @@ impl Store for SqliteStore {
     }
 
     async fn evidence(&self, limit: i64) -> StoreResult<Vec<EvidenceRow>> {
-        self.run(move |conn| {
+        self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
                     "SELECT COALESCE(s.counter, ''), e.counter_id, e.seq, e.reason, e.hash, e.at, e.source
@@ -814,7 +904,7 @@ impl Store for SqliteStore {
     }
 
     async fn entry_count(&self) -> StoreResult<i64> {
-        self.run(|conn| {
+        self.read(|conn| {
             Ok(conn.query_row("SELECT COALESCE(SUM(seq), 0) FROM series", [], |r| r.get(0))?)
         })
         .await

@@ -35,7 +35,8 @@ CREATE TABLE series (
 ) STRICT;
 CREATE INDEX series_by_code ON series (prefix, code);
 
--- The entries, exactly as signed.
+-- The entries, exactly as signed. A rowid table: rows of a few hundred bytes are too large to
+-- keep in the key's own b-tree.
 CREATE TABLE entries (
     counter_id  BLOB NOT NULL,
     seq         INTEGER NOT NULL,
@@ -47,8 +48,8 @@ CREATE TABLE entries (
     kind        TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
     received_at TEXT NOT NULL,
-    PRIMARY KEY (counter_id, seq)
-) STRICT, WITHOUT ROWID;
+    UNIQUE (counter_id, seq)
+) STRICT;
 
 -- Entries not merged, kept as evidence: forks (the same seq with other content, signed by
 -- the series' key) and entries refused for what they are (a bad signature, a broken link).
