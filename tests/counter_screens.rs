@@ -253,6 +253,7 @@ fn sync_status() -> SyncStatus {
             name: "桥西街道".into(),
             enrolled_at: "2026-11-30 09:00".into(),
             code: Some("A".into()),
+            hub: Some("https://hub.qiaoxi.example:8443".into()),
         }),
         series: vec![
             series(

@@ -48,6 +48,8 @@ pub struct DistrictInfo {
     pub enrolled_at: String,
     /// The counter code this counter's numbers carry.
     pub code: Option<String>,
+    /// The hub this counter syncs with, if it was enrolled over the network.
+    pub hub: Option<String>,
 }
 
 /// What `sync enroll` did.
@@ -364,6 +366,7 @@ impl Ledger {
             name: d.name,
             enrolled_at: self.local_time(&d.enrolled_at),
             code: self.numbering.code.clone(),
+            hub: self.hub_address().ok().flatten().map(|(url, _)| url),
         }))
     }
 

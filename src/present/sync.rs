@@ -82,16 +82,24 @@ pub fn status_lines(lang: Lang, status: &SyncStatus) -> Vec<ToneLine> {
 fn district_line(lang: Lang, status: &SyncStatus) -> String {
     match (&status.district, lang) {
         (Some(d), Lang::ZhCn) => format!(
-            "所属街道：{}（{} 加入），服务点代码 {}",
+            "所属街道：{}（{} 加入），服务点代码 {}{}",
             d.name,
             d.enrolled_at,
-            d.code.as_deref().unwrap_or("—")
+            d.code.as_deref().unwrap_or("—"),
+            d.hub
+                .as_deref()
+                .map(|h| format!("，街道中心 {h}"))
+                .unwrap_or_default()
         ),
         (Some(d), Lang::En) => format!(
-            "District: {} (enrolled {}), counter code {}",
+            "District: {} (enrolled {}), counter code {}{}",
             d.name,
             d.enrolled_at,
-            d.code.as_deref().unwrap_or("—")
+            d.code.as_deref().unwrap_or("—"),
+            d.hub
+                .as_deref()
+                .map(|h| format!(", hub {h}"))
+                .unwrap_or_default()
         ),
         (None, _) => lang
             .pick(
