@@ -69,6 +69,7 @@ pub mod ledger;
 pub mod passbook;
 pub mod present;
 pub mod printer;
+pub mod report;
 pub mod scanner;
 pub mod store;
 pub mod sync;

@@ -93,6 +93,9 @@ pub enum Command {
         #[arg(long)]
         print: bool,
     },
+    /// Reports: the day, the month, items, activities, a resident's statement, overdrafts; on
+    /// screen, as an Excel workbook (--xlsx), CSV (--csv) or on the receipt printer (--print).
+    Report(ReportArgs),
     /// Printer hardware: ports, status, test print, simulator, print queue.
     #[command(subcommand)]
     Hw(HwCmd),
@@ -220,11 +223,23 @@ pub enum HubCmd {
         #[arg(long)]
         store: Option<String>,
     },
-    /// The district at a glance: counters, overdrafts to settle, forks and refused entries.
+    /// The district at a glance (counters, overdrafts to settle, forks and refused entries),
+    /// or one of the district's reports per community and counter.
     Report {
-        #[arg(long)]
+        #[command(subcommand)]
+        kind: Option<ReportKind>,
+        /// Also write the report as an Excel workbook.
+        #[arg(long, global = true)]
+        xlsx: Option<PathBuf>,
+        /// Also write the report as CSV (UTF-8 with a byte-order mark, for Excel).
+        #[arg(long, global = true)]
+        csv: Option<PathBuf>,
+        #[arg(long, global = true)]
         store: Option<String>,
     },
+    /// The administrators of the street office's web pages.
+    #[command(subcommand)]
+    Admin(HubAdminCmd),
     /// Serve the nightly sync to the district's counters.
     Serve {
         /// Address to listen on, e.g. 0.0.0.0:8443 (default: hub.toml's `listen`).
@@ -239,6 +254,23 @@ pub enum HubCmd {
         /// TLS private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HubAdminCmd {
+    /// Add an administrator, or give one a new password (which unlocks it and ends its
+    /// sessions). The password comes from POINTSDESK_HUB_PASSWORD or is asked twice.
+    Add {
+        /// The administrator's login name.
+        name: String,
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// The administrators.
+    List {
+        #[arg(long)]
+        store: Option<String>,
     },
 }
 
@@ -500,6 +532,12 @@ pub enum ActivityCmd {
 
 #[derive(Subcommand)]
 pub enum CatalogCmd {
+    /// Import a catalogue from CSV or XLSX (编号, 名称, 类别, 积分, 条码, 每月限额, 库存; an
+    /// existing code is updated): all rows or none (administrators).
+    Import {
+        /// The .csv or .xlsx file.
+        file: PathBuf,
+    },
     /// Add goods, a service, a venue or an honour to the catalogue (administrators).
     Add {
         /// Item code, e.g. G001.
@@ -596,4 +634,68 @@ pub enum LedgerCmd {
     Verify,
     /// Recreate every projection from the log (administrators).
     Rebuild,
+}
+
+/// Where a report goes besides the screen.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ReportOutput {
+    /// Also write it as an Excel workbook (a sheet a table, with charts).
+    #[arg(long, global = true)]
+    pub xlsx: Option<PathBuf>,
+    /// Also write it as CSV (UTF-8 with a byte-order mark, for Excel).
+    #[arg(long, global = true)]
+    pub csv: Option<PathBuf>,
+    /// Also print it on the receipt printer.
+    #[arg(long, global = true)]
+    pub print: bool,
+    /// Every counter of the district this ledger holds, not this counter only.
+    #[arg(long, global = true)]
+    pub all: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub kind: ReportKind,
+    #[command(flatten)]
+    pub output: ReportOutput,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+pub enum ReportKind {
+    /// One local day: points by kind, activities, items, residents served.
+    Day {
+        /// YYYY-MM-DD, default today.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// A month, one row a day, with the month's totals.
+    Month {
+        /// YYYY-MM, default this month.
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// Goods and services redeemed, by item (a month, or a day with --date).
+    Items {
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, conflicts_with = "month")]
+        date: Option<String>,
+    },
+    /// Volunteering by activity: check-ins, hours, points (a month, or a day with --date).
+    Activities {
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, conflicts_with = "month")]
+        date: Option<String>,
+    },
+    /// A resident's statement, as a paper time-bank passbook has it (日期 内容 存入 取出 结余).
+    Resident {
+        /// What the scanner typed (the passbook's QR), or its number (administrators; at the
+        /// hub, its number).
+        #[arg(long)]
+        passbook: String,
+    },
+    /// Passbooks below zero, to settle.
+    Overdrafts,
 }

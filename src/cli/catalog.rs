@@ -53,6 +53,23 @@ pub fn catalog(ctx: &Ctx, cmd: CatalogCmd) -> CmdResult {
         _ => ctx.ledger()?,
     };
     let view = match cmd {
+        CatalogCmd::Import { file } => {
+            let rows = crate::import::read_catalog(&file)?;
+            let session = ctx.admin_session(&mut ledger)?;
+            let codes = ledger.import_catalog(&session, &rows)?;
+            if ctx.json {
+                output::json(
+                    &serde_json::json!({"ok": true, "imported": codes.len(), "items": codes}),
+                );
+            } else {
+                println!(
+                    "{} {}",
+                    lang.pick("已导入商品数：", "Items imported:"),
+                    codes.len()
+                );
+            }
+            return Ok(());
+        }
         CatalogCmd::Add {
             code,
             name,

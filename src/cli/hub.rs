@@ -1,6 +1,6 @@
 //! The street office at the command line: `hub init|enroll|counters|report|serve`.
 
-use super::args::HubCmd;
+use super::args::{HubAdminCmd, HubCmd, ReportKind, ReportOutput};
 use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output};
 use crate::hub::HubHome;
 use crate::hub::service::HubReport;
@@ -45,7 +45,24 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
             store.as_deref(),
         ),
         HubCmd::Counters { store } => counters(ctx, &home, store.as_deref()),
-        HubCmd::Report { store } => report(ctx, &home, store.as_deref()),
+        HubCmd::Report {
+            kind: None,
+            xlsx: None,
+            csv: None,
+            store,
+        } => report(ctx, &home, store.as_deref()),
+        HubCmd::Report { kind: None, .. } => Err(super::usage(
+            ctx.lang,
+            "请说明要哪一种报表，例如 hub report month --xlsx 月报.xlsx。",
+            "Say which report, e.g. hub report month --xlsx month.xlsx.",
+        )),
+        HubCmd::Report {
+            kind: Some(kind),
+            xlsx,
+            csv,
+            store,
+        } => district_report(ctx, &home, kind, xlsx, csv, store.as_deref()),
+        HubCmd::Admin(cmd) => admin(ctx, &home, cmd),
         HubCmd::Serve {
             listen,
             store,
@@ -428,4 +445,131 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// The district's report asked for, on screen and in the files asked for.
+fn district_report(
+    ctx: &Ctx,
+    home: &HubHome,
+    kind: ReportKind,
+    xlsx: Option<std::path::PathBuf>,
+    csv: Option<std::path::PathBuf>,
+    store: Option<&str>,
+) -> CmdResult {
+    use crate::hub::reports::ReportError;
+    use crate::report::Request;
+    use crate::report::build::{checked_day, days_of_month};
+    let hub = home.open_at(store)?;
+    let now = chrono::Utc::now();
+    let day = |date: Option<String>| -> Result<String, Failure> {
+        match date {
+            Some(d) => checked_day(d.trim())
+                .ok_or_else(|| crate::hub::HubError::from(ReportError::BadPeriod(d)).into()),
+            None => Ok(hub.service.today(now)),
+        }
+    };
+    let month = |month: Option<String>| -> Result<String, Failure> {
+        match month {
+            Some(m) if days_of_month(m.trim()).is_some() => Ok(m.trim().to_string()),
+            Some(m) => Err(crate::hub::HubError::from(ReportError::BadPeriod(m)).into()),
+            None => Ok(hub.service.this_month(now)),
+        }
+    };
+    let period = |m: Option<String>, d: Option<String>| match d {
+        Some(_) => day(d),
+        None => month(m),
+    };
+    let request = match kind {
+        ReportKind::Day { date } => Request::Day(day(date)?),
+        ReportKind::Month { month: m } => Request::Month(month(m)?),
+        ReportKind::Items { month, date } => Request::Items(period(month, date)?),
+        ReportKind::Activities { month, date } => Request::Activities(period(month, date)?),
+        ReportKind::Resident { passbook } => Request::Resident(passbook),
+        ReportKind::Overdrafts => Request::Overdrafts,
+    };
+    let report = hub.district_report(&request, ctx.lang, now)?;
+    super::reports::deliver(
+        ctx,
+        &report,
+        &ReportOutput {
+            xlsx,
+            csv,
+            ..ReportOutput::default()
+        },
+    )
+}
+
+fn admin(ctx: &Ctx, home: &HubHome, cmd: HubAdminCmd) -> CmdResult {
+    let lang = ctx.lang;
+    match cmd {
+        HubAdminCmd::Add { name, store } => {
+            let hub = home.open_at(store.as_deref())?;
+            let password = new_password(lang)?;
+            let new = hub.set_admin(&name, &password, chrono::Utc::now())?;
+            ctx.show(
+                &serde_json::json!({"ok": true, "admin": name, "new": new}),
+                || {
+                    println!(
+                        "{} {}",
+                        if new {
+                            lang.pick("已添加网页管理员", "Added the web administrator")
+                        } else {
+                            lang.pick(
+                                "已为网页管理员设新密码（原有登录已退出）",
+                                "New password set (its sessions were ended) for",
+                            )
+                        },
+                        name.trim()
+                    );
+                },
+            );
+        }
+        HubAdminCmd::List { store } => {
+            let hub = home.open_at(store.as_deref())?;
+            let admins = hub.admins()?;
+            ctx.show(&admins, || {
+                if admins.is_empty() {
+                    println!(
+                        "{}",
+                        lang.pick(
+                            "还没有网页管理员：用 pointsdesk hub admin add 名称 添加。",
+                            "No web administrator yet: add one with pointsdesk hub admin add NAME."
+                        )
+                    );
+                }
+                for a in &admins {
+                    println!("{a}");
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A new web password: `POINTSDESK_HUB_PASSWORD`, else asked twice without echo.
+fn new_password(lang: Lang) -> Result<String, Failure> {
+    if let Ok(p) = std::env::var("POINTSDESK_HUB_PASSWORD") {
+        return Ok(p);
+    }
+    let ask = |text: &str| {
+        rpassword::prompt_password(text).map_err(|_| {
+            super::usage(
+                lang,
+                "无法读取密码：请在终端中运行，或设置 POINTSDESK_HUB_PASSWORD。",
+                "Cannot read the password: run in a terminal or set POINTSDESK_HUB_PASSWORD.",
+            )
+        })
+    };
+    let password = ask(lang.pick(
+        "新密码（至少 8 个字符）: ",
+        "New password (8 characters or more): ",
+    ))?;
+    if ask(lang.pick("再输入一次: ", "Again: "))? != password {
+        return Err(super::usage(
+            lang,
+            "两次输入的密码不一致，没有做任何更改。",
+            "The two passwords differ; nothing was changed.",
+        ));
+    }
+    Ok(password)
 }

@@ -14,6 +14,7 @@ mod passbooks;
 mod people;
 mod points;
 pub mod printing;
+mod reports;
 mod setup;
 mod sync;
 mod sync_job;
@@ -229,6 +230,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::History { passbook, limit } => points::show_account(ctx, &passbook, limit),
         Command::Reprint { txn } => points::reprint(ctx, &txn),
         Command::DayClose { date, print } => points::day_close(ctx, date, print),
+        Command::Report(args) => reports::report(ctx, args),
         Command::Hw(cmd) => hardware::hw(ctx, cmd),
         Command::Ledger(LedgerCmd::Verify) => integrity::verify(ctx),
         Command::Ledger(LedgerCmd::Rebuild) => integrity::rebuild(ctx),

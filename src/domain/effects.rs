@@ -10,8 +10,11 @@ use super::points::Points;
 
 pub const ADJUSTMENTS_ACCOUNT: &str = "adjustments";
 
+/// How a passbook's account starts.
+pub const PASSBOOK_ACCOUNT_PREFIX: &str = "passbook:";
+
 pub fn passbook_account(passbook: &str) -> String {
-    format!("passbook:{passbook}")
+    format!("{PASSBOOK_ACCOUNT_PREFIX}{passbook}")
 }
 
 pub fn issued_account(community: &str) -> String {
@@ -77,6 +80,26 @@ pub enum Effect {
         points: Points,
         count: i64,
     },
+    /// What reports add up, per local day and counter: `kind` is `earned` (key: the
+    /// activity), `redeemed` (key: the item), `adjusted` (no key); a reversal counts in the
+    /// day it is made, negated (an earning's reversal under the key [`REVERSAL_KEY`], since
+    /// it does not say the activity).
+    Tally {
+        day: String,
+        home: String,
+        kind: &'static str,
+        key: String,
+        count: i64,
+        qty: i64,
+        minutes: i64,
+        points: Points,
+    },
+    /// A passbook that earned or redeemed at `home` on `day` (residents served).
+    Served {
+        day: String,
+        home: String,
+        passbook: String,
+    },
     /// Operators are local to their counter: `(home, operator)`.
     PutOperator {
         home: String,
@@ -135,6 +158,10 @@ pub enum Effect {
     },
 }
 
+/// The key under which the earnings' reversals are tallied (a reversal does not name the
+/// activity).
+pub const REVERSAL_KEY: &str = "";
+
 /// The effects of one entry, in order.
 pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
     let home = || ctx.home.to_string();
@@ -143,6 +170,24 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         month: ctx.month.to_string(),
         earned,
         spent,
+    };
+    let tally =
+        |kind: &'static str, key: &str, count: i64, qty: i64, minutes: i64, points: Points| {
+            Effect::Tally {
+                day: ctx.day.to_string(),
+                home: home(),
+                kind,
+                key: key.to_string(),
+                count,
+                qty,
+                minutes,
+                points,
+            }
+        };
+    let served = |passbook: &str| Effect::Served {
+        day: ctx.day.to_string(),
+        home: home(),
+        passbook: passbook.to_string(),
     };
     let day = |kind: &'static str, points: Points| Effect::Daily {
         day: ctx.day.to_string(),
@@ -227,7 +272,11 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             def: def.clone(),
         }],
         Body::PointsEarned {
-            passbook, points, ..
+            passbook,
+            points,
+            activity,
+            minutes,
+            ..
         } => vec![
             Effect::Post {
                 account: passbook_account(passbook),
@@ -239,6 +288,8 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             },
             day("earned", *points),
             monthly(passbook, *points, Points::ZERO),
+            tally("earned", activity, 1, 0, i64::from(*minutes), *points),
+            served(passbook),
         ],
         Body::PointsRedeemed {
             passbook,
@@ -258,8 +309,17 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 },
                 day("redeemed", *total),
                 monthly(passbook, Points::ZERO, *total),
+                served(passbook),
             ];
             for line in lines {
+                out.push(tally(
+                    "redeemed",
+                    &line.item,
+                    1,
+                    i64::from(line.qty),
+                    0,
+                    line.points(),
+                ));
                 if line.stocked {
                     out.push(Effect::Stock {
                         home: home(),
@@ -304,6 +364,21 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             } else {
                 monthly(passbook, Points::ZERO, -passbook_points)
             });
+            if returns.is_empty() {
+                // An earning given back: the points leave the passbook again.
+                out.push(tally("earned", REVERSAL_KEY, -1, 0, 0, passbook_points));
+            } else {
+                for line in returns {
+                    out.push(tally(
+                        "redeemed",
+                        &line.item,
+                        -1,
+                        -i64::from(line.qty),
+                        0,
+                        -line.points(),
+                    ));
+                }
+            }
             out.push(Effect::MarkReversed {
                 txn: of_txn.clone(),
                 by_txn: ctx.txn.unwrap_or_default().to_string(),
@@ -322,6 +397,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 points: -*points,
             },
             day("adjusted", *points),
+            tally("adjusted", "", 1, 0, 0, *points),
         ],
         Body::StockReceived { item, qty, .. } => vec![Effect::Stock {
             home: home(),

@@ -61,6 +61,10 @@ pub enum HubError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Random(#[from] crate::keys::KeyError),
+    #[error(transparent)]
+    Report(#[from] super::reports::ReportError),
+    #[error(transparent)]
+    Admin(#[from] super::admins::AdminProblem),
 }
 
 impl HubError {
@@ -73,6 +77,9 @@ impl HubError {
                 | HubError::Store(_)
                 | HubError::Random(_)
                 | HubError::Config { .. }
+                | HubError::Report(super::reports::ReportError::Store(_))
+                | HubError::Admin(super::admins::AdminProblem::Store(_))
+                | HubError::Admin(super::admins::AdminProblem::Random)
         )
     }
 
@@ -190,6 +197,8 @@ impl HubError {
                 format!("The hub's database failed: {e}"),
             ),
             HubError::Random(e) => e.to_string(),
+            HubError::Report(e) => e.message(lang),
+            HubError::Admin(e) => e.message(lang),
         }
     }
 }
@@ -552,5 +561,28 @@ impl Hub {
 
     pub fn report(&self) -> HubResult<HubReport> {
         Ok(self.rt.block_on(self.service.report())?)
+    }
+
+    /// One of the district's reports.
+    pub fn district_report(
+        &self,
+        request: &crate::report::Request,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> HubResult<crate::report::Report> {
+        Ok(self
+            .rt
+            .block_on(self.service.district_report(request, lang, now))?)
+    }
+
+    /// Adds a web administrator or sets a new password; `true` when new.
+    pub fn set_admin(&self, name: &str, password: &str, now: DateTime<Utc>) -> HubResult<bool> {
+        Ok(self
+            .rt
+            .block_on(self.service.set_admin(name, password, now))?)
+    }
+
+    pub fn admins(&self) -> HubResult<Vec<String>> {
+        Ok(self.rt.block_on(self.service.store.admins())?)
     }
 }

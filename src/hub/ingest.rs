@@ -89,50 +89,101 @@ fn known_of(s: &HubSeries) -> Option<Known> {
     })
 }
 
-/// What an entry does to the hub's derived tables.
-fn derived_of(effects: &[Effect]) -> Vec<Derived> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Post { account, points } => Some(Derived::Post {
+/// What entry `seq` of series `counter_id` does to the hub's derived tables.
+fn derived_of(effects: &[Effect], counter_id: Uuid, seq: i64) -> Vec<Derived> {
+    let mut derived = Vec::with_capacity(effects.len() + 1);
+    for effect in effects {
+        if let Effect::Post { account, points } = effect
+            && account.starts_with(crate::domain::effects::PASSBOOK_ACCOUNT_PREFIX)
+        {
+            derived.push(Derived::Posting {
                 account: account.clone(),
+                counter_id,
+                seq,
                 points: points.0,
-            }),
-            Effect::PutPassbook {
-                passbook,
-                home,
-                resident,
-                ..
-            } => Some(Derived::Passbook {
-                passbook: passbook.clone(),
-                resident: resident.clone(),
-                home: home.clone(),
-            }),
-            Effect::RegisterResident {
-                resident,
-                home,
-                sealed,
-                ..
-            } => Some(Derived::Register {
-                resident: resident.clone(),
-                home: home.clone(),
-                sealed: sealed_text(sealed),
-            }),
-            Effect::UpdateResident {
-                resident,
-                home,
-                sealed,
-            } => Some(Derived::Update {
-                resident: resident.clone(),
-                home: home.clone(),
-                sealed: sealed_text(sealed),
-            }),
-            Effect::EraseResident { resident } => Some(Derived::Erase {
-                resident: resident.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
+            });
+        }
+    }
+    derived.extend(effects.iter().filter_map(|effect| match effect {
+        Effect::Post { account, points } => Some(Derived::Post {
+            account: account.clone(),
+            points: points.0,
+        }),
+        Effect::Tally {
+            day,
+            home,
+            kind,
+            key,
+            count,
+            qty,
+            minutes,
+            points,
+        } => Some(Derived::Tally {
+            day: day.clone(),
+            home: home.clone(),
+            kind,
+            key: key.clone(),
+            count: *count,
+            qty: *qty,
+            minutes: *minutes,
+            points: points.0,
+        }),
+        Effect::Served {
+            day,
+            home,
+            passbook,
+        } => Some(Derived::Served {
+            day: day.clone(),
+            home: home.clone(),
+            passbook: passbook.clone(),
+        }),
+        Effect::PutItem { home, def } => Some(Derived::Name {
+            home: home.clone(),
+            what: "item",
+            code: def.item.clone(),
+            name: def.name.clone(),
+        }),
+        Effect::PutActivity { home, def } => Some(Derived::Name {
+            home: home.clone(),
+            what: "activity",
+            code: def.activity.clone(),
+            name: def.name.clone(),
+        }),
+        Effect::PutPassbook {
+            passbook,
+            home,
+            resident,
+            ..
+        } => Some(Derived::Passbook {
+            passbook: passbook.clone(),
+            resident: resident.clone(),
+            home: home.clone(),
+        }),
+        Effect::RegisterResident {
+            resident,
+            home,
+            sealed,
+            ..
+        } => Some(Derived::Register {
+            resident: resident.clone(),
+            home: home.clone(),
+            sealed: sealed_text(sealed),
+        }),
+        Effect::UpdateResident {
+            resident,
+            home,
+            sealed,
+        } => Some(Derived::Update {
+            resident: resident.clone(),
+            home: home.clone(),
+            sealed: sealed_text(sealed),
+        }),
+        Effect::EraseResident { resident } => Some(Derived::Erase {
+            resident: resident.clone(),
+        }),
+        _ => None,
+    }));
+    derived
 }
 
 /// Takes in a push from `device`.
@@ -439,7 +490,7 @@ async fn judge<S: Store>(
         }
         let series = known.get_mut(&id).expect("known above");
         let effects = crate::store::log::entry_effects(&envelope, &series.info);
-        append.derived.extend(derived_of(&effects));
+        append.derived.extend(derived_of(&effects, id, seq));
         append.entries.push(EntryRow {
             counter_id: id,
             seq,

@@ -1,13 +1,18 @@
 //! The street office's side of the district: its home (the district key), the store that holds
 //! the district ledger (SQLite or PostgreSQL), and the hub server that serves the nightly sync.
-//! Comes later: the street office's web pages.
+//! The street office reads its district in reports ([`reports`]) on the command line and on
+//! web pages ([`web`], [`pages`]) for its administrators ([`admins`]).
 
+pub mod admins;
 pub mod home;
 pub mod ingest;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
+pub mod reports;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod web;
 
 pub use home::{Hub, HubError, HubHome};

@@ -234,8 +234,10 @@ async fn pull(
     answer
 }
 
-/// The routes of [`super::openapi::ROUTES`].
-pub fn router(hub: Shared) -> Router {
+/// The routes of [`super::openapi::ROUTES`], and the street office's web pages
+/// ([`super::web`]; their cookies `Secure` when `secure`).
+pub fn router(hub: Shared, secure: bool) -> Router {
+    let web = super::web::router(hub.clone(), secure);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -247,6 +249,7 @@ pub fn router(hub: Shared) -> Router {
         .route("/v1/pull", post(pull))
         .layer(DefaultBodyLimit::max(REQUEST_BYTES_MAX))
         .with_state(hub)
+        .merge(web)
 }
 
 /// Why TLS could not be set up.
@@ -296,7 +299,7 @@ pub async fn serve(
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(hub);
+    let app = router(hub, tls.is_some());
     let Some(tls) = tls else {
         return axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

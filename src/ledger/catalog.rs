@@ -198,6 +198,97 @@ impl Ledger {
         self.item(&code)
     }
 
+    /// Imports a catalogue (administrators): every row is checked first, as `catalog add`
+    /// checks it; an item of this catalogue with the row's code is updated, a new one added,
+    /// and stock given is received. All rows or none, in one transaction; a refusal names
+    /// the row.
+    pub fn import_catalog(
+        &mut self,
+        session: &Session,
+        rows: &[(usize, crate::import::CatalogRow)],
+    ) -> Result<Vec<String>> {
+        Self::require_admin(session)?;
+        let row_error = |row: usize, e: LedgerError| LedgerError::ImportRow {
+            row,
+            problem: super::ImportProblem::Cell(Box::new(e)),
+        };
+        let mut defs = Vec::with_capacity(rows.len());
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (row, r) in rows {
+            let item = &r.item;
+            let def = (|| -> Result<ItemDef> {
+                Ok(ItemDef {
+                    item: text::clean_code(&item.item).map_err(LedgerError::bad_text("code"))?,
+                    name: text::clean_text(&item.name).map_err(LedgerError::bad_text("name"))?,
+                    kind: item.kind,
+                    points: check_points(item.points)?,
+                    barcode: clean_barcode(item.barcode.as_deref())?,
+                    monthly_limit: item.monthly_limit,
+                    enabled: true,
+                })
+            })()
+            .map_err(|e| row_error(*row, e))?;
+            if let Some(first) = seen.insert(def.item.clone(), *row) {
+                return Err(LedgerError::ImportRow {
+                    row: *row,
+                    problem: super::ImportProblem::DuplicateCode { first_row: first },
+                });
+            }
+            if r.stock.is_some_and(|q| q > 0) && !def.kind.has_stock() {
+                return Err(row_error(
+                    *row,
+                    LedgerError::ItemNotStocked(def.item.clone()),
+                ));
+            }
+            if r.stock.is_some_and(|q| q > STOCK_QTY_MAX) {
+                return Err(row_error(
+                    *row,
+                    LedgerError::BadQuantity(r.stock.unwrap_or(0).to_string()),
+                ));
+            }
+            defs.push((*row, def, r.stock));
+        }
+        self.write(Some(session.operator()), |w| {
+            let mut codes = Vec::with_capacity(defs.len());
+            for (row, def, stock) in &defs {
+                let existing =
+                    read::item(&w.tx, &w.series.home, &def.item)?.filter(|i| i.item == def.item);
+                if let Some(barcode) = &def.barcode
+                    && let Some(other) =
+                        read::item(&w.tx, &w.series.home, barcode)?.filter(|o| o.item != def.item)
+                {
+                    return Err(row_error(
+                        *row,
+                        LedgerError::BarcodeTaken {
+                            barcode: barcode.clone(),
+                            item: other.item,
+                        },
+                    ));
+                }
+                w.append(
+                    None,
+                    if existing.is_some() {
+                        Body::ItemUpdated(def.clone())
+                    } else {
+                        Body::ItemDefined(def.clone())
+                    },
+                )?;
+                if let Some(qty) = stock.filter(|q| *q > 0) {
+                    w.append(
+                        None,
+                        Body::StockReceived {
+                            item: def.item.clone(),
+                            qty: qty as u32,
+                            donor: None,
+                        },
+                    )?;
+                }
+                codes.push(def.item.clone());
+            }
+            Ok(codes)
+        })
+    }
+
     /// An item of this counter's catalogue, by code or barcode.
     pub fn item(&self, code_or_barcode: &str) -> Result<ItemView> {
         match read::item(&self.conn, &self.series.home, code_or_barcode)? {

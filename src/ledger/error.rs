@@ -25,8 +25,14 @@ pub enum ImportProblem {
     Duplicate { first_row: usize },
     /// The header row has no 姓名 / name column.
     NoNameColumn,
-    /// The file is not UTF-8 (Excel's "CSV" rather than "CSV UTF-8").
+    /// The file is neither UTF-8 nor GB18030/GBK.
     NotUtf8,
+    /// A catalogue's header row lacks 编号, 名称 or 积分.
+    CatalogColumns,
+    /// A cell that is not what its column takes (a kind, a number).
+    BadValue { what: &'static str, value: String },
+    /// The same item code as an earlier row.
+    DuplicateCode { first_row: usize },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,6 +201,8 @@ pub enum LedgerError {
     EarnsNothing { activity: String, hours: String },
     #[error("bad date: {0}")]
     BadDate(String),
+    #[error("bad month: {0}")]
+    BadMonth(String),
     #[error("bad number of points: {0}")]
     BadPoints(String),
     #[error("a redemption needs at least one item")]
@@ -644,6 +652,11 @@ impl LedgerError {
             } else {
                 format!("Bad date {d}: write it as 2026-11-22.")
             },
+            E::BadMonth(m) => if zh {
+                format!("月份不对：{m}。请写成 2026-11 的形式。")
+            } else {
+                format!("Bad month {m}: write it as 2026-11.")
+            },
             E::BadPoints(p) => if zh { format!("积分数不对：{p}。") } else { format!("Bad number of points: {p}.") },
             E::EmptyRedemption => lang.pick("请至少选择一件商品。", "Pick at least one item.").into(),
             E::ImportRow { row, problem } => {
@@ -655,7 +668,26 @@ impl LedgerError {
                         format!("same name and phone as row {first_row}")
                     },
                     ImportProblem::NoNameColumn => lang.pick("表头没有“姓名”列", "the header row has no 姓名 (name) column").to_string(),
-                    ImportProblem::NotUtf8 => lang.pick("不是 UTF-8 编码，请在 Excel 中另存为“CSV UTF-8”", "not UTF-8; save it from Excel as \"CSV UTF-8\"").to_string(),
+                    ImportProblem::NotUtf8 => lang.pick("既不是 UTF-8 也不是 GBK 编码，请在 Excel 中另存为“CSV UTF-8”", "neither UTF-8 nor GBK; save it from Excel as \"CSV UTF-8\"").to_string(),
+                    ImportProblem::CatalogColumns => lang.pick("表头须有“编号”“名称”“积分”三列", "the header row needs 编号 (code), 名称 (name) and 积分 (points) columns").to_string(),
+                    ImportProblem::BadValue { what, value } => {
+                        let (zh_what, allowed_zh, allowed_en) = match *what {
+                            "kind" => ("类别", "商品、服务、场地或荣誉", "goods, service, venue or honour"),
+                            "points" => ("积分", "正整数", "a whole number above 0"),
+                            "monthly_limit" => ("每月限额", "正整数或空", "a whole number, or empty"),
+                            _ => ("库存", "0 或正整数", "0 or a whole number above 0"),
+                        };
+                        if zh {
+                            format!("{zh_what}“{value}”不对，应为{allowed_zh}")
+                        } else {
+                            format!("{what} {value:?} is not valid: {allowed_en}")
+                        }
+                    }
+                    ImportProblem::DuplicateCode { first_row } => if zh {
+                        format!("编号与第 {first_row} 行相同")
+                    } else {
+                        format!("the same code as row {first_row}")
+                    },
                 };
                 if zh {
                     format!("第 {row} 行有误：{what}。整个文件都没有导入，请改正后重试。")

@@ -11,6 +11,7 @@ pub mod error;
 mod people;
 pub mod points;
 pub mod read;
+pub mod reports;
 pub mod restore;
 mod seal;
 pub mod views;

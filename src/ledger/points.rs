@@ -851,7 +851,7 @@ impl Ledger {
         self.summary(&row.passbook, &row.resident, last_entries)
     }
 
-    fn history_of(&self, account: &str, limit: usize) -> Result<Vec<HistoryLine>> {
+    pub(crate) fn history_of(&self, account: &str, limit: usize) -> Result<Vec<HistoryLine>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.recorded_at, e.kind, e.txn, p.points, e.body, e.counter_id
              FROM postings p JOIN entries e ON e.position = p.position
@@ -1016,30 +1016,10 @@ pub fn short_txn(txn: &str) -> &str {
 
 /// What a points entry is about, for history lists.
 fn describe(conn: &Connection, counter_id: &Uuid, body: &Body) -> HistoryDetail {
-    match body {
-        Body::PointsEarned {
-            activity,
-            minutes,
-            event,
-            ..
-        } => HistoryDetail::Earned {
-            activity: home_of(conn, counter_id)
-                .ok()
-                .and_then(|home| read::activity(conn, &home, activity).ok().flatten())
-                .map_or_else(|| activity.clone(), |a| a.name),
-            minutes: *minutes,
-            event: event.clone(),
-        },
-        Body::PointsRedeemed { lines, .. } => HistoryDetail::Redeemed {
-            lines: lines.iter().map(|l| (l.name.clone(), l.qty)).collect(),
-        },
-        Body::Reversed { of_txn, reason, .. } => HistoryDetail::Reversed {
-            of_txn: of_txn.clone(),
-            reason: reason.clone(),
-        },
-        Body::PointsAdjusted { reason, .. } => HistoryDetail::Adjusted {
-            reason: reason.clone(),
-        },
-        _ => HistoryDetail::Other,
-    }
+    HistoryDetail::of(body, |activity| {
+        home_of(conn, counter_id)
+            .ok()
+            .and_then(|home| read::activity(conn, &home, activity).ok().flatten())
+            .map(|a| a.name)
+    })
 }

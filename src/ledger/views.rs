@@ -151,6 +151,37 @@ pub enum HistoryDetail {
     Other,
 }
 
+impl HistoryDetail {
+    /// What an entry's body is about, with its activity named by `activity_name` (its code
+    /// when the name is unknown).
+    pub fn of(body: &crate::domain::Body, activity_name: impl Fn(&str) -> Option<String>) -> Self {
+        use crate::domain::Body;
+        match body {
+            Body::PointsEarned {
+                activity,
+                minutes,
+                event,
+                ..
+            } => HistoryDetail::Earned {
+                activity: activity_name(activity).unwrap_or_else(|| activity.clone()),
+                minutes: *minutes,
+                event: event.clone(),
+            },
+            Body::PointsRedeemed { lines, .. } => HistoryDetail::Redeemed {
+                lines: lines.iter().map(|l| (l.name.clone(), l.qty)).collect(),
+            },
+            Body::Reversed { of_txn, reason, .. } => HistoryDetail::Reversed {
+                of_txn: of_txn.clone(),
+                reason: reason.clone(),
+            },
+            Body::PointsAdjusted { reason, .. } => HistoryDetail::Adjusted {
+                reason: reason.clone(),
+            },
+            _ => HistoryDetail::Other,
+        }
+    }
+}
+
 /// What a scan shows: the resident screen's data.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct AccountSummary {

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_balance_seals.sql"),
     include_str!("migrations/0005_district.sql"),
     include_str!("migrations/0006_hub.sql"),
+    include_str!("migrations/0007_report_tallies.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory

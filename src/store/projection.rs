@@ -105,6 +105,16 @@ pub const TABLES: &[TableSpec] = &[
         values: &["points", "count"],
     },
     TableSpec {
+        name: "tallies",
+        keys: &["day", "home", "kind", "key"],
+        values: &["count", "qty", "minutes", "points"],
+    },
+    TableSpec {
+        name: "served",
+        keys: &["day", "home", "passbook"],
+        values: &["seen"],
+    },
+    TableSpec {
         name: "reversed_txns",
         keys: &["txn"],
         values: &["by_txn"],
@@ -279,6 +289,29 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
             table: "daily_totals",
             key: vec![t(day), t(home), t(kind)],
             deltas: vec![points.0, *count],
+        }],
+        Effect::Tally {
+            day,
+            home,
+            kind,
+            key,
+            count,
+            qty,
+            minutes,
+            points,
+        } => vec![Op::Add {
+            table: "tallies",
+            key: vec![t(day), t(home), t(kind), t(key)],
+            deltas: vec![*count, *qty, *minutes, points.0],
+        }],
+        Effect::Served {
+            day,
+            home,
+            passbook,
+        } => vec![Op::Put {
+            table: "served",
+            key: vec![t(day), t(home), t(passbook)],
+            values: vec![Int(1)],
         }],
         Effect::PutOperator {
             home,

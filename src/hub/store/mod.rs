@@ -127,6 +127,93 @@ pub enum Derived {
     Erase {
         resident: String,
     },
+    /// What reports add up (as [`crate::domain::Effect::Tally`]).
+    Tally {
+        day: String,
+        home: String,
+        kind: &'static str,
+        key: String,
+        count: i64,
+        qty: i64,
+        minutes: i64,
+        points: i64,
+    },
+    /// A passbook served at `home` on `day`.
+    Served {
+        day: String,
+        home: String,
+        passbook: String,
+    },
+    /// The name of an item or an activity (`what`) of `home`'s catalogue.
+    Name {
+        home: String,
+        what: &'static str,
+        code: String,
+        name: String,
+    },
+    /// A passbook's movement by one entry, for its statement.
+    Posting {
+        account: String,
+        counter_id: Uuid,
+        seq: i64,
+        points: i64,
+    },
+}
+
+/// A push's report rows, summed and in key order (two hub processes writing the same rows take
+/// their locks in one order).
+#[derive(Debug, Default)]
+pub struct ReportRows<'a> {
+    /// (day, home, kind, key) → count, qty, minutes, points.
+    pub tallies: std::collections::BTreeMap<(&'a str, &'a str, &'a str, &'a str), [i64; 4]>,
+    pub served: std::collections::BTreeSet<(&'a str, &'a str, &'a str)>,
+    pub postings: std::collections::BTreeMap<(&'a str, Uuid, i64), i64>,
+}
+
+impl<'a> ReportRows<'a> {
+    pub fn of(derived: &'a [Derived]) -> Self {
+        let mut rows = ReportRows::default();
+        for d in derived {
+            match d {
+                Derived::Tally {
+                    day,
+                    home,
+                    kind,
+                    key,
+                    count,
+                    qty,
+                    minutes,
+                    points,
+                } => {
+                    let v = rows.tallies.entry((day, home, kind, key)).or_default();
+                    v[0] += count;
+                    v[1] += qty;
+                    v[2] += minutes;
+                    v[3] += points;
+                }
+                Derived::Served {
+                    day,
+                    home,
+                    passbook,
+                } => {
+                    rows.served.insert((day, home, passbook));
+                }
+                Derived::Posting {
+                    account,
+                    counter_id,
+                    seq,
+                    points,
+                } => {
+                    *rows
+                        .postings
+                        .entry((account, *counter_id, *seq))
+                        .or_default() += points
+                }
+                _ => {}
+            }
+        }
+        rows
+    }
 }
 
 /// Everything one push writes, in one transaction.
@@ -211,9 +298,9 @@ pub struct CounterRow {
     pub refused: i64,
 }
 
-/// A passbook below zero, with what is needed to name its resident (masked).
+/// A passbook with its balance and what is needed to name its resident (masked).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OverdraftRow {
+pub struct PassbookRow {
     pub passbook: String,
     pub points: i64,
     pub resident: String,
@@ -236,6 +323,31 @@ pub struct EvidenceRow {
     pub hash: String,
     pub at: String,
     pub source: String,
+}
+
+/// One movement of a passbook, with the entry that made it (for a statement).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostingRow {
+    pub counter_id: Uuid,
+    pub seq: i64,
+    pub points: i64,
+    pub recorded_at: String,
+    pub body: Vec<u8>,
+    /// The home of the series (whose catalogue names its activities).
+    pub home: String,
+    pub utc_offset_minutes: i32,
+}
+
+/// A login attempt of a web administrator, as the store took it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// No administrator of that name.
+    Unknown,
+    /// Locked until then (Unix ms); the attempt was not counted.
+    Locked { until_ms: i64 },
+    /// Counted as a failure until [`Store::admin_passed`] says otherwise: check the password
+    /// (argon2 PHC string) against it.
+    Check { password: String },
 }
 
 /// The hub's store. Every method is one transaction (or one read).
@@ -356,13 +468,72 @@ pub trait Store: Send + Sync + 'static {
         counts: SyncCounts,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    fn overdrafts(&self) -> impl Future<Output = StoreResult<Vec<OverdraftRow>>> + Send;
+    fn overdrafts(&self) -> impl Future<Output = StoreResult<Vec<PassbookRow>>> + Send;
 
     /// Forks and refused entries kept as evidence, newest first, at most `limit`.
     fn evidence(&self, limit: i64) -> impl Future<Output = StoreResult<Vec<EvidenceRow>>> + Send;
 
     /// Entries held in all.
     fn entry_count(&self) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    /// What the reports add up for the local days `first..=last`, with the names they mention
+    /// (its `covers` left empty).
+    fn figures(
+        &self,
+        first: &str,
+        last: &str,
+    ) -> impl Future<Output = StoreResult<crate::report::build::Figures>> + Send;
+
+    /// A passbook, its balance and its resident.
+    fn passbook(
+        &self,
+        passbook: &str,
+    ) -> impl Future<Output = StoreResult<Option<PassbookRow>>> + Send;
+
+    /// Every movement of an account, oldest first (by when it was recorded).
+    fn postings(&self, account: &str) -> impl Future<Output = StoreResult<Vec<PostingRow>>> + Send;
+
+    /// Adds an administrator, or gives one a new password (and unlocks it).
+    fn put_admin(
+        &self,
+        name: &str,
+        password: &str,
+        at: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn admins(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+
+    /// Takes a login attempt in one statement: unless the administrator is locked, it counts as
+    /// a failure before the password is checked (so attempts made at once cannot outrun the
+    /// lock), and the `failures_max`-th failure in a row locks until `now_ms + lock_ms`.
+    fn admin_attempt(
+        &self,
+        name: &str,
+        now_ms: i64,
+        failures_max: i64,
+        lock_ms: i64,
+    ) -> impl Future<Output = StoreResult<Attempt>> + Send;
+
+    /// The password was right: the failures and the lock are cleared.
+    fn admin_passed(&self, name: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Keeps a web session (the SHA-256 of its token), forgetting those expired.
+    fn put_web_session(
+        &self,
+        token_hash: &str,
+        admin: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The administrator of a web session that has not expired.
+    fn web_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+
+    fn drop_web_session(&self, token_hash: &str) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// The store a hub runs on, chosen by `--store`.
@@ -468,7 +639,7 @@ impl Store for AnyStore {
     async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
         dispatch!(self, s => s.log_pull(device, at, counts))
     }
-    async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
+    async fn overdrafts(&self) -> StoreResult<Vec<PassbookRow>> {
         dispatch!(self, s => s.overdrafts())
     }
     async fn evidence(&self, limit: i64) -> StoreResult<Vec<EvidenceRow>> {
@@ -476,6 +647,88 @@ impl Store for AnyStore {
     }
     async fn entry_count(&self) -> StoreResult<i64> {
         dispatch!(self, s => s.entry_count())
+    }
+    async fn figures(&self, first: &str, last: &str) -> StoreResult<crate::report::build::Figures> {
+        dispatch!(self, s => s.figures(first, last))
+    }
+    async fn passbook(&self, passbook: &str) -> StoreResult<Option<PassbookRow>> {
+        dispatch!(self, s => s.passbook(passbook))
+    }
+    async fn postings(&self, account: &str) -> StoreResult<Vec<PostingRow>> {
+        dispatch!(self, s => s.postings(account))
+    }
+    async fn put_admin(&self, name: &str, password: &str, at: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.put_admin(name, password, at))
+    }
+    async fn admins(&self) -> StoreResult<Vec<String>> {
+        dispatch!(self, s => s.admins())
+    }
+    async fn admin_attempt(
+        &self,
+        name: &str,
+        now_ms: i64,
+        failures_max: i64,
+        lock_ms: i64,
+    ) -> StoreResult<Attempt> {
+        dispatch!(self, s => s.admin_attempt(name, now_ms, failures_max, lock_ms))
+    }
+    async fn admin_passed(&self, name: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.admin_passed(name))
+    }
+    async fn put_web_session(
+        &self,
+        token_hash: &str,
+        admin: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        dispatch!(self, s => s.put_web_session(token_hash, admin, expires_ms, now_ms))
+    }
+    async fn web_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
+        dispatch!(self, s => s.web_session(token_hash, now_ms))
+    }
+    async fn drop_web_session(&self, token_hash: &str) -> StoreResult<()> {
+        dispatch!(self, s => s.drop_web_session(token_hash))
+    }
+}
+
+/// The columns of a [`PassbookRow`], read the same way by both stores: passbook, points,
+/// resident, the issuing counter, sealed data, the resident key's nonce and ciphertext, erased.
+pub const PASSBOOK_ROW_SELECT: &str = "SELECT p.passbook, COALESCE(b.points, 0), p.resident,
+        COALESCE((SELECT counter FROM series s WHERE s.home = p.home
+                  ORDER BY s.position LIMIT 1), p.home),
+        r.sealed, k.nonce, k.ciphertext, COALESCE(r.erased, 0)
+ FROM passbooks p
+ LEFT JOIN balances b ON b.account = 'passbook:' || p.passbook
+ LEFT JOIN residents r ON r.resident = p.resident
+ LEFT JOIN resident_keys k ON k.resident = p.resident";
+
+/// A [`PassbookRow`] from the columns of [`PASSBOOK_ROW_SELECT`].
+#[allow(clippy::too_many_arguments)]
+pub fn passbook_row(
+    passbook: String,
+    points: i64,
+    resident: String,
+    home_counter: String,
+    sealed: Option<String>,
+    nonce: Option<String>,
+    ciphertext: Option<String>,
+    erased: bool,
+) -> PassbookRow {
+    PassbookRow {
+        passbook,
+        points,
+        home_counter,
+        sealed,
+        key: nonce
+            .zip(ciphertext)
+            .map(|(nonce, ciphertext)| SealedResidentKey {
+                resident: resident.clone(),
+                nonce,
+                ciphertext,
+            }),
+        erased,
+        resident,
     }
 }
 

@@ -625,46 +625,15 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
+    async fn overdrafts(&self) -> StoreResult<Vec<PassbookRow>> {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT substr(b.account, 10), b.points, p.resident,
-                        COALESCE((SELECT counter FROM series s WHERE s.home = p.home
-                                  ORDER BY s.position LIMIT 1), p.home),
-                        r.sealed, k.nonce, k.ciphertext, COALESCE(r.erased, 0)
-                 FROM balances b
-                 JOIN passbooks p ON p.passbook = substr(b.account, 10)
-                 LEFT JOIN residents r ON r.resident = p.resident
-                 LEFT JOIN resident_keys k ON k.resident = p.resident
-                 WHERE b.account LIKE 'passbook:%' AND b.points < 0
-                 ORDER BY b.points, b.account",
+                &format!("{PASSBOOK_ROW_SELECT} WHERE b.points < 0 ORDER BY b.points, p.passbook"),
                 &[],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let resident: String = r.get(2);
-                let nonce: Option<String> = r.get(5);
-                let ciphertext: Option<String> = r.get(6);
-                OverdraftRow {
-                    passbook: r.get(0),
-                    points: r.get(1),
-                    home_counter: r.get(3),
-                    sealed: r.get(4),
-                    key: nonce
-                        .zip(ciphertext)
-                        .map(|(nonce, ciphertext)| SealedResidentKey {
-                            resident: resident.clone(),
-                            nonce,
-                            ciphertext,
-                        }),
-                    erased: r.get::<_, i32>(7) != 0,
-                    resident,
-                }
-            })
-            .collect())
+        Ok(rows.iter().map(pg_passbook_row).collect())
     }
 
     async fn evidence(&self, limit: i64) -> StoreResult<Vec<EvidenceRow>> {
@@ -706,6 +675,236 @@ impl Store for PgStore {
             .await?
             .get(0))
     }
+
+    async fn figures(&self, first: &str, last: &str) -> StoreResult<crate::report::build::Figures> {
+        use crate::report::build::{CounterName, Figures, TallyRow};
+        let client = self.client().await?;
+        let tallies = client
+            .query(
+                "SELECT day, home, kind, key, count, qty, minutes, points FROM tallies
+                 WHERE day BETWEEN $1 AND $2",
+                &[&first, &last],
+            )
+            .await?
+            .iter()
+            .map(|r| TallyRow {
+                day: r.get(0),
+                home: r.get(1),
+                kind: r.get(2),
+                key: r.get(3),
+                count: r.get(4),
+                qty: r.get(5),
+                minutes: r.get(6),
+                points: r.get(7),
+            })
+            .collect();
+        let served = client
+            .query(
+                "SELECT day, home, passbook FROM served WHERE day BETWEEN $1 AND $2",
+                &[&first, &last],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let mut figures = Figures {
+            tallies,
+            served,
+            ..Figures::default()
+        };
+        for r in client
+            .query("SELECT home, what, code, name FROM names", &[])
+            .await?
+        {
+            let what: &str = r.get(1);
+            let key = (r.get(0), r.get(2));
+            match what {
+                "item" => figures.items.insert(key, r.get(3)),
+                _ => figures.activities.insert(key, r.get(3)),
+            };
+        }
+        figures.counters = client
+            .query(
+                "SELECT home, counter, community FROM series ORDER BY position DESC",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    CounterName {
+                        counter: r.get(1),
+                        community: r.get(2),
+                    },
+                )
+            })
+            .collect();
+        Ok(figures)
+    }
+
+    async fn passbook(&self, passbook: &str) -> StoreResult<Option<PassbookRow>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                &format!("{PASSBOOK_ROW_SELECT} WHERE p.passbook = $1"),
+                &[&passbook],
+            )
+            .await?
+            .as_ref()
+            .map(pg_passbook_row))
+    }
+
+    async fn postings(&self, account: &str) -> StoreResult<Vec<PostingRow>> {
+        let client = self.client().await?;
+        Ok(client
+            .query(
+                "SELECT p.counter_id, p.seq, p.points, e.recorded_at, e.body, s.home,
+                        s.utc_offset_minutes
+                 FROM postings p
+                 JOIN entries e ON e.counter_id = p.counter_id AND e.seq = p.seq
+                 JOIN series s ON s.counter_id = p.counter_id
+                 WHERE p.account = $1 ORDER BY e.recorded_at, p.counter_id, p.seq",
+                &[&account],
+            )
+            .await?
+            .iter()
+            .map(|r| PostingRow {
+                counter_id: uuid_of(r.get(0)),
+                seq: r.get(1),
+                points: r.get(2),
+                recorded_at: r.get(3),
+                body: r.get(4),
+                home: r.get(5),
+                utc_offset_minutes: r.get(6),
+            })
+            .collect())
+    }
+
+    async fn put_admin(&self, name: &str, password: &str, at: &str) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO admins (name, password, failures, locked_until, created_at)
+             VALUES ($1, $2, 0, 0, $3)
+             ON CONFLICT (name) DO UPDATE SET password = excluded.password, failures = 0,
+               locked_until = 0",
+            &[&name, &password, &at],
+        )
+        .await?;
+        tx.execute("DELETE FROM web_sessions WHERE admin = $1", &[&name])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<String>> {
+        let client = self.client().await?;
+        Ok(client
+            .query("SELECT name FROM admins ORDER BY name", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn admin_attempt(
+        &self,
+        name: &str,
+        now_ms: i64,
+        failures_max: i64,
+        lock_ms: i64,
+    ) -> StoreResult<Attempt> {
+        let client = self.client().await?;
+        // One statement: the row is locked while it is counted.
+        let counted = client
+            .query_opt(
+                "UPDATE admins SET failures = CASE WHEN failures + 1 >= $2 THEN 0 ELSE failures + 1 END,
+                   locked_until = CASE WHEN failures + 1 >= $2 THEN $3 ELSE 0 END
+                 WHERE name = $1 AND locked_until <= $4
+                 RETURNING password",
+                &[&name, &failures_max, &(now_ms + lock_ms), &now_ms],
+            )
+            .await?;
+        if let Some(row) = counted {
+            return Ok(Attempt::Check {
+                password: row.get(0),
+            });
+        }
+        Ok(client
+            .query_opt("SELECT locked_until FROM admins WHERE name = $1", &[&name])
+            .await?
+            .map_or(Attempt::Unknown, |r| Attempt::Locked { until_ms: r.get(0) }))
+    }
+
+    async fn admin_passed(&self, name: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE admins SET failures = 0, locked_until = 0 WHERE name = $1",
+                &[&name],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn put_web_session(
+        &self,
+        token_hash: &str,
+        admin: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM web_sessions WHERE expires_ms <= $1",
+                &[&now_ms],
+            )
+            .await?;
+        client
+            .execute(
+                "INSERT INTO web_sessions (token_hash, admin, expires_ms) VALUES ($1, $2, $3)",
+                &[&token_hash, &admin, &expires_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn web_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT admin FROM web_sessions WHERE token_hash = $1 AND expires_ms > $2",
+                &[&token_hash, &now_ms],
+            )
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    async fn drop_web_session(&self, token_hash: &str) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM web_sessions WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn pg_passbook_row(r: &tokio_postgres::Row) -> PassbookRow {
+    passbook_row(
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get(6),
+        r.get::<_, i32>(7) != 0,
+    )
 }
 
 /// The derived tables, with additions to one balance summed first (one row per account and
@@ -732,9 +931,86 @@ async fn apply_derived(
         )
         .await?;
     }
+    let report = ReportRows::of(derived);
+    if !report.tallies.is_empty() {
+        let mut cols: [Vec<&str>; 4] = Default::default();
+        let mut vals: [Vec<i64>; 4] = Default::default();
+        for ((day, home, kind, key), v) in &report.tallies {
+            for (c, x) in cols.iter_mut().zip([day, home, kind, key]) {
+                c.push(x);
+            }
+            for (c, x) in vals.iter_mut().zip(v) {
+                c.push(*x);
+            }
+        }
+        tx.execute(
+            "INSERT INTO tallies (day, home, kind, key, count, qty, minutes, points)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[],
+                                  $5::int8[], $6::int8[], $7::int8[], $8::int8[])
+             ON CONFLICT (day, home, kind, key) DO UPDATE SET
+               count = tallies.count + excluded.count, qty = tallies.qty + excluded.qty,
+               minutes = tallies.minutes + excluded.minutes,
+               points = tallies.points + excluded.points",
+            &[
+                &cols[0], &cols[1], &cols[2], &cols[3], &vals[0], &vals[1], &vals[2], &vals[3],
+            ],
+        )
+        .await?;
+    }
+    if !report.served.is_empty() {
+        let mut cols: [Vec<&str>; 3] = Default::default();
+        for (day, home, passbook) in &report.served {
+            for (c, x) in cols.iter_mut().zip([day, home, passbook]) {
+                c.push(x);
+            }
+        }
+        tx.execute(
+            "INSERT INTO served (day, home, passbook)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
+             ON CONFLICT DO NOTHING",
+            &[&cols[0], &cols[1], &cols[2]],
+        )
+        .await?;
+    }
+    if !report.postings.is_empty() {
+        let mut accounts = Vec::with_capacity(report.postings.len());
+        let mut ids: Vec<&[u8]> = Vec::with_capacity(report.postings.len());
+        let mut seqs = Vec::with_capacity(report.postings.len());
+        let mut points = Vec::with_capacity(report.postings.len());
+        for ((account, counter_id, seq), p) in &report.postings {
+            accounts.push(*account);
+            ids.push(counter_id.as_bytes().as_slice());
+            seqs.push(*seq);
+            points.push(*p);
+        }
+        tx.execute(
+            "INSERT INTO postings (account, counter_id, seq, points)
+             SELECT * FROM UNNEST($1::text[], $2::bytea[], $3::int8[], $4::int8[])
+             ON CONFLICT (account, counter_id, seq) DO UPDATE SET
+               points = postings.points + excluded.points",
+            &[&accounts, &ids, &seqs, &points],
+        )
+        .await?;
+    }
     for d in derived {
         match d {
-            Derived::Post { .. } => {}
+            Derived::Post { .. }
+            | Derived::Tally { .. }
+            | Derived::Served { .. }
+            | Derived::Posting { .. } => {}
+            Derived::Name {
+                home,
+                what,
+                code,
+                name,
+            } => {
+                tx.execute(
+                    "INSERT INTO names (home, what, code, name) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (home, what, code) DO UPDATE SET name = excluded.name",
+                    &[home, what, code, name],
+                )
+                .await?;
+            }
             Derived::Passbook {
                 passbook,
                 resident,

@@ -87,6 +87,37 @@ CREATE TABLE residents (
     sealed   TEXT,
     erased   INTEGER NOT NULL
 );
+CREATE TABLE tallies (
+    day     TEXT NOT NULL,
+    home    TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    count   BIGINT NOT NULL,
+    qty     BIGINT NOT NULL,
+    minutes BIGINT NOT NULL,
+    points  BIGINT NOT NULL,
+    PRIMARY KEY (day, home, kind, key)
+);
+CREATE TABLE served (
+    day      TEXT NOT NULL,
+    home     TEXT NOT NULL,
+    passbook TEXT NOT NULL,
+    PRIMARY KEY (day, home, passbook)
+);
+CREATE TABLE names (
+    home TEXT NOT NULL,
+    what TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (home, what, code)
+);
+CREATE TABLE postings (
+    account    TEXT NOT NULL,
+    counter_id BYTEA NOT NULL,
+    seq        BIGINT NOT NULL,
+    points     BIGINT NOT NULL,
+    PRIMARY KEY (account, counter_id, seq)
+);
 CREATE TABLE nonces (
     device     BYTEA NOT NULL,
     nonce      TEXT NOT NULL,
@@ -104,4 +135,16 @@ CREATE TABLE sync_log (
     present   BIGINT NOT NULL,
     refused   BIGINT NOT NULL,
     forks     BIGINT NOT NULL
+);
+CREATE TABLE admins (
+    name         TEXT PRIMARY KEY,
+    password     TEXT NOT NULL,
+    failures     BIGINT NOT NULL,
+    locked_until BIGINT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    admin      TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL
 );

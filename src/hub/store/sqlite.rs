@@ -235,9 +235,48 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
         )?
         .execute(params![account, points])?;
     }
+    let report = ReportRows::of(derived);
+    for ((day, home, kind, key), v) in &report.tallies {
+        tx.prepare_cached(
+            "INSERT INTO tallies (day, home, kind, key, count, qty, minutes, points)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (day, home, kind, key) DO UPDATE SET count = count + excluded.count,
+               qty = qty + excluded.qty, minutes = minutes + excluded.minutes,
+               points = points + excluded.points",
+        )?
+        .execute(params![day, home, kind, key, v[0], v[1], v[2], v[3]])?;
+    }
+    for (day, home, passbook) in &report.served {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO served (day, home, passbook) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![day, home, passbook])?;
+    }
+    for ((account, counter_id, seq), points) in &report.postings {
+        tx.prepare_cached(
+            "INSERT INTO postings (account, counter_id, seq, points) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account, counter_id, seq) DO UPDATE SET points = points + excluded.points",
+        )?
+        .execute(params![account, counter_id.as_bytes().as_slice(), seq, points])?;
+    }
     for d in derived {
         match d {
-            Derived::Post { .. } => {}
+            Derived::Post { .. }
+            | Derived::Tally { .. }
+            | Derived::Served { .. }
+            | Derived::Posting { .. } => {}
+            Derived::Name {
+                home,
+                what,
+                code,
+                name,
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO names (home, what, code, name) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (home, what, code) DO UPDATE SET name = excluded.name",
+                )?
+                .execute(params![home, what, code, name])?;
+            }
             Derived::Passbook {
                 passbook,
                 resident,
@@ -831,41 +870,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn overdrafts(&self) -> StoreResult<Vec<OverdraftRow>> {
+    async fn overdrafts(&self) -> StoreResult<Vec<PassbookRow>> {
         self.read(|conn| {
             let rows = conn
-                .prepare(
-                    "SELECT substr(b.account, 10), b.points, p.resident,
-                            COALESCE((SELECT counter FROM series s WHERE s.home = p.home
-                                      ORDER BY s.position LIMIT 1), p.home),
-                            r.sealed, k.nonce, k.ciphertext, COALESCE(r.erased, 0)
-                     FROM balances b
-                     JOIN passbooks p ON p.passbook = substr(b.account, 10)
-                     LEFT JOIN residents r ON r.resident = p.resident
-                     LEFT JOIN resident_keys k ON k.resident = p.resident
-                     WHERE b.account LIKE 'passbook:%' AND b.points < 0
-                     ORDER BY b.points, b.account",
-                )?
-                .query_map([], |r| {
-                    let resident: String = r.get(2)?;
-                    let nonce: Option<String> = r.get(5)?;
-                    let ciphertext: Option<String> = r.get(6)?;
-                    Ok(OverdraftRow {
-                        passbook: r.get(0)?,
-                        points: r.get(1)?,
-                        home_counter: r.get(3)?,
-                        sealed: r.get(4)?,
-                        key: nonce
-                            .zip(ciphertext)
-                            .map(|(nonce, ciphertext)| SealedResidentKey {
-                                resident: resident.clone(),
-                                nonce,
-                                ciphertext,
-                            }),
-                        erased: r.get::<_, i64>(7)? != 0,
-                        resident,
-                    })
-                })?
+                .prepare_cached(&format!(
+                    "{PASSBOOK_ROW_SELECT} WHERE b.points < 0 ORDER BY b.points, p.passbook"
+                ))?
+                .query_map([], sqlite_passbook_row)?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
@@ -909,4 +920,242 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn figures(&self, first: &str, last: &str) -> StoreResult<crate::report::build::Figures> {
+        use crate::report::build::{CounterName, Figures, TallyRow};
+        let (first, last) = (first.to_string(), last.to_string());
+        self.read(move |conn| {
+            let tallies = conn
+                .prepare_cached(
+                    "SELECT day, home, kind, key, count, qty, minutes, points FROM tallies
+                     WHERE day BETWEEN ?1 AND ?2",
+                )?
+                .query_map(params![first, last], |r| {
+                    Ok(TallyRow {
+                        day: r.get(0)?,
+                        home: r.get(1)?,
+                        kind: r.get(2)?,
+                        key: r.get(3)?,
+                        count: r.get(4)?,
+                        qty: r.get(5)?,
+                        minutes: r.get(6)?,
+                        points: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let served = conn
+                .prepare_cached(
+                    "SELECT day, home, passbook FROM served WHERE day BETWEEN ?1 AND ?2",
+                )?
+                .query_map(params![first, last], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut figures = Figures {
+                tallies,
+                served,
+                ..Figures::default()
+            };
+            let mut names = conn.prepare_cached("SELECT home, what, code, name FROM names")?;
+            let mut rows = names.query([])?;
+            while let Some(r) = rows.next()? {
+                let what: String = r.get(1)?;
+                let key = (r.get(0)?, r.get(2)?);
+                match what.as_str() {
+                    "item" => figures.items.insert(key, r.get(3)?),
+                    _ => figures.activities.insert(key, r.get(3)?),
+                };
+            }
+            // The first series of a home names it (a continuation keeps its counter's name).
+            figures.counters = conn
+                .prepare_cached(
+                    "SELECT home, counter, community FROM series ORDER BY position DESC",
+                )?
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        CounterName {
+                            counter: r.get(1)?,
+                            community: r.get(2)?,
+                        },
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(figures)
+        })
+        .await
+    }
+
+    async fn passbook(&self, passbook: &str) -> StoreResult<Option<PassbookRow>> {
+        let passbook = passbook.to_string();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(&format!("{PASSBOOK_ROW_SELECT} WHERE p.passbook = ?1"))?
+                .query_row([passbook], sqlite_passbook_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn postings(&self, account: &str) -> StoreResult<Vec<PostingRow>> {
+        let account = account.to_string();
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT p.counter_id, p.seq, p.points, e.recorded_at, e.body, s.home,
+                            s.utc_offset_minutes
+                     FROM postings p
+                     JOIN entries e ON e.counter_id = p.counter_id AND e.seq = p.seq
+                     JOIN series s ON s.counter_id = p.counter_id
+                     WHERE p.account = ?1 ORDER BY e.recorded_at, p.counter_id, p.seq",
+                )?
+                .query_map([account], |r| {
+                    Ok(PostingRow {
+                        counter_id: Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?)
+                            .unwrap_or(Uuid::nil()),
+                        seq: r.get(1)?,
+                        points: r.get(2)?,
+                        recorded_at: r.get(3)?,
+                        body: r.get(4)?,
+                        home: r.get(5)?,
+                        utc_offset_minutes: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn put_admin(&self, name: &str, password: &str, at: &str) -> StoreResult<()> {
+        let (name, password, at) = (name.to_string(), password.to_string(), at.to_string());
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO admins (name, password, failures, locked_until, created_at)
+                 VALUES (?1, ?2, 0, 0, ?3)
+                 ON CONFLICT (name) DO UPDATE SET password = excluded.password, failures = 0,
+                   locked_until = 0",
+                params![name, password, at],
+            )?;
+            // A new password ends the sessions opened with the old one.
+            conn.execute("DELETE FROM web_sessions WHERE admin = ?1", [&name])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<String>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT name FROM admins ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn admin_attempt(
+        &self,
+        name: &str,
+        now_ms: i64,
+        failures_max: i64,
+        lock_ms: i64,
+    ) -> StoreResult<Attempt> {
+        let name = name.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let row: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT password, locked_until FROM admins WHERE name = ?1",
+                    [&name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let attempt = match row {
+                None => Attempt::Unknown,
+                Some((_, until_ms)) if until_ms > now_ms => Attempt::Locked { until_ms },
+                Some((password, _)) => {
+                    tx.execute(
+                        "UPDATE admins SET failures = CASE WHEN failures + 1 >= ?2 THEN 0 ELSE failures + 1 END,
+                           locked_until = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE 0 END
+                         WHERE name = ?1",
+                        params![name, failures_max, now_ms + lock_ms],
+                    )?;
+                    Attempt::Check { password }
+                }
+            };
+            tx.commit()?;
+            Ok(attempt)
+        })
+        .await
+    }
+
+    async fn admin_passed(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_string();
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE admins SET failures = 0, locked_until = 0 WHERE name = ?1",
+                [name],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_web_session(
+        &self,
+        token_hash: &str,
+        admin: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let (token_hash, admin) = (token_hash.to_string(), admin.to_string());
+        self.run(move |conn| {
+            conn.execute("DELETE FROM web_sessions WHERE expires_ms <= ?1", [now_ms])?;
+            conn.execute(
+                "INSERT INTO web_sessions (token_hash, admin, expires_ms) VALUES (?1, ?2, ?3)",
+                params![token_hash, admin, expires_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn web_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<String>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT admin FROM web_sessions WHERE token_hash = ?1 AND expires_ms > ?2",
+                )?
+                .query_row(params![token_hash, now_ms], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn drop_web_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_string();
+        self.run(move |conn| {
+            conn.execute(
+                "DELETE FROM web_sessions WHERE token_hash = ?1",
+                [token_hash],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn sqlite_passbook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PassbookRow> {
+    Ok(passbook_row(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get::<_, i64>(7)? != 0,
+    ))
 }

@@ -92,6 +92,42 @@ CREATE TABLE residents (
     erased   INTEGER NOT NULL
 ) STRICT;
 
+-- What the reports add up, as a counter's own ledger has them: per local day (the counter's
+-- time zone) and counter home, earnings by activity, redemptions by item and adjustments,
+-- reversals negated on the day they are made; the passbooks served; the names of items and
+-- activities; every movement of a passbook (its statement).
+CREATE TABLE tallies (
+    day     TEXT NOT NULL,
+    home    TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    count   INTEGER NOT NULL,
+    qty     INTEGER NOT NULL,
+    minutes INTEGER NOT NULL,
+    points  INTEGER NOT NULL,
+    PRIMARY KEY (day, home, kind, key)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE served (
+    day      TEXT NOT NULL,
+    home     TEXT NOT NULL,
+    passbook TEXT NOT NULL,
+    PRIMARY KEY (day, home, passbook)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE names (
+    home TEXT NOT NULL,
+    what TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (home, what, code)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE postings (
+    account    TEXT NOT NULL,
+    counter_id BLOB NOT NULL,
+    seq        INTEGER NOT NULL,
+    points     INTEGER NOT NULL,
+    PRIMARY KEY (account, counter_id, seq)
+) STRICT, WITHOUT ROWID;
+
 -- Nonces of signed requests, until they could no longer pass the clock window.
 CREATE TABLE nonces (
     device     BLOB NOT NULL,
@@ -112,4 +148,19 @@ CREATE TABLE sync_log (
     present   INTEGER NOT NULL,
     refused   INTEGER NOT NULL,
     forks     INTEGER NOT NULL
+) STRICT;
+
+-- The street office's web pages: administrators (argon2 password hashes, failed logins in a
+-- row and a lock), and their sessions (the SHA-256 of the cookie's token).
+CREATE TABLE admins (
+    name         TEXT PRIMARY KEY,
+    password     TEXT NOT NULL,
+    failures     INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL,
+    created_at   TEXT NOT NULL
+) STRICT;
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    admin      TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL
 ) STRICT;
