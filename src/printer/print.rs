@@ -52,14 +52,29 @@ pub fn status(transport: &mut dyn Transport) -> Verdict {
         return Verdict::Problem(Problem::NoReply);
     }
     let mut replies = [None; 3];
-    for (reply, n) in replies.iter_mut().zip(status::QUERIES) {
-        if transport.write_all(&escpos::status_query(n)).is_err() {
-            return Verdict::Problem(Problem::WriteFailed);
+    for (i, n) in status::QUERIES.into_iter().enumerate() {
+        // A query can be lost on its way (line noise, or a port that changed hands a moment
+        // ago): the first one is asked a second time before the printer counts as silent.
+        // A silent printer is then known after two waits, not one for each query.
+        let tries = if i == 0 { 2 } else { 1 };
+        for attempt in 0..tries {
+            if attempt > 0 && transport.discard_input().is_err() {
+                return Verdict::Problem(Problem::NoReply);
+            }
+            if transport.write_all(&escpos::status_query(n)).is_err() {
+                return Verdict::Problem(Problem::WriteFailed);
+            }
+            replies[i] = transport
+                .read_byte(Duration::from_millis(STATUS_TIMEOUT_MS))
+                .ok()
+                .flatten();
+            if replies[i].is_some() {
+                break;
+            }
         }
-        *reply = transport
-            .read_byte(Duration::from_millis(STATUS_TIMEOUT_MS))
-            .ok()
-            .flatten();
+        if replies[i].is_none() {
+            return Verdict::Problem(Problem::NoReply);
+        }
     }
     status::assess(replies)
 }
