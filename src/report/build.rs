@@ -510,7 +510,6 @@ pub struct Statement {
     pub passbook: String,
     /// Masked.
     pub resident_name: String,
-    pub issued_at: String,
     pub lines: Vec<StatementLine>,
     pub closing: i64,
 }
@@ -539,9 +538,19 @@ impl Statement {
         Statement {
             passbook: passbook.to_string(),
             resident_name: resident_name.to_string(),
-            issued_at: String::new(),
             lines,
             closing: balance,
+        }
+    }
+}
+
+impl Statement {
+    /// From the first movement's day to the last's ("no movements yet" without any).
+    pub fn period(&self, lang: Lang) -> String {
+        match (self.lines.first(), self.lines.last()) {
+            (Some(first), Some(last)) if first.date == last.date => first.date.clone(),
+            (Some(first), Some(last)) => format!("{} – {}", first.date, last.date),
+            _ => pick(lang, "尚无存取记录", "no movements yet"),
         }
     }
 }
@@ -579,7 +588,7 @@ pub fn resident(statement: &Statement, covers: &[String], lang: Lang) -> Report 
             statement.passbook,
             crate::present::resident_name(lang, &statement.resident_name)
         ),
-        period: statement.issued_at.clone(),
+        period: statement.period(lang),
         covers: covers.to_vec(),
         sections: vec![Section {
             title: pick(lang, "存折明细", "Movements"),

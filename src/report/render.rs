@@ -39,8 +39,17 @@ pub fn lines(report: &Report) -> Vec<String> {
     out
 }
 
-/// One CSV field, quoted when it needs to be.
+/// One CSV field, quoted when it needs to be. A text Excel would run as a formula (an item
+/// named `=HYPERLINK(…)`) is kept a text with a leading apostrophe.
 fn field(text: &str) -> String {
+    let formula = text.starts_with(['=', '+', '@', '\t', '\r'])
+        || (text.starts_with('-') && text[1..].parse::<f64>().is_err());
+    let text = if formula {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    let text = text.as_str();
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -141,4 +150,23 @@ pub fn slip(report: &Report, lang: Lang) -> Vec<Block> {
         lang.pick("—— 完 ——", "-- end --").to_string(),
     ));
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn a_text_excel_would_run_as_a_formula_stays_a_text() {
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(field("+86 138"), "'+86 138");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("-cmd"), "'-cmd");
+        assert_eq!(field("-3"), "-3", "a negative figure stays a number");
+        assert_eq!(field("洗衣皂"), "洗衣皂");
+        assert_eq!(field("a,b"), "\"a,b\"");
+    }
 }
