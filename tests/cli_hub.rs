@@ -179,6 +179,61 @@ fn the_nightly_sync_from_the_command_line_syncs_logs_and_exits_as_promised() {
     let counters = office.ok(&["hub", "counters"]);
     assert!(counters.stdout.contains("三桥爱心超市") && counters.stdout.contains("二桥爱心超市"));
 
+    // The district's reports: the month as a workbook and a CSV, the statement by number.
+    let xlsx = office.path("district.xlsx");
+    let csv = office.path("district.csv");
+    let month = office.ok(&[
+        "hub",
+        "report",
+        "month",
+        "--xlsx",
+        xlsx.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(month.stdout.contains("本月合计"), "{}", month.stdout);
+    assert!(month.stdout.contains("三桥爱心超市"), "{}", month.stdout);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    assert_eq!(book.sheet_names().len(), 2, "by day, and by counter");
+    let by_day = book
+        .worksheet_range(&book.sheet_names()[0].clone())
+        .unwrap();
+    let total = by_day
+        .rows()
+        .find(|r| r.first() == Some(&calamine::Data::String("本月合计".into())))
+        .expect("a total row")
+        .to_vec();
+    assert_eq!(total[1], calamine::Data::Float(30.0), "earned at A");
+    assert_eq!(total[2], calamine::Data::Float(40.0), "spent at A and B");
+    assert!(std::fs::read(&csv).unwrap().starts_with(b"\xEF\xBB\xBF"));
+    let statement = office.ok(&["hub", "report", "resident", "--passbook", &passbook]);
+    assert!(statement.stdout.contains("结余"), "{}", statement.stdout);
+    assert!(statement.stdout.contains("-10"), "{}", statement.stdout);
+    let missing = office.run(&["hub", "report", "resident", "--passbook", "SQ-A999999"]);
+    assert_ne!(missing.code(), Some(0));
+    assert!(
+        missing.all().contains("没有存折 SQ-A999999"),
+        "{}",
+        missing.all()
+    );
+
+    // The web pages' administrators: a password from the environment, never on the line.
+    let mut add = office.command(&["hub", "admin", "add", "街道王芳"]);
+    add.env("POINTSDESK_HUB_PASSWORD", "short");
+    let refused = office.run_command(add);
+    assert_ne!(refused.code(), Some(0));
+    assert!(
+        refused.all().contains("至少要 8 个字符"),
+        "{}",
+        refused.all()
+    );
+    let mut add = office.command(&["hub", "admin", "add", "街道王芳"]);
+    add.env("POINTSDESK_HUB_PASSWORD", "qiao-2026-counter");
+    office.run_command(add).expect_code(0);
+    let admins = office.ok(&["hub", "admin", "list"]);
+    assert!(admins.stdout.contains("街道王芳"), "{}", admins.stdout);
+
     // The backups are rotated: the newest two stay.
     a.run(&["sync"]);
     a.run(&["sync"]);

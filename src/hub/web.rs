@@ -195,6 +195,9 @@ async fn login(
             response
         }
         Err(refusal) => {
+            if let super::admins::LoginRefusal::Store(e) = &refusal {
+                tracing::error!("web login: store: {e}");
+            }
             let status = match refusal {
                 super::admins::LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
                 super::admins::LoginRefusal::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,

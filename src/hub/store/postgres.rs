@@ -819,8 +819,8 @@ impl Store for PgStore {
         // One statement: the row is locked while it is counted.
         let counted = client
             .query_opt(
-                "UPDATE admins SET failures = CASE WHEN failures + 1 >= $2 THEN 0 ELSE failures + 1 END,
-                   locked_until = CASE WHEN failures + 1 >= $2 THEN $3 ELSE 0 END
+                "UPDATE admins SET failures = CASE WHEN failures + 1 >= $2::BIGINT THEN 0 ELSE failures + 1 END,
+                   locked_until = CASE WHEN failures + 1 >= $2::BIGINT THEN $3::BIGINT ELSE 0::BIGINT END
                  WHERE name = $1 AND locked_until <= $4
                  RETURNING password",
                 &[&name, &failures_max, &(now_ms + lock_ms), &now_ms],
