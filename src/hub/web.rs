@@ -74,7 +74,9 @@ fn page(status: StatusCode, html: String, lang_asked: Option<Lang>, secure: bool
     response
 }
 
-/// No caching, framing, scripts, sniffing or referrers: pages hold residents' data.
+/// No caching, framing, scripts, sniffing, nor referrers to other sites: pages hold residents'
+/// data. (`same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null`
+/// with its own form posts, which [`same_origin`] rightly refuses.)
 fn secured(h: &mut HeaderMap) {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -90,7 +92,7 @@ fn secured(h: &mut HeaderMap) {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }

@@ -124,9 +124,11 @@ pub fn chart(section: &Section) -> Option<String> {
                 ));
             }
             ChartKind::Column | ChartKind::Bar => {
-                let bar_w = (band * 0.8 / series).max(1.0);
+                // A few categories get bars of a sensible width, centred in their band.
+                let bar_w = (band * 0.8 / series).clamp(1.0, 40.0);
+                let pad = (band - bar_w * series) / 2.0;
                 for (i, v) in series_values.iter().enumerate() {
-                    let x = LEFT + band * i as f64 + band * 0.1 + bar_w * s as f64;
+                    let x = LEFT + band * i as f64 + pad + bar_w * s as f64;
                     let (y0, y1) = (y(v.max(0.0)), y(v.min(0.0)));
                     svg.push_str(&format!(
                         r#"<rect class="bar" x="{x:.1}" y="{y0:.1}" width="{bar_w:.1}" height="{:.1}" fill="{colour}"><title>{}</title></rect>"#,
