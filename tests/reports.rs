@@ -149,8 +149,9 @@ fn a_month_reconciles_day_by_day_and_reopens_cell_by_cell_in_excel_with_its_char
     assert_eq!(day(31), (10, 0, -3));
     let total = by_day.total.as_ref().unwrap();
     assert_eq!(row_sums(total), (50, 20, -3));
-    // Residents served in March: both, counted once.
-    assert_eq!(total[4], Cell::Number(2));
+    // Visits in March: both on the 14th, B again on the 31st.
+    assert_eq!(by_day.rows[13][4], Cell::Number(2));
+    assert_eq!(total[4], Cell::Number(3));
     // The reversal is April's: it took back March's last earning on April 1.
     let april = month_report(&ledger, "2025-04");
     assert_eq!(
@@ -373,8 +374,16 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             prop_assert_eq!(points, vec![got.0, got.1, got.2]);
             sum = (sum.0 + got.0, sum.1 + got.1, sum.2 + got.2);
         }
-        // The days add up to the month.
+        // The days add up to the month, every column.
         prop_assert_eq!(row_sums(by_day.total.as_ref().unwrap()), sum);
+        for column in [4, 5] {
+            let days: i64 = by_day
+                .rows
+                .iter()
+                .map(|r| r[column].number().unwrap())
+                .sum();
+            prop_assert_eq!(by_day.total.as_ref().unwrap()[column].number(), Some(days));
+        }
         // And the month is what the ledger posted to passbooks in it.
         let days = build::days_of_month(month).unwrap();
         let posted: i64 = {

@@ -663,7 +663,7 @@ pub struct ReportArgs {
 
 #[derive(Subcommand, Clone, Debug)]
 pub enum ReportKind {
-    /// One local day: points by kind, activities, items, residents served.
+    /// One local day: points by kind, activities, items, resident visits.
     Day {
         /// YYYY-MM-DD, default today.
         #[arg(long)]

@@ -34,11 +34,11 @@ impl Ledger {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let served = self
+        let visits = self
             .conn
             .prepare_cached(
-                "SELECT day, home, passbook FROM served
-                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR home = ?3)",
+                "SELECT day, home, COUNT(*) FROM served
+                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR home = ?3) GROUP BY day, home",
             )?
             .query_map(rusqlite::params![first, last, home], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -66,7 +66,7 @@ impl Ledger {
             .collect::<rusqlite::Result<_>>()?;
         Ok(Figures {
             tallies,
-            served,
+            visits,
             items: names("SELECT home, item, name FROM items")?,
             activities: names("SELECT home, activity, name FROM activities")?,
             counters,

@@ -30,8 +30,8 @@ pub struct CounterName {
 #[derive(Clone, Debug, Default)]
 pub struct Figures {
     pub tallies: Vec<TallyRow>,
-    /// (day, home, passbook) of every passbook served.
-    pub served: Vec<(String, String, String)>,
+    /// (day, home, visits): the passbooks served at a counter on a day.
+    pub visits: Vec<(String, String, i64)>,
     /// Item and activity names by (home, code).
     pub items: HashMap<(String, String), String>,
     pub activities: HashMap<(String, String), String>,
@@ -121,7 +121,7 @@ fn summary_columns(lang: Lang, first: &[(&str, &str, Kind)]) -> Vec<Column> {
         ("获得积分", "points earned"),
         ("兑换积分", "points spent"),
         ("调整积分", "points adjusted"),
-        ("服务居民", "residents served"),
+        ("服务人次", "resident visits"),
         ("兑出件数", "units out"),
     ] {
         columns.push(col(lang.pick(zh, en), Kind::Number));
@@ -139,15 +139,15 @@ fn summary_cells(s: Sums, served: i64) -> Vec<Cell> {
     ]
 }
 
-/// Passbooks served on `days` at `homes` (all when `None`), counted once each.
-fn served_count(figures: &Figures, days: &BTreeSet<&str>, home: Option<&str>) -> i64 {
+/// Resident visits on `days` at `home` (everywhere when `None`): a passbook served at a counter
+/// on a day is one visit, so the days of a month add up to the month, as every other column.
+fn visits(figures: &Figures, days: &BTreeSet<&str>, home: Option<&str>) -> i64 {
     figures
-        .served
+        .visits
         .iter()
         .filter(|(d, h, _)| days.contains(d.as_str()) && home.is_none_or(|x| x == h))
-        .map(|(_, _, p)| p.as_str())
-        .collect::<BTreeSet<_>>()
-        .len() as i64
+        .map(|(_, _, n)| n)
+        .sum()
 }
 
 /// Totals per community and counter, for the hub's district-wide reports.
@@ -164,7 +164,7 @@ fn by_counter(figures: &Figures, days: &BTreeSet<&str>, lang: Lang) -> Section {
                     .filter(|r| r.home == *home && days.contains(r.day.as_str())),
             );
             let mut row = vec![Cell::Text(community), Cell::Text(counter)];
-            row.extend(summary_cells(s, served_count(figures, days, Some(home))));
+            row.extend(summary_cells(s, visits(figures, days, Some(home))));
             row
         })
         .collect();
@@ -209,7 +209,7 @@ pub fn month(figures: &Figures, month: &str, lang: Lang, district: bool) -> Opti
         let s = sums(figures.tallies.iter().filter(|r| r.day == *day));
         let one: BTreeSet<&str> = [day.as_str()].into();
         let mut row = vec![Cell::Text(day.clone())];
-        row.extend(summary_cells(s, served_count(figures, &one, None)));
+        row.extend(summary_cells(s, visits(figures, &one, None)));
         rows.push(row);
     }
     let all: BTreeSet<&str> = days.iter().map(String::as_str).collect();
@@ -220,7 +220,7 @@ pub fn month(figures: &Figures, month: &str, lang: Lang, district: bool) -> Opti
             .filter(|r| all.contains(r.day.as_str())),
     );
     let mut total = vec![Cell::Text(pick(lang, "本月合计", "Month total"))];
-    total.extend(summary_cells(s, served_count(figures, &all, None)));
+    total.extend(summary_cells(s, visits(figures, &all, None)));
     let mut sections = vec![Section {
         title: pick(lang, "每日", "By day"),
         columns: summary_columns(lang, &[("日期", "day", Kind::Text)]),
@@ -464,8 +464,8 @@ pub fn day(figures: &Figures, day: &str, lang: Lang, district: bool) -> Option<R
         total: Some(vec![
             Cell::Text(format!(
                 "{} {}",
-                lang.pick("服务居民", "residents served"),
-                served_count(figures, &one, None)
+                lang.pick("服务人次", "resident visits"),
+                visits(figures, &one, None)
             )),
             Cell::Empty,
         ]),
@@ -705,9 +705,10 @@ mod tests {
                 tally("2026-02-28", "redeemed", "G001", 2, 0, 10),
                 tally("2026-03-01", "earned", "A01", 0, 60, 10),
             ],
-            served: vec![
-                ("2026-02-01".into(), "h".into(), "SQ-A000001".into()),
-                ("2026-02-28".into(), "h".into(), "SQ-A000001".into()),
+            visits: vec![
+                ("2026-02-01".into(), "h".into(), 1),
+                ("2026-02-28".into(), "h".into(), 2),
+                ("2026-03-01".into(), "h".into(), 4),
             ],
             ..Figures::default()
         };
@@ -718,8 +719,8 @@ mod tests {
         assert_eq!(earned, 15);
         assert_eq!(by_day.total.as_ref().unwrap()[1], Cell::Number(15));
         assert_eq!(by_day.total.as_ref().unwrap()[2], Cell::Number(10));
-        // Served twice, one resident.
-        assert_eq!(by_day.total.as_ref().unwrap()[4], Cell::Number(1));
+        // Visits add up like the points: 1 + 2, March's not counted.
+        assert_eq!(by_day.total.as_ref().unwrap()[4], Cell::Number(3));
         assert!(month(&figures, "2026-13", Lang::ZhCn, false).is_none());
         let hours = activities(&figures, "2026-02", Lang::En, false).unwrap();
         assert_eq!(

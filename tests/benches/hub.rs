@@ -20,11 +20,15 @@ mod seed;
 #[path = "district_seed.rs"]
 mod district_seed;
 
+#[path = "hub_process.rs"]
+mod hub_process;
+
 #[allow(unused_imports)]
 #[path = "../hub/mod.rs"]
 mod hub;
 
 use district_seed::{SERIES, bare_rate, seeded, size};
+use hub_process::{HubProcess, copy_dir};
 use pointsdesk::district::Range;
 use pointsdesk::district::protocol::EXCHANGE_ENTRIES_MAX;
 use pointsdesk::home::Home;
@@ -33,104 +37,13 @@ use pointsdesk::i18n::Lang;
 use pointsdesk::ledger::{EarnRequest, InitRequest};
 use pointsdesk::sync::client::HubClient;
 use pointsdesk::sync::nightly::{self, Step};
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DELTA_ENTRIES: usize = 2_000;
 const LOAD_COUNTERS: usize = 200;
 /// Entries each counter of the load generator books before it syncs.
 const LOAD_ENTRIES_EACH: usize = 10;
-
-/// The hub as its own process.
-struct HubProcess {
-    child: Child,
-    url: String,
-}
-
-impl HubProcess {
-    fn start(office: &Path, store: Option<&str>) -> HubProcess {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pointsdesk"));
-        command
-            .args([
-                "--home",
-                office.to_str().unwrap(),
-                "hub",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if let Some(store) = store {
-            command.args(["--store", store]);
-        }
-        let mut child = command.spawn().unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().rsplit(':').next().unwrap().to_string();
-        HubProcess {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// CPU seconds the hub has used (user + system).
-    fn cpu_s(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let after = stat.rsplit(')').next().unwrap_or("");
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // utime and stime, the 14th and 15th fields of the line (11 and 12 after the name).
-        (ticks(11) + ticks(12)) / 100.0
-    }
-
-    /// (peak, current) resident memory in MiB.
-    fn memory_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| -> f64 {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        };
-        (field("VmHWM:"), field("VmRSS:"))
-    }
-}
-
-impl Drop for HubProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A one-time code for `counter` from the street office at `office` (on `store`).
 fn code(office: &Path, store: Option<&str>, counter: &str) -> String {

@@ -698,9 +698,9 @@ impl Store for PgStore {
                 points: r.get(7),
             })
             .collect();
-        let served = client
+        let visits = client
             .query(
-                "SELECT day, home, passbook FROM served WHERE day BETWEEN $1 AND $2",
+                "SELECT day, home, visits FROM visits WHERE day BETWEEN $1 AND $2",
                 &[&first, &last],
             )
             .await?
@@ -709,7 +709,7 @@ impl Store for PgStore {
             .collect();
         let mut figures = Figures {
             tallies,
-            served,
+            visits,
             ..Figures::default()
         };
         for r in client
@@ -964,11 +964,31 @@ async fn apply_derived(
                 c.push(x);
             }
         }
+        // A passbook served at a counter on a day is one visit: counted when its row is new.
+        let new = tx
+            .query(
+                "INSERT INTO served (day, home, passbook)
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
+                 ON CONFLICT DO NOTHING RETURNING day, home",
+                &[&cols[0], &cols[1], &cols[2]],
+            )
+            .await?;
+        let mut visits: std::collections::BTreeMap<(String, String), i64> = Default::default();
+        for row in &new {
+            *visits.entry((row.get(0), row.get(1))).or_default() += 1;
+        }
+        let mut keys: [Vec<&str>; 2] = Default::default();
+        let mut counts: Vec<i64> = Vec::with_capacity(visits.len());
+        for ((day, home), n) in &visits {
+            keys[0].push(day);
+            keys[1].push(home);
+            counts.push(*n);
+        }
         tx.execute(
-            "INSERT INTO served (day, home, passbook)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
-             ON CONFLICT DO NOTHING",
-            &[&cols[0], &cols[1], &cols[2]],
+            "INSERT INTO visits (day, home, visits)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])
+             ON CONFLICT (day, home) DO UPDATE SET visits = visits.visits + excluded.visits",
+            &[&keys[0], &keys[1], &counts],
         )
         .await?;
     }

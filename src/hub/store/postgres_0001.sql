@@ -104,6 +104,13 @@ CREATE TABLE served (
     passbook TEXT NOT NULL,
     PRIMARY KEY (day, home, passbook)
 );
+-- The rows of `served` counted by day and counter (resident visits).
+CREATE TABLE visits (
+    day    TEXT NOT NULL,
+    home   TEXT NOT NULL,
+    visits BIGINT NOT NULL,
+    PRIMARY KEY (day, home)
+);
 CREATE TABLE names (
     home TEXT NOT NULL,
     what TEXT NOT NULL,

@@ -246,11 +246,24 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
         )?
         .execute(params![day, home, kind, key, v[0], v[1], v[2], v[3]])?;
     }
+    // A passbook served at a counter on a day is one visit: counted when its row is new.
+    let mut visits: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
     for (day, home, passbook) in &report.served {
+        let new = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO served (day, home, passbook) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![day, home, passbook])?;
+        if new == 1 {
+            *visits.entry((day, home)).or_default() += 1;
+        }
+    }
+    for ((day, home), n) in visits {
         tx.prepare_cached(
-            "INSERT OR IGNORE INTO served (day, home, passbook) VALUES (?1, ?2, ?3)",
+            "INSERT INTO visits (day, home, visits) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day, home) DO UPDATE SET visits = visits + excluded.visits",
         )?
-        .execute(params![day, home, passbook])?;
+        .execute(params![day, home, n])?;
     }
     for ((account, counter_id, seq), points) in &report.postings {
         tx.prepare_cached(
@@ -943,17 +956,15 @@ impl Store for SqliteStore {
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let served = conn
-                .prepare_cached(
-                    "SELECT day, home, passbook FROM served WHERE day BETWEEN ?1 AND ?2",
-                )?
+            let visits = conn
+                .prepare_cached("SELECT day, home, visits FROM visits WHERE day BETWEEN ?1 AND ?2")?
                 .query_map(params![first, last], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut figures = Figures {
                 tallies,
-                served,
+                visits,
                 ..Figures::default()
             };
             let mut names = conn.prepare_cached("SELECT home, what, code, name FROM names")?;

@@ -113,6 +113,14 @@ CREATE TABLE served (
     passbook TEXT NOT NULL,
     PRIMARY KEY (day, home, passbook)
 ) STRICT, WITHOUT ROWID;
+-- The rows of `served` counted by day and counter (resident visits), kept beside them so a
+-- month of the district reads a few hundred rows, not one a passbook a day.
+CREATE TABLE visits (
+    day    TEXT NOT NULL,
+    home   TEXT NOT NULL,
+    visits INTEGER NOT NULL,
+    PRIMARY KEY (day, home)
+) STRICT, WITHOUT ROWID;
 CREATE TABLE names (
     home TEXT NOT NULL,
     what TEXT NOT NULL,
