@@ -10,7 +10,7 @@
 
 mod hub;
 
-use hub::{Counter, StoreKind, TestHub};
+use hub::{Counter, StoreKind, TestHub, free_port};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -56,14 +56,6 @@ fn ensure_chromium() {
         "installing chromium and chromium-driver failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A chromedriver process and one browser session, ended on drop.

@@ -28,9 +28,7 @@ mod hub_process;
 mod hub;
 
 use district_seed::{SERIES, bare_rate, seeded, size};
-use hub_process::{HubProcess, copy_dir};
-use pointsdesk::district::Range;
-use pointsdesk::district::protocol::EXCHANGE_ENTRIES_MAX;
+use hub_process::{HubProcess, copy_dir, own_series_bodies};
 use pointsdesk::home::Home;
 use pointsdesk::hub::HubHome;
 use pointsdesk::i18n::Lang;
@@ -134,32 +132,7 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
             dir: root.join(format!("counter-{index}")),
         };
         let mut ledger = home.open().unwrap();
-        client
-            .register_certificate(&ledger.own_certificate().unwrap().unwrap())
-            .unwrap();
-        let own = ledger.device().counter_id;
-        let head = ledger
-            .heads()
-            .unwrap()
-            .into_iter()
-            .find(|h| h.counter_id == own)
-            .unwrap();
-        let pages = pointsdesk::district::heads::paged(
-            &[Range {
-                counter_id: own,
-                from: 1,
-                to: head.seq,
-            }],
-            EXCHANGE_ENTRIES_MAX,
-        );
-        let bodies: Vec<Vec<u8>> = pages
-            .iter()
-            .map(|page| {
-                pointsdesk::sync::export_ranges_bundle(&mut ledger, &[*page], "bench", Vec::new())
-                    .unwrap()
-                    .1
-            })
-            .collect();
+        let bodies = own_series_bodies(&mut ledger, &client);
         pushers.push((ledger.device().clone(), bodies));
     }
     let cpu_before = hub.cpu_s();

@@ -2,6 +2,10 @@
 //! and CPU are its own. Shared by the `hub` and `reports` benchmarks through `#[path]`.
 #![allow(dead_code)]
 
+use pointsdesk::district::Range;
+use pointsdesk::district::protocol::EXCHANGE_ENTRIES_MAX;
+use pointsdesk::ledger::Ledger;
+use pointsdesk::sync::client::HubClient;
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -93,4 +97,35 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
+}
+
+/// A counter's own series as push bodies of at most a page each, its certificate registered
+/// with the hub first (as `sync enroll` would have).
+pub fn own_series_bodies(ledger: &mut Ledger, client: &HubClient) -> Vec<Vec<u8>> {
+    client
+        .register_certificate(&ledger.own_certificate().unwrap().unwrap())
+        .unwrap();
+    let own = ledger.device().counter_id;
+    let head = ledger
+        .heads()
+        .unwrap()
+        .into_iter()
+        .find(|h| h.counter_id == own)
+        .unwrap();
+    let pages = pointsdesk::district::heads::paged(
+        &[Range {
+            counter_id: own,
+            from: 1,
+            to: head.seq,
+        }],
+        EXCHANGE_ENTRIES_MAX,
+    );
+    pages
+        .iter()
+        .map(|page| {
+            pointsdesk::sync::export_ranges_bundle(ledger, &[*page], "bench", Vec::new())
+                .unwrap()
+                .1
+        })
+        .collect()
 }

@@ -23,9 +23,7 @@ mod hub_process;
 mod hub;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hub_process::{HubProcess, copy_dir};
-use pointsdesk::district::Range;
-use pointsdesk::district::protocol::EXCHANGE_ENTRIES_MAX;
+use hub_process::{HubProcess, copy_dir, own_series_bodies};
 use pointsdesk::home::Home;
 use pointsdesk::hub::HubHome;
 use pointsdesk::i18n::Lang;
@@ -306,28 +304,7 @@ fn push_all(root: &Path, url: &str) -> u64 {
         }
         .open()
         .unwrap();
-        client
-            .register_certificate(&ledger.own_certificate().unwrap().unwrap())
-            .unwrap();
-        let own = ledger.device().counter_id;
-        let head = ledger
-            .heads()
-            .unwrap()
-            .into_iter()
-            .find(|h| h.counter_id == own)
-            .unwrap();
-        let pages = pointsdesk::district::heads::paged(
-            &[Range {
-                counter_id: own,
-                from: 1,
-                to: head.seq,
-            }],
-            EXCHANGE_ENTRIES_MAX,
-        );
-        for page in pages {
-            let (_, body) =
-                pointsdesk::sync::export_ranges_bundle(&mut ledger, &[page], "bench", Vec::new())
-                    .unwrap();
+        for body in own_series_bodies(&mut ledger, &client) {
             let answer = client.push(ledger.device(), &body).unwrap();
             pushed += answer.count(pointsdesk::district::protocol::Taken::New) as u64;
         }
