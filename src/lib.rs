@@ -31,6 +31,8 @@
 //! | [`report`] | reports as data (day, month, items, activities, statement, overdrafts) built from tallies, and their renderings: a table, CSV, a slip, an Excel workbook with charts, SVG charts | read the ledger or the hub (they hand it the figures) |
 //! | [`printer`] | ESC/POS bytes, the GBK text layer, slip layouts, printer profiles, transports (serial, TCP 9100, device file), status, the print queue, the pty printer simulator and the paper a decoded slip makes | touch the ledger (a slip is made from a committed receipt) |
 //! | [`scanner`] | telling a keyboard-wedge scan from typing, what a scan means, serial and evdev scanners | know screens or printers |
+//! | [`doctor`] | whether a counter PC is ready: facts gathered read-only (clock, hub clock, disk, quick_check and head anchor, permissions, printer status, scanner device, backups, last sync, a Chinese font) and a pure assessment with named limits into findings and an exit code | change anything |
+//! | [`logs`] | where log lines go: a rotating file in the home (size and count from config.toml) and, under systemd, the journal; never the terminal a screen is drawn on | decide what is logged |
 //! | [`present`] | wording shared by the CLI, the counter and the demo: labels, receipt and account texts, slip header, width-aware columns | print or draw |
 //! | [`counter`] | the terminal UI: model, messages, `update` → effects, pure `view`, strings (zh-CN, en), the driver and its worker thread | block on IO in the UI thread |
 //! | [`cli`] | the command line: clap definitions (`args`), one handler module per concern, output (text or JSON), exit codes | hold rules; be imported by anything but `main.rs` |
@@ -60,6 +62,7 @@ pub mod cli;
 pub mod counter;
 pub mod demo;
 pub mod district;
+pub mod doctor;
 pub mod domain;
 pub mod home;
 pub mod hub;
@@ -67,6 +70,7 @@ pub mod i18n;
 pub mod import;
 pub mod keys;
 pub mod ledger;
+pub mod logs;
 pub mod passbook;
 pub mod present;
 pub mod printer;

@@ -9,6 +9,7 @@
 //! test runs as root on the CI machine); a failure to install fails the test and says why.
 
 mod hub;
+mod support;
 
 use hub::{Counter, StoreKind, TestHub, free_port};
 use serde_json::{Value, json};
@@ -29,32 +30,10 @@ fn ensure_chromium() {
     if have(CHROMIUM) && have(CHROMEDRIVER) && font {
         return;
     }
-    let install = || {
-        Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-                "fonts-wqy-microhei",
-            ])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-    };
-    let mut out = install().expect("apt-get runs (the web page tests need Debian's chromium)");
-    if !out.status.success() {
-        // The package lists may be missing or stale on a fresh machine.
-        let _ = Command::new("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output();
-        out = install().expect("apt-get runs");
-    }
+    support::apt_install(&["chromium", "chromium-driver", "fonts-wqy-microhei"]);
     assert!(
-        out.status.success() && have(CHROMIUM) && have(CHROMEDRIVER),
-        "installing chromium and chromium-driver failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        have(CHROMIUM) && have(CHROMEDRIVER),
+        "chromium and chromium-driver were installed but are not where expected"
     );
 }
 

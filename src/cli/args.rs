@@ -115,6 +115,21 @@ pub enum Command {
     /// the district report.
     #[command(subcommand)]
     Hub(HubCmd),
+    /// Is this counter PC ready? Checks the clock (against the newest entry and the hub), free
+    /// disk, the ledger (quick_check, head anchor), permissions, the printer, the scanner,
+    /// backups, the last sync and a Chinese font. Exit 0 all well, 1 warnings, 3 faults.
+    Doctor,
+    /// Shell completions on stdout, e.g. `pointsdesk completions bash >
+    /// /usr/share/bash-completion/completions/pointsdesk`.
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// The manual page (roff) on stdout; with --out DIR, one page per command into DIR.
+    Man {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Replace the database with a verified backup of this counter (administrators).
     Restore {
         /// The backup file.
@@ -123,6 +138,14 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// The shells `completions` writes for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Args)]

@@ -6,6 +6,8 @@
 
 pub mod args;
 mod catalog;
+mod docs;
+mod doctor;
 mod hardware;
 mod hub;
 mod integrity;
@@ -192,12 +194,30 @@ pub fn run(cli: Cli) -> ExitCode {
             Err(_) => home::config::lang_of(&home.config_path()),
         })
         .unwrap_or_default();
+    // Commands on a counter's home log into it; the hub's home and the generated texts do not.
+    if let Ok(config) = &config
+        && !matches!(
+            cli.command,
+            Command::Init(_)
+                | Command::Demo { .. }
+                | Command::Hub(_)
+                | Command::Completions { .. }
+                | Command::Man { .. }
+        )
+    {
+        crate::logs::init(&home, &config.log);
+    }
     // A mistake in config.toml stops every command that uses the home, before anything runs.
     if let (Err(error), false) = (
         config,
         matches!(
             cli.command,
-            Command::Init(_) | Command::Demo { .. } | Command::Hub(_)
+            Command::Init(_)
+                | Command::Demo { .. }
+                | Command::Hub(_)
+                | Command::Doctor
+                | Command::Completions { .. }
+                | Command::Man { .. }
         ),
     ) {
         return finish(lang, cli.json, Err(LedgerError::Config(error).into()));
@@ -238,6 +258,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Restore { file, yes } => integrity::restore(ctx, file, yes),
         Command::Sync(cmd) => sync::sync(ctx, cmd),
         Command::Hub(cmd) => hub::hub(ctx, cmd),
+        Command::Doctor => doctor::doctor(ctx),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { out } => docs::man(ctx, out),
     }
 }
 
@@ -269,6 +292,14 @@ pub(crate) fn print_if(
 }
 
 pub(crate) fn show_receipt(ctx: &Ctx, receipt: &Receipt) {
+    tracing::info!(
+        txn = %receipt.txn,
+        kind = ?receipt.kind,
+        points = receipt.points.0,
+        passbook = %receipt.passbook,
+        replayed = receipt.replayed,
+        "booked"
+    );
     ctx.show(receipt, || {
         output::lines(&crate::present::receipt_lines(ctx.lang, receipt));
     });

@@ -10,6 +10,7 @@ pub fn json<T: Serialize>(value: &T) {
 }
 
 pub fn error(json: bool, kind: &str, message: &str) {
+    tracing::warn!(kind, "{message}");
     if json {
         println!(
             "{}",

@@ -253,6 +253,12 @@ pub fn run(ctx: &Ctx, hub: Option<&str>, ca: Option<&Path>) -> CmdResult {
         Err(nightly::SyncError::Client(e)) => return Err(client_failure(lang, &url, &e)),
         Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
     };
+    tracing::info!(
+        hub = %url,
+        warnings = summary.warnings(),
+        "sync done: {}",
+        summary_lines(Lang::En, &summary).join(" | ")
+    );
     for resident in ledger_erasures(&summary) {
         ctx.home.record_erasure(&resident)?;
     }

@@ -64,9 +64,11 @@ impl Worker {
             if effect == Effect::Quit {
                 break;
             }
-            if let Some(msg) = self.apply(effect)
-                && out.send(msg).is_err()
-            {
+            let Some(msg) = self.apply(effect) else {
+                continue;
+            };
+            log_outcome(&msg);
+            if out.send(msg).is_err() {
                 break;
             }
         }
@@ -679,7 +681,33 @@ fn detected_msgs(detected: Vec<Detected>, at: u64) -> Vec<Msg> {
 }
 
 /// Runs the counter UI on a terminal until the operator quits.
+/// What the log keeps of the counter's work: each booked txn (its id, kind and points, never a
+/// resident's name), refusals and printer trouble. Into the log file and the journal, never the
+/// screen (see [`crate::logs`]).
+fn log_outcome(msg: &Msg) {
+    match msg {
+        Msg::Earned(Ok(r)) | Msg::Redeemed(Ok(r)) | Msg::Reversed(Ok(r)) => tracing::info!(
+            txn = %r.txn,
+            kind = ?r.kind,
+            points = r.points.0,
+            passbook = %r.passbook,
+            replayed = r.replayed,
+            "counter: booked"
+        ),
+        Msg::Earned(Err(e)) | Msg::Redeemed(Err(e)) | Msg::Reversed(Err(e)) => {
+            tracing::warn!("counter: refused: {e}")
+        }
+        Msg::LoggedIn(Err(e)) => tracing::warn!("counter: login refused: {e}"),
+        Msg::LoggedIn(Ok(operator)) => {
+            tracing::info!(operator = %operator.number, "counter: login")
+        }
+        Msg::Printed(Err(e)) => tracing::warn!("counter: printer: {e}"),
+        _ => {}
+    }
+}
+
 pub fn run(home: &Home, lang: Lang, demo: Option<DemoScans>) -> std::io::Result<()> {
+    tracing::info!(home = %home.dir.display(), "counter: started");
     let ledger = home
         .open()
         .map_err(|e| std::io::Error::other(e.message(lang)))?;

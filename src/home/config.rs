@@ -17,6 +17,30 @@ pub struct Config {
     pub scanner: ScannerConfig,
     pub district: DistrictConfig,
     pub sync: SyncConfig,
+    pub log: LogConfig,
+}
+
+/// The log file in the home's `logs/` folder.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// The log file is started afresh past this size (KiB); the old one is kept as `.1`.
+    pub file_size_max_kib: u64,
+    /// Log files kept, the current one included; the oldest is deleted.
+    pub files_keep: u32,
+}
+
+/// A MiB a file and five files: months of a counter's lines in 5 MiB.
+pub const LOG_FILE_SIZE_MAX_KIB_DEFAULT: u64 = 1024;
+pub const LOG_FILES_KEEP_DEFAULT: u32 = 5;
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            file_size_max_kib: LOG_FILE_SIZE_MAX_KIB_DEFAULT,
+            files_keep: LOG_FILES_KEEP_DEFAULT,
+        }
+    }
 }
 
 /// The nightly sync with the street office's hub.
@@ -147,6 +171,14 @@ lockout_minutes = 5
 # keeps this many backups (同步前自动备份，保留份数).
 # backups_keep = 7
 
+[log]
+# What pointsdesk did goes to logs/pointsdesk.log in this folder (and, under systemd, to the
+# journal); never onto the counter's screen. Past this size the file is started afresh and the
+# old one kept as pointsdesk.log.1 (日志文件大小上限，KiB)…
+# file_size_max_kib = 1024
+# …and this many files are kept, the current one included (保留日志文件数).
+# files_keep = 5
+
 # The community, the counter's name and its time zone are written into the ledger's first
 # entry by `pointsdesk init` and cannot be changed here:
 #   community = "{community}"   counter = "{counter}"   prefix = "{prefix}"
@@ -219,6 +251,16 @@ const SETTINGS: &[Setting] = &[
         key: "sync.backups_keep",
         allowed_zh: "1 到 365 的整数（份）",
         allowed_en: "a whole number from 1 to 365",
+    },
+    Setting {
+        key: "log.file_size_max_kib",
+        allowed_zh: "1 到 1048576 的整数（KiB）",
+        allowed_en: "a whole number of KiB from 1 to 1048576",
+    },
+    Setting {
+        key: "log.files_keep",
+        allowed_zh: "1 到 100 的整数（个）",
+        allowed_en: "a whole number from 1 to 100",
     },
     Setting {
         key: "scanner.wedge.terminator",
@@ -387,6 +429,15 @@ fn check(config: &Config) -> Result<(), (String, String)> {
     }
     if !(1..=365).contains(&config.sync.backups_keep) {
         return bad("sync.backups_keep", config.sync.backups_keep.to_string());
+    }
+    if !(1..=1_048_576).contains(&config.log.file_size_max_kib) {
+        return bad(
+            "log.file_size_max_kib",
+            config.log.file_size_max_kib.to_string(),
+        );
+    }
+    if !(1..=100).contains(&config.log.files_keep) {
+        return bad("log.files_keep", config.log.files_keep.to_string());
     }
     let wedge = &config.scanner.wedge;
     if !(5..=500).contains(&wedge.gap_ms_max) {

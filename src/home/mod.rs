@@ -48,6 +48,11 @@ impl Home {
         self.dir.join("sim-receipts")
     }
 
+    /// Where pointsdesk.log and its rotated predecessors are.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+
     pub fn backups_dir(&self) -> PathBuf {
         self.dir.join("backups")
     }
@@ -142,6 +147,15 @@ impl Home {
     /// keep working when the disk is full.
     pub fn open_read_only(&self) -> Result<Ledger> {
         self.open_with(true)
+    }
+
+    /// Read-only and whatever config.toml says: `doctor` looks at the database even when the
+    /// config has a mistake (which it reports on a line of its own). Nothing is written.
+    pub fn open_to_inspect(&self) -> Result<Ledger> {
+        if !self.db_path().exists() || !self.key_path().exists() {
+            return Err(LedgerError::HomeMissing(self.dir.display().to_string()));
+        }
+        Ledger::open_read_only(&self.db_path(), Device::load(&self.key_path())?)
     }
 
     fn open_with(&self, read_only: bool) -> Result<Ledger> {

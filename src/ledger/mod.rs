@@ -490,8 +490,8 @@ impl Ledger {
         (self.clock)()
     }
 
-    /// Whether the clock looks wrong against the newest entry of this counter's own series.
-    pub fn clock_warning(&self) -> Result<Option<ClockWarning>> {
+    /// When this counter's own newest entry was recorded (its device clock), if any.
+    pub fn newest_own_entry_at(&self) -> Result<Option<DateTime<Utc>>> {
         let newest: Option<String> = self
             .conn
             .prepare_cached(
@@ -499,14 +499,32 @@ impl Ledger {
             )?
             .query_row([self.device.counter_id.as_bytes().as_slice()], |r| r.get(0))
             .optional()?;
-        let Some(newest_text) = newest else {
+        Ok(newest
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+            .map(|at| at.with_timezone(&Utc)))
+    }
+
+    /// When entries last came in from the district (a pull from the hub or a bundle), if ever.
+    pub fn last_import_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT at FROM sync_log WHERE direction = 'import' ORDER BY position DESC LIMIT 1",
+            )?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(at
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+            .map(|at| at.with_timezone(&Utc)))
+    }
+
+    /// Whether the clock looks wrong against the newest entry of this counter's own series.
+    pub fn clock_warning(&self) -> Result<Option<ClockWarning>> {
+        let Some(newest) = self.newest_own_entry_at()? else {
             return Ok(None);
         };
-        let Ok(newest) = DateTime::parse_from_rfc3339(&newest_text) else {
-            return Ok(None);
-        };
+        let newest_text = log::format_time(newest);
         let now = self.now();
-        let newest = newest.with_timezone(&Utc);
         let (now_local, newest_local) = (
             self.local_time(&log::format_time(now)),
             self.local_time(&newest_text),
@@ -790,6 +808,42 @@ impl Ledger {
             forks: self.forks()?,
             overdrafts: self.overdrafts()?,
         })
+    }
+
+    /// The quick integrity look of `doctor`: SQLite's `quick_check` of the file's structure and
+    /// the head anchor against the log's heads (no fold: milliseconds at a million entries).
+    /// Each line is a problem in the operator's language; none means both hold.
+    pub fn quick_check(&self, lang: crate::i18n::Lang) -> Result<Vec<String>> {
+        let mut problems: Vec<String> = self
+            .conn
+            .prepare("PRAGMA quick_check(10)")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|line| line != "ok")
+            .collect();
+        let anchor = self.anchor.as_ref().map(AnchorFile::read).transpose();
+        let anchor_state = match &anchor {
+            Ok(Some(anchor)) => verify::AnchorState::Present(anchor),
+            Ok(None) => verify::AnchorState::Missing,
+            Err(e) => verify::AnchorState::Unreadable(e.to_string()),
+        };
+        let own = self.own_series();
+        let no_claims = std::collections::HashMap::new();
+        let anchor_problems = verify::check_anchor_quick(
+            &self.conn,
+            &verify::Expect {
+                own_series: &own,
+                claims_up_to: &no_claims,
+                anchor: anchor_state,
+            },
+        )?;
+        problems.extend(
+            anchor_problems
+                .iter()
+                .map(|p| crate::ledger::problem_message(p, lang)),
+        );
+        Ok(problems)
     }
 
     /// For each own series that a later own series continues, the seq it was continued from:

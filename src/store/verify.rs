@@ -625,6 +625,54 @@ fn verify_snapshot(conn: &Connection, expect: &Expect<'_>) -> rusqlite::Result<V
     Ok(report)
 }
 
+/// The head anchor against the log without folding it (`doctor`'s quick look): each own or
+/// anchored series' head is taken as its highest seq, its key from its first entry. Finds
+/// deleted last entries, a replaced head entry and a forged anchor in milliseconds; broken
+/// links further down are `ledger verify`'s to find.
+pub fn check_anchor_quick(
+    conn: &Connection,
+    expect: &Expect<'_>,
+) -> rusqlite::Result<Vec<Problem>> {
+    let mut ids: Vec<Uuid> = expect.own_series.to_vec();
+    if let AnchorState::Present(anchor) = &expect.anchor {
+        ids.extend(anchor.heads.iter().map(|h| h.counter_id));
+    }
+    let mut heads = HashMap::new();
+    for id in ids {
+        if heads.contains_key(&id) {
+            continue;
+        }
+        let head: Option<(i64, Vec<u8>)> = conn
+            .prepare_cached(
+                "SELECT seq, hash FROM entries WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([id.as_bytes().as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (Some((seq, hash)), Some(series)) = (head, super::log::series_of(conn, &id)?) else {
+            continue;
+        };
+        let Some(key) = series
+            .public_key
+            .as_slice()
+            .try_into()
+            .ok()
+            .and_then(|k| VerifyingKey::from_bytes(k).ok())
+        else {
+            continue;
+        };
+        heads.insert(
+            id,
+            SeriesHead {
+                seq,
+                hash,
+                series,
+                key,
+            },
+        );
+    }
+    Ok(check_anchor(conn, &heads, expect)?.0)
+}
+
 /// The log against the head anchor: no own series may end before its anchor, the anchored
 /// entry must be the one in the log, and the anchor's signature the counter's.
 fn check_anchor(

@@ -16,6 +16,8 @@ use std::time::Duration;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest answer read (a pull of 1,000 entries is well below).
 pub const RESPONSE_BYTES_MAX: u64 = 64 << 20;
+/// Longest `doctor` waits for the hub's clock: a check, not a sync.
+pub const CLOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a request to the hub did not give an answer.
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +213,27 @@ impl HubClient {
             &serde_json::to_vec(certificate).expect("plain struct serialises"),
         )
         .map(|_| ())
+    }
+
+    /// The hub's clock: the Date header of its unsigned health check (every HTTP answer of
+    /// the hub carries one), to a second.
+    pub fn clock(&self) -> Result<chrono::DateTime<chrono::Utc>, ClientError> {
+        let response = self
+            .agent
+            .get(format!("{}/healthz", self.base))
+            .config()
+            .timeout_global(Some(CLOCK_TIMEOUT))
+            .build()
+            .call()
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        let date = response
+            .headers()
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ClientError::Network("no Date header in the answer".into()))?;
+        chrono::DateTime::parse_from_rfc2822(date)
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .map_err(|e| ClientError::Network(format!("Date header {date:?}: {e}")))
     }
 
     pub fn heads(&self, device: &Device) -> Result<HeadsResponse, ClientError> {
