@@ -99,6 +99,7 @@ impl Report {
         let status = findings
             .iter()
             .map(|f| f.status)
+            .filter(|s| *s != Status::Skipped)
             .max()
             .unwrap_or(Status::Ok);
         let exit_code = match status {
