@@ -106,3 +106,64 @@ fn the_demo_counter_redeems_with_keys_and_shows_the_printed_slip() {
     }
     tmux.keys(&["C-c"]);
 }
+
+#[test]
+fn the_counter_logs_into_its_home_and_never_onto_its_own_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let bin = env!("CARGO_BIN_EXE_pointsdesk");
+    let init = Command::new(bin)
+        .args([
+            "init",
+            "--community",
+            "三桥社区",
+            "--prefix",
+            "SQ",
+            "--counter",
+            "三桥爱心超市",
+            "--admin",
+            "王芳",
+        ])
+        .env("POINTSDESK_HOME", &home)
+        .env("POINTSDESK_PIN", "1234")
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let tmux = Tmux {
+        socket: format!("pointsdesk-test-log-{}", std::process::id()),
+    };
+    let command = format!(
+        "POINTSDESK_HOME={} {bin} --lang zh-CN counter",
+        home.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "counter",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    tmux.wait_for("操作员登录");
+    // A wrong PIN: refused on the screen in words, logged in the file.
+    tmux.keys(&["0", "0", "1", "Enter", "9", "9", "9", "9", "Enter"]);
+    let log_path = home.join("logs/pointsdesk.log");
+    let deadline = Instant::now() + SCREEN_WAIT;
+    let log = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.contains("counter: login refused") {
+            break log;
+        }
+        assert!(Instant::now() < deadline, "never logged; the log:\n{log}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(log.contains("counter: started"), "{log}");
+    let screen = tmux.wait_for("工号或密码错误");
+    for line in ["WARN", "INFO", "counter: login refused", "counter: started"] {
+        assert!(!screen.contains(line), "{line:?} on the screen:\n{screen}");
+    }
+    tmux.keys(&["C-c"]);
+}

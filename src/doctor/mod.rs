@@ -165,6 +165,8 @@ pub enum PermissionIssue {
 pub enum Printer {
     /// No transport configured (or `sim`): slips go to the simulator.
     Simulated,
+    /// config.toml cannot be read, so the printer it names is unknown.
+    ConfigBroken,
     /// The configured transport cannot even be set up (a wrong path in config.toml).
     Unusable(String),
     Answered(crate::printer::status::Verdict),
@@ -553,6 +555,15 @@ fn printer(facts: &Facts, lang: Lang) -> Finding {
             lang.pick(
                 "没有设置打印机：小票只进模拟打印机。请在 config.toml 的 [printer] 填上 transport（见 pointsdesk hw ports）。",
                 "No printer is set: slips go to the simulator only. Set transport under [printer] in config.toml (see pointsdesk hw ports).",
+            )
+            .to_string(),
+        ),
+        Printer::ConfigBroken => finding(
+            Check::Printer,
+            Status::Skipped,
+            lang.pick(
+                "配置文件有错，先改正它再检查打印机。",
+                "config.toml has a mistake: correct it, then the printer is checked.",
             )
             .to_string(),
         ),

@@ -122,7 +122,8 @@ fn permissions(home: &Home) -> Vec<PermissionIssue> {
 fn printer(home: &Home, lang: Lang) -> Printer {
     let transport = match home.config() {
         Ok(config) => config.printer.transport,
-        Err(error) => return Printer::Unusable(error.to_string()),
+        // Said once, on config.toml's own line.
+        Err(_) => return Printer::ConfigBroken,
     };
     if matches!(transport.as_deref().map(str::trim), None | Some("sim")) {
         return Printer::Simulated;
