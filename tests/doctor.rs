@@ -375,3 +375,129 @@ fn log_lines_go_to_a_file_in_the_home_that_rotates_at_the_configured_size() {
     );
     assert_eq!(finding(&report, "database")["status"], "ok", "{report:#}");
 }
+
+#[test]
+fn under_systemd_the_log_lines_also_reach_the_journal() {
+    use std::os::unix::net::UnixDatagram;
+    let socket = std::path::Path::new("/run/systemd/journal/socket");
+    if socket.exists() {
+        eprintln!("a journald runs here: not replaced; the journal was not checked");
+        return;
+    }
+    // No journald on this machine: stand in for it at its socket, as root may.
+    if std::fs::create_dir_all(socket.parent().unwrap()).is_err() {
+        eprintln!("/run/systemd/journal cannot be made here: the journal was not checked");
+        return;
+    }
+    let journal = UnixDatagram::bind(socket).unwrap();
+    journal
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let desk = Desk::init();
+    let out = desk.run_command({
+        let mut command = desk.command(&["--lang", "en", "doctor"]);
+        command.env("INVOCATION_ID", "0123456789abcdef0123456789abcdef");
+        command
+    });
+    let mut entries: Vec<Vec<(String, String)>> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    while let Ok(n) = journal.recv(&mut buf) {
+        // tracing-journald sends an empty datagram when it connects.
+        let entry = journal_fields(&buf[..n]);
+        if entry.is_empty() {
+            continue;
+        }
+        let done = entry
+            .iter()
+            .any(|(k, v)| k == "MESSAGE" && v.contains("doctor done"));
+        entries.push(entry);
+        if done {
+            break;
+        }
+    }
+    let _ = std::fs::remove_file(socket);
+    // The folders made for the stand-in go too (only when empty: nothing else is touched).
+    let _ = std::fs::remove_dir(socket.parent().unwrap());
+    let _ = std::fs::remove_dir("/run/systemd");
+    out.expect_code(1);
+    let field = |entry: &[(String, String)], name: &str| {
+        entry
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        entries
+            .iter()
+            .all(|e| field(e, "SYSLOG_IDENTIFIER") == "pointsdesk"),
+        "{entries:?}"
+    );
+    let messages: Vec<String> = entries.iter().map(|e| field(e, "MESSAGE")).collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("doctor done")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("No backup yet")),
+        "{messages:?}"
+    );
+    // A warning is priority 4 in the journal (shown yellow by journalctl).
+    assert!(
+        entries
+            .iter()
+            .any(|e| field(e, "PRIORITY") == "4" && field(e, "MESSAGE").contains("No backup yet")),
+        "{entries:?}"
+    );
+    // And the screen (stdout, stderr) got the findings, not the log lines.
+    assert!(!out.stdout.contains("doctor done") && !out.stderr.contains("doctor done"));
+}
+
+#[test]
+fn a_device_key_others_can_read_is_a_fault_with_the_command_that_mends_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let desk = Desk::init();
+    let key = desk.home.join("keys/device.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, report) = doctor(&desk, "zh-CN");
+    assert_eq!(code, 3, "{report:#}");
+    let permissions = finding(&report, "permissions");
+    assert_eq!(permissions["status"], "fault", "{report:#}");
+    let message = permissions["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("chmod 600 {}", key.display())),
+        "{message}"
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (_, report) = doctor(&desk, "zh-CN");
+    assert_eq!(
+        finding(&report, "permissions")["status"],
+        "ok",
+        "{report:#}"
+    );
+}
+
+/// The fields of one datagram of journald's native protocol: `NAME=value\n`, or for a value
+/// that may hold newlines `NAME\n`, its length as 64-bit little-endian, the value and `\n`.
+fn journal_fields(mut data: &[u8]) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    while !data.is_empty() {
+        let end = data
+            .iter()
+            .position(|b| *b == b'=' || *b == b'\n')
+            .expect("a field name ends");
+        let name = String::from_utf8_lossy(&data[..end]).into_owned();
+        if data[end] == b'=' {
+            let rest = &data[end + 1..];
+            let stop = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+            fields.push((name, String::from_utf8_lossy(&rest[..stop]).into_owned()));
+            data = &rest[(stop + 1).min(rest.len())..];
+        } else {
+            let len = u64::from_le_bytes(data[end + 1..end + 9].try_into().unwrap()) as usize;
+            let value = &data[end + 9..end + 9 + len];
+            fields.push((name, String::from_utf8_lossy(value).into_owned()));
+            data = &data[(end + 10 + len).min(data.len())..];
+        }
+    }
+    fields
+}

@@ -138,11 +138,11 @@ fn run_setup(root: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-const PACKAGES: [&str; 4] = ["cage", "foot", "fonts-noto-cjk", "fontconfig"];
+const PACKAGES: [&str; 5] = ["cage", "xwayland", "foot", "fonts-noto-cjk", "fontconfig"];
 
 #[test]
 fn a_dry_run_prints_every_step_and_changes_nothing() {
-    let root = debian_root(&["cage", "foot", "fontconfig"]);
+    let root = debian_root(&["cage", "xwayland", "foot", "fontconfig"]);
     let before = snapshot(root.path());
     let out = run_setup(root.path(), &["--dry-run"]);
     let said = text(&out);
@@ -448,7 +448,14 @@ fn the_debian_package_builds_and_installs_the_binary_units_rules_kiosk_and_docs(
         .output()
         .unwrap();
     let depends = String::from_utf8_lossy(&depends.stdout);
-    for package in ["cage", "foot", "fonts-noto-cjk", "fontconfig", "libc6"] {
+    for package in [
+        "cage",
+        "xwayland",
+        "foot",
+        "fonts-noto-cjk",
+        "fontconfig",
+        "libc6",
+    ] {
         assert!(depends.contains(package), "{package} in Depends: {depends}");
     }
 }

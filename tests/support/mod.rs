@@ -199,6 +199,8 @@ impl Desk {
         command
             .args(args)
             .env_remove("POINTSDESK_NEW_PIN")
+            // Tests run under a systemd unit would otherwise log into the machine's journal.
+            .env_remove("INVOCATION_ID")
             .env("POINTSDESK_HOME", &self.home)
             .env("POINTSDESK_PIN", &self.pin)
             .env("POINTSDESK_OPERATOR", &self.operator)
