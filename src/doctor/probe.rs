@@ -204,7 +204,8 @@ fn font() -> Font {
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
         .collect();
-    families.sort();
+    // Simplified Chinese faces first: they are the ones the counter's screen uses.
+    families.sort_by_key(|name| (!(name.contains("SC") || name.contains("CN")), name.clone()));
     families.dedup();
     families.truncate(FONT_FAMILIES_SHOWN_MAX);
     Font::Families(families)
