@@ -220,4 +220,19 @@ fn the_kiosk_unit_command_shows_the_counter_screen_in_cage_and_foot() {
         title > 0.2 && body > 0.01,
         "title {title:.2}, body {body:.3}"
     );
+    drop(kiosk);
+    // Nothing of the kiosk outlives the test (the counter ends when its terminal goes).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = Command::new("pgrep")
+            .args(["-u", "nobody", "-f"])
+            .arg(bin.display().to_string())
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty());
+        if !left {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the counter outlived the kiosk");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
