@@ -138,7 +138,14 @@ fn run_setup(root: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-const PACKAGES: [&str; 5] = ["cage", "xwayland", "foot", "fonts-noto-cjk", "fontconfig"];
+const PACKAGES: [&str; 6] = [
+    "cage",
+    "xwayland",
+    "foot",
+    "fonts-noto-cjk",
+    "fontconfig",
+    "libpam-systemd",
+];
 
 #[test]
 fn a_dry_run_prints_every_step_and_changes_nothing() {
@@ -165,7 +172,7 @@ fn a_dry_run_prints_every_step_and_changes_nothing() {
         "ok:      Debian 12",
         "ok:      package cage is installed",
         "would:   chroot",
-        "apt-get install -y --no-install-recommends fonts-noto-cjk",
+        "apt-get install -y --no-install-recommends fonts-noto-cjk libpam-systemd",
         "would:   useradd --root",
         "--append --groups dialout pointsdesk",
         "--system input",
@@ -464,6 +471,7 @@ fn the_debian_package_builds_and_installs_the_binary_units_rules_kiosk_and_docs(
         "foot",
         "fonts-noto-cjk",
         "fontconfig",
+        "libpam-systemd",
         "libc6",
     ] {
         assert!(depends.contains(package), "{package} in Depends: {depends}");
