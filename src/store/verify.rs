@@ -297,6 +297,12 @@ pub fn fold_log(
 }
 
 /// The counter's name for messages, or the start of its id before its first entry is known.
+/// The key a series' first entry names, if it is one.
+fn verifying_key(series: &SeriesInfo) -> Option<VerifyingKey> {
+    let bytes: &[u8; 32] = series.public_key.as_slice().try_into().ok()?;
+    VerifyingKey::from_bytes(bytes).ok()
+}
+
 fn name_of(heads: &HashMap<Uuid, SeriesHead>, counter_id: &Uuid) -> String {
     heads.get(counter_id).map_or_else(
         || counter_id.to_string()[..8].to_string(),
@@ -399,13 +405,7 @@ fn fold_entries(
             let Some(series) = SeriesInfo::from_body(&entry.counter_id, &envelope.body) else {
                 fail!(EntryProblem::NoGenesis);
             };
-            let Some(key) = series
-                .public_key
-                .as_slice()
-                .try_into()
-                .ok()
-                .and_then(|k| VerifyingKey::from_bytes(k).ok())
-            else {
+            let Some(key) = verifying_key(&series) else {
                 fail!(EntryProblem::NoGenesis);
             };
             folded.heads.insert(
@@ -651,13 +651,7 @@ pub fn check_anchor_quick(
         let (Some((seq, hash)), Some(series)) = (head, super::log::series_of(conn, &id)?) else {
             continue;
         };
-        let Some(key) = series
-            .public_key
-            .as_slice()
-            .try_into()
-            .ok()
-            .and_then(|k| VerifyingKey::from_bytes(k).ok())
-        else {
+        let Some(key) = verifying_key(&series) else {
             continue;
         };
         heads.insert(
