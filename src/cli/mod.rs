@@ -292,14 +292,7 @@ pub(crate) fn print_if(
 }
 
 pub(crate) fn show_receipt(ctx: &Ctx, receipt: &Receipt) {
-    tracing::info!(
-        txn = %receipt.txn,
-        kind = ?receipt.kind,
-        points = receipt.points.0,
-        passbook = %receipt.passbook,
-        replayed = receipt.replayed,
-        "booked"
-    );
+    receipt.log_booked("");
     ctx.show(receipt, || {
         output::lines(&crate::present::receipt_lines(ctx.lang, receipt));
     });

@@ -686,14 +686,9 @@ fn detected_msgs(detected: Vec<Detected>, at: u64) -> Vec<Msg> {
 /// screen (see [`crate::logs`]).
 fn log_outcome(msg: &Msg) {
     match msg {
-        Msg::Earned(Ok(r)) | Msg::Redeemed(Ok(r)) | Msg::Reversed(Ok(r)) => tracing::info!(
-            txn = %r.txn,
-            kind = ?r.kind,
-            points = r.points.0,
-            passbook = %r.passbook,
-            replayed = r.replayed,
-            "counter: booked"
-        ),
+        Msg::Earned(Ok(r)) | Msg::Redeemed(Ok(r)) | Msg::Reversed(Ok(r)) => {
+            r.log_booked("counter: ")
+        }
         Msg::Earned(Err(e)) | Msg::Redeemed(Err(e)) | Msg::Reversed(Err(e)) => {
             tracing::warn!("counter: refused: {e}")
         }

@@ -300,3 +300,18 @@ pub struct DayReport {
     /// Units of goods and services handed out, net of reversals.
     pub items_out: i64,
 }
+
+impl Receipt {
+    /// The log line of a booked txn (id, kind, points, passbook number; never a name), for
+    /// whoever booked it (`by`: the CLI or the counter).
+    pub fn log_booked(&self, by: &str) {
+        tracing::info!(
+            txn = %self.txn,
+            kind = ?self.kind,
+            points = self.points.0,
+            passbook = %self.passbook,
+            replayed = self.replayed,
+            "{by}booked"
+        );
+    }
+}
