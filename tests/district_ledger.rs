@@ -498,7 +498,7 @@ fn a_second_counter_numbering_with_the_same_code_is_refused_and_named() {
         matches!(&report.refused[0].refusal, Refusal::CodeTaken { counter } if counter == "三桥爱心超市"),
         "{report:?}"
     );
-    let said = pointsdesk::ledger::district::refusal_message(
+    let said = pointsdesk::present::sync::refusal_message(
         &report.refused[0],
         pointsdesk::i18n::Lang::ZhCn,
     );

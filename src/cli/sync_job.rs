@@ -324,7 +324,7 @@ fn summary_lines(lang: Lang, s: &Summary) -> Vec<String> {
     for refused in &s.pull_refusals {
         lines.push(format!(
             "- {}",
-            crate::ledger::district::refusal_message(refused, lang)
+            crate::present::sync::refusal_message(refused, lang)
         ));
     }
     for fork in &s.pull_forks {

@@ -1,8 +1,13 @@
-//! Which series a replica takes in: one rule for a counter's import and the hub's ingest, so
-//! that every replica of the district admits the same series.
+//! What a replica takes in from elsewhere: one rule for the counter's import and the hub's
+//! ingest, so that every replica of the district holds the same entries.
 //!
-//! A series is admitted by its first entry, which says who the counter is (key, community,
-//! prefix, code, home) and, after a restore, which series it continues:
+//! [`entry`] judges one entry against the series as the replica holds it: held already
+//! (present), the next seq with a valid link and signature (new), another entry at a seq held
+//! (a fork, kept as evidence), or refused with a [`Refusal`]; one refused entry refuses the rest
+//! of its series in the same exchange and nothing else.
+//!
+//! [`admit`] judges a new series by its first entry, which says who the counter is (key,
+//! community, prefix, code, home) and, after a restore, which series it continues:
 //!
 //! - **Certified**: the district certified its key. The certificate must name the same key,
 //!   community and prefix. Its home is its own id, or the home the grant names (a counter
@@ -14,9 +19,177 @@
 //! - Anything else is refused.
 
 use super::trust::Certified;
-use crate::domain::SeriesLink;
+use crate::domain::{Body, Envelope, SeriesLink};
 use ed25519_dalek::VerifyingKey;
+use serde::Serialize;
 use uuid::Uuid;
+
+/// The `prev_hash` of a series' first entry.
+pub const GENESIS_PREV_HASH: [u8; 32] = [0; 32];
+
+/// Why an entry from elsewhere was not taken (and the rest of its series in the same exchange).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Refusal {
+    /// The series came without a certificate of this district's key (and continues no series
+    /// held here with its endorsement).
+    Uncertified,
+    /// The certified key, community or prefix is not what the series' first entry names.
+    WrongKey,
+    /// It continues another series in a way that one did not endorse (or one not held).
+    BadContinuation,
+    /// Another counter already numbers with its prefix and code.
+    CodeTaken {
+        counter: String,
+    },
+    /// The entries before it are missing here (`expected` is the next seq held).
+    Gap {
+        expected: i64,
+    },
+    BadSignature,
+    /// Its bytes are not an entry.
+    Unreadable,
+    /// Its id is already another entry's.
+    DuplicateId,
+    /// A series whose first entry does not introduce a counter, or an introduction later on.
+    NotGenesis,
+    /// An earlier entry of its series in this exchange was refused or forked.
+    AfterRefused {
+        seq: i64,
+    },
+}
+
+impl Refusal {
+    /// The code in logs, metrics, the hub's answers and its evidence.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Uncertified => "uncertified",
+            Refusal::WrongKey => "wrong_key",
+            Refusal::BadContinuation => "bad_continuation",
+            Refusal::CodeTaken { .. } => "code_taken",
+            Refusal::Gap { .. } => "gap",
+            Refusal::BadSignature => "bad_signature",
+            Refusal::Unreadable => "unreadable",
+            Refusal::DuplicateId => "duplicate_id",
+            Refusal::NotGenesis => "not_genesis",
+            Refusal::AfterRefused { .. } => "after_refused",
+        }
+    }
+
+    /// The refusal a code names (its details unknown), for what arrives as a code.
+    pub fn from_code(code: &str) -> Option<Refusal> {
+        Some(match code {
+            "uncertified" => Refusal::Uncertified,
+            "wrong_key" => Refusal::WrongKey,
+            "bad_continuation" => Refusal::BadContinuation,
+            "code_taken" => Refusal::CodeTaken {
+                counter: String::new(),
+            },
+            "gap" => Refusal::Gap { expected: 0 },
+            "bad_signature" => Refusal::BadSignature,
+            "unreadable" => Refusal::Unreadable,
+            "duplicate_id" => Refusal::DuplicateId,
+            "not_genesis" => Refusal::NotGenesis,
+            "after_refused" => Refusal::AfterRefused { seq: 0 },
+            _ => return None,
+        })
+    }
+
+    /// Whether the refused entry is kept as evidence (what it is, not where it stands, is
+    /// wrong: a changed or forged entry).
+    pub fn is_evidence(&self) -> bool {
+        matches!(
+            self,
+            Refusal::BadSignature
+                | Refusal::Unreadable
+                | Refusal::DuplicateId
+                | Refusal::NotGenesis
+        )
+    }
+}
+
+/// What a replica knows of one arriving entry when it judges it.
+pub struct Arriving<'a> {
+    pub seq: i64,
+    pub prev_hash: &'a [u8; 32],
+    /// Its hash, computed from its bytes.
+    pub hash: &'a [u8; 32],
+    /// The series as held: the seq and hash of its newest entry (`None`: not held).
+    pub head: Option<(i64, [u8; 32])>,
+    /// For an entry at or below the head: the hash held at its seq.
+    pub held_hash: Option<[u8; 32]>,
+    /// It is of the replica's own current series, which only the replica itself writes.
+    pub own: bool,
+    /// Signed by its series' key (the held series', else its own first entry's).
+    pub signed: bool,
+    /// Its bytes parsed, `None` when they are not an envelope.
+    pub envelope: Option<&'a Envelope>,
+    /// Its id is another entry's (held, or earlier in this exchange).
+    pub id_taken: bool,
+}
+
+/// What becomes of an arriving entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Held already.
+    Present,
+    /// To be stored; `genesis` when it starts a series (which [`admit`] must take first).
+    New {
+        genesis: bool,
+    },
+    /// Another entry of its series, signed by the series' key, at a seq held or after a seq
+    /// the replica holds otherwise: evidence, never merged.
+    Fork,
+    Refused(Refusal),
+}
+
+/// Judges one arriving entry.
+pub fn entry(a: &Arriving<'_>) -> Verdict {
+    let (head_seq, head_hash) = a.head.unwrap_or((0, GENESIS_PREV_HASH));
+    let fork_or_refuse = || {
+        if a.signed {
+            Verdict::Fork
+        } else {
+            Verdict::Refused(Refusal::BadSignature)
+        }
+    };
+    if a.seq <= head_seq {
+        return if a.held_hash.as_ref() == Some(a.hash) {
+            Verdict::Present
+        } else {
+            fork_or_refuse()
+        };
+    }
+    if a.seq != head_seq + 1 {
+        return Verdict::Refused(Refusal::Gap {
+            expected: head_seq + 1,
+        });
+    }
+    // The next seq: it must link to what is held, and an own series grows here only.
+    if (a.head.is_some() && *a.prev_hash != head_hash) || a.own {
+        return fork_or_refuse();
+    }
+    if a.seq == 1 && *a.prev_hash != GENESIS_PREV_HASH {
+        return Verdict::Refused(Refusal::NotGenesis);
+    }
+    if !a.signed {
+        return Verdict::Refused(Refusal::BadSignature);
+    }
+    let Some(envelope) = a.envelope else {
+        return Verdict::Refused(Refusal::Unreadable);
+    };
+    if Uuid::parse_str(&envelope.id).is_err() {
+        return Verdict::Refused(Refusal::Unreadable);
+    }
+    if a.id_taken {
+        return Verdict::Refused(Refusal::DuplicateId);
+    }
+    let genesis = matches!(envelope.body, Body::CounterInitialized { .. });
+    if genesis != (a.seq == 1) {
+        return Verdict::Refused(Refusal::NotGenesis);
+    }
+    Verdict::New { genesis }
+}
 
 /// What a series' first entry says of it.
 pub struct Claim<'a> {
@@ -36,19 +209,6 @@ pub struct Earlier<'a> {
     /// The code it numbers with (its certificate's, else its first entry's).
     pub code: Option<&'a str>,
     pub key: VerifyingKey,
-}
-
-/// Why a series is not admitted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Problem {
-    /// The certificate names another key, community or prefix.
-    WrongKey,
-    /// It continues a series in a way that one did not endorse (or one not held).
-    BadContinuation,
-    /// No certificate, and no continuation.
-    Uncertified,
-    /// Another counter numbers with its prefix and code.
-    CodeTaken(String),
 }
 
 /// Whether the earlier series' key signed `claim` continuing it.
@@ -80,20 +240,20 @@ fn continues_endorsed(claim: &Claim<'_>, earlier: Option<&Earlier<'_>>) -> bool 
     })
 }
 
-/// Admits a series or says why not. `code_holder` is the counter (of another home) that
+/// Admits a new series or says why not. `code_holder` is the counter (of another home) that
 /// already numbers with the certificate's prefix and code, if any.
 pub fn admit(
     claim: &Claim<'_>,
     certified: Option<&Certified>,
     earlier: Option<&Earlier<'_>>,
     code_holder: Option<String>,
-) -> Result<(), Problem> {
+) -> Result<(), Refusal> {
     if let Some(certified) = certified {
         let same = certified.public_key.as_slice() == claim.public_key
             && certified.body.prefix == claim.prefix
             && certified.body.community == claim.community;
         if !same {
-            return Err(Problem::WrongKey);
+            return Err(Refusal::WrongKey);
         }
         let home_holds = match &certified.grant.home {
             Some(home) => claim.home == home,
@@ -102,10 +262,10 @@ pub fn admit(
             }
         };
         if !home_holds {
-            return Err(Problem::BadContinuation);
+            return Err(Refusal::BadContinuation);
         }
         return match code_holder {
-            Some(counter) => Err(Problem::CodeTaken(counter)),
+            Some(counter) => Err(Refusal::CodeTaken { counter }),
             None => Ok(()),
         };
     }
@@ -113,10 +273,10 @@ pub fn admit(
         return if continues_endorsed(claim, earlier) {
             Ok(())
         } else {
-            Err(Problem::BadContinuation)
+            Err(Refusal::BadContinuation)
         };
     }
-    Err(Problem::Uncertified)
+    Err(Refusal::Uncertified)
 }
 
 #[cfg(test)]
@@ -200,7 +360,7 @@ mod tests {
             Option<&'a Certified>,
             Option<&'a Earlier<'a>>,
             Option<String>,
-            Result<(), Problem>,
+            Result<(), Refusal>,
         );
         let cases: Vec<Case<'_>> = vec![
             (
@@ -217,7 +377,7 @@ mod tests {
                 Some(&other_key),
                 None,
                 None,
-                Err(Problem::WrongKey),
+                Err(Refusal::WrongKey),
             ),
             (
                 "a code already numbered with",
@@ -225,7 +385,9 @@ mod tests {
                 Some(&fresh),
                 None,
                 Some("三桥活动点".into()),
-                Err(Problem::CodeTaken("三桥活动点".into())),
+                Err(Refusal::CodeTaken {
+                    counter: "三桥活动点".into(),
+                }),
             ),
             (
                 "a restore, endorsed",
@@ -249,7 +411,7 @@ mod tests {
                 None,
                 Some(&earlier),
                 None,
-                Err(Problem::BadContinuation),
+                Err(Refusal::BadContinuation),
             ),
             (
                 "a restore of a series not held",
@@ -257,7 +419,7 @@ mod tests {
                 None,
                 None,
                 None,
-                Err(Problem::BadContinuation),
+                Err(Refusal::BadContinuation),
             ),
             (
                 "a certified counter claiming another's home",
@@ -265,7 +427,7 @@ mod tests {
                 Some(&fresh),
                 Some(&earlier),
                 None,
-                Err(Problem::BadContinuation),
+                Err(Refusal::BadContinuation),
             ),
             (
                 "a new PC, the grant naming the home",
@@ -281,7 +443,7 @@ mod tests {
                 Some(&regranted),
                 None,
                 None,
-                Err(Problem::BadContinuation),
+                Err(Refusal::BadContinuation),
             ),
             (
                 "nothing at all",
@@ -289,11 +451,175 @@ mod tests {
                 None,
                 None,
                 None,
-                Err(Problem::Uncertified),
+                Err(Refusal::Uncertified),
             ),
         ];
         for (what, claim, certified, earlier, holder, want) in cases {
             assert_eq!(admit(&claim, certified, earlier, holder), want, "{what}");
+        }
+    }
+
+    fn envelope(id: &str, body: Body) -> Envelope {
+        Envelope {
+            v: 1,
+            id: id.into(),
+            recorded_at: "2026-12-07T10:00:00+08:00".into(),
+            operator: None,
+            txn: None,
+            body,
+        }
+    }
+
+    #[test]
+    fn every_verdict_on_an_arriving_entry() {
+        let genesis_body = Body::CounterInitialized {
+            community: "三桥社区".into(),
+            prefix: "SQ".into(),
+            counter: "三桥爱心超市".into(),
+            public_key: String::new(),
+            utc_offset_minutes: 480,
+            code: Some("A".into()),
+            continues: None,
+        };
+        let other_body = Body::OperatorAdded {
+            operator: "li".into(),
+            name: "李".into(),
+            role: crate::domain::Role::Volunteer,
+        };
+        let id = Uuid::from_u128(7).to_string();
+        let genesis = envelope(&id, genesis_body);
+        let later = envelope(&id, other_body);
+        let bad_id = envelope("not-a-uuid", later.body.clone());
+        let (h1, h2, h3) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+        let zero = GENESIS_PREV_HASH;
+        let base = |seq, prev_hash, hash, envelope| Arriving {
+            seq,
+            prev_hash,
+            hash,
+            head: Some((2, h2)),
+            held_hash: None,
+            own: false,
+            signed: true,
+            envelope,
+            id_taken: false,
+        };
+        type Case<'a> = (&'a str, Arriving<'a>, Verdict);
+        let refused = Verdict::Refused;
+        let cases: Vec<Case> = vec![
+            (
+                "held already",
+                Arriving {
+                    held_hash: Some(h1),
+                    ..base(1, &zero, &h1, Some(&genesis))
+                },
+                Verdict::Present,
+            ),
+            (
+                "another entry at a held seq, signed",
+                Arriving {
+                    held_hash: Some(h2),
+                    ..base(1, &zero, &h1, Some(&genesis))
+                },
+                Verdict::Fork,
+            ),
+            (
+                "another entry at a held seq, unsigned",
+                Arriving {
+                    held_hash: Some(h2),
+                    signed: false,
+                    ..base(1, &zero, &h1, Some(&genesis))
+                },
+                refused(Refusal::BadSignature),
+            ),
+            (
+                "past the head",
+                base(4, &h3, &h1, Some(&later)),
+                refused(Refusal::Gap { expected: 3 }),
+            ),
+            (
+                "the next seq, linked",
+                base(3, &h2, &h3, Some(&later)),
+                Verdict::New { genesis: false },
+            ),
+            (
+                "the next seq, linked elsewhere",
+                base(3, &h1, &h3, Some(&later)),
+                Verdict::Fork,
+            ),
+            (
+                "the next seq of the replica's own series",
+                Arriving {
+                    own: true,
+                    ..base(3, &h2, &h3, Some(&later))
+                },
+                Verdict::Fork,
+            ),
+            (
+                "unsigned",
+                Arriving {
+                    signed: false,
+                    ..base(3, &h2, &h3, Some(&later))
+                },
+                refused(Refusal::BadSignature),
+            ),
+            (
+                "not an envelope",
+                base(3, &h2, &h3, None),
+                refused(Refusal::Unreadable),
+            ),
+            (
+                "an id that is no uuid",
+                base(3, &h2, &h3, Some(&bad_id)),
+                refused(Refusal::Unreadable),
+            ),
+            (
+                "an id taken",
+                Arriving {
+                    id_taken: true,
+                    ..base(3, &h2, &h3, Some(&later))
+                },
+                refused(Refusal::DuplicateId),
+            ),
+            (
+                "an introduction later on",
+                base(3, &h2, &h3, Some(&genesis)),
+                refused(Refusal::NotGenesis),
+            ),
+            (
+                "a new series",
+                Arriving {
+                    head: None,
+                    ..base(1, &zero, &h1, Some(&genesis))
+                },
+                Verdict::New { genesis: true },
+            ),
+            (
+                "a new series that starts without an introduction",
+                Arriving {
+                    head: None,
+                    ..base(1, &zero, &h1, Some(&later))
+                },
+                refused(Refusal::NotGenesis),
+            ),
+            (
+                "a first entry linked to something",
+                Arriving {
+                    head: None,
+                    ..base(1, &h2, &h1, Some(&genesis))
+                },
+                refused(Refusal::NotGenesis),
+            ),
+            (
+                "a series that starts past its first entry",
+                Arriving {
+                    head: None,
+                    ..base(2, &h1, &h2, Some(&later))
+                },
+                refused(Refusal::Gap { expected: 1 }),
+            ),
+        ];
+        for (what, arriving, want) in cases {
+            assert_eq!(entry(&arriving), want, "{what}");
         }
     }
 }

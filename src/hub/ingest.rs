@@ -14,7 +14,7 @@ use crate::district::protocol::{PushResponse, Taken, push_outcome};
 use crate::district::signatures::{self, Signed};
 use crate::district::trust::Certified;
 use crate::district::{Certificate, DistrictKey, Page, SealedResidentKey, WireEntry, admit};
-use crate::domain::{Body, Effect, Envelope};
+use crate::domain::{Effect, Envelope};
 use crate::store::ingest::hash_of;
 use crate::store::log::{GENESIS_PREV_HASH, SeriesInfo};
 use ed25519_dalek::VerifyingKey;
@@ -381,10 +381,28 @@ async fn judge<S: Store>(
             reason: reason.to_string(),
         };
         let head = known.get(&id).map(|k| (k.seq, k.hash));
-        let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_PREV_HASH));
-        if seq <= head_seq {
-            let held = held_hashes.get(&id).and_then(|h| h.get(&seq));
-            if held == Some(&item.hash) {
+        let below_head = head.is_some_and(|(head_seq, _)| seq <= head_seq);
+        let held_hash = if below_head {
+            held_hashes.get(&id).and_then(|h| h.get(&seq)).copied()
+        } else {
+            None
+        };
+        let entry_uuid = envelope.as_ref().and_then(|e| Uuid::parse_str(&e.id).ok());
+        let id_taken = !below_head
+            && entry_uuid.is_some_and(|u| taken_ids.contains(&u) || ids_here.contains(&u));
+        let verdict = admit::entry(&admit::Arriving {
+            seq,
+            prev_hash: &item.entry.prev_hash,
+            hash: &item.hash,
+            head,
+            held_hash,
+            own: false,
+            signed,
+            envelope: envelope.as_ref(),
+            id_taken,
+        });
+        let genesis = match verdict {
+            admit::Verdict::Present => {
                 push_outcome(
                     &mut ingested.response.outcomes,
                     id,
@@ -395,72 +413,50 @@ async fn judge<S: Store>(
                 ingested.counts.present += 1;
                 continue;
             }
-            stopped.insert(id);
-            fork_or_refuse(&mut append, &mut ingested, evidence, signed, id, seq);
-            continue;
-        }
-        if seq != head_seq + 1 {
-            stopped.insert(id);
-            refuse(&mut ingested, "gap");
-            continue;
-        }
-        if head.is_some() && item.entry.prev_hash != head_hash {
-            stopped.insert(id);
-            fork_or_refuse(&mut append, &mut ingested, evidence, signed, id, seq);
-            continue;
-        }
-        if seq == 1 && item.entry.prev_hash != GENESIS_PREV_HASH {
-            stopped.insert(id);
-            append.evidence.push(evidence("not_genesis"));
-            refuse(&mut ingested, "not_genesis");
-            continue;
-        }
-        if !signed {
-            stopped.insert(id);
-            append.evidence.push(evidence("bad_signature"));
-            refuse(&mut ingested, "bad_signature");
-            continue;
-        }
-        let Some(envelope) = envelope else {
-            stopped.insert(id);
-            append.evidence.push(evidence("unreadable"));
-            refuse(&mut ingested, "unreadable");
-            continue;
+            admit::Verdict::Fork => {
+                stopped.insert(id);
+                append.evidence.push(evidence("fork"));
+                push_outcome(
+                    &mut ingested.response.outcomes,
+                    id,
+                    seq,
+                    Taken::Fork,
+                    Some("fork".to_string()),
+                );
+                ingested.counts.forks += 1;
+                *ingested.refusals.entry("fork".to_string()).or_default() += 1;
+                continue;
+            }
+            admit::Verdict::Refused(refusal) => {
+                stopped.insert(id);
+                if refusal.is_evidence() {
+                    append.evidence.push(evidence(refusal.code()));
+                }
+                refuse(&mut ingested, refusal.code());
+                continue;
+            }
+            admit::Verdict::New { genesis } => genesis,
         };
-        let Ok(entry_uuid) = Uuid::parse_str(&envelope.id) else {
-            stopped.insert(id);
-            refuse(&mut ingested, "unreadable");
-            continue;
+        let (Some(envelope), Some(entry_uuid)) = (envelope, entry_uuid) else {
+            unreachable!("a new entry was read");
         };
-        if taken_ids.contains(&entry_uuid) || !ids_here.insert(entry_uuid) {
-            stopped.insert(id);
-            append.evidence.push(evidence("duplicate_id"));
-            refuse(&mut ingested, "duplicate_id");
-            continue;
-        }
-        let is_genesis = matches!(envelope.body, Body::CounterInitialized { .. });
-        if is_genesis != (seq == 1) {
-            stopped.insert(id);
-            append.evidence.push(evidence("not_genesis"));
-            refuse(&mut ingested, "not_genesis");
-            continue;
-        }
-        if is_genesis {
+        ids_here.insert(entry_uuid);
+        if genesis {
             let Some(info) = SeriesInfo::from_body(&id, &envelope.body) else {
                 stopped.insert(id);
-                refuse(&mut ingested, "not_genesis");
+                refuse(&mut ingested, admit::Refusal::NotGenesis.code());
+                continue;
+            };
+            let Some(key) = <[u8; 32]>::try_from(info.public_key.as_slice())
+                .ok()
+                .and_then(|k| VerifyingKey::from_bytes(&k).ok())
+            else {
+                stopped.insert(id);
+                refuse(&mut ingested, admit::Refusal::NotGenesis.code());
                 continue;
             };
             match admission(store, &known, certified, &id, &info).await? {
                 Ok(code) => {
-                    let Some(key) = <[u8; 32]>::try_from(info.public_key.as_slice())
-                        .ok()
-                        .and_then(|k| VerifyingKey::from_bytes(&k).ok())
-                    else {
-                        stopped.insert(id);
-                        refuse(&mut ingested, "not_genesis");
-                        continue;
-                    };
                     append.new_series.push(NewSeries {
                         counter_id: id,
                         public_key: key.to_bytes(),
@@ -481,9 +477,9 @@ async fn judge<S: Store>(
                         },
                     );
                 }
-                Err(reason) => {
+                Err(refusal) => {
                     stopped.insert(id);
-                    refuse(&mut ingested, reason);
+                    refuse(&mut ingested, refusal.code());
                     continue;
                 }
             }
@@ -524,43 +520,14 @@ fn genesis_of(counter_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
     SeriesInfo::from_body(counter_id, &envelope.body)
 }
 
-fn fork_or_refuse(
-    append: &mut Append,
-    ingested: &mut Ingested,
-    evidence: impl Fn(&str) -> Evidence,
-    signed: bool,
-    id: Uuid,
-    seq: i64,
-) {
-    let (taken, reason) = if signed {
-        (Taken::Fork, "fork")
-    } else {
-        (Taken::Refused, "bad_signature")
-    };
-    append.evidence.push(evidence(reason));
-    push_outcome(
-        &mut ingested.response.outcomes,
-        id,
-        seq,
-        taken,
-        Some(reason.to_string()),
-    );
-    if signed {
-        ingested.counts.forks += 1;
-    } else {
-        ingested.counts.refused += 1;
-    }
-    *ingested.refusals.entry(reason.to_string()).or_default() += 1;
-}
-
-/// Whether a new series is admitted, and the code it numbers with; else the refusal's code.
+/// Whether a new series is admitted, and the code it numbers with; else why not.
 async fn admission<S: Store>(
     store: &S,
     known: &HashMap<Uuid, Known>,
     certified: &HashMap<Uuid, Certified>,
     id: &Uuid,
     info: &SeriesInfo,
-) -> StoreResult<Result<Option<String>, &'static str>> {
+) -> StoreResult<Result<Option<String>, admit::Refusal>> {
     let certificate = certified.get(id);
     let earlier_id = info
         .continues
@@ -597,14 +564,10 @@ async fn admission<S: Store>(
         continues: info.continues.as_ref(),
     };
     Ok(
-        match admit::admit(&claim, certificate, earlier.as_ref(), code_holder) {
-            Ok(()) => Ok(certificate
+        admit::admit(&claim, certificate, earlier.as_ref(), code_holder).map(|()| {
+            certificate
                 .map(|c| c.body.code.clone())
-                .or_else(|| info.code.clone())),
-            Err(admit::Problem::WrongKey) => Err("wrong_key"),
-            Err(admit::Problem::BadContinuation) => Err("bad_continuation"),
-            Err(admit::Problem::Uncertified) => Err("uncertified"),
-            Err(admit::Problem::CodeTaken(_)) => Err("code_taken"),
-        },
+                .or_else(|| info.code.clone())
+        }),
     )
 }

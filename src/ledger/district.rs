@@ -17,8 +17,7 @@ use crate::district::{
 };
 use crate::domain::ids::{NumberKind, Numbering};
 use crate::domain::{Body, Envelope};
-use crate::i18n::Lang;
-use crate::store::ingest::{self, SeriesState, Unstorable};
+use crate::store::ingest::{self, SeriesState};
 use crate::store::log::{self, SeriesInfo, SqlKeys, format_time};
 use crate::store::projection;
 use chrono::{DateTime, Utc};
@@ -91,40 +90,9 @@ pub enum ExportPart {
     Page(Page),
 }
 
-/// Why an entry (and the rest of its series in this import) was not taken.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "reason")]
-pub enum Refusal {
-    /// The series came without a certificate of this district's key.
-    Uncertified,
-    /// Its certificate does not hold (another district, a changed key…).
-    Certificate {
-        problem: TrustProblem,
-    },
-    /// The certified key is not the one the series' first entry names.
-    WrongKey,
-    /// The entries before it are missing here (`expected` is the next seq held).
-    Gap {
-        expected: i64,
-    },
-    BadSignature,
-    /// Its bytes are not an entry.
-    Unreadable,
-    /// Its id is already another entry's.
-    DuplicateId,
-    /// A series whose first entry does not introduce a counter, or an introduction later on.
-    NotGenesis,
-    /// It continues another series in a way that one does not endorse.
-    BadContinuation,
-    /// An earlier entry of its series in this bundle was refused.
-    AfterRefused {
-        seq: i64,
-    },
-    /// Another counter here already numbers with its prefix and code.
-    CodeTaken {
-        counter: String,
-    },
-}
+/// Why an entry (and the rest of its series in this import) was not taken: the district's one
+/// list, shared with the hub.
+pub use crate::district::admit::Refusal;
 
 /// A refused entry, with the series named.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -1324,51 +1292,42 @@ impl Taken {
             self.report.refused_entries += 1;
             return Ok(None);
         }
-        let held_seq = taking.state.as_ref().map_or(0, |s| s.seq);
-        // Already held: the same entry, or a fork of it.
-        if p.entry.seq <= held_seq {
-            let held = ingest::stored_hash(tx, &p.counter_id, p.entry.seq)?;
-            if held == Some(p.hash) {
+        let head = taking.state.as_ref().map(|s| (s.seq, s.hash));
+        let below_head = head.is_some_and(|(seq, _)| p.entry.seq <= seq);
+        let held_hash = if below_head {
+            ingest::stored_hash(tx, &p.counter_id, p.entry.seq)?
+        } else {
+            None
+        };
+        let envelope = serde_json::from_slice::<Envelope>(&p.entry.body).ok();
+        let entry_id = envelope.as_ref().and_then(|e| Uuid::parse_str(&e.id).ok());
+        let id_taken = match entry_id {
+            Some(id) if !below_head => ingest::id_taken(tx, &id)?,
+            _ => false,
+        };
+        let verdict = admit::entry(&admit::Arriving {
+            seq: p.entry.seq,
+            prev_hash: &p.entry.prev_hash,
+            hash: &p.hash,
+            head,
+            held_hash,
+            own: p.counter_id == own_current,
+            signed,
+            envelope: envelope.as_ref(),
+            id_taken,
+        });
+        match verdict {
+            admit::Verdict::Present => {
                 self.report.present += 1;
                 return Ok(None);
             }
-            return self.fork_or_refuse(tx, p, signed, now).map(|()| None);
+            admit::Verdict::Fork => return self.fork(tx, p, now).map(|()| None),
+            admit::Verdict::Refused(refusal) => return self.refuse(tx, p, refusal).map(|()| None),
+            admit::Verdict::New { .. } => {}
         }
-        if p.entry.seq != held_seq + 1 {
-            return self
-                .refuse(
-                    tx,
-                    p,
-                    Refusal::Gap {
-                        expected: held_seq + 1,
-                    },
-                )
-                .map(|()| None);
-        }
-        // The next seq: it must link to what is held.
-        if let Some(state) = &taking.state
-            && p.entry.prev_hash != state.hash
-        {
-            return self.fork_or_refuse(tx, p, signed, now).map(|()| None);
-        }
-        // This counter's own current series is written here only: an entry beyond its head
-        // that carries its signature means its key signs elsewhere, a fork.
-        if p.counter_id == own_current {
-            return self.fork_or_refuse(tx, p, signed, now).map(|()| None);
-        }
-        if p.entry.seq == 1 && p.entry.prev_hash != log::GENESIS_PREV_HASH {
-            return self.refuse(tx, p, Refusal::NotGenesis).map(|()| None);
-        }
-        if !signed {
-            return self.refuse(tx, p, Refusal::BadSignature).map(|()| None);
-        }
-        let Ok(envelope) = serde_json::from_slice::<Envelope>(&p.entry.body) else {
-            return self.refuse(tx, p, Refusal::Unreadable).map(|()| None);
+        let (Some(envelope), Some(entry_id)) = (envelope, entry_id) else {
+            unreachable!("a new entry was read");
         };
-        let is_genesis = matches!(envelope.body, Body::CounterInitialized { .. });
-        if is_genesis != (p.entry.seq == 1) {
-            return self.refuse(tx, p, Refusal::NotGenesis).map(|()| None);
-        }
         let info = match &taking.state {
             Some(state) => state.info.clone(),
             None => {
@@ -1381,24 +1340,17 @@ impl Taken {
                 info
             }
         };
-        let appended = match ingest::store(
+        let appended = ingest::store(
             tx,
             &p.counter_id,
             p.entry,
             &p.hash,
+            entry_id,
             &envelope,
             &info,
             &SqlKeys(tx),
             &mut self.batch,
-        )? {
-            Ok(appended) => appended,
-            Err(Unstorable::Unreadable) => {
-                return self.refuse(tx, p, Refusal::Unreadable).map(|()| None);
-            }
-            Err(Unstorable::DuplicateId) => {
-                return self.refuse(tx, p, Refusal::DuplicateId).map(|()| None);
-            }
-        };
+        )?;
         if let Body::ResidentErased { resident } = &envelope.body {
             self.report.erased.push(resident.clone());
         }
@@ -1463,29 +1415,17 @@ impl Taken {
             None => None,
         };
         let claim = claim_of(counter_id, info);
-        Ok(
-            admit::admit(&claim, certified.as_ref(), earlier.as_ref(), code_holder).map_err(
-                |problem| match problem {
-                    admit::Problem::WrongKey => Refusal::WrongKey,
-                    admit::Problem::BadContinuation => Refusal::BadContinuation,
-                    admit::Problem::Uncertified => Refusal::Uncertified,
-                    admit::Problem::CodeTaken(counter) => Refusal::CodeTaken { counter },
-                },
-            ),
-        )
+        Ok(admit::admit(
+            &claim,
+            certified.as_ref(),
+            earlier.as_ref(),
+            code_holder,
+        ))
     }
 
-    fn fork_or_refuse(
-        &mut self,
-        tx: &Connection,
-        p: &Prepared<'_>,
-        signed: bool,
-        now: &str,
-    ) -> Result<()> {
+    /// A signed entry that conflicts with its series as held here: kept as evidence.
+    fn fork(&mut self, tx: &Connection, p: &Prepared<'_>, now: &str) -> Result<()> {
         let source = self.report.source.clone();
-        if !signed {
-            return self.refuse(tx, p, Refusal::BadSignature);
-        }
         if ingest::keep_fork(tx, &p.counter_id, p.entry, &p.hash, now, &source)? {
             self.report.forks.push(ForkView {
                 counter_id: p.counter_id,
@@ -1550,78 +1490,6 @@ fn verify_part(part: &[Prepared<'_>], keys: &HashMap<Uuid, Option<VerifyingKey>>
         })
         .collect();
     crate::district::signatures::check(&items)
-}
-
-/// What a refusal says to an operator.
-pub fn refusal_message(refused: &Refused, lang: Lang) -> String {
-    let zh = lang == Lang::ZhCn;
-    let who = format!("{} #{}", refused.counter, refused.seq);
-    let why = match (&refused.refusal, zh) {
-        (Refusal::Uncertified, true) => "该服务点未经街道认证（数据包里没有它的证书）".to_string(),
-        (Refusal::Uncertified, false) => {
-            "that counter is not certified by the street office (no certificate came with it)"
-                .to_string()
-        }
-        (Refusal::Certificate { problem }, true) => format!("证书无效（{problem:?}）"),
-        (Refusal::Certificate { problem }, false) => {
-            format!("its certificate does not hold ({problem:?})")
-        }
-        (Refusal::WrongKey, true) => "证书上的密钥与该服务点的记录不符".to_string(),
-        (Refusal::WrongKey, false) => {
-            "the certified key is not the key its records name".to_string()
-        }
-        (Refusal::Gap { expected }, true) => {
-            format!("缺少前面的记录（本机下一条应为 #{expected}），请导入更早的数据包")
-        }
-        (Refusal::Gap { expected }, false) => format!(
-            "earlier entries are missing (the next held here is #{expected}); import an earlier bundle"
-        ),
-        (Refusal::BadSignature, true) => "签名不对（记录被改动过）".to_string(),
-        (Refusal::BadSignature, false) => {
-            "its signature does not hold (the entry was changed)".to_string()
-        }
-        (Refusal::Unreadable, true) => "内容无法读取".to_string(),
-        (Refusal::Unreadable, false) => "its content cannot be read".to_string(),
-        (Refusal::DuplicateId, true) => "编号与另一条记录重复".to_string(),
-        (Refusal::DuplicateId, false) => "its id is another entry's".to_string(),
-        (Refusal::NotGenesis, true) => "开头不是服务点的初始记录".to_string(),
-        (Refusal::NotGenesis, false) => {
-            "the series does not start with its counter's introduction".to_string()
-        }
-        (Refusal::BadContinuation, true) => "声称接续另一序列，但没有该序列的签名认可".to_string(),
-        (Refusal::BadContinuation, false) => {
-            "it claims to continue another series without that series' endorsement".to_string()
-        }
-        (Refusal::CodeTaken { counter }, true) => format!(
-            "它的编号前缀和服务点代码与“{counter}”相同，编号会重复：请街道为其中一个重新登记不同的代码"
-        ),
-        (Refusal::CodeTaken { counter }, false) => format!(
-            "it numbers with the same prefix and counter code as {counter}, so numbers would repeat: the street office must enrol one of them with another code"
-        ),
-        (Refusal::AfterRefused { seq }, true) => {
-            format!("与本机已有的 #{seq} 冲突（分叉），已作为证据保存，不合并")
-        }
-        (Refusal::AfterRefused { seq }, false) => {
-            format!("it conflicts with #{seq} held here (a fork), kept as evidence, not merged")
-        }
-    };
-    let tail = if refused.entries > 1 {
-        if zh {
-            format!("；该序列其后 {} 条一并未导入", refused.entries - 1)
-        } else {
-            format!(
-                "; the {} entries after it in its series were not taken either",
-                refused.entries - 1
-            )
-        }
-    } else {
-        String::new()
-    };
-    if zh {
-        format!("{who} 未导入：{why}{tail}。")
-    } else {
-        format!("{who} refused: {why}{tail}.")
-    }
 }
 
 /// Entries of one passbook redeemed at this counter (its lineage) since `from` (UTC).

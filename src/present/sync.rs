@@ -3,9 +3,10 @@
 //! `sync import` reports. One wording for both, so the screen and the command never disagree.
 
 use super::{resident_name, table_lines};
+use crate::district::admit::Refusal;
 use crate::i18n::Lang;
 use crate::ledger::district::{
-    BundleEnd, ForkView, ImportReport, Overdraft, SyncLogRow, SyncStatus, refusal_message,
+    BundleEnd, ForkView, ImportReport, Overdraft, Refused, SyncLogRow, SyncStatus,
 };
 
 /// How a line wants to be shown where there is colour (the command line ignores it).
@@ -265,42 +266,103 @@ pub fn import_lines(lang: Lang, report: &ImportReport) -> Vec<ToneLine> {
     lines
 }
 
-/// A refusal's code (from the hub or an import) in words.
+/// A refusal's code (from the hub or an import) in words; `fork` is no refusal but says itself.
 pub fn reason_words(lang: Lang, reason: &str) -> String {
-    let (zh, en) = match reason {
-        "fork" => (
-            "分叉：同一序号已有另一条记录",
-            "a fork: another entry holds that seq",
+    if reason == "fork" {
+        return lang
+            .pick(
+                "分叉：同一序号已有另一条记录",
+                "a fork: another entry holds that seq",
+            )
+            .to_string();
+    }
+    match Refusal::from_code(reason) {
+        Some(refusal) => refusal_words(lang, &refusal),
+        None => reason.to_string(),
+    }
+}
+
+/// Why an entry was not taken, in words: the district's one wording of every refusal, at the
+/// counter and the hub alike.
+pub fn refusal_words(lang: Lang, refusal: &Refusal) -> String {
+    let zh = lang == Lang::ZhCn;
+    match (refusal, zh) {
+        (Refusal::Uncertified, true) => "该服务点未经街道认证（没有它的证书）".to_string(),
+        (Refusal::Uncertified, false) => {
+            "that counter is not certified by the street office (no certificate came with it)"
+                .to_string()
+        }
+        (Refusal::WrongKey, true) => "证书上的密钥与该服务点的记录不符".to_string(),
+        (Refusal::WrongKey, false) => {
+            "the certified key is not the key its records name".to_string()
+        }
+        (Refusal::Gap { expected }, true) if *expected > 0 => {
+            format!("缺少前面的记录（本机下一条应为 #{expected}），请导入更早的数据包")
+        }
+        (Refusal::Gap { expected }, false) if *expected > 0 => format!(
+            "earlier entries are missing (the next held here is #{expected}); import an earlier bundle"
         ),
-        "bad_signature" => (
-            "签名不对（记录被改动过）",
-            "the signature does not hold (the entry was changed)",
+        (Refusal::Gap { .. }, true) => "缺少前面的记录".to_string(),
+        (Refusal::Gap { .. }, false) => "the entries before it are missing".to_string(),
+        (Refusal::BadSignature, true) => "签名不对（记录被改动过）".to_string(),
+        (Refusal::BadSignature, false) => {
+            "its signature does not hold (the entry was changed)".to_string()
+        }
+        (Refusal::Unreadable, true) => "内容无法读取".to_string(),
+        (Refusal::Unreadable, false) => "its content cannot be read".to_string(),
+        (Refusal::DuplicateId, true) => "编号与另一条记录重复".to_string(),
+        (Refusal::DuplicateId, false) => "its id is another entry's".to_string(),
+        (Refusal::NotGenesis, true) => "开头不是服务点的初始记录".to_string(),
+        (Refusal::NotGenesis, false) => {
+            "the series does not start with its counter's introduction".to_string()
+        }
+        (Refusal::BadContinuation, true) => "声称接续另一序列，但没有该序列的签名认可".to_string(),
+        (Refusal::BadContinuation, false) => {
+            "it claims to continue another series without that series' endorsement".to_string()
+        }
+        (Refusal::CodeTaken { counter }, true) if !counter.is_empty() => format!(
+            "它的编号前缀和服务点代码与“{counter}”相同，编号会重复：请街道为其中一个重新登记不同的代码"
         ),
-        "gap" => ("缺少前面的记录", "the entries before it are missing"),
-        "after_refused" => (
-            "同一序列前面的记录被拒收",
-            "an earlier entry of its series was refused",
+        (Refusal::CodeTaken { counter }, false) if !counter.is_empty() => format!(
+            "it numbers with the same prefix and counter code as {counter}, so numbers would repeat: the street office must enrol one of them with another code"
         ),
-        "not_genesis" => (
-            "序列的第一条记录不对",
-            "the series' first entry is not right",
-        ),
-        "unreadable" => ("记录无法读取", "the entry cannot be read"),
-        "duplicate_id" => ("记录编号与另一条重复", "its id is another entry's"),
-        "uncertified" => (
-            "该服务点没有街道的证书",
-            "the counter has no certificate of the district",
-        ),
-        "wrong_key" => ("证书与密钥不符", "the certificate names another key"),
-        "bad_continuation" => (
-            "接续的序列没有得到原序列的认可",
-            "it continues a series that did not endorse it",
-        ),
-        "code_taken" => (
-            "另一服务点已使用相同的编号前缀和代码",
-            "another counter numbers with its prefix and code",
-        ),
-        other => return other.to_string(),
+        (Refusal::CodeTaken { .. }, true) => "另一服务点已使用相同的编号前缀和代码".to_string(),
+        (Refusal::CodeTaken { .. }, false) => {
+            "another counter numbers with its prefix and code".to_string()
+        }
+        (Refusal::AfterRefused { seq }, true) if *seq > 0 => {
+            format!("与本机已有的 #{seq} 冲突（分叉），已作为证据保存，不合并")
+        }
+        (Refusal::AfterRefused { seq }, false) if *seq > 0 => {
+            format!("it conflicts with #{seq} held here (a fork), kept as evidence, not merged")
+        }
+        (Refusal::AfterRefused { .. }, true) => "同一序列前面的记录被拒收".to_string(),
+        (Refusal::AfterRefused { .. }, false) => {
+            "an earlier entry of its series was refused".to_string()
+        }
+    }
+}
+
+/// What a refused entry says to an operator: the series and seq, why, and how many after it.
+pub fn refusal_message(refused: &Refused, lang: Lang) -> String {
+    let zh = lang == Lang::ZhCn;
+    let who = format!("{} #{}", refused.counter, refused.seq);
+    let why = refusal_words(lang, &refused.refusal);
+    let tail = if refused.entries > 1 {
+        if zh {
+            format!("；该序列其后 {} 条一并未导入", refused.entries - 1)
+        } else {
+            format!(
+                "; the {} entries after it in its series were not taken either",
+                refused.entries - 1
+            )
+        }
+    } else {
+        String::new()
     };
-    lang.pick(zh, en).to_string()
+    if zh {
+        format!("{who} 未导入：{why}{tail}。")
+    } else {
+        format!("{who} refused: {why}{tail}.")
+    }
 }

@@ -68,37 +68,27 @@ pub fn signed_by(key: &VerifyingKey, hash: &[u8; 32], signature: &[u8; 64]) -> b
         .is_ok()
 }
 
-/// Why an entry that links and is signed still cannot be stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Unstorable {
-    /// Its bytes are not an envelope, or its id is not a UUID.
-    Unreadable,
-    /// Another entry already has its id.
-    DuplicateId,
+/// Whether an entry of this database has the id `id`.
+pub fn id_taken(conn: &Connection, id: &Uuid) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?
+        .exists([id.as_bytes().as_slice()])
 }
 
-/// Stores one checked entry of `counter_id` (the next seq of its series) and applies its
-/// projections. Its columns are taken from the envelope, as `append` writes them.
+/// Stores one entry of `counter_id` that [`crate::district::admit::entry`] judged new (the
+/// next seq of its series, its id `id` taken by no other) and applies its projections. Its
+/// columns are taken from the envelope, as `append` writes them.
 #[allow(clippy::too_many_arguments)]
 pub fn store(
     tx: &Connection,
     counter_id: &Uuid,
     entry: &WireEntry,
     hash: &[u8; 32],
+    id: Uuid,
     envelope: &Envelope,
     series: &SeriesInfo,
     keys: &dyn Unsealer,
     batch: &mut projection::Batch,
-) -> rusqlite::Result<Result<Appended, Unstorable>> {
-    let Ok(id) = Uuid::parse_str(&envelope.id) else {
-        return Ok(Err(Unstorable::Unreadable));
-    };
-    let taken = tx
-        .prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?
-        .exists([id.as_bytes().as_slice()])?;
-    if taken {
-        return Ok(Err(Unstorable::DuplicateId));
-    }
+) -> rusqlite::Result<Appended> {
     tx.prepare_cached(
         "INSERT INTO entries (counter_id, seq, id, prev_hash, hash, signature, recorded_at,
                               operator, txn, kind, body)
@@ -127,7 +117,7 @@ pub fn store(
         position, counter_id, entry.seq, hash, envelope, series, keys,
     );
     batch.apply(tx, &ops)?;
-    Ok(Ok(Appended {
+    Ok(Appended {
         position,
         counter_id: *counter_id,
         seq: entry.seq,
@@ -135,7 +125,7 @@ pub fn store(
         recorded_at: envelope.recorded_at.clone(),
         hash: *hash,
         signature: entry.signature.to_vec(),
-    }))
+    })
 }
 
 /// Keeps a signed entry that conflicts with the series as held here: evidence, never merged.

@@ -10,8 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// The `prev_hash` of a series' first entry.
-pub const GENESIS_PREV_HASH: [u8; 32] = [0; 32];
+pub use crate::district::admit::GENESIS_PREV_HASH;
 
 /// `SHA-256(prev_hash || counter_id || seq || body_bytes)`, seq as 8 bytes big-endian.
 pub fn entry_hash(prev_hash: &[u8], counter_id: &Uuid, seq: i64, body: &[u8]) -> [u8; 32] {
