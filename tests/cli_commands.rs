@@ -786,6 +786,15 @@ fn restoring_a_backup_brings_the_old_balance_back_and_verifies() {
     );
 
     let restored = desk.json(&["restore", "--yes", backup.to_str().unwrap()])["restore"].clone();
+    // The backup is read, never written: nothing is left beside it.
+    for side in ["-wal", "-shm", "-journal"] {
+        let beside = format!("{}{side}", backup.display());
+        assert!(!std::path::Path::new(&beside).exists(), "{beside} was left");
+    }
+    assert!(
+        std::fs::read(&backup).unwrap() == kept,
+        "the backup changed"
+    );
     // The backup lacks two signed entries: the counter goes on in a new series, whose first
     // entry is the one more.
     assert_eq!(restored["entries"].as_u64(), Some(entries_at_backup + 1));
@@ -939,4 +948,21 @@ fn the_walkthroughs_follow_up_commands_run_as_printed_from_any_folder() {
     );
     assert!(ran[1].contains("张三明"), "the full record: {}", ran[1]);
     assert!(commands[2].ends_with(" counter") && commands[2].contains("--home"));
+}
+
+#[test]
+fn json_piped_into_a_reader_that_stops_ends_quietly() {
+    let desk = Desk::init();
+    let mut command = desk.command(&["--json", "catalog", "list"]);
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    // The reader goes away before the first line is written (`| head -0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
 }

@@ -181,7 +181,28 @@ pub fn finish(ctx_lang: Lang, json: bool, result: CmdResult) -> ExitCode {
 }
 
 /// Runs one parsed command line and returns the process exit code.
+/// Output piped into a reader that stopped reading (`… --json | head`) ends the command
+/// quietly, as with any Unix tool, instead of a panic and a backtrace: `println!` panics on a
+/// closed pipe, and this hook turns that one panic into a plain exit. (The usual way, SIGPIPE's
+/// default action, needs unsafe code, which this crate forbids.)
+fn quiet_on_closed_output() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 pub fn run(cli: Cli) -> ExitCode {
+    quiet_on_closed_output();
     let home = Home::resolve(cli.home.clone());
     let config = home.config();
     let lang = cli

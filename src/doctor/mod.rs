@@ -386,16 +386,20 @@ fn hub_clock(facts: &Facts, lang: Lang) -> Finding {
     }
 }
 
-/// Seconds as the largest whole unit a person reads at a glance.
+/// Seconds as the largest whole unit a person reads at a glance, rounded to the nearest (a
+/// clock read over the network is a few milliseconds short or long of a whole day, and three
+/// years less a second are still three years, ahead or behind alike).
 fn human_duration(seconds: i64, lang: Lang) -> String {
-    let (n, zh, en) = if seconds >= 2 * 365 * 86_400 {
-        (seconds / (365 * 86_400), "年", "years")
+    const YEAR: i64 = 365 * 86_400;
+    let rounded = |unit: i64| (seconds + unit / 2) / unit;
+    let (n, zh, en) = if seconds >= 2 * YEAR - YEAR / 2 {
+        (rounded(YEAR), "年", "years")
     } else if seconds >= 2 * 86_400 {
-        (seconds / 86_400, "天", "days")
+        (rounded(86_400), "天", "days")
     } else if seconds >= 2 * 3600 {
-        (seconds / 3600, "小时", "hours")
+        (rounded(3600), "小时", "hours")
     } else if seconds >= 120 {
-        (seconds / 60, "分钟", "minutes")
+        (rounded(60), "分钟", "minutes")
     } else {
         (seconds, "秒", "seconds")
     };
@@ -932,6 +936,35 @@ mod tests {
             .unwrap();
         assert!(hub.message.contains("慢 3 年"), "{}", hub.message);
         assert!(hub.message.contains("拒绝同步"), "{}", hub.message);
+    }
+
+    #[test]
+    fn three_years_ahead_or_behind_read_three_years_whatever_the_milliseconds() {
+        for (days, ms, want) in [
+            (1_095, -1, "慢 3 年"),
+            (1_095, 1, "慢 3 年"),
+            (-1_095, -1, "快 3 年"),
+            (-1_095, 1, "快 3 年"),
+            (730, 0, "慢 2 年"),
+            (3, -5, "慢 3 天"),
+        ] {
+            let mut facts = healthy();
+            facts.hub_clock = HubClock::Read {
+                hub: "https://hub".into(),
+                hub_now: facts.now + Duration::days(days) + Duration::milliseconds(ms),
+            };
+            let report = assess(&facts, Lang::ZhCn);
+            let hub = report
+                .findings
+                .iter()
+                .find(|f| f.check == Check::HubClock)
+                .unwrap();
+            assert!(
+                hub.message.contains(want),
+                "{days} d {ms} ms: {}",
+                hub.message
+            );
+        }
     }
 
     #[test]

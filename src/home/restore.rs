@@ -87,6 +87,11 @@ impl Home {
         self.dir.join("ledger.db.incoming")
     }
 
+    /// The key of an earlier series of this counter, kept when a restore retired it.
+    pub fn retired_device(&self, counter_id: &Uuid) -> Option<Device> {
+        Device::load(&self.retired_key_path(counter_id)).ok()
+    }
+
     fn retired_key_path(&self, counter_id: &Uuid) -> PathBuf {
         self.dir
             .join("keys")
@@ -391,9 +396,13 @@ fn copy_backup(backup: &Path, to: &Path) -> Result<()> {
         let _ = std::fs::remove_file(stale);
     }
     crate::keys::create_private_file(to).map_err(|e| LedgerError::file(to, &e))?;
+    // Immutable: read without locks, so nothing (no -wal, no -shm) is left beside the backup,
+    // which may be on a USB stick or shared by another restore.
     let source = Connection::open_with_flags(
-        backup,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        immutable_uri(backup),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI,
     )?;
     source.backup(
         rusqlite::MAIN_DB,
@@ -401,4 +410,15 @@ fn copy_backup(backup: &Path, to: &Path) -> Result<()> {
         None::<fn(rusqlite::backup::Progress)>,
     )?;
     Ok(())
+}
+
+/// The SQLite URI that opens `path` read-only as an unchanging file (`?immutable=1`), its
+/// characters that mean something in a URI escaped.
+fn immutable_uri(path: &Path) -> String {
+    let escaped = path
+        .to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3F")
+        .replace('#', "%23");
+    format!("file:{escaped}?immutable=1")
 }
