@@ -227,3 +227,43 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
     );
     assert!(!home.dir.exists());
 }
+
+#[test]
+fn a_counter_restored_from_an_old_backup_goes_on_syncing_introduced_by_its_earlier_key() {
+    let (hub, mut a, mut b, books) = district();
+    let backup = a.dir.path().join("before.db");
+    a.ledger.backup(&backup).unwrap();
+    // After the backup A books and syncs; then its disk fails and the backup goes back.
+    a.earn(&books[1].1, 60);
+    a.sync(&hub);
+    let restoring = Home {
+        dir: a.home.dir.clone(),
+    };
+    let plan = restoring.plan_restore(&backup).unwrap();
+    assert!(plan.new_series);
+    restoring.restore(plan, "001", ADMIN_PIN).unwrap();
+    a.ledger = restoring.open().unwrap();
+    a.admin = a.ledger.login("001", ADMIN_PIN).unwrap();
+    let new_series = a.ledger.device().counter_id;
+    a.earn(&books[0].1, 60);
+    // The hub has never seen the new key: the series it continues introduces it, that night
+    // and every night after.
+    for night in 0..2 {
+        let summary = a
+            .sync_with(&hub.url)
+            .unwrap_or_else(|e| panic!("night {night}: {e}"));
+        assert!(summary.push_refusals.is_empty(), "{summary:?}");
+        assert!(summary.pull_refusals.is_empty(), "{summary:?}");
+    }
+    assert!(hub_heads(&hub).iter().any(|h| h.counter_id == new_series));
+    b.sync(&hub);
+    // 20 + 10 before the restore (one synced after the backup, back from the hub), 10 after.
+    assert_eq!(a.balance(&books[0].0), 30);
+    assert_eq!(b.balance(&books[0].0), 30);
+    assert_eq!(b.balance(&books[1].0), 30);
+    assert_eq!(a.heads(), hub_heads(&hub));
+    assert_eq!(b.heads(), hub_heads(&hub));
+    a.assert_verifies();
+    b.assert_verifies();
+    assert!(hub.hub().report().unwrap().evidence.is_empty());
+}

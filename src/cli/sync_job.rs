@@ -185,6 +185,7 @@ impl Progress {
             } else {
                 format!("Backed up to {}", path.display())
             }),
+            (Some(bar), Step::Introduced) => bar.println(log_line(zh, &Step::Introduced)),
             (Some(_), Step::Planned { .. }) => {}
             (None, step) => eprintln!("{}", log_line(zh, &step)),
         }
@@ -201,6 +202,12 @@ fn log_line(zh: bool, step: &Step) -> String {
     match (step, zh) {
         (Step::BackedUp(path), true) => format!("sync: 已备份到 {}", path.display()),
         (Step::BackedUp(path), false) => format!("sync: backed up to {}", path.display()),
+        (Step::Introduced, true) => {
+            "sync: 恢复备份后的新记录序列已由本机原来的密钥向街道中心引荐".to_string()
+        }
+        (Step::Introduced, false) => {
+            "sync: the new series begun by the restore was introduced to the hub by this counter's earlier key".to_string()
+        }
         (Step::Planned { to_push, to_pull }, true) => {
             format!("sync: 待上传 {to_push} 条，待下载约 {to_pull} 条")
         }

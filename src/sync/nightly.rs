@@ -25,6 +25,8 @@ pub const PULLS_MAX: usize = 100_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     BackedUp(PathBuf),
+    /// After a restore: the series this one continues introduced it to the hub.
+    Introduced,
     /// The hub answered: how many entries go each way.
     Planned {
         to_push: u64,
@@ -112,7 +114,12 @@ pub fn enroll(
     Ok(enrolled)
 }
 
-/// Backs the database up into `backups/` and keeps the newest `keep`.
+/// The file in `backups/` naming the backup made before the last sync that reached the hub.
+pub const LAST_SYNCED_FILE: &str = "LAST-SYNCED";
+
+/// Backs the database up into `backups/` and keeps the newest `keep`, and besides them the
+/// backup made before the last sync that reached the hub: nights that fail (a restored
+/// counter the hub does not know yet) must not push the last good backup out.
 pub fn backup(home: &Home, ledger: &Ledger, keep: u32) -> Result<PathBuf, LedgerError> {
     let dir = home.backups_dir();
     crate::home::create_private_dir(&dir).map_err(|e| LedgerError::file(&dir, &e))?;
@@ -130,11 +137,29 @@ pub fn backup(home: &Home, ledger: &Ledger, keep: u32) -> Result<PathBuf, Ledger
         .collect();
     // The names sort by time.
     backups.sort();
-    let excess = backups.len().saturating_sub(keep as usize);
-    for old in &backups[..excess] {
+    let last_synced = std::fs::read_to_string(dir.join(LAST_SYNCED_FILE)).unwrap_or_default();
+    for old in to_remove(&backups, keep, last_synced.trim()) {
         let _ = std::fs::remove_file(old);
     }
     Ok(path)
+}
+
+/// Of backups sorted oldest first, the ones to remove: all but the newest `keep` and the one
+/// named `last_synced`.
+fn to_remove<'a>(backups: &'a [PathBuf], keep: u32, last_synced: &str) -> Vec<&'a PathBuf> {
+    let excess = backups.len().saturating_sub(keep as usize);
+    backups[..excess]
+        .iter()
+        .filter(|p| p.file_name().and_then(|n| n.to_str()) != Some(last_synced))
+        .collect()
+}
+
+/// Marks `backup` as the one made before a sync that reached the hub.
+fn mark_synced(home: &Home, backup: &std::path::Path) {
+    if let Some(name) = backup.file_name().and_then(|n| n.to_str()) {
+        let marker = home.backups_dir().join(LAST_SYNCED_FILE);
+        let _ = std::fs::write(marker, format!("{name}\n"));
+    }
 }
 
 /// One sync with the hub. `keep` backups are kept; `progress` hears every step.
@@ -151,10 +176,21 @@ pub fn sync(
     };
     let path = backup(home, ledger, keep)?;
     progress(Step::BackedUp(path.clone()));
-    summary.backup = Some(path);
+    summary.backup = Some(path.clone());
 
     let device = ledger.device().clone();
-    let hub = client.heads(&device)?;
+    let hub = match client.heads(&device) {
+        Err(ClientError::Refused(refusal))
+            if refusal.refusal == crate::district::protocol::Refusal::UnknownDevice =>
+        {
+            if !introduce(home, ledger, client)? {
+                return Err(ClientError::Refused(refusal).into());
+            }
+            progress(Step::Introduced);
+            client.heads(&device)?
+        }
+        other => other?,
+    };
     if let Ok(hub_time) = chrono::DateTime::parse_from_rfc3339(&hub.hub_time) {
         summary.clock_offset_ms =
             hub_time.timestamp_millis() - chrono::Utc::now().timestamp_millis();
@@ -207,7 +243,42 @@ pub fn sync(
 
     pull_all(ledger, client, &device, to_pull, &mut summary, progress)?;
     summary.overdrafts = ledger.overdrafts()?;
+    mark_synced(home, &path);
     Ok(summary)
+}
+
+/// After a restore the counter signs with a new series' key the hub has not seen: the series
+/// it continues (whose key the restore kept) introduces it, pushing the new series' first
+/// entries, which carry that key's endorsement; the hub takes them in as the counter's own and
+/// knows the new key from then on. Returns whether it was done (`false`: this is no restored
+/// counter, or the earlier key is gone, and the street office must enrol it again).
+fn introduce(home: &Home, ledger: &mut Ledger, client: &HubClient) -> Result<bool, SyncError> {
+    let series = ledger.series().clone();
+    let Some(earlier) = series
+        .continues
+        .as_ref()
+        .and_then(|link| Uuid::parse_str(&link.counter_id).ok())
+    else {
+        return Ok(false);
+    };
+    let Some(endorser) = home.retired_device(&earlier) else {
+        return Ok(false);
+    };
+    let own = ledger.device().counter_id;
+    let Some(head) = ledger.heads()?.into_iter().find(|h| h.counter_id == own) else {
+        return Ok(false);
+    };
+    let first = crate::district::Range {
+        counter_id: own,
+        from: 1,
+        to: head.seq.min(EXCHANGE_ENTRIES_MAX as i64),
+    };
+    let (_, bundle) = super::export_ranges_bundle(ledger, &[first], client.base(), Vec::new())?;
+    let answer = client.push(&endorser, &bundle)?;
+    Ok(answer
+        .outcomes
+        .iter()
+        .any(|o| o.counter_id == own && matches!(o.taken, Taken::New | Taken::Present)))
 }
 
 /// Pulls until the hub has nothing more. A second thread asks for the next page while this
@@ -381,5 +452,22 @@ fn store_pulled(
     match failed {
         Some(e) => Err(e.into()),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_nights_never_push_out_the_backup_of_the_last_good_sync() {
+        let backups: Vec<PathBuf> = (1..=10)
+            .map(|n| PathBuf::from(format!("backups/ledger-202612{n:02}-020000.000.db")))
+            .collect();
+        // The 3rd night was the last that reached the hub; seven failed since.
+        let removed = to_remove(&backups, 7, "ledger-20261203-020000.000.db");
+        assert_eq!(removed, vec![&backups[0], &backups[1]]);
+        // Nothing marked (a counter never synced): the newest seven stay.
+        assert_eq!(to_remove(&backups, 7, "").len(), 3);
     }
 }
