@@ -291,6 +291,14 @@ fn sync_status() -> SyncStatus {
             balance: Points(-15),
             home: "二桥爱心超市".into(),
         }],
+        duplicates: vec![pointsdesk::ledger::district::Duplicate {
+            counter: "三桥爱心超市".into(),
+            counter_id: uuid::Uuid::from_u128(4).to_string(),
+            seq: 41,
+            kind: "reversal".into(),
+            subject: "0192f3a4-7c1d-7b2e-9a11-5d3c2b1a0f9e".into(),
+            recorded_at: "2026-12-01 16:05".into(),
+        }],
         forks: vec![ForkView {
             counter_id: uuid::Uuid::from_u128(3),
             counter: "桥西爱心超市".into(),
@@ -577,6 +585,7 @@ fn screens(lang: Lang) -> Vec<(&'static str, Model)> {
         district: None,
         series: vec![series(1, "三桥爱心超市", None, 25, true, None, None)],
         overdrafts: Vec::new(),
+        duplicates: Vec::new(),
         forks: Vec::new(),
         last_import: None,
         last_export: None,

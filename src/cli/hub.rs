@@ -314,6 +314,55 @@ fn print_report(lang: Lang, report: &HubReport) {
         output::table(&rows);
     }
     println!();
+    super::sync::print_tone_lines(&crate::present::sync::duplicate_lines(
+        lang,
+        &report.duplicates,
+    ));
+    if !report.skews.is_empty() {
+        println!(
+            "{}",
+            lang.pick(
+                "时间不对的记录（服务点电脑时钟曾经不准；记录已收下，报表按记录上的时间归档）：",
+                "Entries whose time cannot be right (a counter's clock was wrong; kept, and filed in reports under the time they carry):"
+            )
+        );
+        let mut rows = vec![match lang {
+            Lang::ZhCn => vec![
+                "服务点".to_string(),
+                "序号".into(),
+                "记录时间".into(),
+                "问题".into(),
+            ],
+            Lang::En => vec![
+                "counter".to_string(),
+                "seq".into(),
+                "recorded at".into(),
+                "problem".into(),
+            ],
+        }];
+        rows.extend(report.skews.iter().map(|s| {
+            let problem = match (crate::district::clocks::Skew::from_code(&s.skew), lang) {
+                (Some(crate::district::clocks::Skew::AheadOfArrival), Lang::ZhCn) => {
+                    format!("晚于送达街道的时间 {}", s.compared_with)
+                }
+                (Some(crate::district::clocks::Skew::AheadOfArrival), Lang::En) => {
+                    format!("after it reached the hub ({})", s.compared_with)
+                }
+                (_, Lang::ZhCn) => format!("早于同一服务点的上一条记录 {}", s.compared_with),
+                (_, Lang::En) => {
+                    format!("before the counter's previous entry ({})", s.compared_with)
+                }
+            };
+            vec![
+                s.counter.clone(),
+                format!("#{}", s.seq),
+                s.recorded_at.clone(),
+                problem,
+            ]
+        }));
+        output::table(&rows);
+        println!();
+    }
     if report.evidence.is_empty() {
         println!(
             "{}",

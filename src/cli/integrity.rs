@@ -22,7 +22,7 @@ pub fn verify(ctx: &Ctx) -> CmdResult {
 }
 
 /// Verify's findings for a person: the counts when all is well, else every problem in words;
-/// then the forks held as evidence and the overdrafts a merge found.
+/// then the forks held as evidence, the overdrafts a merge found and the duplicates kept.
 fn print_report(ctx: &Ctx, report: &crate::ledger::VerifyView) {
     print_verdict(ctx, report);
     let lang = ctx.lang;
@@ -56,6 +56,10 @@ fn print_report(ctx: &Ctx, report: &crate::ledger::VerifyView) {
             }
         );
     }
+    super::sync::print_tone_lines(&crate::present::sync::duplicate_lines(
+        lang,
+        &report.duplicates,
+    ));
 }
 
 fn print_verdict(ctx: &Ctx, report: &crate::ledger::VerifyView) {

@@ -9,11 +9,17 @@
 //!   what to send, and its pages.
 //! - [`protocol`]: the hub's network protocol as data (version, headers, bodies, refusals).
 //! - [`admit`]: which series a replica takes in (certified, or an endorsed continuation).
+//! - [`claims`]: what only one entry of the district may claim (a txn, a reversal, a
+//!   settlement) and which claimant counts.
+//! - [`clocks`]: entries whose time cannot be right (dated after they arrived, or before
+//!   their predecessor).
 //! - [`signatures`]: checking many entries' signatures at once (batches, threads).
 //! - [`auth`]: what a signed request signs, and the checks of signature, clock and nonce.
 
 pub mod admit;
 pub mod auth;
+pub mod claims;
+pub mod clocks;
 pub mod heads;
 pub mod protocol;
 pub mod signatures;

@@ -295,6 +295,11 @@ pub enum Body {
         points: Points,
         reason: String,
         balance_after: Points,
+        /// A settlement of an overdraft: the count of this passbook's settlements before it
+        /// plus one, so two administrators settling one overdraft claim the same one
+        /// ([`crate::district::claims`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settles: Option<u32>,
     },
     StockReceived {
         item: String,
@@ -309,6 +314,11 @@ pub enum Body {
 }
 
 impl Body {
+    /// Whether it is a points entry (its txn is one movement of points).
+    pub fn moves_points(&self) -> bool {
+        self.passbook_balance_after().is_some()
+    }
+
     /// The passbook a points entry moves and the balance it says it left.
     pub fn passbook_balance_after(&self) -> Option<(&str, Points)> {
         match self {
@@ -539,6 +549,7 @@ mod tests {
                 points: Points(-3),
                 reason: s("更正"),
                 balance_after: Points(12),
+                settles: None,
             },
             Body::StockReceived {
                 item: s("G001"),

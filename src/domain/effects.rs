@@ -152,7 +152,9 @@ pub enum Effect {
         home: String,
         def: ItemDef,
     },
+    /// A txn of `home` reversed (by a txn of the same counter).
     MarkReversed {
+        home: String,
         txn: String,
         by_txn: String,
     },
@@ -380,6 +382,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 }
             }
             out.push(Effect::MarkReversed {
+                home: home(),
                 txn: of_txn.clone(),
                 by_txn: ctx.txn.unwrap_or_default().to_string(),
             });

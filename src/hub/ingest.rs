@@ -7,13 +7,15 @@
 //! may append to the same series at the same time) and judges again if one did.
 
 use super::store::{
-    Append, AppendOutcome, Derived, EntryRow, Evidence, HubSeries, NewSeries, Store, StoreResult,
-    SyncCounts, sealed_text,
+    Append, AppendOutcome, ClaimRow, Claimant, Derived, EntryRow, Evidence, HubSeries, NewSeries,
+    SkewRow, Store, StoreResult, SyncCounts, sealed_text,
 };
 use crate::district::protocol::{PushResponse, Taken, push_outcome};
 use crate::district::signatures::{self, Signed};
 use crate::district::trust::Certified;
-use crate::district::{Certificate, DistrictKey, Page, SealedResidentKey, WireEntry, admit};
+use crate::district::{
+    Certificate, DistrictKey, Page, SealedResidentKey, WireEntry, admit, claims, clocks,
+};
 use crate::domain::{Effect, Envelope};
 use crate::store::ingest::hash_of;
 use crate::store::log::{GENESIS_PREV_HASH, SeriesInfo};
@@ -338,6 +340,32 @@ async fn judge<S: Store>(
         .filter_map(|e| e.as_ref().and_then(|e| Uuid::parse_str(&e.id).ok()))
         .collect();
     let taken_ids = store.taken_ids(&entry_ids).await?;
+    // What the entries claim, and who holds each claim now.
+    let mut homes: HashMap<Uuid, String> = known
+        .iter()
+        .map(|(id, k)| (*id, k.info.home.clone()))
+        .collect();
+    for item in &items {
+        if let Some(info) = genesis_of(&item.counter_id, item.entry) {
+            homes.entry(item.counter_id).or_insert(info.home);
+        }
+    }
+    let made: Vec<Vec<String>> = items
+        .iter()
+        .zip(&envelopes)
+        .map(
+            |(item, envelope)| match (envelope, homes.get(&item.counter_id)) {
+                (Some(e), Some(home)) => claims::claims_of(&e.body, e.txn.as_deref(), home),
+                _ => Vec::new(),
+            },
+        )
+        .collect();
+    let all_claims: Vec<String> = made.iter().flatten().cloned().collect();
+    let mut claimed = Claimed {
+        judged: store.claimants(&all_claims).await?,
+        ..Claimed::default()
+    };
+    claimed.holders = claimed.judged.clone();
 
     let mut append = Append {
         expected: ids
@@ -350,9 +378,11 @@ async fn judge<S: Store>(
         ..Append::default()
     };
     let mut ingested = Ingested::default();
+    // The time of each series' newest entry, for the clock check of the next.
+    let mut last_recorded: HashMap<Uuid, String> = HashMap::new();
     let mut stopped: HashSet<Uuid> = HashSet::new();
     let mut ids_here: HashSet<Uuid> = HashSet::new();
-    for ((item, signed), envelope) in items.iter().zip(signed).zip(envelopes) {
+    for (((item, signed), envelope), made) in items.iter().zip(signed).zip(envelopes).zip(made) {
         let id = item.counter_id;
         let seq = item.entry.seq;
         ingested.counts.entries += 1;
@@ -486,7 +516,33 @@ async fn judge<S: Store>(
         }
         let series = known.get_mut(&id).expect("known above");
         let effects = crate::store::log::entry_effects(&envelope, &series.info);
-        append.derived.extend(derived_of(&effects, id, seq));
+        let me = Claimant {
+            id: entry_uuid,
+            counter_id: id,
+            seq,
+            counts: true,
+        };
+        if claimed.stand(me, &made, &mut append) {
+            append.derived.extend(derived_of(&effects, id, seq));
+        }
+        let previous = match last_recorded.get(&id) {
+            Some(t) => Some(t.clone()),
+            None if seq > 1 => recorded_at_of(store, id, seq - 1).await?,
+            None => None,
+        };
+        if let Some((skew, compared_with)) =
+            clocks::skew(&envelope.recorded_at, at, previous.as_deref())
+        {
+            append.skews.push(SkewRow {
+                counter_id: id,
+                seq,
+                skew: skew.code().to_string(),
+                recorded_at: envelope.recorded_at.clone(),
+                compared_with,
+                counter: String::new(),
+            });
+        }
+        last_recorded.insert(id, envelope.recorded_at.clone());
         append.entries.push(EntryRow {
             counter_id: id,
             seq,
@@ -503,10 +559,183 @@ async fn judge<S: Store>(
         push_outcome(&mut ingested.response.outcomes, id, seq, Taken::New, None);
         ingested.counts.new += 1;
     }
+    claimed
+        .uncount_displaced(store, &known, &mut append)
+        .await?;
+    append.claims = claimed.rows();
     // Keys of residents this push registers or updates, or the hub holds entries of.
     append.keys = pushed.keys.clone();
     append.log = ingested.counts;
     Ok((append, ingested))
+}
+
+/// The claims of a push as it is judged ([`claims`]): their holders when judging began, as
+/// the push leaves them, and the entries that stopped counting on the way.
+#[derive(Default)]
+struct Claimed {
+    judged: HashMap<String, Claimant>,
+    holders: HashMap<String, Claimant>,
+    /// Entries that counted until an entry of this push made one of their claims first.
+    displaced: Vec<Claimant>,
+}
+
+impl Claimed {
+    /// Judges a new entry making `made`: records what it loses and whom it displaces, and
+    /// says whether it counts.
+    fn stand(&mut self, mut me: Claimant, made: &[String], append: &mut Append) -> bool {
+        let mut displaced = Vec::new();
+        for claim in made {
+            match self.holders.get(claim) {
+                Some(held) if claims::beats(&held.id, &me.id) => {
+                    me.counts = false;
+                    append
+                        .duplicates
+                        .push((me.counter_id, me.seq, claim.clone()));
+                }
+                Some(held) => {
+                    append
+                        .duplicates
+                        .push((held.counter_id, held.seq, claim.clone()));
+                    if held.counts {
+                        displaced.push(*held);
+                    }
+                }
+                None => {}
+            }
+        }
+        for held in displaced {
+            for holder in self.holders.values_mut() {
+                if holder.id == held.id {
+                    holder.counts = false;
+                }
+            }
+            if !self.displaced.iter().any(|d| d.id == held.id) {
+                self.displaced.push(held);
+            }
+        }
+        for claim in made {
+            let holder = self.holders.entry(claim.clone()).or_insert(me);
+            if claims::beats(&me.id, &holder.id) {
+                *holder = me;
+            }
+        }
+        me.counts
+    }
+
+    /// Takes back what the displaced entries moved: their derived rows, negated.
+    async fn uncount_displaced<S: Store>(
+        &self,
+        store: &S,
+        known: &HashMap<Uuid, Known>,
+        append: &mut Append,
+    ) -> StoreResult<()> {
+        for held in &self.displaced {
+            let body = match append
+                .entries
+                .iter()
+                .find(|e| e.counter_id == held.counter_id && e.seq == held.seq)
+            {
+                Some(row) => row.body.clone(),
+                None => match store
+                    .entries(held.counter_id, held.seq, held.seq)
+                    .await?
+                    .pop()
+                {
+                    Some(entry) => entry.body,
+                    None => continue,
+                },
+            };
+            let info = match known.get(&held.counter_id) {
+                Some(k) => k.info.clone(),
+                None => match store
+                    .series(&[held.counter_id])
+                    .await?
+                    .get(&held.counter_id)
+                {
+                    Some(s) => info_of(s),
+                    None => continue,
+                },
+            };
+            let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
+                continue;
+            };
+            let effects = crate::store::log::entry_effects(&envelope, &info);
+            append.derived.extend(
+                derived_of(&effects, held.counter_id, held.seq)
+                    .into_iter()
+                    .filter_map(negated),
+            );
+        }
+        Ok(())
+    }
+
+    /// The claims whose holder this push set or changed.
+    fn rows(&self) -> Vec<ClaimRow> {
+        let mut rows: Vec<ClaimRow> = self
+            .holders
+            .iter()
+            .filter(|(claim, holder)| self.judged.get(*claim).map(|h| h.id) != Some(holder.id))
+            .map(|(claim, holder)| ClaimRow {
+                claim: claim.clone(),
+                holder: *holder,
+                expected: self.judged.get(claim).map(|h| h.id),
+            })
+            .collect();
+        rows.sort_by(|a, b| a.claim.cmp(&b.claim));
+        rows
+    }
+}
+
+/// What takes a derived row back: the sums and the statement line of an entry that stopped
+/// counting. A visit (a passbook served on a day) stays: the hub keeps visits as a set.
+fn negated(derived: Derived) -> Option<Derived> {
+    match derived {
+        Derived::Post { account, points } => Some(Derived::Post {
+            account,
+            points: -points,
+        }),
+        Derived::Posting {
+            account,
+            counter_id,
+            seq,
+            points,
+        } => Some(Derived::Posting {
+            account,
+            counter_id,
+            seq,
+            points: -points,
+        }),
+        Derived::Tally {
+            day,
+            home,
+            kind,
+            key,
+            count,
+            qty,
+            minutes,
+            points,
+        } => Some(Derived::Tally {
+            day,
+            home,
+            kind,
+            key,
+            count: -count,
+            qty: -qty,
+            minutes: -minutes,
+            points: -points,
+        }),
+        _ => None,
+    }
+}
+
+/// The time of entry `seq` of a series the hub holds.
+async fn recorded_at_of<S: Store>(store: &S, id: Uuid, seq: i64) -> StoreResult<Option<String>> {
+    Ok(store
+        .entries(id, seq, seq)
+        .await?
+        .pop()
+        .and_then(|e| serde_json::from_slice::<Envelope>(&e.body).ok())
+        .map(|e| e.recorded_at))
 }
 
 /// Threads a push's signatures are checked on.

@@ -77,6 +77,11 @@ pub struct HubReport {
     pub entries: i64,
     pub counters: Vec<CounterRow>,
     pub overdrafts: Vec<DistrictOverdraft>,
+    /// Entries that move nothing: another entry made their claim first.
+    pub duplicates: Vec<crate::store::claims::Duplicate>,
+    /// Entries whose time cannot be right (newest arrivals first, at most
+    /// [`EVIDENCE_LISTED_MAX`]), in the counter's local time.
+    pub skews: Vec<super::store::SkewRow>,
     pub evidence: Vec<EvidenceRow>,
 }
 
@@ -551,11 +556,35 @@ impl<S: Store> HubService<S> {
         for e in &mut evidence {
             e.at = self.local_time(&e.at);
         }
+        let duplicates = self
+            .store
+            .duplicates()
+            .await?
+            .into_iter()
+            .map(|d| crate::store::claims::Duplicate {
+                counter: match &d.code {
+                    Some(code) => format!("{} {code}", d.counter),
+                    None => d.counter.clone(),
+                },
+                counter_id: d.counter_id.to_string(),
+                seq: d.seq,
+                kind: crate::district::claims::kind_of(&d.claim).to_string(),
+                subject: crate::district::claims::subject_of(&d.claim).to_string(),
+                recorded_at: self.local_time(&d.recorded_at),
+            })
+            .collect();
+        let mut skews = self.store.skews(EVIDENCE_LISTED_MAX).await?;
+        for s in &mut skews {
+            s.recorded_at = self.local_time(&s.recorded_at);
+            s.compared_with = self.local_time(&s.compared_with);
+        }
         Ok(HubReport {
             district: self.key.name.clone(),
             entries: self.store.entry_count().await?,
             counters,
             overdrafts,
+            duplicates,
+            skews,
             evidence,
         })
     }

@@ -159,7 +159,11 @@ pub struct ImportReport {
     pub missing: Vec<Missing>,
     /// Passbooks below zero after this import.
     pub overdrafts: Vec<Overdraft>,
+    /// Entries held that move nothing: another entry made their claim first.
+    pub duplicates: Vec<Duplicate>,
 }
+
+pub use crate::store::claims::Duplicate;
 
 /// A passbook below zero: frozen at every counter until an administrator settles it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -192,6 +196,7 @@ pub struct SyncStatus {
     pub district: Option<DistrictInfo>,
     pub series: Vec<SeriesStatus>,
     pub overdrafts: Vec<Overdraft>,
+    pub duplicates: Vec<Duplicate>,
     pub forks: Vec<ForkView>,
     pub last_import: Option<SyncLogRow>,
     pub last_export: Option<SyncLogRow>,
@@ -722,6 +727,13 @@ impl Ledger {
         overdrafts_of(&self.conn)
     }
 
+    /// Entries that move nothing because another entry made their claim first (a second
+    /// reversal of one txn, a second check-in, a second settlement of one overdraft), with
+    /// their local time.
+    pub fn duplicates(&self) -> Result<Vec<Duplicate>> {
+        duplicates_of(&self.conn, &self.series)
+    }
+
     /// Forks held as evidence.
     pub fn forks(&self) -> Result<Vec<ForkView>> {
         forks_of(&self.conn)
@@ -795,6 +807,7 @@ impl Ledger {
             district: self.district()?,
             series,
             overdrafts: self.overdrafts()?,
+            duplicates: self.duplicates()?,
             forks: self.forks()?,
             last_import: last("import")?,
             last_export: last("export")?,
@@ -945,6 +958,16 @@ fn page_of(conn: &Connection, counter_id: &Uuid, from: i64, to: i64) -> Result<P
         counter_id: *counter_id,
         entries,
     })
+}
+
+fn duplicates_of(conn: &Connection, series: &SeriesInfo) -> Result<Vec<Duplicate>> {
+    Ok(crate::store::claims::duplicates(conn)?
+        .into_iter()
+        .map(|d| Duplicate {
+            recorded_at: series.local_time(&d.recorded_at),
+            ..d
+        })
+        .collect())
 }
 
 fn overdrafts_of(conn: &Connection) -> Result<Vec<Overdraft>> {
@@ -1215,6 +1238,7 @@ impl Import<'_> {
         }
         report.refused.truncate(REFUSALS_LISTED_MAX);
         report.overdrafts = overdrafts_of(&ledger.conn)?;
+        report.duplicates = duplicates_of(&ledger.conn, &ledger.series)?;
         let at = format_time(ledger.now());
         ledger.conn.execute(
             "INSERT INTO sync_log (at, direction, file, peer, entries, new, present, refused, forks)

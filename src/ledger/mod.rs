@@ -807,6 +807,7 @@ impl Ledger {
             anchor_lag: report.anchor_lag,
             forks: self.forks()?,
             overdrafts: self.overdrafts()?,
+            duplicates: self.duplicates()?,
         })
     }
 

@@ -6,6 +6,7 @@ use super::views::*;
 use super::{Ledger, LedgerError, Result, Session, Writer};
 use crate::domain::effects::{passbook_account, passbook_change, reversal_undo};
 use crate::domain::{Body, Envelope, Line, Points, Undo, ids, points::earned_points, text};
+use crate::store::claims::POINTS_KINDS_SQL;
 use crate::store::log::{self, ENTRY_COLUMNS, EntryRow, SeriesInfo};
 use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
@@ -29,23 +30,34 @@ fn hours_of(minutes: u32) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The entry that carries a txn's points movement, if the txn exists.
-fn points_entry(conn: &Connection, txn: &str) -> Result<Option<(EntryRow, Envelope)>> {
+/// The entry that carries a txn's points movement, if the txn exists: of the counter `home`
+/// (a txn id of one counter never names another's), or of any counter with `None`. Of two
+/// entries with one txn, the one that counts (the smaller id) is the txn.
+fn points_entry(
+    conn: &Connection,
+    home: Option<&str>,
+    txn: &str,
+) -> Result<Option<(EntryRow, Envelope)>> {
     let row = conn
         .prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} FROM entries WHERE txn = ?1
-             AND kind IN ('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')
-             ORDER BY position LIMIT 1"
+             AND kind IN {POINTS_KINDS_SQL}
+             AND (?2 IS NULL OR counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?2))
+             ORDER BY id LIMIT 1"
         ))?
-        .query_row([txn], EntryRow::from_row)
+        .query_row(rusqlite::params![txn, home], EntryRow::from_row)
         .optional()?;
     Ok(row.and_then(|r| r.envelope().map(|e| (r, e))))
 }
 
-fn any_entry_with_txn(conn: &Connection, txn: &str) -> Result<bool> {
+/// Whether an entry of the counter `home` carries the txn id `txn`.
+fn any_entry_with_txn(conn: &Connection, home: &str, txn: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM entries WHERE txn = ?1 LIMIT 1")?
-        .query_row([txn], |_| Ok(()))
+        .prepare_cached(
+            "SELECT 1 FROM entries WHERE txn = ?1
+             AND counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?2) LIMIT 1",
+        )?
+        .query_row([txn, home], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -154,6 +166,7 @@ pub(crate) fn receipt_of(
             points,
             reason,
             balance_after,
+            ..
         } => {
             receipt.kind = ReceiptKind::Adjustment;
             receipt.passbook = passbook.clone();
@@ -167,23 +180,46 @@ pub(crate) fn receipt_of(
     receipt.balance_before = receipt.balance_after - receipt.points;
     receipt.resident_name = masked_name(conn, &receipt.resident)?;
     receipt.balance_now = read::passbook_balance(conn, &receipt.passbook)?;
-    receipt.reversed = reversal_of(conn, series, &receipt.txn)?;
+    receipt.reversed = reversal_of(conn, series, home, &receipt.txn)?;
     Ok(receipt)
 }
 
 /// The reversal of a txn, with its local time, if there is one.
-fn reversal_of(conn: &Connection, series: &SeriesInfo, txn: &str) -> Result<Option<ReversedBy>> {
-    let by_txn: Option<String> = conn
-        .prepare_cached("SELECT by_txn FROM reversed_txns WHERE txn = ?1")?
-        .query_row([txn], |r| r.get(0))
-        .optional()?;
-    let Some(by_txn) = by_txn else {
+fn reversal_of(
+    conn: &Connection,
+    series: &SeriesInfo,
+    home: &str,
+    txn: &str,
+) -> Result<Option<ReversedBy>> {
+    let Some(by_txn) = reversed_by(conn, home, txn)? else {
         return Ok(None);
     };
-    let at = points_entry(conn, &by_txn)?
+    let at = points_entry(conn, Some(home), &by_txn)?
         .map(|(_, e)| series.local_time(&e.recorded_at))
         .unwrap_or_default();
     Ok(Some(ReversedBy { txn: by_txn, at }))
+}
+
+/// The txn that reversed the txn `txn` of the counter `home`, if one did.
+fn reversed_by(conn: &Connection, home: &str, txn: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT by_txn FROM reversed_txns WHERE home = ?1 AND txn = ?2")?
+        .query_row([home, txn], |r| r.get(0))
+        .optional()?)
+}
+
+/// The settlements of a passbook's overdrafts this ledger holds.
+fn settlements_known(conn: &Connection, passbook: &str) -> Result<u32> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM claims WHERE claim >= ?1 AND claim < ?2")?
+        .query_row(
+            [
+                format!("settlement:{passbook}:"),
+                format!("settlement:{passbook};"),
+            ],
+            |r| r.get(0),
+        )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// A retried txn: the first result if the request is the same, a refusal if it is not or if
@@ -194,7 +230,7 @@ fn replay(
     txn: &str,
     same: impl FnOnce(&Body) -> bool,
 ) -> Result<Option<Receipt>> {
-    match points_entry(conn, txn)? {
+    match points_entry(conn, Some(&series.home), txn)? {
         Some((row, envelope)) if same(&envelope.body) => {
             let home = home_of(conn, &row.counter_id)?;
             let receipt = receipt_of(conn, series, &home, row.seq, &envelope, true)?;
@@ -210,7 +246,9 @@ fn replay(
             }
         }
         Some(_) => Err(LedgerError::TxnConflict(txn.to_string())),
-        None if any_entry_with_txn(conn, txn)? => Err(LedgerError::TxnConflict(txn.to_string())),
+        None if any_entry_with_txn(conn, &series.home, txn)? => {
+            Err(LedgerError::TxnConflict(txn.to_string()))
+        }
         None => Ok(None),
     }
 }
@@ -270,7 +308,11 @@ impl Ledger {
                 (Some(e), Some(p)) => {
                     // A check-in made before counters shared a ledger had a txn without the
                     // counter in it: the same check-in now is still a second scan.
-                    if any_entry_with_txn(&w.tx, &ids::legacy_event_txn(e, &p.passbook))? {
+                    if any_entry_with_txn(
+                        &w.tx,
+                        &w.series.home,
+                        &ids::legacy_event_txn(e, &p.passbook),
+                    )? {
                         return Err(LedgerError::AlreadyCheckedIn {
                             passbook: p.passbook.clone(),
                             event: e.clone(),
@@ -469,8 +511,11 @@ impl Ledger {
             if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
-            let (row, envelope) = points_entry(&w.tx, &of_txn)?
-                .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
+            let (row, envelope) = match points_entry(&w.tx, Some(&w.series.home), &of_txn)? {
+                Some(own) => own,
+                None => points_entry(&w.tx, None, &of_txn)?
+                    .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?,
+            };
             // Goods go back on the shelf they came from: a txn is reversed at its own counter.
             let txn_series = log::series_of(&w.tx, &row.counter_id)?
                 .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
@@ -481,11 +526,7 @@ impl Ledger {
                 super::Record::Txn,
                 short_txn(&of_txn),
             )?;
-            let by_txn: Option<String> =
-                w.tx.prepare_cached("SELECT by_txn FROM reversed_txns WHERE txn = ?1")?
-                    .query_row([&of_txn], |r| r.get(0))
-                    .optional()?;
-            if let Some(by_txn) = by_txn {
+            if let Some(by_txn) = reversed_by(&w.tx, &txn_series.home, &of_txn)? {
                 return Err(LedgerError::AlreadyReversed {
                     txn: of_txn.clone(),
                     by_txn,
@@ -577,11 +618,19 @@ impl Ledger {
                     needed: Points(-points),
                 });
             }
+            // A credit to an overdrawn passbook settles its overdraft: it names which one, so
+            // a second administrator settling it at another counter moves nothing.
+            let settles = if before < Points::ZERO && points > 0 {
+                Some(settlements_known(&w.tx, &row.passbook)? + 1)
+            } else {
+                None
+            };
             let body = Body::PointsAdjusted {
                 passbook: row.passbook,
                 points: Points(points),
                 reason: reason.clone(),
                 balance_after: after,
+                settles,
             };
             commit_receipt(w, &txn, body)
         })
@@ -643,8 +692,11 @@ impl Ledger {
     }
 
     fn receipt_of_txn(&self, txn: &str) -> Result<Receipt> {
-        let (row, envelope) = points_entry(&self.conn, txn)?
-            .ok_or_else(|| LedgerError::TxnUnknown(txn.to_string()))?;
+        let (row, envelope) = match points_entry(&self.conn, Some(&self.series.home), txn)? {
+            Some(own) => own,
+            None => points_entry(&self.conn, None, txn)?
+                .ok_or_else(|| LedgerError::TxnUnknown(txn.to_string()))?,
+        };
         let home = home_of(&self.conn, &row.counter_id)?;
         receipt_of(&self.conn, &self.series, &home, row.seq, &envelope, false)
     }
@@ -939,6 +991,11 @@ fn signed_balance(w: &Writer<'_>, passbook: &str, account: &str, stored: Points)
                 Some(_) => later = later + Points(row.get(1)?),
             }
         }
+    }
+    // A passbook with a duplicate entry: a balance this counter signed may have counted it
+    // before it was known to be one; the rows are held against the log's sum instead.
+    if newest_own.is_some() && crate::store::claims::has_duplicates(&w.tx, passbook)? {
+        newest_own = None;
     }
     let Some(position) = newest_own else {
         // Only other counters' entries so far (or none): nothing this counter signed to hold

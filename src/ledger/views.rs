@@ -211,6 +211,8 @@ pub struct VerifyView {
     pub forks: Vec<crate::ledger::district::ForkView>,
     /// Passbooks below zero after a merge (frozen; not a fault of this database).
     pub overdrafts: Vec<crate::ledger::district::Overdraft>,
+    /// Entries that move nothing: another entry made their claim first.
+    pub duplicates: Vec<crate::ledger::district::Duplicate>,
 }
 
 /// A resident as typed or imported.

@@ -6,7 +6,7 @@ use super::{resident_name, table_lines};
 use crate::district::admit::Refusal;
 use crate::i18n::Lang;
 use crate::ledger::district::{
-    BundleEnd, ForkView, ImportReport, Overdraft, Refused, SyncLogRow, SyncStatus,
+    BundleEnd, Duplicate, ForkView, ImportReport, Overdraft, Refused, SyncLogRow, SyncStatus,
 };
 
 /// How a line wants to be shown where there is colour (the command line ignores it).
@@ -67,6 +67,7 @@ pub fn status_lines(lang: Lang, status: &SyncStatus) -> Vec<ToneLine> {
     } else {
         lines.extend(overdraft_lines(lang, &status.overdrafts));
     }
+    lines.extend(duplicate_lines(lang, &status.duplicates));
     if status.forks.is_empty() {
         lines.push((Tone::Plain, lang.pick("没有分叉。", "No forks.").into()));
     } else {
@@ -144,6 +145,42 @@ fn last_line(lang: Lang, direction: &str, row: &Option<SyncLogRow>) -> String {
             row.at, row.file, row.entries
         ),
     }
+}
+
+/// The heading and one line per entry that moves nothing because another made its claim first.
+pub fn duplicate_lines(lang: Lang, duplicates: &[Duplicate]) -> Vec<ToneLine> {
+    if duplicates.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![(
+        Tone::Warning,
+        lang.pick(
+            "重复的记录（已保留，不计分；先记的那一笔算数）：",
+            "Duplicate entries (kept, moving nothing; the one booked first counts):",
+        )
+        .to_string(),
+    )];
+    lines.extend(duplicates.iter().map(|d| {
+        // A txn by the 单号 its slip carries; a settlement by its passbook and number.
+        let txn = crate::ledger::short_txn(&d.subject);
+        let (passbook, n) = d.subject.rsplit_once(':').unwrap_or((&d.subject, "1"));
+        let what = match (lang, d.kind.as_str()) {
+            (Lang::ZhCn, "reversal") => format!("再次冲正单号 {txn}"),
+            (Lang::ZhCn, "settlement") => format!("再次补平存折 {passbook} 的第 {n} 次透支"),
+            (Lang::ZhCn, _) => format!("单号 {txn} 重复记账"),
+            (Lang::En, "reversal") => format!("reverses txn {txn} again"),
+            (Lang::En, "settlement") => {
+                format!("settles overdraft {n} of passbook {passbook} again")
+            }
+            (Lang::En, _) => format!("txn {txn} booked again"),
+        };
+        let text = match lang {
+            Lang::ZhCn => format!("- {} #{}（{}）：{}", d.counter, d.seq, d.recorded_at, what),
+            Lang::En => format!("- {} #{} ({}): {}", d.counter, d.seq, d.recorded_at, what),
+        };
+        (Tone::Warning, text)
+    }));
+    lines
 }
 
 /// The heading and one line per overdrawn passbook.
@@ -263,6 +300,7 @@ pub fn import_lines(lang: Lang, report: &ImportReport) -> Vec<ToneLine> {
         (Tone::Warning, text)
     }));
     lines.extend(overdraft_lines(lang, &report.overdrafts));
+    lines.extend(duplicate_lines(lang, &report.duplicates));
     lines
 }
 

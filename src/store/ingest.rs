@@ -113,10 +113,21 @@ pub fn store(
     if let crate::domain::Body::ResidentErased { resident } = &envelope.body {
         destroy_resident_key(tx, resident)?;
     }
+    let standing = super::claims::judge(tx, &id, envelope, series)?;
     let ops = log::entry_ops(
-        position, counter_id, entry.seq, hash, envelope, series, keys,
+        position,
+        counter_id,
+        entry.seq,
+        hash,
+        envelope,
+        series,
+        keys,
+        super::claims::lost(&standing),
     );
     batch.apply(tx, &ops)?;
+    if standing == crate::district::claims::Standing::Displaces {
+        batch.recount = true;
+    }
     Ok(Appended {
         position,
         counter_id: *counter_id,

@@ -3,6 +3,7 @@
 
 use super::cell::Cell;
 use super::projection::{self, Op, Unsealer};
+use crate::district::claims::{self, Claim, Standing};
 use crate::domain::{self, Body, ENVELOPE_VERSION, Envelope};
 use crate::keys::Device;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
@@ -176,7 +177,9 @@ pub fn entry_effects(envelope: &Envelope, series: &SeriesInfo) -> Vec<domain::Ef
     domain::effects(&envelope.body, &ctx)
 }
 
-/// The row operations of one entry: its effects plus the move of its series' head.
+/// The row operations of one entry: its effects (none where it lost one of its claims,
+/// `lost`, to another entry), the claims it holds, and the move of its series' head.
+#[allow(clippy::too_many_arguments)]
 pub fn entry_ops(
     position: i64,
     counter_id: &Uuid,
@@ -185,17 +188,41 @@ pub fn entry_ops(
     envelope: &Envelope,
     series: &SeriesInfo,
     keys: &dyn Unsealer,
+    lost: &[Claim],
 ) -> Vec<Op> {
-    let effects = entry_effects(envelope, series);
-    assert!(
-        domain::postings_balance(&effects),
-        "postings of one entry sum to zero"
-    );
-    let mut ops: Vec<Op> = effects
-        .iter()
-        .flat_map(|e| projection::ops_for(e, position, keys))
-        .collect();
-    let key = vec![Cell::Blob(counter_id.as_bytes().to_vec())];
+    let mut ops: Vec<Op> = Vec::new();
+    if lost.is_empty() {
+        let effects = entry_effects(envelope, series);
+        assert!(
+            domain::postings_balance(&effects),
+            "postings of one entry sum to zero"
+        );
+        ops.extend(
+            effects
+                .iter()
+                .flat_map(|e| projection::ops_for(e, position, keys)),
+        );
+    }
+    let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.home);
+    let series_key = Cell::Blob(counter_id.as_bytes().to_vec());
+    for claim in made {
+        if lost.contains(&claim) {
+            ops.push(Op::Put {
+                table: "duplicates",
+                key: vec![series_key.clone(), Cell::Int(seq), Cell::Text(claim)],
+                values: Vec::new(),
+            });
+        } else if claims::kind_of(&claim) != "txn"
+            && let Ok(id) = Uuid::parse_str(&envelope.id)
+        {
+            ops.push(Op::Put {
+                table: "claims",
+                key: vec![Cell::Text(claim)],
+                values: vec![Cell::Blob(id.as_bytes().to_vec())],
+            });
+        }
+    }
+    let key = vec![series_key];
     ops.push(
         if matches!(envelope.body, Body::CounterInitialized { .. }) {
             Op::Put {
@@ -332,6 +359,7 @@ pub fn append(
         body_bytes,
     ])?;
     let position = tx.last_insert_rowid();
+    let standing = super::claims::judge(tx, &id, &envelope, series)?;
     let ops = entry_ops(
         position,
         &device.counter_id,
@@ -340,8 +368,12 @@ pub fn append(
         &envelope,
         series,
         keys,
+        super::claims::lost(&standing),
     );
     projection::apply_sql(tx, &ops)?;
+    if standing == Standing::Displaces {
+        super::claims::recount(tx)?;
+    }
     Ok(Appended {
         position,
         counter_id: device.counter_id,

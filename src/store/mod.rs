@@ -3,6 +3,7 @@
 
 pub mod anchor;
 pub mod cell;
+pub mod claims;
 pub mod ingest;
 pub mod log;
 pub mod projection;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_district.sql"),
     include_str!("migrations/0006_hub.sql"),
     include_str!("migrations/0007_report_tallies.sql"),
+    include_str!("migrations/0008_claims.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory

@@ -116,8 +116,18 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "reversed_txns",
-        keys: &["txn"],
+        keys: &["home", "txn"],
         values: &["by_txn"],
+    },
+    TableSpec {
+        name: "claims",
+        keys: &["claim"],
+        values: &["entry"],
+    },
+    TableSpec {
+        name: "duplicates",
+        keys: &["counter_id", "seq", "claim"],
+        values: &[],
     },
 ];
 
@@ -440,9 +450,9 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 Int(i64::from(def.enabled)),
             ],
         }],
-        Effect::MarkReversed { txn, by_txn } => vec![Op::Put {
+        Effect::MarkReversed { home, txn, by_txn } => vec![Op::Put {
             table: "reversed_txns",
-            key: vec![t(txn)],
+            key: vec![t(home), t(txn)],
             values: vec![t(by_txn)],
         }],
     }
@@ -497,10 +507,14 @@ fn build_sql(kind: u8, spec: &TableSpec, columns: &[&str], rules: &[Rule]) -> St
     let all = placeholders(spec.keys.len() + spec.values.len());
     match kind {
         0 => format!(
-            "INSERT OR REPLACE INTO {} ({}, {}) VALUES ({all})",
+            "INSERT OR REPLACE INTO {} ({}) VALUES ({all})",
             spec.name,
-            spec.keys.join(", "),
-            spec.values.join(", "),
+            spec.keys
+                .iter()
+                .chain(spec.values)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
         ),
         1 => {
             let updates: Vec<String> = spec
@@ -606,6 +620,9 @@ pub const ADDITIVE_TABLES: &[&str] =
 pub struct Batch {
     adds: HashMap<(&'static str, Vec<Cell>), Vec<i64>>,
     heads: HashMap<Vec<Cell>, Op>,
+    /// An entry displaced a claimant that counted: the projections are folded again from the
+    /// log at the flush ([`super::claims::recount`]).
+    pub recount: bool,
 }
 
 impl Batch {
@@ -648,6 +665,9 @@ impl Batch {
         }
         for (_, head) in self.heads.drain() {
             apply_sql(tx, &[head])?;
+        }
+        if std::mem::take(&mut self.recount) {
+            super::claims::recount(tx)?;
         }
         Ok(())
     }

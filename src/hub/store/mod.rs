@@ -216,6 +216,51 @@ impl<'a> ReportRows<'a> {
     }
 }
 
+/// The entry holding a claim ([`crate::district::claims`]): the smallest id among its
+/// claimants, and whether it counts (it lost no claim of its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Claimant {
+    pub id: Uuid,
+    pub counter_id: Uuid,
+    pub seq: i64,
+    pub counts: bool,
+}
+
+/// A claim's holder as a push leaves it; `expected` is the holder the push was judged
+/// against (another hub process that changed it since makes the append
+/// [`AppendOutcome::Moved`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimRow {
+    pub claim: String,
+    pub holder: Claimant,
+    pub expected: Option<Uuid>,
+}
+
+/// An entry that moves nothing: another entry made its claim first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DuplicateRow {
+    pub counter_id: Uuid,
+    pub seq: i64,
+    pub claim: String,
+    pub counter: String,
+    pub code: Option<String>,
+    pub recorded_at: String,
+}
+
+/// An entry whose time cannot be right ([`crate::district::clocks`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkewRow {
+    pub counter_id: Uuid,
+    pub seq: i64,
+    /// [`crate::district::clocks::Skew::code`].
+    pub skew: String,
+    pub recorded_at: String,
+    /// The arrival or the previous entry's time it was compared with.
+    pub compared_with: String,
+    /// The counter's name and code (filled when listed).
+    pub counter: String,
+}
+
 /// Everything one push writes, in one transaction.
 #[derive(Clone, Debug, Default)]
 pub struct Append {
@@ -225,6 +270,10 @@ pub struct Append {
     pub new_series: Vec<NewSeries>,
     pub entries: Vec<EntryRow>,
     pub derived: Vec<Derived>,
+    pub claims: Vec<ClaimRow>,
+    /// Entries that lost a claim (arriving now, or displaced by one arriving now).
+    pub duplicates: Vec<(Uuid, i64, String)>,
+    pub skews: Vec<SkewRow>,
     pub evidence: Vec<Evidence>,
     pub keys: Vec<SealedResidentKey>,
     /// Where the push came from (the device), for the evidence and the sync log.
@@ -447,6 +496,18 @@ pub trait Store: Send + Sync + 'static {
 
     fn append(&self, append: Append) -> impl Future<Output = StoreResult<AppendOutcome>> + Send;
 
+    /// The holders of these claims the hub knows.
+    fn claimants(
+        &self,
+        claims: &[String],
+    ) -> impl Future<Output = StoreResult<HashMap<String, Claimant>>> + Send;
+
+    /// Every entry that moves nothing because another made its claim first.
+    fn duplicates(&self) -> impl Future<Output = StoreResult<Vec<DuplicateRow>>> + Send;
+
+    /// Entries whose time cannot be right, at most `limit`, newest arrival first.
+    fn skews(&self, limit: i64) -> impl Future<Output = StoreResult<Vec<SkewRow>>> + Send;
+
     /// Entries `from..=to` of a series.
     fn entries(
         &self,
@@ -629,6 +690,15 @@ impl Store for AnyStore {
     }
     async fn append(&self, append: Append) -> StoreResult<AppendOutcome> {
         dispatch!(self, s => s.append(append))
+    }
+    async fn claimants(&self, claims: &[String]) -> StoreResult<HashMap<String, Claimant>> {
+        dispatch!(self, s => s.claimants(claims))
+    }
+    async fn duplicates(&self) -> StoreResult<Vec<DuplicateRow>> {
+        dispatch!(self, s => s.duplicates())
+    }
+    async fn skews(&self, limit: i64) -> StoreResult<Vec<SkewRow>> {
+        dispatch!(self, s => s.skews(limit))
     }
     async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
         dispatch!(self, s => s.entries(counter_id, from, to))

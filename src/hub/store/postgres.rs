@@ -12,7 +12,10 @@ use tokio_postgres::NoTls;
 pub const POOL_CONNECTIONS_MAX: usize = 16;
 
 /// Migrations, append-only; `hub_schema` remembers how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("postgres_0001.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("postgres_0001.sql"),
+    include_str!("postgres_0002_claims.sql"),
+];
 
 pub struct PgStore {
     pool: Pool,
@@ -402,6 +405,84 @@ impl Store for PgStore {
         Ok(rows.iter().map(|r| (r.get(0), blob_32(r.get(1)))).collect())
     }
 
+    async fn claimants(&self, claims: &[String]) -> StoreResult<HashMap<String, Claimant>> {
+        if claims.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT c.claim, c.id, c.counter_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
+                     WHERE d.counter_id = c.counter_id AND d.seq = c.seq)
+                 FROM claims c WHERE c.claim = ANY($1)",
+                &[&claims],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    Claimant {
+                        id: uuid_of(r.get(1)),
+                        counter_id: uuid_of(r.get(2)),
+                        seq: r.get(3),
+                        counts: r.get(4),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn skews(&self, limit: i64) -> StoreResult<Vec<SkewRow>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT k.counter_id, k.seq, k.skew, k.recorded_at, k.compared_with,
+                        s.counter || COALESCE(' ' || s.code, '')
+                 FROM clock_skews k JOIN series s ON s.counter_id = k.counter_id
+                 JOIN entries e ON e.counter_id = k.counter_id AND e.seq = k.seq
+                 ORDER BY e.received_at DESC, k.counter_id, k.seq LIMIT $1",
+                &[&limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SkewRow {
+                counter_id: uuid_of(r.get(0)),
+                seq: r.get(1),
+                skew: r.get(2),
+                recorded_at: r.get(3),
+                compared_with: r.get(4),
+                counter: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn duplicates(&self) -> StoreResult<Vec<DuplicateRow>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT d.counter_id, d.seq, d.claim, s.counter, s.code, e.recorded_at
+                 FROM duplicates d JOIN series s ON s.counter_id = d.counter_id
+                 JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
+                 ORDER BY e.recorded_at, d.counter_id, d.seq, d.claim",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DuplicateRow {
+                counter_id: uuid_of(r.get(0)),
+                seq: r.get(1),
+                claim: r.get(2),
+                counter: r.get(3),
+                code: r.get(4),
+                recorded_at: r.get(5),
+            })
+            .collect())
+    }
+
     async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         let client = self.client().await?;
         let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
@@ -506,7 +587,11 @@ impl Store for PgStore {
                 .await?;
             }
         }
+        if !claims_as_judged(&tx, &append.claims).await? {
+            return Ok(AppendOutcome::Moved);
+        }
         apply_derived(&tx, &append.derived).await?;
+        write_claims(&tx, &append).await?;
         for e in &append.evidence {
             tx.execute(
                 "INSERT INTO evidence (counter_id, seq, hash, prev_hash, signature, body, reason, at, source)
@@ -910,6 +995,75 @@ fn pg_passbook_row(r: &tokio_postgres::Row) -> PassbookRow {
 /// The derived tables, with additions to one balance summed first (one row per account and
 /// statement) and taken in a fixed order, so that two processes never wait on each other in a
 /// circle.
+/// Whether every claim a push was judged against still has the holder it had then (the rows
+/// locked, in one order, until the push commits).
+async fn claims_as_judged(
+    tx: &deadpool_postgres::Transaction<'_>,
+    claims: &[ClaimRow],
+) -> StoreResult<bool> {
+    if claims.is_empty() {
+        return Ok(true);
+    }
+    let mut names: Vec<&str> = claims.iter().map(|c| c.claim.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let held: HashMap<String, Uuid> = tx
+        .query(
+            "SELECT claim, id FROM claims WHERE claim = ANY($1) ORDER BY claim FOR UPDATE",
+            &[&names],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), uuid_of(r.get(1))))
+        .collect();
+    Ok(claims
+        .iter()
+        .all(|c| held.get(&c.claim).copied() == c.expected))
+}
+
+/// The holders of the claims a push made, and the entries that lost one.
+async fn write_claims(tx: &deadpool_postgres::Transaction<'_>, append: &Append) -> StoreResult<()> {
+    let mut claims: Vec<&ClaimRow> = append.claims.iter().collect();
+    claims.sort_by(|a, b| a.claim.cmp(&b.claim));
+    for c in claims {
+        tx.execute(
+            "INSERT INTO claims (claim, id, counter_id, seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (claim) DO UPDATE SET id = excluded.id, counter_id = excluded.counter_id,
+               seq = excluded.seq",
+            &[
+                &c.claim,
+                &c.holder.id.as_bytes().as_slice(),
+                &c.holder.counter_id.as_bytes().as_slice(),
+                &c.holder.seq,
+            ],
+        )
+        .await?;
+    }
+    for (counter_id, seq, claim) in &append.duplicates {
+        tx.execute(
+            "INSERT INTO duplicates (counter_id, seq, claim) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&counter_id.as_bytes().as_slice(), seq, claim],
+        )
+        .await?;
+    }
+    for s in &append.skews {
+        tx.execute(
+            "INSERT INTO clock_skews (counter_id, seq, skew, recorded_at, compared_with)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[
+                &s.counter_id.as_bytes().as_slice(),
+                &s.seq,
+                &s.skew,
+                &s.recorded_at,
+                &s.compared_with,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn apply_derived(
     tx: &deadpool_postgres::Transaction<'_>,
     derived: &[Derived],
@@ -1011,6 +1165,17 @@ async fn apply_derived(
             &[&accounts, &ids, &seqs, &points],
         )
         .await?;
+        if points.iter().any(|p| *p <= 0) {
+            // An entry that stopped counting (a claim another entry made first): its movement
+            // leaves the statement.
+            tx.execute(
+                "DELETE FROM postings p USING UNNEST($1::text[], $2::bytea[], $3::int8[])
+                   AS t(a, c, s)
+                 WHERE p.account = t.a AND p.counter_id = t.c AND p.seq = t.s AND p.points = 0",
+                &[&accounts, &ids, &seqs],
+            )
+            .await?;
+        }
     }
     for d in derived {
         match d {

@@ -32,6 +32,7 @@ CREATE INDEX enrolments_by_code ON enrolments (code);
 CREATE INDEX enrolments_by_counter ON enrolments (counter);
 ",
     include_str!("sqlite_0002_ledger.sql"),
+    include_str!("sqlite_0003_claims.sql"),
 ];
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
@@ -218,6 +219,55 @@ pub(crate) fn assign_code(
     }
 }
 
+/// Whether every claim a push was judged against still has the holder it had then.
+fn claims_as_judged(tx: &Connection, claims: &[ClaimRow]) -> rusqlite::Result<bool> {
+    let mut stmt = tx.prepare_cached("SELECT id FROM claims WHERE claim = ?1")?;
+    for c in claims {
+        let held: Option<Vec<u8>> = stmt.query_row([&c.claim], |r| r.get(0)).optional()?;
+        if held.map(uuid_of) != c.expected {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The holders of the claims a push made, and the entries that lost one.
+fn write_claims(tx: &Connection, append: &Append) -> rusqlite::Result<()> {
+    for c in &append.claims {
+        tx.prepare_cached(
+            "INSERT INTO claims (claim, id, counter_id, seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (claim) DO UPDATE SET id = excluded.id, counter_id = excluded.counter_id,
+               seq = excluded.seq",
+        )?
+        .execute(params![
+            c.claim,
+            c.holder.id.as_bytes().as_slice(),
+            c.holder.counter_id.as_bytes().as_slice(),
+            c.holder.seq
+        ])?;
+    }
+    for (counter_id, seq, claim) in &append.duplicates {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO duplicates (counter_id, seq, claim) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![counter_id.as_bytes().as_slice(), seq, claim])?;
+    }
+    for s in &append.skews {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO clock_skews (counter_id, seq, skew, recorded_at, compared_with)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            s.counter_id.as_bytes().as_slice(),
+            s.seq,
+            s.skew,
+            s.recorded_at,
+            s.compared_with
+        ])?;
+    }
+    Ok(())
+}
+
 /// Applies what entries do to the derived tables.
 fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
     // Additions to one balance are summed first: a push of one counter moves the same few
@@ -271,6 +321,15 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
              ON CONFLICT (account, counter_id, seq) DO UPDATE SET points = points + excluded.points",
         )?
         .execute(params![account, counter_id.as_bytes().as_slice(), seq, points])?;
+        if *points <= 0 {
+            // An entry that stopped counting (a claim another entry made first): its movement
+            // leaves the statement.
+            tx.prepare_cached(
+                "DELETE FROM postings WHERE account = ?1 AND counter_id = ?2 AND seq = ?3
+                 AND points = 0",
+            )?
+            .execute(params![account, counter_id.as_bytes().as_slice(), seq])?;
+        }
     }
     for d in derived {
         match d {
@@ -676,6 +735,84 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn claimants(&self, claims: &[String]) -> StoreResult<HashMap<String, Claimant>> {
+        let claims = claims.to_vec();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.id, c.counter_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
+                     WHERE d.counter_id = c.counter_id AND d.seq = c.seq)
+                 FROM claims c WHERE c.claim = ?1",
+            )?;
+            let mut found = HashMap::new();
+            for claim in claims {
+                let holder = stmt
+                    .query_row([&claim], |r| {
+                        Ok(Claimant {
+                            id: uuid_of(r.get(0)?),
+                            counter_id: uuid_of(r.get(1)?),
+                            seq: r.get(2)?,
+                            counts: r.get(3)?,
+                        })
+                    })
+                    .optional()?;
+                if let Some(holder) = holder {
+                    found.insert(claim, holder);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn skews(&self, limit: i64) -> StoreResult<Vec<SkewRow>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT k.counter_id, k.seq, k.skew, k.recorded_at, k.compared_with,
+                        s.counter || COALESCE(' ' || s.code, '')
+                 FROM clock_skews k JOIN series s ON s.counter_id = k.counter_id
+                 JOIN entries e ON e.counter_id = k.counter_id AND e.seq = k.seq
+                 ORDER BY e.received_at DESC, k.counter_id, k.seq LIMIT ?1",
+            )?;
+            stmt.query_map([limit], |r| {
+                Ok(SkewRow {
+                    counter_id: uuid_of(r.get(0)?),
+                    seq: r.get(1)?,
+                    skew: r.get(2)?,
+                    recorded_at: r.get(3)?,
+                    compared_with: r.get(4)?,
+                    counter: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Into::into)
+        })
+        .await
+    }
+
+    async fn duplicates(&self) -> StoreResult<Vec<DuplicateRow>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT d.counter_id, d.seq, d.claim, s.counter, s.code, e.recorded_at
+                 FROM duplicates d JOIN series s ON s.counter_id = d.counter_id
+                 JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
+                 ORDER BY e.recorded_at, d.counter_id, d.seq, d.claim",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(DuplicateRow {
+                    counter_id: uuid_of(r.get(0)?),
+                    seq: r.get(1)?,
+                    claim: r.get(2)?,
+                    counter: r.get(3)?,
+                    code: r.get(4)?,
+                    recorded_at: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Into::into)
+        })
+        .await
+    }
+
     async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         let ids = ids.to_vec();
         self.read(move |conn| {
@@ -762,7 +899,11 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![id.as_bytes().as_slice(), seq, hash.as_slice(), append.at])?;
             }
+            if !claims_as_judged(&tx, &append.claims)? {
+                return Ok(AppendOutcome::Moved);
+            }
             apply_derived(&tx, &append.derived)?;
+            write_claims(&tx, &append)?;
             for e in &append.evidence {
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO evidence (counter_id, seq, hash, prev_hash, signature, body,

@@ -1,0 +1,210 @@
+//! Where the claims of [`crate::district::claims`] are found in this database: a txn claim
+//! through the entries of the txn's counter (the `entries_by_txn` index), a reversal or a
+//! settlement in the `claims` table; and which entries of the whole log lose one, for the
+//! fold of verify and rebuild.
+
+use super::log::{EntryRow, SeriesInfo};
+use crate::district::claims::{self, Claim, Standing};
+use crate::domain::Envelope;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The kinds of the points entries, whose txn is one movement (as [`crate::domain::Body::moves_points`]).
+pub const POINTS_KINDS_SQL: &str =
+    "('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')";
+
+/// How the entry `id` of `series` stands against the claimants this database holds.
+pub fn judge(
+    conn: &Connection,
+    id: &Uuid,
+    envelope: &Envelope,
+    series: &SeriesInfo,
+) -> rusqlite::Result<Standing> {
+    let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.home);
+    if made.is_empty() {
+        return Ok(Standing::Counts);
+    }
+    let mut held = Vec::with_capacity(made.len());
+    for claim in made {
+        let holder = match envelope.txn.as_deref() {
+            Some(txn) if claims::kind_of(&claim) == "txn" => {
+                txn_claimant(conn, &series.home, txn, id)?
+            }
+            _ => conn
+                .prepare_cached("SELECT entry FROM claims WHERE claim = ?1")?
+                .query_row([&claim], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?
+                .and_then(|b| Uuid::from_slice(&b).ok()),
+        };
+        held.push((claim, holder));
+    }
+    Ok(claims::stand(id, &held))
+}
+
+/// The smallest id among the other points entries of `home` with the txn `txn`.
+fn txn_claimant(
+    conn: &Connection,
+    home: &str,
+    txn: &str,
+    id: &Uuid,
+) -> rusqlite::Result<Option<Uuid>> {
+    let found: Option<Vec<u8>> = conn
+        .prepare_cached(&format!(
+            "SELECT e.id FROM entries e JOIN series_heads s ON s.counter_id = e.counter_id
+             WHERE e.txn = ?1 AND s.home = ?2 AND e.id != ?3 AND e.kind IN {POINTS_KINDS_SQL}
+             ORDER BY e.id LIMIT 1"
+        ))?
+        .query_row(params![txn, home, id.as_bytes().as_slice()], |r| r.get(0))
+        .optional()?;
+    Ok(found.and_then(|b| Uuid::from_slice(&b).ok()))
+}
+
+/// The claims an entry lost under `standing` (none when it counts).
+pub fn lost(standing: &Standing) -> &[Claim] {
+    match standing {
+        Standing::Duplicate { lost } => lost,
+        Standing::Counts | Standing::Displaces => &[],
+    }
+}
+
+/// The entries of a log that lose a claim.
+#[derive(Debug, Default)]
+pub struct Losers {
+    /// Each losing entry and the claims it loses.
+    pub entries: HashMap<Uuid, Vec<Claim>>,
+    /// The passbooks they would have moved: the balance an own entry of such a passbook
+    /// signed may have counted a duplicate that was not known to be one yet.
+    pub passbooks: std::collections::HashSet<String>,
+}
+
+/// Every entry of the log that loses a claim, and the claims it loses: found among the
+/// reversals, the adjustments and the entries whose txn another points entry shares.
+pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
+    let mut homes: HashMap<Vec<u8>, String> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {} FROM entries WHERE seq = 1",
+            super::log::ENTRY_COLUMNS
+        ))?;
+        let rows = stmt.query_map([], EntryRow::from_row)?;
+        for row in rows {
+            let row = row?;
+            if let Some(info) = row
+                .envelope()
+                .and_then(|e| SeriesInfo::from_body(&row.counter_id, &e.body))
+            {
+                homes.insert(row.counter_id.as_bytes().to_vec(), info.home);
+            }
+        }
+    }
+    let mut candidates: Vec<(Uuid, Vec<Claim>)> = Vec::new();
+    let mut passbook_of: HashMap<Uuid, String> = HashMap::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM entries
+         WHERE kind IN ('reversed', 'points_adjusted')
+            OR (kind IN {POINTS_KINDS_SQL} AND txn IN (
+                  SELECT txn FROM entries WHERE txn IS NOT NULL AND kind IN {POINTS_KINDS_SQL}
+                  GROUP BY txn HAVING COUNT(*) > 1))",
+        super::log::ENTRY_COLUMNS
+    ))?;
+    let rows = stmt.query_map([], EntryRow::from_row)?;
+    for row in rows {
+        let row = row?;
+        let (Some(envelope), Some(home)) = (
+            row.envelope(),
+            homes.get(row.counter_id.as_bytes().as_slice()),
+        ) else {
+            continue;
+        };
+        let Ok(id) = Uuid::parse_str(&envelope.id) else {
+            continue;
+        };
+        let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), home);
+        if !made.is_empty() {
+            if let Some((passbook, _)) = envelope.body.passbook_balance_after() {
+                passbook_of.insert(id, passbook.to_string());
+            }
+            candidates.push((id, made));
+        }
+    }
+    let entries = claims::losers(candidates.iter().map(|(id, c)| (*id, c.as_slice())));
+    let passbooks = entries
+        .keys()
+        .filter_map(|id| passbook_of.get(id).cloned())
+        .collect();
+    Ok(Losers { entries, passbooks })
+}
+
+/// Whether an entry that moves nothing names `passbook`.
+pub fn has_duplicates(conn: &Connection, passbook: &str) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM entries e JOIN duplicates d ON d.counter_id = e.counter_id AND d.seq = e.seq",
+        super::log::ENTRY_COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    let rows = stmt.query_map([], EntryRow::from_row)?;
+    for row in rows {
+        if row?.envelope().is_some_and(|e| {
+            e.body
+                .passbook_balance_after()
+                .is_some_and(|(p, _)| p == passbook)
+        }) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// An entry that lost a claim, as listed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Duplicate {
+    pub counter: String,
+    pub counter_id: String,
+    pub seq: i64,
+    /// `txn`, `reversal` or `settlement`.
+    pub kind: String,
+    /// The txn (or the passbook and settlement number) claimed twice.
+    pub subject: String,
+    pub recorded_at: String,
+}
+
+/// Every entry held that moves nothing because another entry made its claim first.
+pub fn duplicates(conn: &Connection) -> rusqlite::Result<Vec<Duplicate>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.counter_id, d.seq, d.claim, COALESCE(s.counter, ''), e.recorded_at
+         FROM duplicates d
+         LEFT JOIN series_heads s ON s.counter_id = d.counter_id
+         LEFT JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
+         ORDER BY e.recorded_at, d.counter_id, d.seq, d.claim",
+    )?;
+    stmt.query_map([], |r| {
+        let id: Vec<u8> = r.get(0)?;
+        let claim: String = r.get(2)?;
+        Ok(Duplicate {
+            counter_id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()).to_string(),
+            seq: r.get(1)?,
+            kind: claims::kind_of(&claim).to_string(),
+            subject: claims::subject_of(&claim).to_string(),
+            counter: r.get(3)?,
+            recorded_at: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        })
+    })?
+    .collect()
+}
+
+/// Counts again from the log after an entry displaced a claimant that counted: the
+/// projections are folded anew in the caller's transaction. A log that does not fold is left
+/// for the next open (and `ledger verify`) to name.
+pub fn recount(tx: &Connection) -> rusqlite::Result<()> {
+    if super::verify::rebuild_in(tx)?.is_err() {
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_needed', 'claims')",
+            [],
+        )?;
+    }
+    Ok(())
+}

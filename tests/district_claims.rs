@@ -1,0 +1,202 @@
+//! What only one entry of the district may claim, through a counter's life: a reversal or a
+//! check-in booked again by a counter restored from an old backup, a txn id used at two
+//! counters, an overdraft settled at two counters. Each counts once at every replica,
+//! whatever order the entries arrive in, and the second one is listed everywhere.
+
+mod district;
+
+use district::{District, assert_converged};
+use pointsdesk::ledger::EarnRequest;
+
+/// Counter `at` loses its disk: `backup` goes back and it goes on in a new series.
+fn restore(d: &mut District, at: usize, backup: &std::path::Path) {
+    let home = d.counters[at].home.dir.clone();
+    let restoring = pointsdesk::home::Home { dir: home.clone() };
+    let plan = restoring.plan_restore(backup).unwrap();
+    assert!(plan.new_series);
+    restoring.restore(plan, "001", district::ADMIN_PIN).unwrap();
+    let clock = std::sync::Arc::clone(&d.now);
+    let mut restored = pointsdesk::home::Home { dir: home }.open().unwrap();
+    restored.set_clock(Box::new(move || *clock.lock().unwrap()));
+    d.counters[at].ledger = restored;
+    d.counters[at].admin = d.counters[at]
+        .ledger
+        .login("001", district::ADMIN_PIN)
+        .unwrap();
+}
+
+fn check_in(d: &mut District, at: usize, scan: &str, event: &str) {
+    let admin = d.admin(at);
+    d.ledger(at)
+        .earn(
+            &admin,
+            &EarnRequest {
+                scan: scan.into(),
+                activity: "A01".into(),
+                minutes: 120,
+                event: Some(event.into()),
+                txn: None,
+                confirmed_by: None,
+            },
+        )
+        .unwrap();
+}
+
+/// The duplicates listed at counter `at`: (kind, subject).
+fn listed(d: &mut District, at: usize) -> Vec<(String, String)> {
+    d.ledger(at)
+        .sync_status()
+        .unwrap()
+        .duplicates
+        .into_iter()
+        .map(|x| (x.kind, x.subject))
+        .collect()
+}
+
+#[test]
+fn a_reversal_booked_again_after_a_restore_counts_once_in_any_arrival_order() {
+    let mut d = District::new(3);
+    let (_r, passbook, scan) = d.resident(0, "李秀英");
+    let earned = d.earn(0, &scan, 600); // 100 points
+    let backup = d.dir.path().join("a-before-the-reversal.db");
+    d.ledger(0).backup(&backup).unwrap();
+    let admin = d.admin(0);
+    d.ledger(0)
+        .reverse(&admin, &earned.txn, "记错了人", None)
+        .unwrap();
+    d.send(0, 1); // B holds the earning and its reversal
+    restore(&mut d, 0, &backup);
+    // A no longer knows the reversal and accepts it again, in its new series.
+    let admin = d.admin(0);
+    d.ledger(0)
+        .reverse(&admin, &earned.txn, "记错了人", None)
+        .unwrap();
+    assert_eq!(d.balance(0, &passbook), 0);
+    // C gets the second reversal first, then the first one (which displaces it).
+    let to_c = d.send(0, 2);
+    assert!(to_c.refused.is_empty() && to_c.forks.is_empty(), "{to_c:?}");
+    assert_eq!(d.balance(2, &passbook), 0);
+    let from_b = d.send(1, 2);
+    assert_eq!(from_b.duplicates.len(), 1, "{from_b:?}");
+    d.exchange_all();
+    let txn = earned.txn.clone();
+    for at in 0..3 {
+        // 100 earned, reversed once: 0, never -100.
+        assert_eq!(d.balance(at, &passbook), 0, "counter {at}");
+        assert_eq!(
+            listed(&mut d, at),
+            vec![("reversal".to_string(), txn.clone())],
+            "counter {at}"
+        );
+        d.assert_verifies(at);
+        let verified = d.ledger(at).verify().unwrap();
+        assert_eq!(verified.duplicates.len(), 1);
+    }
+    assert_converged(&d);
+    // A rebuild from the log counts the same.
+    d.ledger(2).rebuild().unwrap();
+    assert_converged(&d);
+}
+
+#[test]
+fn a_check_in_booked_again_after_a_restore_counts_once() {
+    let mut d = District::new(2);
+    let (_r, passbook, scan) = d.resident(0, "周桂兰");
+    let backup = d.dir.path().join("a-before-the-event.db");
+    d.ledger(0).backup(&backup).unwrap();
+    check_in(&mut d, 0, &scan, "重阳节清洁日");
+    let once = d.balance(0, &passbook);
+    assert!(once > 0);
+    d.send(0, 1);
+    restore(&mut d, 0, &backup);
+    check_in(&mut d, 0, &scan, "重阳节清洁日");
+    d.exchange_all();
+    for at in 0..2 {
+        assert_eq!(
+            d.balance(at, &passbook),
+            once,
+            "counter {at}: credited twice"
+        );
+        assert_eq!(listed(&mut d, at).len(), 1, "counter {at}");
+        assert_eq!(listed(&mut d, at)[0].0, "txn");
+        d.assert_verifies(at);
+    }
+    assert_converged(&d);
+}
+
+#[test]
+fn a_txn_id_of_one_counter_never_names_another_counters_booking() {
+    let mut d = District::new(2);
+    let (_ra, pa, scan_a) = d.resident(0, "甲居民");
+    let (_rb, pb, scan_b) = d.resident(1, "乙居民");
+    d.exchange_all();
+    // A client that makes its own txn ids used the same one at both counters, offline.
+    let txn = uuid::Uuid::now_v7();
+    for (at, scan) in [(0, &scan_a), (1, &scan_b)] {
+        let admin = d.admin(at);
+        d.ledger(at)
+            .earn(
+                &admin,
+                &EarnRequest {
+                    scan: scan.to_string(),
+                    activity: "A01".into(),
+                    minutes: 60,
+                    event: None,
+                    txn: Some(txn),
+                    confirmed_by: None,
+                },
+            )
+            .unwrap();
+    }
+    let admin = d.admin(0);
+    d.ledger(0)
+        .reverse(&admin, &txn.to_string(), "录错", None)
+        .unwrap();
+    d.exchange_all();
+    // B's booking is B's own: not reversed, and B may reverse it.
+    assert_eq!(d.balance(1, &pb), 10);
+    let receipt = d.ledger(1).receipt(&txn.to_string()).unwrap();
+    assert!(receipt.reversed.is_none(), "{receipt:?}");
+    assert_eq!(receipt.passbook, pb);
+    let admin = d.admin(1);
+    d.ledger(1)
+        .reverse(&admin, &txn.to_string(), "也录错了", None)
+        .unwrap();
+    d.exchange_all();
+    for at in 0..2 {
+        assert_eq!(d.balance(at, &pa), 0);
+        assert_eq!(d.balance(at, &pb), 0);
+        assert!(listed(&mut d, at).is_empty());
+        d.assert_verifies(at);
+    }
+    assert_converged(&d);
+}
+
+#[test]
+fn an_overdraft_settled_at_two_counters_is_settled_once_and_listed() {
+    let mut d = District::new(2);
+    let (_resident, passbook, scan) = d.resident(0, "王五");
+    d.earn(0, &scan, 180); // 30 points
+    d.send(0, 1);
+    d.redeem(0, &scan, &[("S01", 1)]).unwrap();
+    d.redeem(1, &scan, &[("S01", 1)]).unwrap();
+    d.exchange_all();
+    assert_eq!(d.balance(0, &passbook), -10);
+    // Both administrators read "frozen, adjust +10" and do it before the next sync.
+    for at in 0..2 {
+        let admin = d.admin(at);
+        d.ledger(at)
+            .adjust(&admin, &passbook, 10, "补交", None)
+            .unwrap();
+        assert_eq!(d.balance(at, &passbook), 0);
+    }
+    d.exchange_all();
+    for at in 0..2 {
+        assert_eq!(d.balance(at, &passbook), 0, "counter {at}: settled twice");
+        let listed = listed(&mut d, at);
+        assert_eq!(listed.len(), 1, "counter {at}: {listed:?}");
+        assert_eq!(listed[0].0, "settlement");
+        d.assert_verifies(at);
+    }
+    assert_converged(&d);
+}

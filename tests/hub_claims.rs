@@ -1,0 +1,77 @@
+//! Claims through the hub, on both stores: one overdraft settled at two counters counts once
+//! at the hub and at every counter, also when the later settlement reaches the hub first (the
+//! hub then takes back what it had counted), and the hub lists the second one as the
+//! counters do.
+
+mod hub;
+
+use hub::{Counter, StoreKind, TestHub};
+use pointsdesk::hub::store::Store;
+
+fn hub_balance(hub: &TestHub, passbook: &str) -> i64 {
+    let postings = hub
+        .hub()
+        .block_on(hub.service.store.postings(&format!("passbook:{passbook}")))
+        .unwrap();
+    assert!(
+        postings.iter().all(|p| p.points != 0),
+        "a movement of nothing is no statement line: {postings:?}"
+    );
+    postings.iter().map(|p| p.points).sum()
+}
+
+fn settled_twice(kind: StoreKind) {
+    let hub = TestHub::start(kind);
+    let mut a = Counter::enrolled(&hub, 0);
+    let mut b = Counter::enrolled(&hub, 1);
+    let (passbook, scan) = a.resident("王五");
+    a.earn(&scan, 180); // 30 points
+    a.sync(&hub);
+    b.sync(&hub);
+    // Offline, each counter lets the resident spend 20 of the 30.
+    a.redeem(&scan, "S01").unwrap();
+    b.redeem(&scan, "S01").unwrap();
+    a.sync(&hub);
+    b.sync(&hub);
+    a.sync(&hub);
+    assert_eq!(a.balance(&passbook), -10);
+    assert_eq!(b.balance(&passbook), -10);
+    assert_eq!(hub_balance(&hub, &passbook), -10);
+    // Both administrators settle it, A first; B's settlement reaches the hub first.
+    for counter in [&mut a, &mut b] {
+        let admin = counter.admin.clone();
+        counter
+            .ledger
+            .adjust(&admin, &passbook, 10, "补交", None)
+            .unwrap();
+    }
+    b.sync(&hub);
+    assert_eq!(hub_balance(&hub, &passbook), 0);
+    a.sync(&hub);
+    b.sync(&hub);
+    assert_eq!(hub_balance(&hub, &passbook), 0, "settled twice at the hub");
+    for counter in [&mut a, &mut b] {
+        assert_eq!(counter.balance(&passbook), 0, "{}", counter.name);
+        counter.assert_verifies();
+        let listed = counter.ledger.sync_status().unwrap().duplicates;
+        assert_eq!(listed.len(), 1, "{}: {listed:?}", counter.name);
+        assert_eq!(listed[0].kind, "settlement");
+    }
+    let report = hub.hub().report().unwrap();
+    assert_eq!(report.duplicates.len(), 1, "{report:?}");
+    let at_b = b.ledger.sync_status().unwrap().duplicates;
+    assert_eq!(report.duplicates[0].seq, at_b[0].seq);
+    assert_eq!(report.duplicates[0].subject, at_b[0].subject);
+    assert_eq!(report.duplicates[0].kind, "settlement");
+    assert!(report.overdrafts.is_empty());
+}
+
+#[test]
+fn an_overdraft_settled_at_two_counters_counts_once_at_the_hub_on_sqlite() {
+    settled_twice(StoreKind::Sqlite);
+}
+
+#[test]
+fn an_overdraft_settled_at_two_counters_counts_once_at_the_hub_on_postgresql() {
+    settled_twice(StoreKind::Postgres);
+}
