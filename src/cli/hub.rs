@@ -25,8 +25,10 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
         } => enroll_file(
             ctx,
             &home,
-            community.as_deref(),
-            &counter,
+            Named {
+                community: community.as_deref(),
+                counter: &counter,
+            },
             code.as_deref(),
             valid_days,
             &out,
@@ -112,11 +114,16 @@ fn init(ctx: &Ctx, home: &HubHome, district: &str) -> CmdResult {
     Ok(())
 }
 
+/// A counter as `hub enroll` names it: its name, and its community when given.
+struct Named<'a> {
+    community: Option<&'a str>,
+    counter: &'a str,
+}
+
 fn enroll_file(
     ctx: &Ctx,
     home: &HubHome,
-    community: Option<&str>,
-    counter: &str,
+    named: Named<'_>,
     code: Option<&str>,
     valid_days: i64,
     out: &Path,
@@ -127,7 +134,13 @@ fn enroll_file(
         return Err(LedgerError::FileExists(out.display().to_string()).into());
     }
     let mut hub = home.open_at(store)?;
-    let enrolment = hub.enroll_in(community, counter, code, valid_days, chrono::Utc::now())?;
+    let enrolment = hub.enroll_in(
+        named.community,
+        named.counter,
+        code,
+        valid_days,
+        chrono::Utc::now(),
+    )?;
     let bytes = serde_json::to_vec_pretty(&enrolment.file).expect("plain struct serialises");
     crate::hub::home::write_private_new(out, &bytes)
         .map_err(|e| super::sync::file_error(out, &e))?;
