@@ -224,6 +224,10 @@ pub enum HubCmd {
         /// The counter's name, as it was set up (its `init --counter`).
         #[arg(long)]
         counter: String,
+        /// Its community (社区), as it was set up (its `init --community`): a counter is known
+        /// by its community and code, so it is needed when two communities use one name.
+        #[arg(long)]
+        community: Option<String>,
         /// Its counter code; default the code it already has, else the next free one.
         #[arg(long)]
         code: Option<String>,
@@ -241,11 +245,9 @@ pub enum HubCmd {
         #[arg(long)]
         store: Option<String>,
     },
-    /// The counters enrolled, with their codes, last syncs, entries and evidence held.
-    Counters {
-        #[arg(long)]
-        store: Option<String>,
-    },
+    /// The counters enrolled, with their codes, last syncs, entries, refusals and evidence
+    /// held; `hub counters revoke CODE` ends a lost or stolen PC.
+    Counters(HubCountersArgs),
     /// The district at a glance (counters, overdrafts to settle, forks and refused entries),
     /// or one of the district's reports per community and counter.
     Report {
@@ -277,6 +279,27 @@ pub enum HubCmd {
         /// TLS private key (PEM).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HubCountersArgs {
+    #[command(subcommand)]
+    pub cmd: Option<HubCountersCmd>,
+    #[arg(long)]
+    pub store: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum HubCountersCmd {
+    /// End a counter (a lost or stolen PC): the hub refuses every request its keys sign from
+    /// now on; its entries stay. Enrol its replacement with `hub enroll` afterwards.
+    Revoke {
+        /// The counter's code (the 代码 column of `hub counters`).
+        code: String,
+        #[arg(long)]
+        store: Option<String>,
     },
 }
 

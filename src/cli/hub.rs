@@ -1,6 +1,6 @@
 //! The street office at the command line: `hub init|enroll|counters|report|serve`.
 
-use super::args::{HubAdminCmd, HubCmd, ReportKind, ReportOutput};
+use super::args::{HubAdminCmd, HubCmd, HubCountersArgs, HubCountersCmd, ReportKind, ReportOutput};
 use super::{CmdResult, Ctx, EXIT_REFUSED, Failure, output};
 use crate::hub::HubHome;
 use crate::hub::service::HubReport;
@@ -16,6 +16,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
         HubCmd::Init { district } => init(ctx, &home, &district),
         HubCmd::Enroll {
             counter,
+            community,
             code,
             out: Some(out),
             valid_days,
@@ -24,7 +25,10 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
         } => enroll_file(
             ctx,
             &home,
-            &counter,
+            Named {
+                community: community.as_deref(),
+                counter: &counter,
+            },
             code.as_deref(),
             valid_days,
             &out,
@@ -32,6 +36,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
         ),
         HubCmd::Enroll {
             counter,
+            community,
             code,
             valid_hours,
             store,
@@ -39,12 +44,19 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
         } => enroll_code(
             ctx,
             &home,
+            community.as_deref(),
             &counter,
             code.as_deref(),
             valid_hours,
             store.as_deref(),
         ),
-        HubCmd::Counters { store } => counters(ctx, &home, store.as_deref()),
+        HubCmd::Counters(HubCountersArgs { cmd: None, store }) => {
+            counters(ctx, &home, store.as_deref())
+        }
+        HubCmd::Counters(HubCountersArgs {
+            cmd: Some(HubCountersCmd::Revoke { code, store }),
+            ..
+        }) => revoke(ctx, &home, &code, store.as_deref()),
         HubCmd::Report {
             kind: None,
             xlsx: None,
@@ -102,10 +114,16 @@ fn init(ctx: &Ctx, home: &HubHome, district: &str) -> CmdResult {
     Ok(())
 }
 
+/// A counter as `hub enroll` names it: its name, and its community when given.
+struct Named<'a> {
+    community: Option<&'a str>,
+    counter: &'a str,
+}
+
 fn enroll_file(
     ctx: &Ctx,
     home: &HubHome,
-    counter: &str,
+    named: Named<'_>,
     code: Option<&str>,
     valid_days: i64,
     out: &Path,
@@ -116,7 +134,13 @@ fn enroll_file(
         return Err(LedgerError::FileExists(out.display().to_string()).into());
     }
     let mut hub = home.open_at(store)?;
-    let enrolment = hub.enroll(counter, code, valid_days, chrono::Utc::now())?;
+    let enrolment = hub.enroll_in(
+        named.community,
+        named.counter,
+        code,
+        valid_days,
+        chrono::Utc::now(),
+    )?;
     let bytes = serde_json::to_vec_pretty(&enrolment.file).expect("plain struct serialises");
     crate::hub::home::write_private_new(out, &bytes)
         .map_err(|e| super::sync::file_error(out, &e))?;
@@ -149,6 +173,7 @@ fn enroll_file(
 fn enroll_code(
     ctx: &Ctx,
     home: &HubHome,
+    community: Option<&str>,
     counter: &str,
     code: Option<&str>,
     valid_hours: Option<i64>,
@@ -157,7 +182,7 @@ fn enroll_code(
     let lang = ctx.lang;
     let mut hub = home.open_at(store)?;
     let hours = valid_hours.unwrap_or(hub.enrol_code_hours);
-    let one_time = hub.enrol_code(counter, code, hours, chrono::Utc::now())?;
+    let one_time = hub.enrol_code_in(community, counter, code, hours, chrono::Utc::now())?;
     ctx.show(&one_time, || {
         println!(
             "{}",
@@ -200,43 +225,99 @@ fn counters(ctx: &Ctx, home: &HubHome, store: Option<&str>) -> CmdResult {
 }
 
 fn counter_rows(lang: Lang, counters: &[crate::hub::store::CounterRow]) -> Vec<Vec<String>> {
-    let header: [&str; 8] = match lang {
+    let header: [&str; 11] = match lang {
         Lang::ZhCn => [
             "代码",
+            "社区",
             "服务点",
             "记录数",
             "最近上传",
             "最近下载",
             "分叉",
             "拒收",
+            "登记被拒",
             "登记至",
+            "状态",
         ],
         Lang::En => [
             "code",
+            "community",
             "counter",
             "entries",
             "last push",
             "last pull",
             "forks",
             "refused",
+            "enrolments refused",
             "enrolment until",
+            "state",
         ],
     };
     let mut rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     let none = || "—".to_string();
     rows.extend(counters.iter().map(|c| {
+        let refusals = match &c.last_enrolment_refusal {
+            Some((reason, at)) if c.enrolment_refusals > 0 => {
+                format!("{}（{reason} {at}）", c.enrolment_refusals)
+            }
+            _ => c.enrolment_refusals.to_string(),
+        };
+        let state = match (c.revoked, lang) {
+            (true, Lang::ZhCn) => "已停用",
+            (true, Lang::En) => "revoked",
+            (false, Lang::ZhCn) => "在用",
+            (false, Lang::En) => "active",
+        };
         vec![
             c.code.clone(),
+            if c.community.is_empty() {
+                none()
+            } else {
+                c.community.clone()
+            },
             c.counter.clone(),
             c.entries.to_string(),
             c.last_push_at.clone().unwrap_or_else(none),
             c.last_pull_at.clone().unwrap_or_else(none),
             c.forks.to_string(),
             c.refused.to_string(),
+            refusals,
             c.last_expires_at.clone(),
+            state.to_string(),
         ]
     }));
     rows
+}
+
+fn revoke(ctx: &Ctx, home: &HubHome, code: &str, store: Option<&str>) -> CmdResult {
+    let lang = ctx.lang;
+    let hub = home.open_at(store)?;
+    let code = code.trim().to_ascii_uppercase();
+    let series = hub.revoke(&code, chrono::Utc::now())?;
+    let counter = hub
+        .counters()?
+        .into_iter()
+        .find(|c| c.code == code)
+        .unwrap_or_default();
+    ctx.show(
+        &serde_json::json!({"ok": true, "code": code, "counter": counter.counter, "community": counter.community, "series_revoked": series}),
+        || {
+            println!(
+                "{}",
+                match lang {
+                    Lang::ZhCn => format!(
+                        "已停用服务点 {code}“{}”（{}）：它的 {series} 个密钥从现在起不能再同步，已有记录保留。新电脑请用 pointsdesk hub enroll --counter {} --community {} 重新登记；若登记文件可能外泄，再运行 pointsdesk hub rekey。",
+                        counter.counter, counter.community, counter.counter, counter.community
+                    ),
+                    Lang::En => format!(
+                        "Revoked counter {code} {} ({}): its {series} keys cannot sync from now on; its entries stay. Enrol the new PC with pointsdesk hub enroll --counter {} --community {}; if an enrolment file may have leaked, also run pointsdesk hub rekey.",
+                        counter.counter, counter.community, counter.counter, counter.community
+                    ),
+                }
+            );
+        },
+    );
+    Ok(())
 }
 
 fn report(ctx: &Ctx, home: &HubHome, store: Option<&str>) -> CmdResult {

@@ -299,6 +299,7 @@ mod tests {
                 expires_at: String::new(),
                 grant_public_key: String::new(),
                 home: home.map(Into::into),
+                community: None,
             },
             body: CertificateBody {
                 v: 1,
@@ -308,6 +309,7 @@ mod tests {
                 prefix: "SQ".into(),
                 code: "A".into(),
                 counter: "三桥爱心超市".into(),
+                home: None,
             },
             counter_id: Uuid::from_u128(2),
             public_key,

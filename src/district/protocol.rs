@@ -178,6 +178,19 @@ pub enum Refusal {
     TooLarge,
     /// The hub's store failed; nothing was written.
     Store,
+    /// The enrolment's grant registered another counter's key already (a grant is used once).
+    GrantUsed,
+    /// The enrolment's grant expired before its certificate reached the hub.
+    GrantExpired,
+    /// The street office revoked this counter (a lost or stolen PC).
+    Revoked,
+    /// The counter code is in use by another PC of the counter that still syncs.
+    CodeInUse,
+    /// The enrolment is for the counter of another community.
+    OtherCommunity,
+    /// The certificate is for a series the hub holds with another key, or for another
+    /// counter's series.
+    NotOwnSeries,
 }
 
 /// The JSON body of every refused request.
@@ -211,6 +224,12 @@ impl Refusal {
             Refusal::Unreadable => "unreadable",
             Refusal::TooLarge => "too_large",
             Refusal::Store => "store",
+            Refusal::GrantUsed => "grant_used",
+            Refusal::GrantExpired => "grant_expired",
+            Refusal::Revoked => "revoked",
+            Refusal::CodeInUse => "code_in_use",
+            Refusal::OtherCommunity => "other_community",
+            Refusal::NotOwnSeries => "not_own_series",
         }
     }
 
@@ -228,6 +247,12 @@ impl Refusal {
         Refusal::Unreadable,
         Refusal::TooLarge,
         Refusal::Store,
+        Refusal::GrantUsed,
+        Refusal::GrantExpired,
+        Refusal::Revoked,
+        Refusal::CodeInUse,
+        Refusal::OtherCommunity,
+        Refusal::NotOwnSeries,
     ];
 
     /// The HTTP status the hub answers with.
@@ -241,7 +266,13 @@ impl Refusal {
             | Refusal::UsedCode
             | Refusal::ExpiredCode
             | Refusal::OtherCounter
-            | Refusal::BadCertificate => 403,
+            | Refusal::BadCertificate
+            | Refusal::GrantUsed
+            | Refusal::GrantExpired
+            | Refusal::Revoked
+            | Refusal::CodeInUse
+            | Refusal::OtherCommunity
+            | Refusal::NotOwnSeries => 403,
             Refusal::Unreadable => 400,
             Refusal::TooLarge => 413,
             Refusal::Store => 503,
@@ -310,6 +341,30 @@ impl Refusal {
             Refusal::Store => (
                 "街道中心的数据库暂时不可用，没有写入任何内容：请稍后再同步。".to_string(),
                 "The hub's database is not available; nothing was written. Sync again later.".to_string(),
+            ),
+            Refusal::GrantUsed => (
+                "这份登记（文件或登记码）已经登记过另一台电脑，不能再用：请向街道中心要一份新的登记。".to_string(),
+                "This enrolment (file or code) registered another computer already and cannot be used again: ask the street office for a new one.".to_string(),
+            ),
+            Refusal::GrantExpired => (
+                "这份登记已过期，街道中心没有接收：请向街道中心要一份新的登记。".to_string(),
+                "This enrolment has expired and the hub did not take it: ask the street office for a new one.".to_string(),
+            ),
+            Refusal::Revoked => (
+                "街道中心已停用这台服务点电脑（丢失或被盗时）：如果这台电脑应当继续使用，请街道中心重新登记（pointsdesk hub enroll）。".to_string(),
+                "The street office revoked this counter computer (as for a lost or stolen PC): if it should go on, ask the street office to enrol it again (pointsdesk hub enroll).".to_string(),
+            ),
+            Refusal::CodeInUse => (
+                "这个服务点代码正被另一台仍在同步的电脑使用。若这台电脑接替旧电脑：在新电脑上不建账本直接运行 pointsdesk sync enroll --hub … --code …（可加 --key 旧密钥）找回服务点；若旧电脑丢失，请街道中心先运行 pointsdesk hub counters revoke 代码；若是另一个服务点，请街道中心用另一个名称或代码登记。".to_string(),
+                "This counter code is in use by another computer that still syncs. If this PC replaces the old one: run pointsdesk sync enroll --hub … --code … on the new PC without a ledger (with --key and the old key if you have it) to take the counter back; if the old PC was lost, ask the street office to run pointsdesk hub counters revoke CODE first; if this is another counter, ask the street office to enrol it under another name or code.".to_string(),
+            ),
+            Refusal::OtherCommunity => (
+                "这份登记是给另一个社区的同名服务点的：请街道中心用 pointsdesk hub enroll --counter … --community 本社区 重新登记。".to_string(),
+                "This enrolment is for the counter of the same name in another community: ask the street office to enrol this one with pointsdesk hub enroll --counter … --community THIS-COMMUNITY.".to_string(),
+            ),
+            Refusal::NotOwnSeries => (
+                "这份证书说的是另一个服务点的记录序列，或者与街道中心保存的密钥不同，没有接收。".to_string(),
+                "The certificate is for another counter's series, or for a key other than the one the hub holds for it; it was not taken.".to_string(),
             ),
         };
         RefusalBody {

@@ -46,6 +46,9 @@ pub struct DistrictKey {
     signing: SigningKey,
     /// Seals resident keys on their way between counters; every enrolled counter holds it.
     pub data_key: [u8; 32],
+    /// Data keys before the last `hub rekey`, newest first: resident keys sealed with them
+    /// still open here.
+    pub earlier_data_keys: Vec<[u8; 32]>,
 }
 
 impl DistrictKey {
@@ -55,7 +58,19 @@ impl DistrictKey {
             name,
             signing: SigningKey::from_bytes(&seed),
             data_key,
+            earlier_data_keys: Vec::new(),
         }
+    }
+
+    /// A resident key sealed with the district's data key, or one from before a rekey.
+    pub fn open_resident_key(
+        &self,
+        sealed: &super::SealedResidentKey,
+        district_id: &str,
+    ) -> Option<[u8; 32]> {
+        std::iter::once(&self.data_key)
+            .chain(&self.earlier_data_keys)
+            .find_map(|key| sealed.open(key, district_id))
     }
 
     pub fn public_key(&self) -> VerifyingKey {
@@ -116,6 +131,10 @@ pub struct GrantBody {
     /// (its first series), which the new series continues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<String>,
+    /// The community of the counter: a counter is known by its community and code, never by
+    /// its name alone (`None` in grants made before the hub asked for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<String>,
 }
 
 /// A grant as signed: the JSON text and the district's signature over it.
@@ -165,6 +184,10 @@ pub struct CertificateBody {
     pub prefix: String,
     pub code: String,
     pub counter: String,
+    /// The counter's lasting id (its home), so the hub can tell a second PC taking a code
+    /// from the counter's own next series (`None` from counters made before it was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
 }
 
 /// A counter series certified into the district: the grant, and the grant key's signature
@@ -303,6 +326,7 @@ mod tests {
             expires_at: "2026-12-15T00:00:00.000Z".into(),
             grant_public_key: String::new(),
             home: None,
+            community: None,
         }
     }
 
@@ -327,6 +351,7 @@ mod tests {
             prefix: "SQ".into(),
             code: code.into(),
             counter: "三桥爱心超市".into(),
+            home: None,
         }
     }
 

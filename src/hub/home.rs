@@ -42,6 +42,14 @@ pub enum HubError {
     CounterHasCode { counter: String, code: String },
     #[error("no counter code is left")]
     CodesUsedUp,
+    /// Counters of several communities go by this name: (community, code) of each.
+    #[error("{counter} is the name of counters in several communities")]
+    AmbiguousCounter {
+        counter: String,
+        candidates: Vec<(String, String)>,
+    },
+    #[error("no counter has code {0}")]
+    NoSuchCounter(String),
     #[error("an enrolment is valid 1 to {ENROLMENT_VALID_DAYS_MAX} days, not {0}")]
     BadValidity(i64),
     #[error("{path}: {source}")]
@@ -156,6 +164,37 @@ impl HubError {
             HubError::CodesUsedUp => lang
                 .pick("所有服务点代码都已用完。", "Every counter code is taken.")
                 .into(),
+            HubError::AmbiguousCounter {
+                counter,
+                candidates,
+            } => {
+                let list = |sep: &str| {
+                    candidates
+                        .iter()
+                        .map(|(community, code)| format!("{community} {code}"))
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                };
+                pick(
+                    format!(
+                        "有几个社区的服务点都叫“{counter}”（{}）：请用 --community 写明是哪个社区的，例如 pointsdesk hub enroll --counter {counter} --community {}。",
+                        list("，"),
+                        candidates.first().map(|c| c.0.as_str()).unwrap_or("社区")
+                    ),
+                    format!(
+                        "Counters of several communities are called {counter} ({}): say which community with --community, e.g. pointsdesk hub enroll --counter {counter} --community {}.",
+                        list(", "),
+                        candidates
+                            .first()
+                            .map(|c| c.0.as_str())
+                            .unwrap_or("COMMUNITY")
+                    ),
+                )
+            }
+            HubError::NoSuchCounter(code) => pick(
+                format!("没有代码为 {code} 的服务点：请用 pointsdesk hub counters 查看代码。"),
+                format!("No counter has code {code}: see the codes with pointsdesk hub counters."),
+            ),
             HubError::BadValidity(n) => pick(
                 format!(
                     "有效期 {n} 不对：登记文件 1 到 {ENROLMENT_VALID_DAYS_MAX} 天，登记码 1 到 {} 小时。",
@@ -215,6 +254,12 @@ impl From<EnrolProblem> for HubError {
                 code,
             },
             EnrolProblem::Code(CodeProblem::UsedUp) => HubError::CodesUsedUp,
+            EnrolProblem::Code(CodeProblem::Ambiguous { candidates }) => {
+                HubError::AmbiguousCounter {
+                    counter: String::new(),
+                    candidates,
+                }
+            }
             EnrolProblem::BadCode(problem) => HubError::BadCode(problem),
             EnrolProblem::BadText(problem) => HubError::BadText {
                 field: "counter",
@@ -523,6 +568,10 @@ impl Hub {
                 counter: counter.to_string(),
                 code: has,
             },
+            HubError::AmbiguousCounter { candidates, .. } => HubError::AmbiguousCounter {
+                counter: counter.to_string(),
+                candidates,
+            },
             other => other,
         }
     }
@@ -536,8 +585,24 @@ impl Hub {
         valid_days: i64,
         now: DateTime<Utc>,
     ) -> HubResult<Enrolment> {
+        self.enroll_in(None, counter, code, valid_days, now)
+    }
+
+    /// [`Hub::enroll`] for the counter `counter` of `community` (needed when counters of two
+    /// communities share a name).
+    pub fn enroll_in(
+        &mut self,
+        community: Option<&str>,
+        counter: &str,
+        code: Option<&str>,
+        valid_days: i64,
+        now: DateTime<Utc>,
+    ) -> HubResult<Enrolment> {
         self.rt
-            .block_on(self.service.enrol_file(counter, code, valid_days, now))
+            .block_on(
+                self.service
+                    .enrol_file(community, counter, code, valid_days, now),
+            )
             .map_err(|e| Self::named(e.into(), counter, code))
     }
 
@@ -549,9 +614,32 @@ impl Hub {
         valid_hours: i64,
         now: DateTime<Utc>,
     ) -> HubResult<OneTimeCode> {
+        self.enrol_code_in(None, counter, code, valid_hours, now)
+    }
+
+    /// [`Hub::enrol_code`] for the counter `counter` of `community`.
+    pub fn enrol_code_in(
+        &mut self,
+        community: Option<&str>,
+        counter: &str,
+        code: Option<&str>,
+        valid_hours: i64,
+        now: DateTime<Utc>,
+    ) -> HubResult<OneTimeCode> {
         self.rt
-            .block_on(self.service.enrol_code(counter, code, valid_hours, now))
+            .block_on(
+                self.service
+                    .enrol_code(community, counter, code, valid_hours, now),
+            )
             .map_err(|e| Self::named(e.into(), counter, code))
+    }
+
+    /// Revokes the counter with `code`; how many of its series and certificates.
+    pub fn revoke(&self, code: &str, now: DateTime<Utc>) -> HubResult<i64> {
+        if !self.counters()?.iter().any(|c| c.code == code) {
+            return Err(HubError::NoSuchCounter(code.to_string()));
+        }
+        Ok(self.rt.block_on(self.service.revoke(code, now))?)
     }
 
     /// The counters enrolled, by code, with what the hub holds of them.

@@ -196,29 +196,16 @@ pub async fn ingest<S: Store>(
     pushed: &Pushed,
     at: &str,
 ) -> StoreResult<Ingested> {
-    // Certificates first: kept once checked, whether or not their series arrive now.
-    let mut certified = certified(district, &pushed.certificates);
+    // Certificates first, by the enrolment rules, whether or not their series arrive now; a
+    // series is then judged by the certificate the hub holds for it.
     for certificate in &pushed.certificates {
-        if let Some(c) = certificate.counter_id().and_then(|id| certified.get(&id)) {
-            store
-                .put_certificate(
-                    c.counter_id,
-                    &serde_json::to_string(certificate).expect("plain struct serialises"),
-                    c.public_key,
-                    &c.body.counter,
-                    &c.body.code,
-                    at,
-                )
-                .await?;
+        if let Err(refusal) = super::grants::take(store, district, certificate, at).await? {
+            tracing::warn!(device = %device, reason = refusal.code(), "push: certificate refused");
         }
     }
     let ids: Vec<Uuid> = pushed.pages.iter().map(|p| p.counter_id).collect();
-    let missing: Vec<Uuid> = ids
-        .iter()
-        .filter(|id| !certified.contains_key(id))
-        .copied()
-        .collect();
-    for (id, json) in store.certificates(&missing).await? {
+    let mut certified = HashMap::new();
+    for (id, json) in store.certificates(&ids).await? {
         if let Ok(c) = serde_json::from_str::<Certificate>(&json) {
             certified.extend(
                 self::certified(district, &[c])
@@ -228,7 +215,8 @@ pub async fn ingest<S: Store>(
         }
     }
     for _ in 0..APPEND_ATTEMPTS_MAX {
-        let (append, ingested) = judge(store, &certified, device, pushed, at).await?;
+        let (mut append, ingested) = judge(store, &certified, device, pushed, at).await?;
+        append.keys = resident_keys_that_open(store, district, &append, &pushed.keys).await?;
         match store.append(append).await? {
             AppendOutcome::Done => {
                 let mut ingested = ingested;
@@ -241,6 +229,57 @@ pub async fn ingest<S: Store>(
     Err(super::store::StoreError::Other(
         "the series kept moving while the push was judged".into(),
     ))
+}
+
+/// The pushed resident keys that open their resident's sealed data (as this push registers
+/// or updates it, else as the hub holds it): a resident's key comes from their home, and a key
+/// that opens nothing (another counter's garbage, sent before the home's) is not kept.
+async fn resident_keys_that_open<S: Store>(
+    store: &S,
+    district: &DistrictKey,
+    append: &Append,
+    keys: &[SealedResidentKey],
+) -> StoreResult<Vec<SealedResidentKey>> {
+    let mut sealed: HashMap<String, String> = HashMap::new();
+    for d in &append.derived {
+        if let Derived::Register {
+            resident,
+            sealed: s,
+            ..
+        }
+        | Derived::Update {
+            resident,
+            sealed: s,
+            ..
+        } = d
+        {
+            sealed.insert(resident.clone(), s.clone());
+        }
+    }
+    let missing: Vec<String> = keys
+        .iter()
+        .map(|k| k.resident.clone())
+        .filter(|r| !sealed.contains_key(r))
+        .collect();
+    for (resident, s) in store.resident_sealed(&missing).await? {
+        sealed.entry(resident).or_insert(s);
+    }
+    let district_id = district.district_id.to_string();
+    Ok(keys
+        .iter()
+        .filter(|k| {
+            let opens = sealed
+                .get(&k.resident)
+                .and_then(|s| crate::store::projection::sealed_of(s))
+                .zip(district.open_resident_key(k, &district_id))
+                .is_some_and(|(s, key)| crate::keys::unseal(&key, &k.resident, &s).is_some());
+            if !opens {
+                tracing::warn!(resident = %k.resident, "push: a resident key that opens nothing was not kept");
+            }
+            opens
+        })
+        .cloned()
+        .collect())
 }
 
 /// One entry of the push with what judging needs.
@@ -563,8 +602,6 @@ async fn judge<S: Store>(
         .uncount_displaced(store, &known, &mut append)
         .await?;
     append.claims = claimed.rows();
-    // Keys of residents this push registers or updates, or the hub holds entries of.
-    append.keys = pushed.keys.clone();
     append.log = ingested.counts;
     Ok((append, ingested))
 }

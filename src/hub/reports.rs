@@ -75,7 +75,7 @@ impl<S: Store> HubService<S> {
             .zip(
                 row.key
                     .as_ref()
-                    .and_then(|k| k.open(&self.key.data_key, &self.district_id())),
+                    .and_then(|k| self.key.open_resident_key(k, &self.district_id())),
             )
             .and_then(|(sealed, key)| crate::keys::unseal(&key, &row.resident, &sealed))
             .map(|data| crate::domain::text::mask_name(&data.name))

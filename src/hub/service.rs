@@ -40,6 +40,7 @@ pub struct HubService<S: Store> {
 #[derive(Clone, Debug, Serialize)]
 pub struct Enrolment {
     pub district: String,
+    pub community: Option<String>,
     pub counter: String,
     pub code: String,
     pub grant_id: String,
@@ -52,6 +53,7 @@ pub struct Enrolment {
 #[derive(Clone, Debug, Serialize)]
 pub struct OneTimeCode {
     pub district: String,
+    pub community: Option<String>,
     pub counter: String,
     /// The counter code the counter will number with.
     pub code: String,
@@ -166,6 +168,7 @@ impl<S: Store> HubService<S> {
             expires_at: row.expires_at.clone(),
             grant_public_key: String::new(),
             home,
+            community: row.community.clone(),
         };
         Ok(self.key.enrol(
             body,
@@ -175,6 +178,7 @@ impl<S: Store> HubService<S> {
 
     async fn register(
         &self,
+        community: Option<&str>,
         counter: &str,
         code: Option<&str>,
         valid: Duration,
@@ -182,6 +186,10 @@ impl<S: Store> HubService<S> {
         code_hash: Option<&str>,
     ) -> Result<(String, super::store::EnrolmentRow), EnrolProblem> {
         let counter = crate::domain::text::clean_text(counter).map_err(EnrolProblem::BadText)?;
+        let community = community
+            .map(crate::domain::text::clean_text)
+            .transpose()
+            .map_err(EnrolProblem::BadText)?;
         let wanted = code
             .map(crate::domain::ids::clean_counter_code)
             .transpose()
@@ -189,6 +197,7 @@ impl<S: Store> HubService<S> {
         let row = self
             .store
             .enrol(
+                community.as_deref(),
                 &counter,
                 wanted.as_deref(),
                 &format_time(now),
@@ -200,9 +209,11 @@ impl<S: Store> HubService<S> {
         Ok((counter, row))
     }
 
-    /// An enrolment file for `counter` (for `hub enroll --out`), valid `valid_days` days.
+    /// An enrolment file for `counter` of `community` (for `hub enroll --out`), valid
+    /// `valid_days` days.
     pub async fn enrol_file(
         &self,
+        community: Option<&str>,
         counter: &str,
         code: Option<&str>,
         valid_days: i64,
@@ -212,11 +223,19 @@ impl<S: Store> HubService<S> {
             return Err(EnrolProblem::BadValidity(valid_days));
         }
         let (counter, row) = self
-            .register(counter, code, Duration::days(valid_days), now, None)
+            .register(
+                community,
+                counter,
+                code,
+                Duration::days(valid_days),
+                now,
+                None,
+            )
             .await?;
         let file = self.grant(&row, None)?;
         Ok(Enrolment {
             district: self.key.name.clone(),
+            community: row.community,
             counter,
             code: row.code,
             grant_id: row.grant_id,
@@ -228,6 +247,7 @@ impl<S: Store> HubService<S> {
     /// A one-time code for `counter` to enrol over the network, valid `valid_hours` hours.
     pub async fn enrol_code(
         &self,
+        community: Option<&str>,
         counter: &str,
         code: Option<&str>,
         valid_hours: i64,
@@ -248,6 +268,7 @@ impl<S: Store> HubService<S> {
             .join("-");
         let (counter, row) = self
             .register(
+                community,
                 counter,
                 code,
                 Duration::hours(valid_hours),
@@ -257,6 +278,7 @@ impl<S: Store> HubService<S> {
             .await?;
         Ok(OneTimeCode {
             district: self.key.name.clone(),
+            community: row.community,
             counter,
             code: row.code,
             one_time_code,
@@ -286,7 +308,7 @@ impl<S: Store> HubService<S> {
                 OneTimeProblem::Expired => Refusal::ExpiredCode,
                 OneTimeProblem::OtherCounter => Refusal::OtherCounter,
             })?;
-        let recovery = self.recovery(&row.counter).await.map_err(store_refusal)?;
+        let recovery = self.recovery(&row).await.map_err(store_refusal)?;
         // A PC without a home of its own continues the counter's home; the grant says so.
         let home = match (&request.counter, &recovery) {
             (None, Some(r)) => Some(r.home.clone()),
@@ -296,16 +318,34 @@ impl<S: Store> HubService<S> {
         Ok(EnrollResponse { file, recovery })
     }
 
-    /// The newest series of the counter called `counter`, if the hub holds any.
-    async fn recovery(&self, counter: &str) -> Result<Option<Recovery>, StoreError> {
+    /// The newest series of the enrolment's counter (its community and code, whatever its
+    /// name), if the hub holds any.
+    async fn recovery(
+        &self,
+        enrolment: &super::store::EnrolmentRow,
+    ) -> Result<Option<Recovery>, StoreError> {
         let heads = self.store.heads().await?;
         let ids: Vec<Uuid> = heads.iter().map(|h| h.counter_id).collect();
         let series = self.store.series(&ids).await?;
         // Heads are in the order series were taken in: the last of the counter is its newest.
-        let newest = heads.iter().rev().find(|h| {
-            series
-                .get(&h.counter_id)
-                .is_some_and(|s| s.counter == counter)
+        let of_counter = |s: &super::store::HubSeries, by_code: bool| {
+            let same = if by_code {
+                s.code.as_deref() == Some(enrolment.code.as_str())
+            } else {
+                // A series from before counter codes: its name, in its community.
+                s.code.is_none() && s.counter == enrolment.counter
+            };
+            same && enrolment
+                .community
+                .as_deref()
+                .is_none_or(|c| c == s.community)
+        };
+        let newest = [true, false].into_iter().find_map(|by_code| {
+            heads.iter().rev().find(|h| {
+                series
+                    .get(&h.counter_id)
+                    .is_some_and(|s| of_counter(s, by_code))
+            })
         });
         Ok(newest.map(|head| {
             let s = &series[&head.counter_id];
@@ -320,26 +360,25 @@ impl<S: Store> HubService<S> {
         }))
     }
 
-    /// `POST /v1/enroll/certificate`: a counter's certificate, made with the grant it got.
+    /// `POST /v1/enroll/certificate`: a counter's certificate, made with the grant it got,
+    /// taken as [`super::grants`] says.
     pub async fn register_certificate(
         &self,
         certificate: &Certificate,
         now: DateTime<Utc>,
     ) -> Result<(), Refusal> {
-        let certified = certificate
-            .check(&self.district_id(), &self.key.public_key())
-            .map_err(|_| Refusal::BadCertificate)?;
-        self.store
-            .put_certificate(
-                certified.counter_id,
-                &serde_json::to_string(certificate).expect("plain struct serialises"),
-                certified.public_key,
-                &certified.body.counter,
-                &certified.body.code,
-                &format_time(now),
-            )
+        super::grants::take(&self.store, &self.key, certificate, &format_time(now))
             .await
-            .map_err(store_refusal)
+            .map_err(store_refusal)?
+            .map(|_| ())
+    }
+
+    /// Revokes the counter with `code` (a lost or stolen PC): none of its series' keys signs a
+    /// request from now on; its entries stay. How many series and certificates it ended.
+    pub async fn revoke(&self, code: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let n = self.store.revoke(code, &format_time(now)).await?;
+        tracing::warn!(code, series = n, "counter revoked");
+        Ok(n)
     }
 
     /// Checks a signed request: a known device, its signature, the time window, a fresh nonce.
@@ -531,7 +570,7 @@ impl<S: Store> HubService<S> {
                     .zip(
                         row.key
                             .as_ref()
-                            .and_then(|k| k.open(&self.key.data_key, &self.district_id())),
+                            .and_then(|k| self.key.open_resident_key(k, &self.district_id())),
                     )
                     .and_then(|(sealed, key)| crate::keys::unseal(&key, &row.resident, &sealed))
                     .map(|data| crate::domain::text::mask_name(&data.name))

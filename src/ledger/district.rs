@@ -370,6 +370,17 @@ impl Ledger {
                 this_counter: self.series.counter.clone(),
             });
         }
+        if let Some(community) = grant
+            .community
+            .as_deref()
+            .filter(|c| c.trim() != self.series.community)
+        {
+            return Err(LedgerError::EnrolmentForOtherCommunity {
+                counter: grant.counter.clone(),
+                file_community: community.to_string(),
+                this_community: self.series.community.clone(),
+            });
+        }
         let numbering =
             Numbering::new(&self.series.prefix, &grant.code).map_err(LedgerError::BadNumbering)?;
         if let Some(current) = self.numbering.code.clone().filter(|c| *c != grant.code)
@@ -389,6 +400,7 @@ impl Ledger {
             prefix: self.series.prefix.clone(),
             code: grant.code.clone(),
             counter: self.series.counter.clone(),
+            home: Some(self.series.home.clone()),
         };
         let certificate = file.certify(&body).map_err(LedgerError::Enrolment)?;
         certificate
@@ -683,6 +695,7 @@ impl Ledger {
                 certified: HashMap::new(),
                 received: HashMap::new(),
                 batch: projection::Batch::default(),
+                keys: Vec::new(),
             },
         })
     }
@@ -1033,6 +1046,9 @@ struct Taken {
     received: HashMap<Uuid, i64>,
     /// Projection changes of the chunk being stored, written together at its end.
     batch: projection::Batch,
+    /// Resident keys opened, kept until the pages that carry their residents' sealed data are
+    /// in (a key is installed only when it opens that data).
+    keys: Vec<(String, [u8; 32])>,
 }
 
 /// One entry of a page, prepared off the write lock: its hash and whether it is signed.
@@ -1088,10 +1104,23 @@ impl Import<'_> {
         Ok(())
     }
 
-    /// Resident keys that arrived sealed to the district: each opened and kept, unless the
-    /// resident was erased here.
+    /// Resident keys that arrived sealed to the district: each opened, and installed once the
+    /// pages are in if it opens its resident's sealed data (a resident's key comes from their
+    /// home; another counter's garbage key for them opens nothing and is dropped).
     pub fn keys(&mut self, keys: &[SealedResidentKey]) -> Result<()> {
-        if keys.is_empty() {
+        let district = &self.state.district;
+        self.state.keys.extend(keys.iter().filter_map(|sealed| {
+            sealed
+                .open(&district.data_key, &district.district_id)
+                .map(|key| (sealed.resident.clone(), key))
+        }));
+        Ok(())
+    }
+
+    /// Installs the keys waiting that open their residents' data; those that do not wait
+    /// for more pages, or are dropped at the `end`.
+    fn install_keys(&mut self, end: bool) -> Result<()> {
+        if self.state.keys.is_empty() {
             return Ok(());
         }
         let state = &mut self.state;
@@ -1099,13 +1128,18 @@ impl Import<'_> {
             .ledger
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for sealed in keys {
-            if let Some(key) = sealed.open(&state.district.data_key, &state.district.district_id)
-                && ingest::install_resident_key(&tx, &sealed.resident, &key)?
-            {
-                state.report.keys_installed += 1;
+        let mut waiting = Vec::new();
+        for (resident, key) in std::mem::take(&mut state.keys) {
+            match ingest::install_resident_key(&tx, &resident, &key)? {
+                ingest::KeyInstalled::Installed => state.report.keys_installed += 1,
+                ingest::KeyInstalled::Held | ingest::KeyInstalled::Erased => {}
+                ingest::KeyInstalled::OpensNothing if end => {
+                    tracing::warn!(resident, "a resident key that opens nothing was dropped");
+                }
+                ingest::KeyInstalled::OpensNothing => waiting.push((resident, key)),
             }
         }
+        state.keys = waiting;
         tx.commit()?;
         Ok(())
     }
@@ -1133,7 +1167,7 @@ impl Import<'_> {
         for chunk in prepared.chunks(IMPORT_ENTRIES_PER_COMMIT) {
             self.take_chunk(chunk)?;
         }
-        Ok(())
+        self.install_keys(false)
     }
 
     fn take_chunk(&mut self, chunk: &[Prepared<'_>]) -> Result<()> {
@@ -1220,7 +1254,8 @@ impl Import<'_> {
 
     /// Ends the import: what the bundle's end said, what it meant to carry and did not, the
     /// overdrafts it left; logged for `sync status`.
-    pub fn finish(self, end: BundleEnd) -> Result<ImportReport> {
+    pub fn finish(mut self, end: BundleEnd) -> Result<ImportReport> {
+        self.install_keys(true)?;
         let Import { ledger, state } = self;
         crate::store::configure(&ledger.conn)?;
         let mut report = state.report;

@@ -132,6 +132,14 @@ pub enum LedgerError {
         file_counter: String,
         this_counter: String,
     },
+    #[error(
+        "the enrolment file is for {counter} of {file_community}, this counter is of {this_community}"
+    )]
+    EnrolmentForOtherCommunity {
+        counter: String,
+        file_community: String,
+        this_community: String,
+    },
     #[error("this counter's numbers carry code {this_code}, the enrolment file gives {file_code}")]
     EnrolmentCode {
         this_code: String,
@@ -513,6 +521,11 @@ impl LedgerError {
                 format!("这个登记文件是给“{file_counter}”的，本服务点是“{this_counter}”。请向街道索取本服务点的登记文件。")
             } else {
                 format!("This enrolment file is for {file_counter}; this counter is {this_counter}. Ask the street office for this counter's file.")
+            },
+            E::EnrolmentForOtherCommunity { counter, file_community, this_community } => if zh {
+                format!("这个登记文件是给“{file_community}”的“{counter}”的，本服务点属于“{this_community}”。请街道用 pointsdesk hub enroll --counter {counter} --community {this_community} 为本服务点登记。")
+            } else {
+                format!("This enrolment file is for {counter} of {file_community}; this counter belongs to {this_community}. Ask the street office to enrol it with pointsdesk hub enroll --counter {counter} --community {this_community}.")
             },
             E::EnrolmentCode { this_code, file_code } => if zh {
                 format!("本服务点已发出的编号用代码 {this_code}，登记文件给的是 {file_code}。请街道按代码 {this_code} 重新登记（pointsdesk hub enroll --counter … --code {this_code}），以免编号重复。")

@@ -204,49 +204,66 @@ pub fn forks(conn: &Connection) -> rusqlite::Result<Vec<ForkRow>> {
     .collect()
 }
 
-/// Installs a resident's sealing key that arrived from another counter, unless the resident
-/// was erased here (an erasure wins over any copy of the key that is still travelling), and
-/// opens the personal data already held sealed for them. Returns whether it was installed.
+/// What became of a resident key offered to [`install_resident_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyInstalled {
+    /// Kept, and the resident's personal data opened with it.
+    Installed,
+    /// This key was held already.
+    Held,
+    /// The resident was erased here: no key is kept.
+    Erased,
+    /// It does not open the resident's sealed data (or none is held yet): not kept.
+    OpensNothing,
+}
+
+/// Keeps a resident's sealing key from elsewhere if it opens the resident's sealed data, and
+/// fills in the personal data it opens. A key held before that opens nothing (kept before keys
+/// were checked) is replaced.
 pub fn install_resident_key(
     tx: &Connection,
     resident: &str,
     key: &[u8; 32],
-) -> rusqlite::Result<bool> {
-    let erased = tx
-        .prepare_cached("SELECT 1 FROM residents WHERE resident = ?1 AND erased != 0")?
-        .exists([resident])?;
-    if erased {
-        return Ok(false);
+) -> rusqlite::Result<KeyInstalled> {
+    let row: Option<(i64, Option<String>)> = tx
+        .prepare_cached("SELECT erased, sealed FROM residents WHERE resident = ?1")?
+        .query_row([resident], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (erased, sealed) = row.unwrap_or((0, None));
+    if erased != 0 {
+        return Ok(KeyInstalled::Erased);
     }
-    let inserted = tx
-        .prepare_cached("INSERT OR IGNORE INTO resident_keys (resident, key) VALUES (?1, ?2)")?
-        .execute(params![resident, key.as_slice()])?;
-    if inserted == 0 {
-        return Ok(false);
-    }
-    let sealed: Option<String> = tx
-        .prepare_cached("SELECT sealed FROM residents WHERE resident = ?1")?
-        .query_row([resident], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if let Some(data) = sealed
+    let Some(data) = sealed
         .as_deref()
         .and_then(projection::sealed_of)
         .and_then(|s| crate::keys::unseal(key, resident, &s))
-    {
-        tx.prepare_cached(
-            "UPDATE residents SET name = ?2, phone = ?3, address = ?4, note = ?5
-             WHERE resident = ?1",
-        )?
-        .execute(params![
-            resident,
-            data.name,
-            data.phone,
-            data.address,
-            data.note
-        ])?;
+    else {
+        return Ok(KeyInstalled::OpensNothing);
+    };
+    let held: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT key FROM resident_keys WHERE resident = ?1")?
+        .query_row([resident], |r| r.get(0))
+        .optional()?;
+    if held.as_deref() == Some(key.as_slice()) {
+        return Ok(KeyInstalled::Held);
     }
-    Ok(true)
+    tx.prepare_cached(
+        "INSERT INTO resident_keys (resident, key) VALUES (?1, ?2)
+         ON CONFLICT (resident) DO UPDATE SET key = excluded.key",
+    )?
+    .execute(params![resident, key.as_slice()])?;
+    tx.prepare_cached(
+        "UPDATE residents SET name = ?2, phone = ?3, address = ?4, note = ?5
+         WHERE resident = ?1",
+    )?
+    .execute(params![
+        resident,
+        data.name,
+        data.phone,
+        data.address,
+        data.note
+    ])?;
+    Ok(KeyInstalled::Installed)
 }
 
 /// Destroys a resident's sealing key: the erasure entry was applied (here or elsewhere).

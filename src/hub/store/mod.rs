@@ -300,14 +300,117 @@ pub enum AppendOutcome {
     Moved,
 }
 
-/// An enrolment the register holds: the counter, its code, and the one-time code's state.
+/// An enrolment the register holds: the counter (its community and code, and the name it goes
+/// by), when its grant expires, and the key the grant registered if it was used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnrolmentRow {
     pub grant_id: String,
+    /// `None` for an enrolment made before the hub asked for the community, until the
+    /// counter's certificate or series names it.
+    pub community: Option<String>,
     pub counter: String,
     pub code: String,
     pub issued_at: String,
     pub expires_at: String,
+    pub registered_key: Option<[u8; 32]>,
+}
+
+/// One counter of the enrolment register, as [`assign_code`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisterRow {
+    pub community: Option<String>,
+    pub counter: String,
+    pub code: String,
+}
+
+/// The code (and community) an enrolment of the counter called `counter` gets: a counter is
+/// its community and code, so the name finds an existing counter only within its community;
+/// without a community, a name two communities use is ambiguous. Else `wanted` if free, else
+/// the next free code (a code belongs to one counter of the district).
+pub fn assign_code(
+    register: &[RegisterRow],
+    community: Option<&str>,
+    counter: &str,
+    wanted: Option<&str>,
+) -> Result<(String, Option<String>), CodeProblem> {
+    let named: Vec<&RegisterRow> = register
+        .iter()
+        .filter(|r| r.counter == counter)
+        .filter(|r| match (community, r.community.as_deref()) {
+            (Some(given), Some(held)) => given == held,
+            _ => true,
+        })
+        .collect();
+    let mut candidates: Vec<(String, String)> = named
+        .iter()
+        .map(|r| (r.community.clone().unwrap_or_default(), r.code.clone()))
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    // A community given picks its own row over one whose community is not known yet.
+    let exact = community.and_then(|c| named.iter().find(|r| r.community.as_deref() == Some(c)));
+    let existing = match (exact, candidates.len()) {
+        (Some(row), _) => Some(*row),
+        (None, 0) => None,
+        (None, 1) => named.first().copied(),
+        (None, _) => return Err(CodeProblem::Ambiguous { candidates }),
+    };
+    let community = community
+        .map(str::to_string)
+        .or_else(|| existing.and_then(|r| r.community.clone()));
+    let code = match (existing, wanted) {
+        (Some(has), Some(want)) if has.code != want => {
+            return Err(CodeProblem::CounterHas {
+                code: has.code.clone(),
+            });
+        }
+        (Some(has), _) => has.code.clone(),
+        (None, Some(want)) => match register.iter().find(|r| r.code == want) {
+            Some(owner) => {
+                return Err(CodeProblem::Taken {
+                    counter: owner.counter.clone(),
+                });
+            }
+            None => want.to_string(),
+        },
+        (None, None) => {
+            let taken: Vec<String> = register.iter().map(|r| r.code.clone()).collect();
+            crate::domain::ids::next_counter_code(&taken).ok_or(CodeProblem::UsedUp)?
+        }
+    };
+    Ok((code, community))
+}
+
+/// A certificate that passed the enrolment rules ([`crate::hub::grants`]), to keep with the
+/// use of its grant.
+#[derive(Clone, Debug)]
+pub struct NewCertificate {
+    pub counter_id: Uuid,
+    /// The certificate as JSON.
+    pub certificate: String,
+    pub public_key: [u8; 32],
+    pub community: String,
+    pub counter: String,
+    pub code: String,
+    pub grant_id: String,
+    pub at: String,
+}
+
+/// A certificate the enrolment rules refused, kept for `hub counters`.
+#[derive(Clone, Debug)]
+pub struct RefusedCertificate {
+    pub grant_id: String,
+    pub code: String,
+    pub public_key: [u8; 32],
+    pub reason: String,
+    pub at: String,
+}
+
+/// A series of a counter that still signs (not revoked): its id and home.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveSeries {
+    pub counter_id: Uuid,
+    pub home: String,
 }
 
 /// Why a counter cannot have the code it asks for.
@@ -319,6 +422,8 @@ pub enum CodeProblem {
     CounterHas { code: String },
     /// Every code is given.
     UsedUp,
+    /// Counters of several communities go by this name: (community, code) of each.
+    Ambiguous { candidates: Vec<(String, String)> },
 }
 
 /// Why a one-time code was not taken.
@@ -333,6 +438,7 @@ pub enum OneTimeProblem {
 /// A counter in the register, with what the hub holds of it.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct CounterRow {
+    pub community: String,
     pub counter: String,
     pub code: String,
     pub enrolments: i64,
@@ -344,7 +450,13 @@ pub struct CounterRow {
     pub last_push_at: Option<String>,
     pub last_pull_at: Option<String>,
     pub forks: i64,
+    /// Entries refused in the pushes of the counter's series, every reason counted.
     pub refused: i64,
+    /// Certificates refused for the counter's grants (used already, expired, …), and the
+    /// last refusal (reason and time).
+    pub enrolment_refusals: i64,
+    pub last_enrolment_refusal: Option<(String, String)>,
+    pub revoked: bool,
 }
 
 /// A passbook with its balance and what is needed to name its resident (masked).
@@ -410,10 +522,11 @@ pub trait Store: Send + Sync + 'static {
         at: &str,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Records an enrolment: the counter's existing code, else `wanted` if free, else the next
-    /// free one. `code_hash` is the SHA-256 of a one-time code (network enrolment).
+    /// Records an enrolment: the code [`assign_code`] gives. `code_hash` is the SHA-256 of a
+    /// one-time code (network enrolment).
     fn enrol(
         &self,
+        community: Option<&str>,
         counter: &str,
         wanted: Option<&str>,
         issued_at: &str,
@@ -431,16 +544,42 @@ pub trait Store: Send + Sync + 'static {
 
     fn counters(&self) -> impl Future<Output = StoreResult<Vec<CounterRow>>> + Send;
 
-    /// Keeps a certificate that checked out (the first one of a series stays).
+    /// The enrolment of a grant.
+    fn grant(
+        &self,
+        grant_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<EnrolmentRow>>> + Send;
+
+    /// Marks the grant used by the certificate's key and keeps the certificate (the first one
+    /// of a series stays), in one transaction; `false`, writing nothing, when the grant
+    /// registered another key meanwhile.
     fn put_certificate(
         &self,
-        counter_id: Uuid,
-        certificate: &str,
-        public_key: [u8; 32],
-        counter: &str,
-        code: &str,
-        at: &str,
+        certificate: &NewCertificate,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn refuse_certificate(
+        &self,
+        refused: &RefusedCertificate,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Revokes every series and certificate of the counter with `code`; how many.
+    fn revoke(&self, code: &str, at: &str) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    /// Which of these series are revoked.
+    fn revoked(
+        &self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = StoreResult<std::collections::HashSet<Uuid>>> + Send;
+
+    /// The series held of the counter with `code` that are not revoked.
+    fn live_series(&self, code: &str) -> impl Future<Output = StoreResult<Vec<LiveSeries>>> + Send;
+
+    /// The sealed personal data (`nonce:ciphertext`) held of these residents, not erased.
+    fn resident_sealed(
+        &self,
+        residents: &[String],
+    ) -> impl Future<Output = StoreResult<HashMap<String, String>>> + Send;
 
     /// Certificates (JSON) of the series asked for.
     fn certificates(
@@ -448,8 +587,8 @@ pub trait Store: Send + Sync + 'static {
         ids: &[Uuid],
     ) -> impl Future<Output = StoreResult<HashMap<Uuid, String>>> + Send;
 
-    /// The key a device signs requests with: its certificate's, else that of a series the hub
-    /// took in (a continuation after a restore).
+    /// The key a device signs requests with: its series' first entry's when the hub holds the
+    /// series, else its certificate's; none for a revoked one.
     fn device_key(
         &self,
         device: Uuid,
@@ -618,13 +757,14 @@ impl Store for AnyStore {
     }
     async fn enrol(
         &self,
+        community: Option<&str>,
         counter: &str,
         wanted: Option<&str>,
         issued_at: &str,
         expires_at: &str,
         code_hash: Option<&str>,
     ) -> StoreResult<Result<EnrolmentRow, CodeProblem>> {
-        dispatch!(self, s => s.enrol(counter, wanted, issued_at, expires_at, code_hash))
+        dispatch!(self, s => s.enrol(community, counter, wanted, issued_at, expires_at, code_hash))
     }
     async fn redeem(
         &self,
@@ -637,16 +777,26 @@ impl Store for AnyStore {
     async fn counters(&self) -> StoreResult<Vec<CounterRow>> {
         dispatch!(self, s => s.counters())
     }
-    async fn put_certificate(
-        &self,
-        counter_id: Uuid,
-        certificate: &str,
-        public_key: [u8; 32],
-        counter: &str,
-        code: &str,
-        at: &str,
-    ) -> StoreResult<()> {
-        dispatch!(self, s => s.put_certificate(counter_id, certificate, public_key, counter, code, at))
+    async fn grant(&self, grant_id: &str) -> StoreResult<Option<EnrolmentRow>> {
+        dispatch!(self, s => s.grant(grant_id))
+    }
+    async fn put_certificate(&self, certificate: &NewCertificate) -> StoreResult<bool> {
+        dispatch!(self, s => s.put_certificate(certificate))
+    }
+    async fn refuse_certificate(&self, refused: &RefusedCertificate) -> StoreResult<()> {
+        dispatch!(self, s => s.refuse_certificate(refused))
+    }
+    async fn revoke(&self, code: &str, at: &str) -> StoreResult<i64> {
+        dispatch!(self, s => s.revoke(code, at))
+    }
+    async fn revoked(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
+        dispatch!(self, s => s.revoked(ids))
+    }
+    async fn live_series(&self, code: &str) -> StoreResult<Vec<LiveSeries>> {
+        dispatch!(self, s => s.live_series(code))
+    }
+    async fn resident_sealed(&self, residents: &[String]) -> StoreResult<HashMap<String, String>> {
+        dispatch!(self, s => s.resident_sealed(residents))
     }
     async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
         dispatch!(self, s => s.certificates(ids))

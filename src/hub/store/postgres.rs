@@ -14,8 +14,25 @@ pub const POOL_CONNECTIONS_MAX: usize = 16;
 /// Migrations, append-only; `hub_schema` remembers how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("postgres_0001.sql"),
-    include_str!("postgres_0002_claims.sql"),
+    include_str!("postgres_0002_counters.sql"),
+    include_str!("postgres_0003_claims.sql"),
 ];
+
+/// The columns [`enrolment_of`] reads, in its order.
+const ENROLMENT_COLUMNS: &str =
+    "grant_id, counter, code, issued_at, expires_at, community, registered_key";
+
+fn enrolment_of(row: &tokio_postgres::Row) -> EnrolmentRow {
+    EnrolmentRow {
+        grant_id: row.get(0),
+        counter: row.get(1),
+        code: row.get(2),
+        issued_at: row.get(3),
+        expires_at: row.get(4),
+        community: row.get(5),
+        registered_key: row.get::<_, Option<Vec<u8>>>(6).map(blob_32),
+    }
+}
 
 pub struct PgStore {
     pool: Pool,
@@ -102,6 +119,7 @@ impl Store for PgStore {
 
     async fn enrol(
         &self,
+        community: Option<&str>,
         counter: &str,
         wanted: Option<&str>,
         issued_at: &str,
@@ -113,39 +131,31 @@ impl Store for PgStore {
         // Codes are given rarely; one enrolment at a time keeps "the next free code" exact.
         tx.execute("LOCK TABLE enrolments IN EXCLUSIVE MODE", &[])
             .await?;
-        let existing: Option<String> = tx
-            .query_opt(
-                "SELECT code FROM enrolments WHERE counter = $1 LIMIT 1",
-                &[&counter],
+        let register: Vec<RegisterRow> = tx
+            .query(
+                "SELECT DISTINCT community, counter, code FROM enrolments",
+                &[],
             )
             .await?
-            .map(|r| r.get(0));
-        let owner: Option<String> = match wanted {
-            Some(want) => tx
-                .query_opt(
-                    "SELECT counter FROM enrolments WHERE code = $1 LIMIT 1",
-                    &[&want],
-                )
-                .await?
-                .map(|r| r.get(0)),
-            None => None,
-        };
-        let taken: Vec<String> = tx
-            .query("SELECT DISTINCT code FROM enrolments", &[])
-            .await?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| RegisterRow {
+                community: r.get(0),
+                counter: r.get(1),
+                code: r.get(2),
+            })
             .collect();
-        let code = match super::sqlite::assign_code(existing, wanted, owner, &taken) {
-            Ok(code) => code,
+        let (code, community) = match assign_code(&register, community, counter, wanted) {
+            Ok(assigned) => assigned,
             Err(problem) => return Ok(Err(problem)),
         };
         let grant_id = Uuid::now_v7().to_string();
         tx.execute(
-            "INSERT INTO enrolments (grant_id, counter, code, issued_at, expires_at, code_hash)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO enrolments (grant_id, community, counter, code, issued_at, expires_at,
+                 code_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &grant_id,
+                &community,
                 &counter,
                 &code,
                 &issued_at,
@@ -154,13 +164,22 @@ impl Store for PgStore {
             ],
         )
         .await?;
+        if let Some(community) = &community {
+            tx.execute(
+                "UPDATE enrolments SET community = $1 WHERE code = $2 AND community IS NULL",
+                &[community, &code],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Ok(EnrolmentRow {
             grant_id,
+            community,
             counter: counter.to_string(),
             code,
             issued_at: issued_at.to_string(),
             expires_at: expires_at.to_string(),
+            registered_key: None,
         }))
     }
 
@@ -174,22 +193,18 @@ impl Store for PgStore {
         let tx = client.transaction().await?;
         let Some(row) = tx
             .query_opt(
-                "SELECT grant_id, counter, code, issued_at, expires_at, used_at FROM enrolments
-                 WHERE code_hash = $1 FOR UPDATE",
+                &format!(
+                    "SELECT {ENROLMENT_COLUMNS}, used_at FROM enrolments
+                     WHERE code_hash = $1 FOR UPDATE"
+                ),
                 &[&code_hash],
             )
             .await?
         else {
             return Ok(Err(OneTimeProblem::Unknown));
         };
-        let enrolment = EnrolmentRow {
-            grant_id: row.get(0),
-            counter: row.get(1),
-            code: row.get(2),
-            issued_at: row.get(3),
-            expires_at: row.get(4),
-        };
-        let used_at: Option<String> = row.get(5);
+        let enrolment = enrolment_of(&row);
+        let used_at: Option<String> = row.get(7);
         if used_at.is_some() {
             return Ok(Err(OneTimeProblem::Used));
         }
@@ -212,62 +227,184 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT e.counter, e.code, COUNT(*), MAX(e.issued_at), MAX(e.expires_at),
-                        (SELECT COUNT(*) FROM series s WHERE s.counter = e.counter),
-                        (SELECT COALESCE(SUM(seq), 0)::BIGINT FROM series s WHERE s.counter = e.counter),
-                        (SELECT MAX(last_push_at) FROM series s WHERE s.counter = e.counter),
-                        (SELECT MAX(last_pull_at) FROM series s WHERE s.counter = e.counter),
+                "WITH devices AS (SELECT counter_id, code FROM series
+                                  UNION SELECT counter_id, code FROM certificates)
+                 SELECT COALESCE(MAX(e.community), ''),
+                        (SELECT counter FROM enrolments n WHERE n.code = e.code
+                         ORDER BY issued_at DESC LIMIT 1),
+                        e.code, COUNT(*), MAX(e.issued_at), MAX(e.expires_at),
+                        (SELECT COUNT(*) FROM series s WHERE s.code = e.code),
+                        (SELECT COALESCE(SUM(seq), 0)::BIGINT FROM series s WHERE s.code = e.code),
+                        (SELECT MAX(last_push_at) FROM series s WHERE s.code = e.code),
+                        (SELECT MAX(last_pull_at) FROM series s WHERE s.code = e.code),
                         (SELECT COUNT(*) FROM evidence v JOIN series s ON s.counter_id = v.counter_id
-                          WHERE s.counter = e.counter AND v.reason = 'fork'),
-                        (SELECT COUNT(*) FROM evidence v JOIN series s ON s.counter_id = v.counter_id
-                          WHERE s.counter = e.counter AND v.reason != 'fork')
-                 FROM enrolments e GROUP BY e.counter, e.code ORDER BY length(e.code), e.code",
+                          WHERE s.code = e.code AND v.reason = 'fork'),
+                        (SELECT COALESCE(SUM(l.refused), 0)::BIGINT FROM sync_log l
+                          WHERE l.direction = 'push'
+                            AND l.device IN (SELECT counter_id FROM devices d WHERE d.code = e.code)),
+                        (SELECT COUNT(*) FROM enrolment_refusals f WHERE f.code = e.code),
+                        (SELECT reason FROM enrolment_refusals f WHERE f.code = e.code
+                          ORDER BY id DESC LIMIT 1),
+                        (SELECT at FROM enrolment_refusals f WHERE f.code = e.code
+                          ORDER BY id DESC LIMIT 1),
+                        EXISTS (SELECT 1 FROM revoked r WHERE r.code = e.code)
+                 FROM enrolments e GROUP BY e.code ORDER BY length(e.code), e.code",
                 &[],
             )
             .await?;
         Ok(rows
             .iter()
             .map(|r| CounterRow {
-                counter: r.get(0),
-                code: r.get(1),
-                enrolments: r.get(2),
-                last_issued_at: r.get(3),
-                last_expires_at: r.get(4),
-                series: r.get(5),
-                entries: r.get(6),
-                last_push_at: r.get(7),
-                last_pull_at: r.get(8),
-                forks: r.get(9),
-                refused: r.get(10),
+                community: r.get(0),
+                counter: r.get(1),
+                code: r.get(2),
+                enrolments: r.get(3),
+                last_issued_at: r.get(4),
+                last_expires_at: r.get(5),
+                series: r.get(6),
+                entries: r.get(7),
+                last_push_at: r.get(8),
+                last_pull_at: r.get(9),
+                forks: r.get(10),
+                refused: r.get(11),
+                enrolment_refusals: r.get(12),
+                last_enrolment_refusal: r
+                    .get::<_, Option<String>>(13)
+                    .zip(r.get::<_, Option<String>>(14)),
+                revoked: r.get(15),
             })
             .collect())
     }
 
-    async fn put_certificate(
-        &self,
-        counter_id: Uuid,
-        certificate: &str,
-        public_key: [u8; 32],
-        counter: &str,
-        code: &str,
-        at: &str,
-    ) -> StoreResult<()> {
+    async fn grant(&self, grant_id: &str) -> StoreResult<Option<EnrolmentRow>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                &format!("SELECT {ENROLMENT_COLUMNS} FROM enrolments WHERE grant_id = $1"),
+                &[&grant_id],
+            )
+            .await?
+            .map(|r| enrolment_of(&r)))
+    }
+
+    async fn put_certificate(&self, c: &NewCertificate) -> StoreResult<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let key = c.public_key.as_slice();
+        let taken = tx
+            .execute(
+                "UPDATE enrolments SET registered_key = $2,
+                     registered_at = COALESCE(registered_at, $3),
+                     community = COALESCE(community, $4)
+                 WHERE grant_id = $1 AND (registered_key IS NULL OR registered_key = $2)",
+                &[&c.grant_id, &key, &c.at, &c.community],
+            )
+            .await?;
+        if taken == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE enrolments SET community = $1 WHERE code = $2 AND community IS NULL",
+            &[&c.community, &c.code],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (counter_id) DO NOTHING",
+            &[
+                &c.counter_id.as_bytes().as_slice(),
+                &c.certificate,
+                &key,
+                &c.counter,
+                &c.code,
+                &c.at,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn refuse_certificate(&self, r: &RefusedCertificate) -> StoreResult<()> {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (counter_id) DO NOTHING",
+                "INSERT INTO enrolment_refusals (grant_id, code, public_key, reason, at)
+                 VALUES ($1, $2, $3, $4, $5)",
                 &[
-                    &counter_id.as_bytes().as_slice(),
-                    &certificate,
-                    &public_key.as_slice(),
-                    &counter,
-                    &code,
-                    &at,
+                    &r.grant_id,
+                    &r.code,
+                    &r.public_key.as_slice(),
+                    &r.reason,
+                    &r.at,
                 ],
             )
             .await?;
         Ok(())
+    }
+
+    async fn revoke(&self, code: &str, at: &str) -> StoreResult<i64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO revoked (counter_id, code, at)
+             SELECT counter_id, $1, $2 FROM series WHERE code = $1
+             UNION SELECT counter_id, $1, $2 FROM certificates WHERE code = $1
+             ON CONFLICT DO NOTHING",
+            &[&code, &at],
+        )
+        .await?;
+        let n: i64 = tx
+            .query_one("SELECT COUNT(*) FROM revoked WHERE code = $1", &[&code])
+            .await?
+            .get(0);
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn revoked(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
+        let client = self.client().await?;
+        let ids: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
+        Ok(client
+            .query(
+                "SELECT counter_id FROM revoked WHERE counter_id = ANY($1)",
+                &[&ids],
+            )
+            .await?
+            .iter()
+            .map(|r| uuid_of(r.get(0)))
+            .collect())
+    }
+
+    async fn live_series(&self, code: &str) -> StoreResult<Vec<LiveSeries>> {
+        let client = self.client().await?;
+        Ok(client
+            .query(
+                "SELECT counter_id, home FROM series WHERE code = $1
+                 AND counter_id NOT IN (SELECT counter_id FROM revoked) ORDER BY position",
+                &[&code],
+            )
+            .await?
+            .iter()
+            .map(|r| LiveSeries {
+                counter_id: uuid_of(r.get(0)),
+                home: r.get(1),
+            })
+            .collect())
+    }
+
+    async fn resident_sealed(&self, residents: &[String]) -> StoreResult<HashMap<String, String>> {
+        let client = self.client().await?;
+        Ok(client
+            .query(
+                "SELECT resident, sealed FROM residents
+                 WHERE resident = ANY($1) AND erased = 0 AND sealed IS NOT NULL",
+                &[&residents],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
     }
 
     async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
@@ -287,8 +424,11 @@ impl Store for PgStore {
         let id = device.as_bytes().as_slice();
         let row = client
             .query_opt(
-                "SELECT public_key FROM certificates WHERE counter_id = $1
-                 UNION ALL SELECT public_key FROM series WHERE counter_id = $1 LIMIT 1",
+                "SELECT public_key FROM
+                   (SELECT public_key, 0 AS o FROM series WHERE counter_id = $1
+                    UNION ALL SELECT public_key, 1 FROM certificates WHERE counter_id = $1) k
+                 WHERE NOT EXISTS (SELECT 1 FROM revoked WHERE counter_id = $1)
+                 ORDER BY o LIMIT 1",
                 &[&id],
             )
             .await?;
@@ -612,10 +752,13 @@ impl Store for PgStore {
         }
         for key in &append.keys {
             tx.execute(
+                // Keys come checked (they open the resident's data): a later one replaces one
+                // kept before keys were checked.
                 "INSERT INTO resident_keys (resident, nonce, ciphertext)
                  SELECT $1, $2, $3 WHERE NOT EXISTS
                    (SELECT 1 FROM residents WHERE resident = $1 AND erased = 1)
-                 ON CONFLICT DO NOTHING",
+                 ON CONFLICT (resident) DO UPDATE SET nonce = excluded.nonce,
+                   ciphertext = excluded.ciphertext",
                 &[&key.resident, &key.nonce, &key.ciphertext],
             )
             .await?;

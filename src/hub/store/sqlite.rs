@@ -4,7 +4,6 @@
 //! the head written to).
 
 use super::*;
-use crate::domain::ids;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -32,7 +31,8 @@ CREATE INDEX enrolments_by_code ON enrolments (code);
 CREATE INDEX enrolments_by_counter ON enrolments (counter);
 ",
     include_str!("sqlite_0002_ledger.sql"),
-    include_str!("sqlite_0003_claims.sql"),
+    include_str!("sqlite_0003_counters.sql"),
+    include_str!("sqlite_0004_claims.sql"),
 ];
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
@@ -191,6 +191,10 @@ fn immediate(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
+/// The columns [`enrolment_of`] reads, in its order.
+const ENROLMENT_COLUMNS: &str =
+    "grant_id, counter, code, issued_at, expires_at, community, registered_key";
+
 fn enrolment_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolmentRow> {
     Ok(EnrolmentRow {
         grant_id: r.get(0)?,
@@ -198,25 +202,22 @@ fn enrolment_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrolmentRow> {
         code: r.get(2)?,
         issued_at: r.get(3)?,
         expires_at: r.get(4)?,
+        community: r.get(5)?,
+        registered_key: r.get::<_, Option<Vec<u8>>>(6)?.map(blob_32),
     })
 }
 
-/// The code a counter gets: its own, the one wanted if free, else the next free one.
-pub(crate) fn assign_code(
-    existing: Option<String>,
-    wanted: Option<&str>,
-    owner_of_wanted: Option<String>,
-    taken: &[String],
-) -> Result<String, CodeProblem> {
-    match (existing, wanted) {
-        (Some(has), Some(want)) if has != want => Err(CodeProblem::CounterHas { code: has }),
-        (Some(has), _) => Ok(has),
-        (None, Some(want)) => match owner_of_wanted {
-            Some(counter) => Err(CodeProblem::Taken { counter }),
-            None => Ok(want.to_string()),
-        },
-        (None, None) => ids::next_counter_code(taken).ok_or(CodeProblem::UsedUp),
-    }
+/// The register as [`assign_code`] reads it.
+fn register_of(tx: &Connection) -> rusqlite::Result<Vec<RegisterRow>> {
+    tx.prepare("SELECT DISTINCT community, counter, code FROM enrolments")?
+        .query_map([], |r| {
+            Ok(RegisterRow {
+                community: r.get(0)?,
+                counter: r.get(1)?,
+                code: r.get(2)?,
+            })
+        })?
+        .collect()
 }
 
 /// Whether every claim a push was judged against still has the holder it had then.
@@ -425,56 +426,50 @@ impl Store for SqliteStore {
 
     async fn enrol(
         &self,
+        community: Option<&str>,
         counter: &str,
         wanted: Option<&str>,
         issued_at: &str,
         expires_at: &str,
         code_hash: Option<&str>,
     ) -> StoreResult<Result<EnrolmentRow, CodeProblem>> {
+        let community = community.map(str::to_string);
         let counter = counter.to_string();
         let wanted = wanted.map(str::to_string);
         let (issued_at, expires_at) = (issued_at.to_string(), expires_at.to_string());
         let code_hash = code_hash.map(str::to_string);
         self.run(move |conn| {
             let tx = immediate(conn)?;
-            let existing: Option<String> = tx
-                .query_row(
-                    "SELECT code FROM enrolments WHERE counter = ?1 LIMIT 1",
-                    [&counter],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let owner: Option<String> = match &wanted {
-                Some(want) => tx
-                    .query_row(
-                        "SELECT counter FROM enrolments WHERE code = ?1 LIMIT 1",
-                        [want],
-                        |r| r.get(0),
-                    )
-                    .optional()?,
-                None => None,
-            };
-            let taken: Vec<String> = tx
-                .prepare("SELECT DISTINCT code FROM enrolments")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let code = match assign_code(existing, wanted.as_deref(), owner, &taken) {
-                Ok(code) => code,
-                Err(problem) => return Ok(Err(problem)),
-            };
+            let register = register_of(&tx)?;
+            let (code, community) =
+                match assign_code(&register, community.as_deref(), &counter, wanted.as_deref()) {
+                    Ok(assigned) => assigned,
+                    Err(problem) => return Ok(Err(problem)),
+                };
             let grant_id = Uuid::now_v7().to_string();
             tx.execute(
-                "INSERT INTO enrolments (grant_id, counter, code, issued_at, expires_at, code_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![grant_id, counter, code, issued_at, expires_at, code_hash],
+                "INSERT INTO enrolments (grant_id, community, counter, code, issued_at, expires_at,
+                     code_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    grant_id, community, counter, code, issued_at, expires_at, code_hash
+                ],
             )?;
+            if let Some(community) = &community {
+                tx.execute(
+                    "UPDATE enrolments SET community = ?1 WHERE code = ?2 AND community IS NULL",
+                    params![community, code],
+                )?;
+            }
             tx.commit()?;
             Ok(Ok(EnrolmentRow {
                 grant_id,
+                community,
                 counter,
                 code,
                 issued_at,
                 expires_at,
+                registered_key: None,
             }))
         })
         .await
@@ -493,10 +488,11 @@ impl Store for SqliteStore {
             let tx = immediate(conn)?;
             let row: Option<(EnrolmentRow, Option<String>)> = tx
                 .query_row(
-                    "SELECT grant_id, counter, code, issued_at, expires_at, used_at FROM enrolments
-                     WHERE code_hash = ?1",
+                    &format!(
+                        "SELECT {ENROLMENT_COLUMNS}, used_at FROM enrolments WHERE code_hash = ?1"
+                    ),
                     [&code_hash],
-                    |r| Ok((enrolment_of(r)?, r.get(5)?)),
+                    |r| Ok((enrolment_of(r)?, r.get(7)?)),
                 )
                 .optional()?;
             let Some((enrolment, used_at)) = row else {
@@ -525,63 +521,191 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut rows: Vec<CounterRow> = conn
                 .prepare(
-                    "SELECT counter, code, COUNT(*), MAX(issued_at), MAX(expires_at) FROM enrolments
-                     GROUP BY counter, code ORDER BY length(code), code",
+                    "SELECT COALESCE(MAX(community), ''),
+                            (SELECT counter FROM enrolments n WHERE n.code = e.code
+                             ORDER BY issued_at DESC LIMIT 1),
+                            code, COUNT(*), MAX(issued_at), MAX(expires_at)
+                     FROM enrolments e GROUP BY code ORDER BY length(code), code",
                 )?
                 .query_map([], |r| {
                     Ok(CounterRow {
-                        counter: r.get(0)?,
-                        code: r.get(1)?,
-                        enrolments: r.get(2)?,
-                        last_issued_at: r.get(3)?,
-                        last_expires_at: r.get(4)?,
+                        community: r.get(0)?,
+                        counter: r.get(1)?,
+                        code: r.get(2)?,
+                        enrolments: r.get(3)?,
+                        last_issued_at: r.get(4)?,
+                        last_expires_at: r.get(5)?,
                         ..CounterRow::default()
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let mut stmt = conn.prepare_cached(
                 "SELECT COUNT(*), COALESCE(SUM(seq), 0), MAX(last_push_at), MAX(last_pull_at)
-                 FROM series WHERE counter = ?1",
+                 FROM series WHERE code = ?1",
             )?;
-            let mut evidence = conn.prepare_cached(
-                "SELECT COALESCE(SUM(reason = 'fork'), 0), COALESCE(SUM(reason != 'fork'), 0)
-                 FROM evidence WHERE counter_id IN (SELECT counter_id FROM series WHERE counter = ?1)",
+            let mut forks = conn.prepare_cached(
+                "SELECT COUNT(*) FROM evidence
+                 WHERE reason = 'fork' AND counter_id IN (SELECT counter_id FROM series WHERE code = ?1)",
             )?;
+            let mut refused = conn.prepare_cached(
+                "SELECT COALESCE(SUM(refused), 0) FROM sync_log WHERE direction = 'push'
+                 AND device IN (SELECT counter_id FROM series WHERE code = ?1
+                                UNION SELECT counter_id FROM certificates WHERE code = ?1)",
+            )?;
+            let mut enrolment_refusals = conn.prepare_cached(
+                "SELECT COUNT(*), MAX(id) FROM enrolment_refusals WHERE code = ?1",
+            )?;
+            let mut last_refusal =
+                conn.prepare_cached("SELECT reason, at FROM enrolment_refusals WHERE id = ?1")?;
+            let mut revoked =
+                conn.prepare_cached("SELECT COUNT(*) > 0 FROM revoked WHERE code = ?1")?;
             for row in &mut rows {
                 (row.series, row.entries, row.last_push_at, row.last_pull_at) =
-                    stmt.query_row([&row.counter], |r| {
+                    stmt.query_row([&row.code], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                     })?;
-                (row.forks, row.refused) =
-                    evidence.query_row([&row.counter], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                row.forks = forks.query_row([&row.code], |r| r.get(0))?;
+                row.refused = refused.query_row([&row.code], |r| r.get(0))?;
+                let last: Option<i64>;
+                (row.enrolment_refusals, last) =
+                    enrolment_refusals.query_row([&row.code], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                row.last_enrolment_refusal = match last {
+                    Some(id) => Some(last_refusal.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?),
+                    None => None,
+                };
+                row.revoked = revoked.query_row([&row.code], |r| r.get(0))?;
             }
             Ok(rows)
         })
         .await
     }
 
-    async fn put_certificate(
-        &self,
-        counter_id: Uuid,
-        certificate: &str,
-        public_key: [u8; 32],
-        counter: &str,
-        code: &str,
-        at: &str,
-    ) -> StoreResult<()> {
-        let (certificate, counter, code, at) = (
-            certificate.to_string(),
-            counter.to_string(),
-            code.to_string(),
-            at.to_string(),
-        );
+    async fn grant(&self, grant_id: &str) -> StoreResult<Option<EnrolmentRow>> {
+        let grant_id = grant_id.to_string();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {ENROLMENT_COLUMNS} FROM enrolments WHERE grant_id = ?1"
+                ))?
+                .query_row([grant_id], enrolment_of)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn put_certificate(&self, c: &NewCertificate) -> StoreResult<bool> {
+        let c = c.clone();
         self.run(move |conn| {
-            conn.execute(
+            let tx = immediate(conn)?;
+            let taken = tx.execute(
+                "UPDATE enrolments SET registered_key = ?2,
+                     registered_at = COALESCE(registered_at, ?3),
+                     community = COALESCE(community, ?4)
+                 WHERE grant_id = ?1 AND (registered_key IS NULL OR registered_key = ?2)",
+                params![c.grant_id, c.public_key.as_slice(), c.at, c.community],
+            )?;
+            if taken == 0 {
+                return Ok(false);
+            }
+            tx.execute(
+                "UPDATE enrolments SET community = ?1 WHERE code = ?2 AND community IS NULL",
+                params![c.community, c.code],
+            )?;
+            tx.execute(
                 "INSERT OR IGNORE INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![counter_id.as_bytes().as_slice(), certificate, public_key.as_slice(), counter, code, at],
+                params![c.counter_id.as_bytes().as_slice(), c.certificate, c.public_key.as_slice(), c.counter, c.code, c.at],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn refuse_certificate(&self, refused: &RefusedCertificate) -> StoreResult<()> {
+        let r = refused.clone();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO enrolment_refusals (grant_id, code, public_key, reason, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![r.grant_id, r.code, r.public_key.as_slice(), r.reason, r.at],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn revoke(&self, code: &str, at: &str) -> StoreResult<i64> {
+        let (code, at) = (code.to_string(), at.to_string());
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO revoked (counter_id, code, at)
+                 SELECT counter_id, ?1, ?2 FROM series WHERE code = ?1
+                 UNION SELECT counter_id, ?1, ?2 FROM certificates WHERE code = ?1",
+                params![code, at],
+            )?;
+            let n = tx.query_row(
+                "SELECT COUNT(*) FROM revoked WHERE code = ?1",
+                [&code],
+                |r| r.get(0),
+            )?;
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn revoked(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
+        let ids = ids.to_vec();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT 1 FROM revoked WHERE counter_id = ?1")?;
+            let mut out = std::collections::HashSet::new();
+            for id in ids {
+                if stmt.exists([id.as_bytes().as_slice()])? {
+                    out.insert(id);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn live_series(&self, code: &str) -> StoreResult<Vec<LiveSeries>> {
+        let code = code.to_string();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT counter_id, home FROM series WHERE code = ?1
+                     AND counter_id NOT IN (SELECT counter_id FROM revoked) ORDER BY position",
+                )?
+                .query_map([code], |r| {
+                    Ok(LiveSeries {
+                        counter_id: uuid_of(r.get(0)?),
+                        home: r.get(1)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn resident_sealed(&self, residents: &[String]) -> StoreResult<HashMap<String, String>> {
+        let residents = residents.to_vec();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT sealed FROM residents WHERE resident = ?1 AND erased = 0 AND sealed IS NOT NULL",
+            )?;
+            let mut out = HashMap::new();
+            for resident in residents {
+                if let Some(sealed) = stmt
+                    .query_row([&resident], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    out.insert(resident, sealed);
+                }
+            }
+            Ok(out)
         })
         .await
     }
@@ -609,8 +733,11 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let key: Option<Vec<u8>> = conn
                 .prepare_cached(
-                    "SELECT public_key FROM certificates WHERE counter_id = ?1
-                     UNION ALL SELECT public_key FROM series WHERE counter_id = ?1 LIMIT 1",
+                    "SELECT public_key FROM
+                       (SELECT public_key, 0 AS o FROM series WHERE counter_id = ?1
+                        UNION ALL SELECT public_key, 1 FROM certificates WHERE counter_id = ?1)
+                     WHERE NOT EXISTS (SELECT 1 FROM revoked WHERE counter_id = ?1)
+                     ORDER BY o LIMIT 1",
                 )?
                 .query_row([device.as_bytes().as_slice()], |r| r.get(0))
                 .optional()?;
@@ -923,10 +1050,14 @@ impl Store for SqliteStore {
                 ])?;
             }
             for key in &append.keys {
+                // Keys come checked (they open the resident's data): a later one replaces one
+                // kept before keys were checked.
                 tx.prepare_cached(
-                    "INSERT OR IGNORE INTO resident_keys (resident, nonce, ciphertext)
+                    "INSERT INTO resident_keys (resident, nonce, ciphertext)
                      SELECT ?1, ?2, ?3 WHERE NOT EXISTS
-                       (SELECT 1 FROM residents WHERE resident = ?1 AND erased = 1)",
+                       (SELECT 1 FROM residents WHERE resident = ?1 AND erased = 1)
+                     ON CONFLICT (resident) DO UPDATE SET nonce = excluded.nonce,
+                       ciphertext = excluded.ciphertext",
                 )?
                 .execute(params![key.resident, key.nonce, key.ciphertext])?;
             }
