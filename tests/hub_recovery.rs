@@ -111,8 +111,20 @@ fn a_new_pc_with_the_old_key_takes_its_series_back_and_goes_on_without_a_fork() 
 
 #[test]
 fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
-    let (hub, a, mut b, books) = district();
+    let (hub, mut a, mut b, books) = district();
     let old = a.ledger.device().counter_id;
+    // The old PC's newest entries never reached the hub, only counter B, in a bundle: a
+    // resident, a passbook and 20 points.
+    let (lost_passbook, lost_scan) = a.resident("遗失前的居民");
+    a.earn(&lost_scan, 120);
+    let (_, bundle) = pointsdesk::sync::export_bundle(
+        &mut a.ledger,
+        &b.ledger.heads().unwrap(),
+        "relay",
+        Vec::new(),
+    )
+    .unwrap();
+    pointsdesk::sync::import_bundle(&mut b.ledger, "relay", bundle.as_slice()).unwrap();
     let name = a.name.clone();
     drop(a);
     let new_pc = tempfile::TempDir::new().unwrap();
@@ -157,7 +169,12 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
             },
         )
         .unwrap();
-    assert_eq!(next.resident, "SQ-RA00004");
+    // Its numbers come from a block no earlier series of the counter used: the lost PC's
+    // SQ-RA00004 (which B holds) is never handed out again.
+    assert_eq!(next.resident, "SQ-RA10001");
+    let issued = ledger.issue_passbook(&admin, &next.resident).unwrap();
+    assert_eq!(issued.passbook, "SQ-A100001");
+    assert_ne!(issued.passbook, lost_passbook);
     earn(&mut ledger, &admin, &books[1].1);
     let mut again = Counter {
         dir: new_pc,
@@ -171,6 +188,12 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
     let taken = b.sync(&hub);
     assert!(taken.pull_refusals.is_empty(), "{taken:?}");
     assert_eq!(b.balance(&books[1].0), 30);
+    // B's relayed entries reach the hub and the new PC: two people, two accounts.
+    b.sync(&hub);
+    again.sync(&hub);
+    assert_eq!(again.balance(&lost_passbook), 20);
+    assert_eq!(b.balance(&lost_passbook), 20);
+    assert_eq!(again.balance(&issued.passbook), 0);
     assert_eq!(again.heads(), hub_heads(&hub));
     again.assert_verifies();
     b.assert_verifies();
@@ -266,4 +289,69 @@ fn a_counter_restored_from_an_old_backup_goes_on_syncing_introduced_by_its_earli
     a.assert_verifies();
     b.assert_verifies();
     assert!(hub.hub().report().unwrap().evidence.is_empty());
+}
+
+/// The kiosk guide's way to change PCs: the newest backup and `keys/device.key` copied to the
+/// new PC, then `pointsdesk restore`.
+fn restore_on_a_new_pc(a: &Counter, backup: &std::path::Path) -> (tempfile::TempDir, Home, String) {
+    let new_pc = tempfile::TempDir::new().unwrap();
+    let home = Home {
+        dir: new_pc.path().join("home"),
+    };
+    std::fs::create_dir_all(home.key_path().parent().unwrap()).unwrap();
+    std::fs::copy(a.home.key_path(), home.key_path()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pointsdesk"))
+        .args(["restore", "--yes", backup.to_str().unwrap()])
+        .env("POINTSDESK_HOME", &home.dir)
+        .env("POINTSDESK_OPERATOR", "001")
+        .env("POINTSDESK_PIN", ADMIN_PIN)
+        .env_remove("INVOCATION_ID")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    (new_pc, home, text)
+}
+
+#[test]
+fn changing_pcs_by_the_guide_after_the_old_pc_synced_past_the_backup_makes_no_fork() {
+    let (hub, mut a, mut b, books) = district();
+    let backup = a.dir.path().join("newest-backup.db");
+    a.ledger.backup(&backup).unwrap();
+    // The old PC syncs once more after the backup was taken.
+    a.earn(&books[2].1, 60);
+    a.sync(&hub);
+    let (new_pc, home, said) = restore_on_a_new_pc(&a, &backup);
+    assert!(said.contains("新序列"), "{said}");
+    let name = a.name.clone();
+    drop(a);
+    let mut ledger = home.open().unwrap();
+    let admin = ledger.login("001", ADMIN_PIN).unwrap();
+    earn(&mut ledger, &admin, &books[0].1);
+    let mut again = Counter {
+        dir: new_pc,
+        home,
+        ledger,
+        admin,
+        name,
+    };
+    let summary = again.sync(&hub);
+    assert!(summary.push_refusals.is_empty(), "{summary:?}");
+    assert!(summary.pull_forks.is_empty(), "{summary:?}");
+    b.sync(&hub);
+    again.sync(&hub);
+    // 20 each to begin with; the old PC's last 10 came back from the hub; 10 on the new PC.
+    assert_eq!(again.balance(&books[2].0), 30);
+    assert_eq!(again.balance(&books[0].0), 30);
+    assert_eq!(b.balance(&books[0].0), 30);
+    assert_eq!(again.heads(), hub_heads(&hub));
+    assert_eq!(b.heads(), hub_heads(&hub));
+    again.assert_verifies();
+    b.assert_verifies();
+    let report = hub.hub().report().unwrap();
+    assert!(report.evidence.is_empty(), "{:?}", report.evidence);
 }

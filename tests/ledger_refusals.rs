@@ -250,6 +250,7 @@ fn append_foreign_series(
         utc_offset_minutes: 8 * 60,
         code: Some("B".into()),
         continues: None,
+        number_block: None,
     };
     let series = SeriesInfo::from_body(&other.counter_id, &genesis).unwrap();
     let mut conn = store::open(&db_path(dir)).unwrap();

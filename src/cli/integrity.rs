@@ -140,7 +140,8 @@ pub fn backup(ctx: &Ctx, out: PathBuf) -> CmdResult {
 
 pub fn restore(ctx: &Ctx, file: PathBuf, yes: bool) -> CmdResult {
     let lang = ctx.lang;
-    let plan = ctx.home.plan_restore(&file)?;
+    let mut plan = ctx.home.plan_restore(&file)?;
+    ask_hub_before_writing_on(ctx, &mut plan);
     let Some(operator) = ctx.operator.clone() else {
         return Err(super::usage(
             lang,
@@ -203,6 +204,28 @@ pub fn restore(ctx: &Ctx, file: PathBuf, yes: bool) -> CmdResult {
 }
 
 /// What the administrator is asked to confirm.
+/// A restore with the old key would write on in the backup's series; if the old PC synced
+/// anything after the backup, those seqs would be signed twice (a fork every replica refuses).
+/// The hub says how far it holds the series; unreachable, the counter goes on in a new series.
+fn ask_hub_before_writing_on(ctx: &Ctx, plan: &mut crate::home::restore::RestorePlan) {
+    let (Some(series), Some((url, ca))) = (plan.writes_on_in(), plan.hub.clone()) else {
+        return;
+    };
+    let answer = crate::keys::Device::load(&ctx.home.key_path())
+        .map_err(|e| e.to_string())
+        .and_then(|device| {
+            let client = crate::sync::client::HubClient::new(&url, ca.as_deref())
+                .map_err(|e| e.to_string())?;
+            let heads = client.heads(&device).map_err(|e| e.to_string())?;
+            Ok(heads
+                .heads
+                .iter()
+                .find(|h| h.counter_id == series)
+                .map_or(0, |h| h.seq))
+        });
+    plan.learn_from_hub(answer);
+}
+
 fn plan_lines(lang: crate::i18n::Lang, plan: &crate::home::restore::RestorePlan) -> Vec<String> {
     let zh = lang == crate::i18n::Lang::ZhCn;
     let mut lines = vec![if zh {
@@ -245,6 +268,36 @@ fn plan_lines(lang: crate::i18n::Lang, plan: &crate::home::restore::RestorePlan)
             }
             .to_string(),
         );
+    }
+    match &plan.hub_check {
+        crate::home::restore::HubCheck::NotAsked => {}
+        crate::home::restore::HubCheck::Agrees => lines.push(
+            lang.pick(
+                "街道中心的记录没有超出备份：本柜台在原序列中继续记账。",
+                "The hub holds nothing after the backup: the counter writes on in its series.",
+            )
+            .to_string(),
+        ),
+        crate::home::restore::HubCheck::Ahead { hub_seq } => lines.push(if zh {
+            format!(
+                "街道中心已有备份之后的记录（到第 {hub_seq} 条）：本柜台将在新序列中继续记账，不会重复签名；那些记录在下次同步时从街道中心取回。"
+            )
+        } else {
+            format!(
+                "The hub holds entries after the backup (up to #{hub_seq}): the counter goes on in a new series, signing no seq twice; the next sync brings those entries back from the hub."
+            )
+        }),
+        crate::home::restore::HubCheck::Unreachable { error } => lines.push(if zh {
+            format!(
+                "问不到街道中心（{}）：为了不重复签名，本柜台将在新序列中继续记账；下次同步时由原来的密钥向街道中心引荐。",
+                error.chars().filter(|c| !c.is_control()).collect::<String>()
+            )
+        } else {
+            format!(
+                "The hub cannot be asked ({}): so that no seq is signed twice, the counter goes on in a new series, introduced to the hub by its earlier key at the next sync.",
+                error.chars().filter(|c| !c.is_control()).collect::<String>()
+            )
+        }),
     }
     if !plan.current_readable {
         lines.push(

@@ -482,6 +482,7 @@ mod tests {
             utc_offset_minutes: 480,
             code: Some("A".into()),
             continues: None,
+            number_block: None,
         };
         let other_body = Body::OperatorAdded {
             operator: "li".into(),

@@ -204,6 +204,12 @@ pub enum Body {
         code: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         continues: Option<SeriesLink>,
+        /// The block of numbers this series hands out ([`crate::domain::ids::Numbering::block`]):
+        /// a series that continues a counter after a restore or a lost PC numbers in a block
+        /// no earlier series of the counter used, so numbers the lost entries may have handed
+        /// out are never handed out again. Absent: block 0, the first series.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number_block: Option<u32>,
     },
     OperatorAdded {
         operator: String,
@@ -421,6 +427,7 @@ mod tests {
                 utc_offset_minutes: 480,
                 code: None,
                 continues: None,
+                number_block: None,
             },
             Body::CounterInitialized {
                 community: s("三桥社区"),
@@ -437,6 +444,7 @@ mod tests {
                     home: Some(s("0191e0c2-7a3b-7c4d-8e5f-000000000000")),
                     endorsement: Some(s("ff")),
                 }),
+                number_block: Some(1),
             },
             Body::OperatorAdded {
                 operator: s("001"),

@@ -68,6 +68,11 @@ pub struct Numbering {
     pub prefix: String,
     /// `None` for a home made before counter codes (legacy numbers).
     pub code: Option<String>,
+    /// Which block of numbers a series hands out: 0, the counter's first series, numbers from
+    /// 1 on; block `b` > 0 (a series that continues the counter after a restore or a lost PC)
+    /// numbers within `b × 10^(digits − 1) + 1 ..= (b + 1) × 10^(digits − 1)` (`SQ-RA10001` …
+    /// `SQ-RA19999` for block 1), which no earlier series of the counter reached.
+    pub block: u32,
 }
 
 /// Which kind of number.
@@ -89,6 +94,7 @@ impl Numbering {
         let numbering = Numbering {
             prefix,
             code: Some(code),
+            block: 0,
         };
         if numbering.digits(NumberKind::Resident) < NUMBER_DIGITS_MIN {
             return Err(IdProblem::TooLong {
@@ -104,7 +110,33 @@ impl Numbering {
         Numbering {
             prefix: prefix.to_string(),
             code: None,
+            block: 0,
         }
+    }
+
+    /// The same numbering in another block.
+    pub fn in_block(self, block: u32) -> Numbering {
+        Numbering { block, ..self }
+    }
+
+    /// The numbers of a kind in block `block`, as a range of sequence numbers; `None` when the
+    /// block lies beyond the digits (a counter restored more than 9 times).
+    pub fn block_range(
+        &self,
+        kind: NumberKind,
+        block: u32,
+    ) -> Option<std::ops::RangeInclusive<u64>> {
+        let size = 10u64.checked_pow(self.digits(kind).checked_sub(1)? as u32)?;
+        let max = 10u64.checked_pow(self.digits(kind) as u32)? - 1;
+        let first = size.checked_mul(u64::from(block))? + 1;
+        let last = size.checked_mul(u64::from(block) + 1)?.min(max);
+        (first <= max).then_some(first..=last)
+    }
+
+    /// The block a sequence number lies in.
+    pub fn block_of(&self, kind: NumberKind, n: u64) -> u32 {
+        let size = 10u64.pow(self.digits(kind).saturating_sub(1) as u32).max(1);
+        u32::try_from(n.saturating_sub(1) / size).unwrap_or(u32::MAX)
     }
 
     /// The part before the digits: `SQ-A` (passbooks), `SQ-RA` (residents).
@@ -270,5 +302,30 @@ mod tests {
             event_txn("one", "植树节", "SQ-A000001"),
             event_txn("one", "植树节", "SQ-A000001")
         );
+    }
+
+    #[test]
+    fn each_block_of_numbers_is_its_own() {
+        let a = Numbering::new("SQ", "A").unwrap().in_block(1);
+        assert_eq!(
+            a.block_range(NumberKind::Resident, 1),
+            Some(10_001..=20_000)
+        );
+        assert_eq!(
+            a.block_range(NumberKind::Passbook, 1),
+            Some(100_001..=200_000)
+        );
+        assert_eq!(
+            a.number(NumberKind::Resident, 10_001).unwrap(),
+            "SQ-RA10001"
+        );
+        // The last block ends at the last number the digits hold; none lies beyond.
+        assert_eq!(
+            a.block_range(NumberKind::Resident, 9),
+            Some(90_001..=99_999)
+        );
+        assert_eq!(a.block_range(NumberKind::Resident, 10), None);
+        assert_eq!(a.block_of(NumberKind::Resident, 10_000), 0);
+        assert_eq!(a.block_of(NumberKind::Resident, 10_001), 1);
     }
 }

@@ -52,6 +52,61 @@ pub struct RestorePlan {
     used: Vec<(Uuid, i64)>,
     /// The backup's own series, the one the restored counter writes or continues.
     backup_series: Uuid,
+    /// Its head in the backup.
+    backup_head: i64,
+    /// The hub the backup's counter syncs with (address, certificate authority), if any.
+    pub hub: Option<(String, Option<String>)>,
+    /// What the hub said of the backup's series, when it was asked.
+    pub hub_check: HubCheck,
+}
+
+/// What a restore learnt from the hub before writing on in the backup's series.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "hub")]
+pub enum HubCheck {
+    /// Not asked: no hub, or the restore starts a new series anyway.
+    #[default]
+    NotAsked,
+    /// The hub holds the series no further than the backup: it writes on in it.
+    Agrees,
+    /// The hub holds entries after the backup (the old PC synced after it was taken): the
+    /// counter goes on in a new series.
+    Ahead { hub_seq: i64 },
+    /// The hub could not be asked: the counter goes on in a new series, never risking one
+    /// seq signed twice.
+    Unreachable { error: String },
+}
+
+impl RestorePlan {
+    /// A restore that would write on in the backup's series (the old key is here) first asks
+    /// the hub how far it holds that series: the hub's head (`Ok`), or why it could not be
+    /// asked (`Err`). Anything but "no further than the backup" makes it a new series.
+    pub fn learn_from_hub(&mut self, answer: std::result::Result<i64, String>) {
+        if self.new_series {
+            return;
+        }
+        self.hub_check = match answer {
+            Ok(hub_seq) if hub_seq <= self.backup_head => HubCheck::Agrees,
+            Ok(hub_seq) => {
+                self.new_series = true;
+                for (id, used) in &mut self.used {
+                    if *id == self.backup_series {
+                        *used = (*used).max(hub_seq);
+                    }
+                }
+                HubCheck::Ahead { hub_seq }
+            }
+            Err(error) => {
+                self.new_series = true;
+                HubCheck::Unreachable { error }
+            }
+        };
+    }
+
+    /// The series a plan would write on in, when it would (the hub is asked about it).
+    pub fn writes_on_in(&self) -> Option<Uuid> {
+        (!self.new_series).then_some(self.backup_series)
+    }
 }
 
 impl Drop for RestorePlan {
@@ -218,7 +273,15 @@ impl Home {
                 erase_again.push(resident);
             }
         }
+        let backup_head = restored
+            .iter()
+            .find(|(id, _)| *id == backup_series)
+            .map_or(0, |(_, s)| *s);
+        let hub = db::hub_of(&copy)?;
         Ok(RestorePlan {
+            backup_head,
+            hub,
+            hub_check: HubCheck::NotAsked,
             incoming,
             backup_entries: report.entries,
             lacking,

@@ -79,6 +79,7 @@ fn info_of(s: &HubSeries) -> SeriesInfo {
         home: s.home.clone(),
         code: s.code.clone(),
         continues: None,
+        number_block: 0,
     }
 }
 

@@ -221,7 +221,9 @@ pub(crate) fn numbering_of(
     counter_id: &Uuid,
 ) -> Result<Numbering> {
     Ok(match code_of(conn, counter_id, series)? {
-        Some(code) => Numbering::new(&series.prefix, &code).unwrap_or_else(|_| series.numbering()),
+        Some(code) => Numbering::new(&series.prefix, &code)
+            .map(|n| n.in_block(series.number_block))
+            .unwrap_or_else(|_| series.numbering()),
         None => series.numbering(),
     })
 }

@@ -281,6 +281,7 @@ impl Ledger {
             utc_offset_minutes: request.utc_offset_minutes,
             code: numbering.code.clone(),
             continues: None,
+            number_block: None,
         };
         let series = SeriesInfo::from_body(&device.counter_id, &genesis)
             .expect("genesis body describes its series");
@@ -387,6 +388,7 @@ impl Ledger {
         )?;
         let numbering = match &series.code {
             Some(code) => crate::domain::ids::Numbering::new(&series.prefix, code)
+                .map(|n| n.in_block(series.number_block))
                 .unwrap_or_else(|_| series.numbering()),
             None => series.numbering(),
         };

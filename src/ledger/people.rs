@@ -41,13 +41,29 @@ fn next_number(w: &Writer<'_>, kind: NumberKind) -> Result<String> {
         NumberKind::Passbook => ("passbooks", "passbook"),
         NumberKind::Resident => ("residents", "resident"),
     };
+    let used_up = || LedgerError::NumbersUsedUp {
+        namespace: w.numbering.namespace(kind),
+    };
+    if w.numbering.block > 0 {
+        // A series that continues the counter numbers in a block of its own.
+        let range = w
+            .numbering
+            .block_range(kind, w.numbering.block)
+            .ok_or_else(used_up)?;
+        let highest =
+            read::highest_number_in(&w.tx, table, column, w.numbering, kind, range.clone())?;
+        let next = highest.map_or(*range.start(), |h| h + 1);
+        return if range.contains(&next) {
+            w.numbering.number(kind, next).ok_or_else(used_up)
+        } else {
+            Err(used_up())
+        };
+    }
     let highest = read::highest_number(&w.tx, table, column, w.numbering, kind)?;
     let floor = read::number_floor(&w.tx, &w.numbering.namespace(kind))?;
     w.numbering
         .number(kind, highest.max(floor) + 1)
-        .ok_or_else(|| LedgerError::NumbersUsedUp {
-            namespace: w.numbering.namespace(kind),
-        })
+        .ok_or_else(used_up)
 }
 
 /// Refuses a change of a record whose home is another counter, naming that counter.

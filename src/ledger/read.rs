@@ -349,6 +349,33 @@ pub fn highest_number(
     Ok(last.and_then(|l| numbering.parse(kind, &l)).unwrap_or(0))
 }
 
+/// The highest number of a kind in `table.column` within `range` (its sequence numbers),
+/// `None` for none.
+pub fn highest_number_in(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    numbering: &crate::domain::ids::Numbering,
+    kind: crate::domain::ids::NumberKind,
+    range: std::ops::RangeInclusive<u64>,
+) -> rusqlite::Result<Option<u64>> {
+    let (Some(first), Some(last)) = (
+        numbering.number(kind, *range.start()),
+        numbering.number(kind, *range.end()),
+    ) else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT {column} FROM {table} WHERE {column} >= ?1 AND {column} <= ?2
+         ORDER BY {column} DESC LIMIT 1"
+    );
+    let found: Option<String> = conn
+        .prepare_cached(&sql)?
+        .query_row(params![first, last], |r| r.get(0))
+        .optional()?;
+    Ok(found.and_then(|n| numbering.parse(kind, &n)))
+}
+
 /// The last number of a namespace that may have been used before a restore lost the entries
 /// that used it (0 when none were lost).
 pub fn number_floor(conn: &Connection, namespace: &str) -> rusqlite::Result<u64> {

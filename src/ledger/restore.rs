@@ -70,6 +70,22 @@ pub fn counter_id_of(conn: &Connection) -> Result<Option<Uuid>> {
     Ok(text.and_then(|t| Uuid::parse_str(&t).ok()))
 }
 
+/// The hub a database syncs with (address, certificate authority), if it has one.
+pub fn hub_of(conn: &Connection) -> Result<Option<(String, Option<String>)>> {
+    let found = conn.query_row(
+        "SELECT hub_url, hub_ca FROM district WHERE id = 1 AND hub_url IS NOT NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    match found {
+        Ok(hub) => Ok(Some(hub)),
+        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+        // A database from before the district table.
+        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Writes the first entry of `successor`'s series into `conn`: the same community, prefix,
 /// counter and time zone as the series it continues, and the link to that series' head; the
 /// database now belongs to the successor. `endorser`, the continued series' own key when it is
@@ -103,6 +119,8 @@ pub fn begin_successor(
         link.endorsement = Some(hex::encode(endorser.sign_bytes(&bytes).to_bytes()));
     }
     let code = super::district::code_of(&tx, &continued, &series)?;
+    let numbering = super::district::numbering_of(&tx, &series, &continued)?;
+    let number_block = next_number_block(&tx, &series.home, &numbering)?;
     let genesis = Body::CounterInitialized {
         community: series.community,
         prefix: series.prefix,
@@ -111,6 +129,7 @@ pub fn begin_successor(
         utc_offset_minutes: series.utc_offset_minutes,
         code,
         continues: Some(link),
+        number_block: Some(number_block),
     };
     let appended = log::append(
         &tx,
@@ -174,4 +193,40 @@ impl super::Ledger {
         crate::store::configure(&self.conn)?;
         Ok(())
     }
+}
+
+/// The block of numbers a new series of the counter `home` hands out: past every block an
+/// earlier series of it used, and past every number of it this ledger holds, so that numbers
+/// a lost series handed out (and other counters may hold) are never handed out again.
+fn next_number_block(
+    conn: &Connection,
+    home: &str,
+    numbering: &crate::domain::ids::Numbering,
+) -> Result<u32> {
+    let mut block = 0;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM entries WHERE seq = 1",
+        log::ENTRY_COLUMNS
+    ))?;
+    let rows = stmt.query_map([], log::EntryRow::from_row)?;
+    for row in rows {
+        let row = row?;
+        if let Some(info) = row
+            .envelope()
+            .and_then(|e| log::SeriesInfo::from_body(&row.counter_id, &e.body))
+            .filter(|info| info.home == home)
+        {
+            block = block.max(info.number_block);
+        }
+    }
+    for (kind, table, column) in [
+        (NumberKind::Passbook, "passbooks", "passbook"),
+        (NumberKind::Resident, "residents", "resident"),
+    ] {
+        let highest = read::highest_number(conn, table, column, numbering, kind)?;
+        if highest > 0 {
+            block = block.max(numbering.block_of(kind, highest));
+        }
+    }
+    Ok(block + 1)
 }

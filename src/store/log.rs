@@ -38,6 +38,8 @@ pub struct SeriesInfo {
     pub code: Option<String>,
     /// The series this one continues after a restore.
     pub continues: Option<crate::domain::SeriesLink>,
+    /// The block of numbers it hands out (0: the counter's first series).
+    pub number_block: u32,
 }
 
 impl SeriesInfo {
@@ -52,6 +54,7 @@ impl SeriesInfo {
                 utc_offset_minutes,
                 code,
                 continues,
+                number_block,
             } => Some(SeriesInfo {
                 community: community.clone(),
                 prefix: prefix.clone(),
@@ -64,6 +67,7 @@ impl SeriesInfo {
                 },
                 code: code.clone(),
                 continues: continues.clone(),
+                number_block: number_block.unwrap_or(0),
             }),
             _ => None,
         }
@@ -76,6 +80,7 @@ impl SeriesInfo {
                 .unwrap_or_else(|_| crate::domain::ids::Numbering::legacy(&self.prefix)),
             None => crate::domain::ids::Numbering::legacy(&self.prefix),
         }
+        .in_block(self.number_block)
     }
 
     pub fn offset(&self) -> FixedOffset {

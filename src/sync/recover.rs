@@ -92,6 +92,7 @@ pub fn recover(
         home: recovery.home.clone(),
         code: Some(grant.code.clone()),
         continues: None,
+        number_block: 0,
     };
     let continued = key.is_some();
     let mut summary = Summary::default();
