@@ -1,8 +1,12 @@
 //! A seeded simulation of a district: five counters work for a few days, some days offline,
 //! and sync through a faulty proxy that drops, cuts (requests and answers, so a sync dies at
-//! any step of the protocol), duplicates, delays and replays. At the end, after the network
-//! heals, every counter and the hub hold the same entries, none twice; every balance agrees
-//! and adds up; every overdraft is flagged everywhere. A failure names its seed.
+//! any step of the protocol), duplicates, delays and replays. Counters live a counter's life
+//! meanwhile: they reverse and check passbooks into events, restore yesterday's backup (and
+//! book a reversal or a check-in again that the backup does not know), reuse one client-made
+//! txn id, and settle an overdraft at two counters. At the end, after the network heals,
+//! every counter and the hub hold the same entries, none twice; every projection is identical;
+//! every balance agrees and adds up; no reversal, check-in or settlement counts twice; every
+//! overdraft and every duplicate is listed the same everywhere. A failure names its seed.
 //!
 //! `POINTSDESK_SIM_SEEDS=N` runs N seeds (default 200); `POINTSDESK_SIM_SEED=S` runs one.
 //! One more test kills the real `pointsdesk sync` process (SIGKILL) at random moments.
@@ -11,6 +15,7 @@ mod hub;
 
 use hub::proxy::{Dice, Fault, Proxy};
 use hub::{Counter, StoreKind, TestHub, hub_heads};
+use pointsdesk::home::Home;
 use pointsdesk::ledger::{EarnRequest, RedeemRequest};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +26,10 @@ const DAYS: usize = 4;
 const FAULT_PERCENT: u64 = 20;
 /// Percent of days a counter does not sync.
 const OFFLINE_PERCENT: u64 = 30;
+/// Percent of counter-days that begin by restoring yesterday's backup.
+const RESTORE_PERCENT: u64 = 15;
+/// The events passbooks are checked into.
+const EVENTS: [&str; 2] = ["重阳节敬老", "社区清洁日"];
 /// Rounds of everyone syncing after the network heals.
 const HEALING_ROUNDS: usize = 3;
 /// Seeds run side by side.
@@ -30,17 +39,162 @@ fn upstream(url: &str) -> std::net::SocketAddr {
     url.trim_start_matches("http://").parse().unwrap()
 }
 
-/// What a counter does in a day: register, earn, redeem (maybe another counter's passbook).
-fn work(counter: &mut Counter, dice: &mut Dice, books: &mut Vec<(String, String)>) {
-    for _ in 0..1 + dice.below(4) {
-        match dice.below(5) {
+/// What a counter's life brings besides booking, shared by all counters of a seed.
+struct Life {
+    /// Txns booked, by counter: what a reversal may take back.
+    txns: Vec<Vec<String>>,
+    /// Yesterday's backup of each counter.
+    backups: Vec<Option<std::path::PathBuf>>,
+    /// Reversals (the txn reversed) and check-ins (scan, event) each counter booked since its
+    /// last backup: what a restore of it forgets.
+    since_backup: Vec<(Vec<String>, Vec<(String, String)>)>,
+    /// One txn id a client uses at every counter.
+    shared_txn: uuid::Uuid,
+    day: usize,
+}
+
+/// Counter `at` loses its disk: yesterday's backup goes back, and it goes on in a new series.
+fn restore(counter: &mut Counter, backup: &std::path::Path) {
+    let home = Home {
+        dir: counter.home.dir.clone(),
+    };
+    let plan = home.plan_restore(backup).unwrap();
+    home.restore(plan, "001", hub::ADMIN_PIN).unwrap();
+    counter.ledger = home.open().unwrap();
+    counter.admin = counter.ledger.login("001", hub::ADMIN_PIN).unwrap();
+}
+
+/// What a counter does in a day: register, earn, redeem (maybe another counter's passbook),
+/// reverse, check in, and now and then what a counter's life brings.
+fn work(
+    counter: &mut Counter,
+    at: usize,
+    dice: &mut Dice,
+    books: &mut Vec<(String, String)>,
+    life: &mut Life,
+) {
+    if dice.chance(RESTORE_PERCENT)
+        && let Some(backup) = life.backups[at].clone()
+    {
+        restore(counter, &backup);
+        // What the administrator remembers doing yesterday is done again: reversals and
+        // check-ins the backup does not know.
+        let (reversed, checked_in) = std::mem::take(&mut life.since_backup[at]);
+        for txn in reversed {
+            let _ = counter
+                .ledger
+                .reverse(&counter.admin, &txn, "模拟冲正", None);
+        }
+        for (scan, event) in checked_in {
+            let _ = counter.ledger.earn(
+                &counter.admin,
+                &EarnRequest {
+                    scan,
+                    activity: "A01".into(),
+                    minutes: 60,
+                    event: Some(event),
+                    txn: None,
+                    confirmed_by: None,
+                },
+            );
+        }
+        if dice.chance(50) {
+            let _ = counter.ledger.earn(
+                &counter.admin,
+                &EarnRequest {
+                    scan: books.first().map(|b| b.1.clone()).unwrap_or_default(),
+                    activity: "A01".into(),
+                    minutes: 120,
+                    event: None,
+                    txn: Some(life.shared_txn),
+                    confirmed_by: None,
+                },
+            );
+        }
+    }
+    let backup = counter.dir.path().join(format!("day-{}.db", life.day));
+    counter.ledger.backup(&backup).unwrap();
+    life.backups[at] = Some(backup);
+    life.since_backup[at] = Default::default();
+    for _ in 0..1 + dice.below(6) {
+        match dice.below(9) {
+            5 if !life.txns[at].is_empty() => {
+                let txns = &life.txns[at];
+                let txn = txns[dice.below(txns.len() as u64) as usize].clone();
+                if counter
+                    .ledger
+                    .reverse(&counter.admin, &txn, "模拟冲正", None)
+                    .is_ok()
+                {
+                    life.since_backup[at].0.push(txn);
+                }
+            }
+            6 if !books.is_empty() => {
+                let (_, scan) = &books[dice.below(books.len() as u64) as usize];
+                let event = EVENTS[dice.below(EVENTS.len() as u64) as usize].to_string();
+                if let Ok(receipt) = counter.ledger.earn(
+                    &counter.admin,
+                    &EarnRequest {
+                        scan: scan.clone(),
+                        activity: "A01".into(),
+                        minutes: 60,
+                        event: Some(event.clone()),
+                        txn: None,
+                        confirmed_by: None,
+                    },
+                ) {
+                    life.txns[at].push(receipt.txn);
+                    life.since_backup[at].1.push((scan.clone(), event));
+                }
+            }
+            7 if !books.is_empty() => {
+                let (_, scan) = &books[dice.below(books.len() as u64) as usize];
+                let _ = counter.ledger.earn(
+                    &counter.admin,
+                    &EarnRequest {
+                        scan: scan.clone(),
+                        activity: "A01".into(),
+                        minutes: 60,
+                        event: None,
+                        txn: Some(life.shared_txn),
+                        confirmed_by: None,
+                    },
+                );
+            }
+            8 => {
+                // An overdraft this counter knows of is settled here (maybe at another too).
+                if let Some(o) = counter.ledger.overdrafts().unwrap().first() {
+                    let _ = counter.ledger.adjust(
+                        &counter.admin,
+                        &o.passbook,
+                        -o.balance.0,
+                        "补交",
+                        None,
+                    );
+                }
+            }
+            roll => book(counter, roll, dice, books, &mut life.txns[at]),
+        }
+    }
+}
+
+/// An ordinary booking: register, earn, redeem.
+fn book(
+    counter: &mut Counter,
+    roll: u64,
+    dice: &mut Dice,
+    books: &mut Vec<(String, String)>,
+    txns: &mut Vec<String>,
+) {
+    {
+        match roll {
             0 => {
                 let n = books.len();
                 books.push(counter.resident(&format!("居民{n}")));
             }
             1 | 2 if !books.is_empty() => {
                 let (_, scan) = &books[dice.below(books.len() as u64) as usize];
-                let _ = counter.ledger.earn(
+                if let Ok(receipt) = counter.ledger.earn(
                     &counter.admin,
                     &EarnRequest {
                         scan: scan.clone(),
@@ -50,12 +204,14 @@ fn work(counter: &mut Counter, dice: &mut Dice, books: &mut Vec<(String, String)
                         txn: None,
                         confirmed_by: None,
                     },
-                );
+                ) {
+                    txns.push(receipt.txn);
+                }
             }
             3 | 4 if !books.is_empty() => {
                 let (_, scan) = &books[dice.below(books.len() as u64) as usize];
                 let item = if dice.chance(50) { "S01" } else { "G001" };
-                let _ = counter.ledger.redeem(
+                if let Ok(receipt) = counter.ledger.redeem(
                     &counter.admin,
                     &RedeemRequest {
                         scan: scan.clone(),
@@ -63,7 +219,9 @@ fn work(counter: &mut Counter, dice: &mut Dice, books: &mut Vec<(String, String)
                         txn: None,
                         confirmed_by: None,
                     },
-                );
+                ) {
+                    txns.push(receipt.txn);
+                }
             }
             _ => {}
         }
@@ -83,15 +241,25 @@ fn balances(counter: &Counter) -> BTreeMap<String, i64> {
         .unwrap()
 }
 
-fn scenario(seed: u64) -> Vec<Fault> {
+/// What a seed met: the network's faults, and the duplicates its counters' lives made (by
+/// kind: `duplicate txn`, `duplicate reversal`, `duplicate settlement`).
+fn scenario(seed: u64) -> Vec<String> {
     let hub = TestHub::start(StoreKind::Sqlite);
     let proxy = Proxy::start(upstream(&hub.url), seed, FAULT_PERCENT);
     let mut dice = Dice::new(seed ^ 0x5eed);
     let mut counters: Vec<Counter> = (0..COUNTERS).map(|i| Counter::enrolled(&hub, i)).collect();
     let mut books: Vec<(String, String)> = Vec::new();
-    for _day in 0..DAYS {
-        for counter in counters.iter_mut() {
-            work(counter, &mut dice, &mut books);
+    let mut life = Life {
+        txns: vec![Vec::new(); COUNTERS],
+        backups: vec![None; COUNTERS],
+        since_backup: vec![Default::default(); COUNTERS],
+        shared_txn: uuid::Uuid::from_u128(u128::from(seed) << 64 | 0x7a),
+        day: 0,
+    };
+    for day in 0..DAYS {
+        life.day = day;
+        for (at, counter) in counters.iter_mut().enumerate() {
+            work(counter, at, &mut dice, &mut books, &mut life);
             if !dice.chance(OFFLINE_PERCENT) {
                 // A sync cut at any step just fails; the next one picks up.
                 let _ = counter.sync_with(&proxy.url);
@@ -156,7 +324,70 @@ fn scenario(seed: u64) -> Vec<Fault> {
         .map(|o| o.passbook)
         .collect();
     assert_eq!(at_hub, overdrawn, "the hub lists every overdraft");
-    proxy.faults()
+    // Identical projections everywhere, duplicates included, and listed the same at the hub.
+    let digest =
+        |c: &Counter| pointsdesk::store::projection::replica_digest(c.ledger.connection()).unwrap();
+    let reference = digest(&counters[0]);
+    let listed = |c: &Counter| -> BTreeSet<(String, i64, String, String)> {
+        c.ledger
+            .sync_status()
+            .unwrap()
+            .duplicates
+            .into_iter()
+            .map(|d| (d.counter_id, d.seq, d.kind, d.subject))
+            .collect()
+    };
+    let duplicates = listed(&counters[0]);
+    for counter in &counters[1..] {
+        for (a, b) in reference.iter().zip(digest(counter)) {
+            assert_eq!(*a, b, "table {} differs at {}", a.0, counter.name);
+        }
+        assert_eq!(
+            listed(counter),
+            duplicates,
+            "{} lists the duplicates",
+            counter.name
+        );
+    }
+    let hub_listed: BTreeSet<(String, i64, String, String)> = hub
+        .hub()
+        .report()
+        .unwrap()
+        .duplicates
+        .into_iter()
+        .map(|d| (d.counter_id, d.seq, d.kind, d.subject))
+        .collect();
+    assert_eq!(hub_listed, duplicates, "the hub lists the duplicates");
+    let mut met: Vec<String> = proxy.faults().iter().map(|f| format!("{f:?}")).collect();
+    met.extend(duplicates.iter().map(|d| format!("duplicate {}", d.2)));
+    // Of the entries that count, no txn of a counter moves twice (a check-in's txn is its
+    // event and passbook) and no txn is reversed twice, whoever booked the second one.
+    let counting = "FROM entries e JOIN series_heads s ON s.counter_id = e.counter_id
+         WHERE NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.counter_id = e.counter_id
+                           AND d.seq = e.seq)";
+    let conn = counters[0].ledger.connection();
+    for (what, sql) in [
+        (
+            "a txn moved twice",
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 {counting} AND e.kind IN
+                 ('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')
+                 GROUP BY s.home, e.txn HAVING COUNT(*) > 1)"
+            ),
+        ),
+        (
+            "a txn reversed twice",
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 {counting} AND e.kind = 'reversed'
+                 GROUP BY s.home, json_extract(CAST(e.body AS TEXT), '$.body.reversed.of_txn')
+                 HAVING COUNT(*) > 1)"
+            ),
+        ),
+    ] {
+        let found: i64 = conn.query_row(&sql, [], |r| r.get(0)).unwrap();
+        assert_eq!(found, 0, "{what}");
+    }
+    met
 }
 
 #[test]
@@ -185,10 +416,10 @@ fn counters_syncing_through_a_faulty_network_end_with_the_same_ledger() {
                     }
                     let seed = seeds[i];
                     match std::panic::catch_unwind(|| scenario(seed)) {
-                        Ok(faults) => {
+                        Ok(things) => {
                             let mut met = met.lock().unwrap();
-                            for fault in faults {
-                                *met.entry(format!("{fault:?}")).or_default() += 1;
+                            for thing in things {
+                                *met.entry(thing).or_default() += 1;
                             }
                         }
                         Err(_) => {
@@ -206,7 +437,7 @@ fn counters_syncing_through_a_faulty_network_end_with_the_same_ledger() {
         panic!("the simulation failed at seed {seed} (POINTSDESK_SIM_SEED={seed})");
     }
     let met = met.into_inner().unwrap();
-    eprintln!("faults met: {met:?}");
+    eprintln!("faults and duplicates met: {met:?}");
     // Every kind of fault was met at least once over the seeds (else the proxy did not work).
     if std::env::var("POINTSDESK_SIM_SEED").is_err() {
         for kind in [
@@ -216,8 +447,10 @@ fn counters_syncing_through_a_faulty_network_end_with_the_same_ledger() {
             "Duplicate",
             "Delay",
             "Keep",
+            "duplicate txn",
+            "duplicate reversal",
         ] {
-            assert!(met.contains_key(kind), "no {kind} fault was met: {met:?}");
+            assert!(met.contains_key(kind), "no {kind} was met: {met:?}");
         }
     }
 }

@@ -250,35 +250,66 @@ pub fn sync(
 /// After a restore the counter signs with a new series' key the hub has not seen: the series
 /// it continues (whose key the restore kept) introduces it, pushing the new series' first
 /// entries, which carry that key's endorsement; the hub takes them in as the counter's own and
-/// knows the new key from then on. Returns whether it was done (`false`: this is no restored
-/// counter, or the earlier key is gone, and the street office must enrol it again).
+/// knows the new key from then on. A counter restored again before its first new series reached
+/// the hub is introduced link by link, oldest first. Returns whether the newest series was
+/// taken (`false`: this is no restored counter, or an earlier key is gone, and the street
+/// office must enrol it again).
 fn introduce(home: &Home, ledger: &mut Ledger, client: &HubClient) -> Result<bool, SyncError> {
-    let series = ledger.series().clone();
-    let Some(earlier) = series
-        .continues
-        .as_ref()
-        .and_then(|link| Uuid::parse_str(&link.counter_id).ok())
-    else {
-        return Ok(false);
-    };
-    let Some(endorser) = home.retired_device(&earlier) else {
-        return Ok(false);
-    };
     let own = ledger.device().counter_id;
-    let Some(head) = ledger.heads()?.into_iter().find(|h| h.counter_id == own) else {
-        return Ok(false);
-    };
-    let first = crate::district::Range {
-        counter_id: own,
-        from: 1,
-        to: head.seq.min(EXCHANGE_ENTRIES_MAX as i64),
-    };
-    let (_, bundle) = super::export_ranges_bundle(ledger, &[first], client.base(), Vec::new())?;
-    let answer = client.push(&endorser, &bundle)?;
-    Ok(answer
-        .outcomes
-        .iter()
-        .any(|o| o.counter_id == own && matches!(o.taken, Taken::New | Taken::Present)))
+    // The chain of series, newest first: this one, the one it continues, and so on.
+    let mut chain = vec![own];
+    let mut link = ledger.series().continues.clone();
+    while let Some(earlier) = link
+        .as_ref()
+        .and_then(|l| Uuid::parse_str(&l.counter_id).ok())
+        .filter(|id| !chain.contains(id))
+    {
+        chain.push(earlier);
+        link = crate::store::log::series_of(ledger.connection(), &earlier)
+            .map_err(LedgerError::from)?
+            .and_then(|info| info.continues);
+    }
+    let mine = ledger.heads()?;
+    let mut taken = false;
+    for pair in chain.windows(2).rev() {
+        let (later, earlier) = (pair[0], pair[1]);
+        let Some(endorser) = home.retired_device(&earlier) else {
+            continue;
+        };
+        // Signed as the earlier series: what the hub lacks of it (its link must hold at the
+        // hub), then of the later one.
+        let hub = match client.heads(&endorser) {
+            Ok(hub) => hub,
+            Err(ClientError::Refused(r))
+                if r.refusal == crate::district::protocol::Refusal::UnknownDevice =>
+            {
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut pages: Vec<crate::district::Range> =
+            paged(&to_send(&mine, &hub.heads), EXCHANGE_ENTRIES_MAX)
+                .into_iter()
+                .filter(|r| r.counter_id == earlier || r.counter_id == later)
+                .collect();
+        pages.sort_by_key(|r| (r.counter_id != earlier, r.from));
+        for page in &pages {
+            let (_, bundle) = super::export_ranges_bundle(
+                ledger,
+                std::slice::from_ref(page),
+                client.base(),
+                Vec::new(),
+            )?;
+            let answer = client.push(&endorser, &bundle)?;
+            if page.counter_id == later {
+                taken = answer.outcomes.iter().any(|o| {
+                    o.counter_id == later && matches!(o.taken, Taken::New | Taken::Present)
+                });
+            }
+        }
+        taken |= hub.heads.iter().any(|h| h.counter_id == later);
+    }
+    Ok(taken)
 }
 
 /// Pulls until the hub has nothing more. A second thread asks for the next page while this
