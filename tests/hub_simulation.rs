@@ -13,7 +13,7 @@
 
 mod hub;
 
-use hub::proxy::{Dice, Fault, Proxy};
+use hub::proxy::{Dice, Proxy};
 use hub::{Counter, StoreKind, TestHub, hub_heads};
 use pointsdesk::home::Home;
 use pointsdesk::ledger::{EarnRequest, RedeemRequest};
@@ -39,6 +39,9 @@ fn upstream(url: &str) -> std::net::SocketAddr {
     url.trim_start_matches("http://").parse().unwrap()
 }
 
+/// Reversals (the txns reversed) and check-ins (scan, event) since a backup.
+type SinceBackup = (Vec<String>, Vec<(String, String)>);
+
 /// What a counter's life brings besides booking, shared by all counters of a seed.
 struct Life {
     /// Txns booked, by counter: what a reversal may take back.
@@ -47,7 +50,7 @@ struct Life {
     backups: Vec<Option<std::path::PathBuf>>,
     /// Reversals (the txn reversed) and check-ins (scan, event) each counter booked since its
     /// last backup: what a restore of it forgets.
-    since_backup: Vec<(Vec<String>, Vec<(String, String)>)>,
+    since_backup: Vec<SinceBackup>,
     /// One txn id a client uses at every counter.
     shared_txn: uuid::Uuid,
     day: usize,
