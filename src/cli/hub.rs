@@ -444,10 +444,21 @@ fn print_report(lang: Lang, report: &HubReport) {
         output::table(&rows);
         println!();
     }
+    for line in refusal_lines(lang, &report.counters) {
+        println!("{line}");
+    }
     if report.evidence.is_empty() {
+        let refused: i64 = report.counters.iter().map(|c| c.refused).sum();
         println!(
             "{}",
-            lang.pick("没有分叉或被拒收的记录。", "No forks or refused entries.")
+            if refused == 0 {
+                lang.pick("没有分叉或被拒收的记录。", "No forks or refused entries.")
+            } else {
+                lang.pick(
+                    "没有作为证据保存的记录（分叉或篡改）。",
+                    "No entries kept as evidence (forks or tampered entries).",
+                )
+            }
         );
     } else {
         println!(
@@ -484,6 +495,44 @@ fn print_report(lang: Lang, report: &HubReport) {
         }));
         output::table(&rows);
     }
+}
+
+/// The refusals of each counter that had any, in words: entries refused in its pushes and
+/// certificates refused for its grants (the table's columns, said so that nobody misses them).
+fn refusal_lines(lang: Lang, counters: &[crate::hub::store::CounterRow]) -> Vec<String> {
+    let refusing: Vec<_> = counters
+        .iter()
+        .filter(|c| c.refused > 0 || c.enrolment_refusals > 0)
+        .collect();
+    if refusing.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        lang.pick("被拒收的（按服务点）：", "Refused, by counter:")
+            .to_string(),
+    ];
+    lines.extend(refusing.iter().map(|c| {
+        let last = c
+            .last_enrolment_refusal
+            .as_ref()
+            .map(|(reason, at)| match lang {
+                Lang::ZhCn => format!("，最近一次 {reason} {at}"),
+                Lang::En => format!(", last {reason} {at}"),
+            })
+            .unwrap_or_default();
+        match lang {
+            Lang::ZhCn => format!(
+                "- {} {}（{}）：上传的记录被拒收 {} 条，登记被拒 {} 次{last}",
+                c.code, c.counter, c.community, c.refused, c.enrolment_refusals
+            ),
+            Lang::En => format!(
+                "- {} {} ({}): {} entries of its pushes refused, {} enrolments refused{last}",
+                c.code, c.counter, c.community, c.refused, c.enrolment_refusals
+            ),
+        }
+    }));
+    lines.push(String::new());
+    lines
 }
 
 fn serve(

@@ -1374,6 +1374,7 @@ impl Taken {
             signed,
             envelope: envelope.as_ref(),
             id_taken,
+            revoked: false,
         });
         match verdict {
             admit::Verdict::Present => {
@@ -1464,6 +1465,7 @@ impl Taken {
                 prefix: &e.prefix,
                 code: earlier_code.as_deref(),
                 key,
+                revoked: false,
             }),
             None => None,
         };
