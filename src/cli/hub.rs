@@ -74,6 +74,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
             csv,
             store,
         } => district_report(ctx, &home, kind, xlsx, csv, store.as_deref()),
+        HubCmd::Rekey => rekey(ctx, &home),
         HubCmd::Admin(cmd) => admin(ctx, &home, cmd),
         HubCmd::Serve {
             listen,
@@ -314,6 +315,24 @@ fn revoke(ctx: &Ctx, home: &HubHome, code: &str, store: Option<&str>) -> CmdResu
                         counter.counter, counter.community, counter.counter, counter.community
                     ),
                 }
+            );
+        },
+    );
+    Ok(())
+}
+
+fn rekey(ctx: &Ctx, home: &HubHome) -> CmdResult {
+    let lang = ctx.lang;
+    let keys = home.rekey()?;
+    ctx.show(
+        &serde_json::json!({"ok": true, "data_keys": keys}),
+        || {
+            println!(
+                "{}",
+                lang.pick(
+                    "已更换街道数据密钥。请重启 hub serve（每个街道中心进程都要重启）。已登记且未停用的服务点在下次同步时收到新密钥；此后登记的居民资料，旧登记文件里的密钥打不开。已停用的服务点收不到新密钥。",
+                    "The district data key was replaced. Restart hub serve (every hub process). Enrolled counters that are not revoked get the new key at their next sync; residents' data registered from now on does not open with the key in an old enrolment file. Revoked counters never get the new key."
+                )
             );
         },
     );

@@ -191,6 +191,12 @@ pub fn sync(
         }
         other => other?,
     };
+    // Only an enrolled, unrevoked counter's signed request is answered with the data keys:
+    // after `hub rekey` this counter seals with the new one, which a leaked enrolment file
+    // does not hold.
+    if ledger.learn_data_keys(&hub.data_keys)? {
+        tracing::info!("sync: the district's new data key was received");
+    }
     if let Ok(hub_time) = chrono::DateTime::parse_from_rfc3339(&hub.hub_time) {
         summary.clock_offset_ms =
             hub_time.timestamp_millis() - chrono::Utc::now().timestamp_millis();
