@@ -369,6 +369,15 @@ fn series_name(conn: &Connection, counter_id: &Uuid) -> String {
         .unwrap_or_else(|| counter_id.to_string()[..8].to_string())
 }
 
+/// An enrolment file checked against this counter, with the certificate it makes.
+struct CheckedEnrolment {
+    district_key: VerifyingKey,
+    grant: crate::district::GrantBody,
+    numbering: Numbering,
+    data_key: [u8; 32],
+    certificate: Certificate,
+}
+
 /// Per series while an import runs.
 struct Taking {
     state: Option<SeriesState>,
@@ -424,9 +433,37 @@ impl Ledger {
         self.install_enrolment(file)
     }
 
+    /// The certificate an enrolment file makes for this counter, checked as [`Ledger::enroll`]
+    /// checks the file, writing nothing: `sync enroll --hub` installs the file only once the
+    /// hub took the certificate, so a refused one leaves the counter as it was. (Certificates
+    /// are signed deterministically: installing the file makes this very certificate.)
+    pub fn enrolment_certificate(
+        &self,
+        session: &Session,
+        file: &EnrolmentFile,
+    ) -> Result<Certificate> {
+        Self::require_admin(session)?;
+        let prepared = self.prepare_enrolment(file)?;
+        if let Some(other) =
+            district_of(&self.conn)?.filter(|d| d.district_id != prepared.grant.district_id)
+        {
+            return Err(LedgerError::EnrolledElsewhere {
+                district: other.name,
+            });
+        }
+        Ok(prepared.certificate)
+    }
+
     /// [`Ledger::enroll`] without the administrator: for a new PC recovering its counter,
     /// where nobody can log in before the counter's operators came back from the hub.
     pub fn install_enrolment(&mut self, file: &EnrolmentFile) -> Result<Enrolled> {
+        let prepared = self.prepare_enrolment(file)?;
+        let at = format_time(self.now());
+        self.install_prepared(prepared, at)
+    }
+
+    /// Checks an enrolment file against this counter and makes its certificate.
+    fn prepare_enrolment(&self, file: &EnrolmentFile) -> Result<CheckedEnrolment> {
         let (district_key, grant) = file.open().map_err(LedgerError::Enrolment)?;
         let now = self.now();
         if DateTime::parse_from_rfc3339(&grant.expires_at)
@@ -478,7 +515,25 @@ impl Ledger {
         certificate
             .check(&grant.district_id, &district_key)
             .map_err(LedgerError::Enrolment)?;
-        let at = format_time(now);
+        Ok(CheckedEnrolment {
+            district_key,
+            grant,
+            numbering,
+            data_key,
+            certificate,
+        })
+    }
+
+    /// [`Ledger::install_enrolment`]'s steps, continued: the district and the certificate
+    /// written.
+    fn install_prepared(&mut self, prepared: CheckedEnrolment, at: String) -> Result<Enrolled> {
+        let CheckedEnrolment {
+            district_key,
+            grant,
+            numbering,
+            data_key,
+            certificate,
+        } = prepared;
         let again = {
             let tx = self
                 .conn
