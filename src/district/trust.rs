@@ -437,7 +437,8 @@ mod tests {
     #[test]
     fn a_counter_takes_a_newer_data_key_and_never_goes_back_to_an_older_one() {
         let (a, b, c) = ([1; 32], [2; 32], [3; 32]);
-        let cases: &[(&str, &[[u8; 32]], &[[u8; 32]], &[[u8; 32]])] = &[
+        type Keys<'a> = &'a [[u8; 32]];
+        let cases: &[(&str, Keys, Keys, Keys)] = &[
             ("a hub from before rekeys says nothing", &[a], &[], &[a]),
             ("the same key", &[a], &[a], &[a]),
             ("after a rekey", &[a], &[b, a], &[b, a]),
