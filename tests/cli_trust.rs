@@ -1238,6 +1238,7 @@ fn the_projection_tables_of_verify_and_rebuild_are_every_table_of_the_schema_but
         "balance_seals",
         "certificates",
         "district",
+        "earlier_data_keys",
         "entries",
         "forks",
         "meta",

@@ -1,21 +1,26 @@
 //! Enrolment tried as an attacker would: a grant registers one counter's key, once, before it
 //! expires (through a real `hub serve` on loopback, SQLite and PostgreSQL); a revoked counter
 //! signs nothing; the hub knows a counter by community and code, not by name; a series'
-//! certificate comes only from its own counter; a resident's key only opens what it should.
+//! certificate comes only from its own counter; a resident's key only opens what it should;
+//! `hub rekey` keeps a leaked enrolment file from opening new residents' data; a revoked
+//! counter's entries and the series its key endorses are refused whoever relays them; a
+//! certificate the hub refuses leaves the counter not enrolled.
 
 mod hub;
 mod support;
 
-use hub::{Counter, StoreKind, TestHub};
+use hub::{ADMIN_PIN, Counter, StoreKind, TestHub, hub_heads};
 use pointsdesk::district::protocol::Refusal;
 use pointsdesk::district::trust::{CertificateBody, TRUST_VERSION};
 use pointsdesk::district::{EnrolmentFile, SealedResidentKey};
+use pointsdesk::home::Home;
 use pointsdesk::hub::store::Store;
 use pointsdesk::keys::Device;
 use pointsdesk::ledger::NewResident;
 use pointsdesk::ledger::district::ExportPart;
 use pointsdesk::sync::bundle::BundleWriter;
 use pointsdesk::sync::client::{ClientError, HubClient};
+use pointsdesk::sync::nightly::{self, SyncError};
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -396,4 +401,250 @@ fn a_garbage_resident_key_pushed_by_another_counter_is_not_kept_and_the_name_sta
         .unwrap();
     let opened = key.open_resident_key(&held[0], &key.district_id.to_string());
     assert_ne!(opened, Some([7; 32]));
+}
+
+fn add_resident(counter: &mut Counter, name: &str) -> String {
+    counter
+        .ledger
+        .add_resident(
+            &counter.admin,
+            &NewResident {
+                name: name.into(),
+                ..NewResident::default()
+            },
+        )
+        .unwrap()
+        .resident
+}
+
+fn district_data_key(counter: &Counter) -> [u8; 32] {
+    counter
+        .ledger
+        .connection()
+        .query_row("SELECT data_key FROM district", [], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+fn a_rekey_keeps_a_leaked_enrolment_file_from_opening_residents_registered_after_it(
+    kind: StoreKind,
+) {
+    let hub = TestHub::start(kind);
+    let mut a = Counter::enrolled(&hub, 0);
+    let mut b = Counter::enrolled(&hub, 1);
+    let mut lost = Counter::enrolled(&hub, 2);
+    let before = add_resident(&mut a, "张三");
+    for counter in [&mut a, &mut b, &mut lost] {
+        counter.sync(&hub);
+    }
+    // An enrolment file made before the rekey leaked: it holds the district's data key.
+    let (_, _, unused) = hub::setup(3);
+    let leaked = hub
+        .hub()
+        .enroll(&unused, None, 14, chrono::Utc::now())
+        .unwrap()
+        .file;
+    let old_key = leaked.data_key().unwrap();
+    let district_id = hub.service.key.district_id.to_string();
+    let lost_code = lost.ledger.district().unwrap().unwrap().code.unwrap();
+    hub.hub().revoke(&lost_code, chrono::Utc::now()).unwrap();
+    hub.home.rekey().unwrap();
+    // hub serve restarted on the same home and store.
+    let hub = hub.another();
+    assert_ne!(hub.service.key.data_key, old_key);
+
+    a.sync(&hub);
+    b.sync(&hub);
+    let after = add_resident(&mut a, "李四");
+    a.sync(&hub);
+    b.sync(&hub);
+    for counter in [&a, &b] {
+        assert_eq!(counter.ledger.resident(&after, true).unwrap().name, "李四");
+        assert_eq!(counter.ledger.resident(&before, true).unwrap().name, "张三");
+    }
+    let held = hub
+        .hub()
+        .block_on(
+            hub.service
+                .store
+                .resident_keys(&[before.clone(), after.clone()]),
+        )
+        .unwrap();
+    let held_after = held.iter().find(|k| k.resident == after).unwrap();
+    assert_eq!(
+        held_after.open(&old_key, &district_id),
+        None,
+        "the old data key opens a resident key registered after the rekey"
+    );
+    assert!(
+        hub.service
+            .key
+            .open_resident_key(held_after, &district_id)
+            .is_some()
+    );
+    // A counter enrolled after the rekey reads residents from before it and after it.
+    let mut c = Counter::enrolled(&hub, 4);
+    c.sync(&hub);
+    assert_eq!(c.ledger.resident(&before, true).unwrap().name, "张三");
+    assert_eq!(c.ledger.resident(&after, true).unwrap().name, "李四");
+    // The revoked counter never learns the new key.
+    assert!(lost.sync_with(&hub.url).is_err());
+    assert_eq!(district_data_key(&lost), old_key);
+    assert_eq!(district_data_key(&a), hub.service.key.data_key);
+}
+
+#[test]
+fn a_rekey_keeps_a_leaked_enrolment_file_from_opening_new_residents_on_sqlite() {
+    a_rekey_keeps_a_leaked_enrolment_file_from_opening_residents_registered_after_it(
+        StoreKind::Sqlite,
+    );
+}
+
+#[test]
+fn a_rekey_keeps_a_leaked_enrolment_file_from_opening_new_residents_on_postgres() {
+    a_rekey_keeps_a_leaked_enrolment_file_from_opening_residents_registered_after_it(
+        StoreKind::Postgres,
+    );
+}
+
+/// Moves every entry `from` holds beyond what `to` holds into `to`, as a bundle on a stick.
+fn carry(from: &mut Counter, to: &mut Counter) {
+    let since = to.ledger.heads().unwrap();
+    let (_, bundle) =
+        pointsdesk::sync::export_bundle(&mut from.ledger, &since, "stick", Vec::new()).unwrap();
+    pointsdesk::sync::import_bundle(&mut to.ledger, "stick", bundle.as_slice()).unwrap();
+}
+
+fn revoked_refusals(summary: &pointsdesk::sync::nightly::Summary, series: uuid::Uuid) -> bool {
+    summary
+        .push_refusals
+        .iter()
+        .any(|r| r.counter_id == series && r.reason == "revoked")
+}
+
+#[test]
+fn a_revoked_counters_entries_and_the_series_its_key_endorses_are_refused_whoever_relays_them() {
+    let hub = TestHub::start(StoreKind::Sqlite);
+    let mut lost = Counter::enrolled(&hub, 0);
+    let mut other = Counter::enrolled(&hub, 1);
+    add_resident(&mut lost, "张三");
+    lost.sync(&hub);
+    other.sync(&hub);
+    let series = lost.ledger.device().counter_id;
+    let held = hub_heads(&hub)
+        .into_iter()
+        .find(|h| h.counter_id == series)
+        .unwrap();
+    let backup = lost.dir.path().join("before.db");
+    lost.ledger.backup(&backup).unwrap();
+    // The PC is stolen; the street office revokes it. The thief books on and hands the
+    // entries to another counter on a stick.
+    add_resident(&mut lost, "李四");
+    let code = lost.ledger.district().unwrap().unwrap().code.unwrap();
+    hub.hub().revoke(&code, chrono::Utc::now()).unwrap();
+    carry(&mut lost, &mut other);
+    let summary = other.sync(&hub);
+    assert!(revoked_refusals(&summary, series), "{summary:?}");
+
+    // The thief restores a backup: a new series, endorsed by the revoked key.
+    let restoring = Home {
+        dir: lost.home.dir.clone(),
+    };
+    let plan = restoring.plan_restore(&backup).unwrap();
+    assert!(plan.new_series);
+    restoring.restore(plan, "001", ADMIN_PIN).unwrap();
+    lost.ledger = restoring.open().unwrap();
+    lost.admin = lost.ledger.login("001", ADMIN_PIN).unwrap();
+    let thief = lost.ledger.device().counter_id;
+    add_resident(&mut lost, "王五");
+    assert!(lost.sync_with(&hub.url).is_err());
+    carry(&mut lost, &mut other);
+    let summary = other.sync(&hub);
+    assert!(revoked_refusals(&summary, thief), "{summary:?}");
+
+    // What the hub held before the revocation stays; nothing after it came in.
+    let heads = hub_heads(&hub);
+    assert_eq!(
+        heads.iter().find(|h| h.counter_id == series),
+        Some(&held),
+        "{heads:?}"
+    );
+    assert!(!heads.iter().any(|h| h.counter_id == thief), "{heads:?}");
+    assert_eq!(
+        refusal_of(hub.client().heads(lost.ledger.device())),
+        Refusal::UnknownDevice
+    );
+    // Counted and shown: the relaying counter's refusals, and the evidence with its reason.
+    let report = hub.hub().report().unwrap();
+    let relay = report
+        .counters
+        .iter()
+        .find(|c| c.counter == other.name)
+        .unwrap();
+    assert!(relay.refused >= 2, "{relay:?}");
+    assert!(
+        report
+            .evidence
+            .iter()
+            .any(|e| e.reason == "revoked" && e.counter_id == thief),
+        "{:?}",
+        report.evidence
+    );
+    let text = Command::new(support::bin())
+        .args(["--lang", "zh-CN", "--home", hub::path_str(&hub.home.dir)])
+        .args(["hub", "report"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let refused = format!("上传的记录被拒收 {} 条", relay.refused);
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&other.name) && l.contains(&refused)),
+        "{text}"
+    );
+    assert!(text.contains("已停用"), "{text}");
+    assert!(!text.contains("没有分叉或被拒收的记录"), "{text}");
+}
+
+#[test]
+fn a_certificate_the_hub_refuses_leaves_the_counter_not_enrolled_and_a_retry_works() {
+    let hub = TestHub::start(StoreKind::Sqlite);
+    let mut first = Counter::enrolled(&hub, 0);
+    add_resident(&mut first, "张三");
+    first.sync(&hub);
+    // A second PC set up with the same name in the same community: the hub refuses it.
+    let mut second = Counter::unenrolled(0);
+    let code = hub.code(&second.name);
+    let refused = nightly::enroll(
+        &mut second.ledger,
+        &second.admin,
+        &hub.client(),
+        &code,
+        None,
+    );
+    assert!(
+        matches!(&refused, Err(SyncError::Client(ClientError::Refused(body))) if body.refusal == Refusal::CodeInUse),
+        "{refused:?}"
+    );
+    assert!(second.ledger.district().unwrap().is_none());
+    assert!(second.ledger.own_certificate().unwrap().is_none());
+    assert!(second.ledger.hub_address().unwrap().is_none());
+    // The first PC was lost after all: once it is revoked, a new code enrols the second.
+    let taken = first.ledger.district().unwrap().unwrap().code.unwrap();
+    hub.hub().revoke(&taken, chrono::Utc::now()).unwrap();
+    let code = hub.code(&second.name);
+    nightly::enroll(
+        &mut second.ledger,
+        &second.admin,
+        &hub.client(),
+        &code,
+        None,
+    )
+    .unwrap();
+    assert!(second.ledger.district().unwrap().is_some());
+    add_resident(&mut second, "李四");
+    second.sync(&hub);
 }

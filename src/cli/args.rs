@@ -262,6 +262,10 @@ pub enum HubCmd {
         #[arg(long, global = true)]
         store: Option<String>,
     },
+    /// A new district data key (after a revocation, or when an enrolment file may have
+    /// leaked): residents' data registered from now on does not open with the old key.
+    /// Enrolled counters learn it at their next sync; restart `hub serve` afterwards.
+    Rekey,
     /// The administrators of the street office's web pages.
     #[command(subcommand)]
     Admin(HubAdminCmd),

@@ -74,6 +74,7 @@ pub fn hub(ctx: &Ctx, cmd: HubCmd) -> CmdResult {
             csv,
             store,
         } => district_report(ctx, &home, kind, xlsx, csv, store.as_deref()),
+        HubCmd::Rekey => rekey(ctx, &home),
         HubCmd::Admin(cmd) => admin(ctx, &home, cmd),
         HubCmd::Serve {
             listen,
@@ -320,6 +321,24 @@ fn revoke(ctx: &Ctx, home: &HubHome, code: &str, store: Option<&str>) -> CmdResu
     Ok(())
 }
 
+fn rekey(ctx: &Ctx, home: &HubHome) -> CmdResult {
+    let lang = ctx.lang;
+    let keys = home.rekey()?;
+    ctx.show(
+        &serde_json::json!({"ok": true, "data_keys": keys}),
+        || {
+            println!(
+                "{}",
+                lang.pick(
+                    "已更换街道数据密钥。请重启 hub serve（每个街道中心进程都要重启）。已登记且未停用的服务点在下次同步时收到新密钥；此后登记的居民资料，旧登记文件里的密钥打不开。已停用的服务点收不到新密钥。",
+                    "The district data key was replaced. Restart hub serve (every hub process). Enrolled counters that are not revoked get the new key at their next sync; residents' data registered from now on does not open with the key in an old enrolment file. Revoked counters never get the new key."
+                )
+            );
+        },
+    );
+    Ok(())
+}
+
 fn report(ctx: &Ctx, home: &HubHome, store: Option<&str>) -> CmdResult {
     let lang = ctx.lang;
     let hub = home.open_at(store)?;
@@ -444,10 +463,21 @@ fn print_report(lang: Lang, report: &HubReport) {
         output::table(&rows);
         println!();
     }
+    for line in refusal_lines(lang, &report.counters) {
+        println!("{line}");
+    }
     if report.evidence.is_empty() {
+        let refused: i64 = report.counters.iter().map(|c| c.refused).sum();
         println!(
             "{}",
-            lang.pick("没有分叉或被拒收的记录。", "No forks or refused entries.")
+            if refused == 0 {
+                lang.pick("没有分叉或被拒收的记录。", "No forks or refused entries.")
+            } else {
+                lang.pick(
+                    "没有作为证据保存的记录（分叉或篡改）。",
+                    "No entries kept as evidence (forks or tampered entries).",
+                )
+            }
         );
     } else {
         println!(
@@ -484,6 +514,44 @@ fn print_report(lang: Lang, report: &HubReport) {
         }));
         output::table(&rows);
     }
+}
+
+/// The refusals of each counter that had any, in words: entries refused in its pushes and
+/// certificates refused for its grants (the table's columns, said so that nobody misses them).
+fn refusal_lines(lang: Lang, counters: &[crate::hub::store::CounterRow]) -> Vec<String> {
+    let refusing: Vec<_> = counters
+        .iter()
+        .filter(|c| c.refused > 0 || c.enrolment_refusals > 0)
+        .collect();
+    if refusing.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        lang.pick("被拒收的（按服务点）：", "Refused, by counter:")
+            .to_string(),
+    ];
+    lines.extend(refusing.iter().map(|c| {
+        let last = c
+            .last_enrolment_refusal
+            .as_ref()
+            .map(|(reason, at)| match lang {
+                Lang::ZhCn => format!("，最近一次 {reason} {at}"),
+                Lang::En => format!(", last {reason} {at}"),
+            })
+            .unwrap_or_default();
+        match lang {
+            Lang::ZhCn => format!(
+                "- {} {}（{}）：上传的记录被拒收 {} 条，登记被拒 {} 次{last}",
+                c.code, c.counter, c.community, c.refused, c.enrolment_refusals
+            ),
+            Lang::En => format!(
+                "- {} {} ({}): {} entries of its pushes refused, {} enrolments refused{last}",
+                c.code, c.counter, c.community, c.refused, c.enrolment_refusals
+            ),
+        }
+    }));
+    lines.push(String::new());
+    lines
 }
 
 fn serve(

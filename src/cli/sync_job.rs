@@ -32,6 +32,36 @@ fn client_failure(lang: Lang, hub: &str, error: &ClientError) -> Failure {
     }
 }
 
+/// Why `sync enroll --hub` failed, and that nothing was installed: the enrolment file is
+/// installed only once the hub took the certificate, so the counter is as it was before.
+fn enrolment_failure(lang: Lang, hub: &str, error: &ClientError, was_enrolled: bool) -> Failure {
+    let state = match (was_enrolled, lang) {
+        (false, Lang::ZhCn) => {
+            "本机没有加入街道（什么都没有改）。问题解决后，用新的登记码再运行一次 sync enroll。"
+        }
+        (false, Lang::En) => {
+            "This counter is not enrolled (nothing was changed). Once the problem is solved, run sync enroll again with a new code."
+        }
+        (true, Lang::ZhCn) => {
+            "本机的登记没有改变，仍按原来的登记同步。问题解决后，用新的登记码再运行一次 sync enroll。"
+        }
+        (true, Lang::En) => {
+            "This counter's enrolment is unchanged; it syncs as before. Once the problem is solved, run sync enroll again with a new code."
+        }
+    };
+    match client_failure(lang, hub, error) {
+        Failure::HubRefused(message) => Failure::HubRefused(format!("{message}\n{state}")),
+        Failure::Sync(message)
+            if matches!(error, ClientError::Refused(body)
+                if body.refusal != crate::district::protocol::Refusal::Store) =>
+        {
+            Failure::HubRefused(format!("{message}\n{state}"))
+        }
+        Failure::Sync(message) => Failure::Sync(format!("{message}\n{state}")),
+        other => other,
+    }
+}
+
 /// `sync enroll --hub URL --code CODE`: enrols this counter over the network; on a new PC
 /// (no ledger here yet) takes the counter's ledger back from the hub.
 pub fn enroll(
@@ -57,9 +87,12 @@ pub fn enroll(
     }
     let mut ledger = ctx.ledger()?;
     let session = ctx.admin_session(&mut ledger)?;
+    let was_enrolled = ledger.district()?.is_some();
     let enrolled = match nightly::enroll(&mut ledger, &session, &client, code, ca_pem.as_deref()) {
         Ok(enrolled) => enrolled,
-        Err(nightly::SyncError::Client(e)) => return Err(client_failure(lang, hub, &e)),
+        Err(nightly::SyncError::Client(e)) => {
+            return Err(enrolment_failure(lang, hub, &e, was_enrolled));
+        }
         Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
     };
     ctx.show(&enrolled, || {

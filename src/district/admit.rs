@@ -17,6 +17,10 @@
 //! - **Continued**: without a certificate of its own, a series that continues a series held
 //!   here, endorsed by that series' key, with the same home, prefix and code.
 //! - Anything else is refused.
+//!
+//! A replica that knows the street office revoked a series (the hub) takes no new entry of it,
+//! whoever relays it, and no new series it endorses: a stolen PC cannot go on under another
+//! series. What the replica held before the revocation stays.
 
 use super::trust::Certified;
 use crate::domain::{Body, Envelope, SeriesLink};
@@ -57,6 +61,9 @@ pub enum Refusal {
     AfterRefused {
         seq: i64,
     },
+    /// The street office revoked its series (a lost or stolen PC), or the series it claims to
+    /// continue.
+    Revoked,
 }
 
 impl Refusal {
@@ -73,6 +80,7 @@ impl Refusal {
             Refusal::DuplicateId => "duplicate_id",
             Refusal::NotGenesis => "not_genesis",
             Refusal::AfterRefused { .. } => "after_refused",
+            Refusal::Revoked => "revoked",
         }
     }
 
@@ -91,12 +99,13 @@ impl Refusal {
             "duplicate_id" => Refusal::DuplicateId,
             "not_genesis" => Refusal::NotGenesis,
             "after_refused" => Refusal::AfterRefused { seq: 0 },
+            "revoked" => Refusal::Revoked,
             _ => return None,
         })
     }
 
     /// Whether the refused entry is kept as evidence (what it is, not where it stands, is
-    /// wrong: a changed or forged entry).
+    /// wrong: a changed or forged entry, or one a revoked PC made after it was revoked).
     pub fn is_evidence(&self) -> bool {
         matches!(
             self,
@@ -104,6 +113,7 @@ impl Refusal {
                 | Refusal::Unreadable
                 | Refusal::DuplicateId
                 | Refusal::NotGenesis
+                | Refusal::Revoked
         )
     }
 }
@@ -126,6 +136,8 @@ pub struct Arriving<'a> {
     pub envelope: Option<&'a Envelope>,
     /// Its id is another entry's (held, or earlier in this exchange).
     pub id_taken: bool,
+    /// The street office revoked its series (only the hub knows).
+    pub revoked: bool,
 }
 
 /// What becomes of an arriving entry.
@@ -159,6 +171,9 @@ pub fn entry(a: &Arriving<'_>) -> Verdict {
         } else {
             fork_or_refuse()
         };
+    }
+    if a.revoked {
+        return Verdict::Refused(Refusal::Revoked);
     }
     if a.seq != head_seq + 1 {
         return Verdict::Refused(Refusal::Gap {
@@ -209,6 +224,8 @@ pub struct Earlier<'a> {
     /// The code it numbers with (its certificate's, else its first entry's).
     pub code: Option<&'a str>,
     pub key: VerifyingKey,
+    /// The street office revoked it: its endorsement admits nothing (only the hub knows).
+    pub revoked: bool,
 }
 
 /// Whether the earlier series' key signed `claim` continuing it.
@@ -270,6 +287,9 @@ pub fn admit(
         };
     }
     if claim.continues.is_some() {
+        if earlier.is_some_and(|e| e.revoked) {
+            return Err(Refusal::Revoked);
+        }
         return if continues_endorsed(claim, earlier) {
             Ok(())
         } else {
@@ -352,6 +372,14 @@ mod tests {
             prefix: "SQ",
             code: Some("A"),
             key: old.verifying_key(),
+            revoked: false,
+        };
+        let stolen = Earlier {
+            home: old_home_s,
+            prefix: "SQ",
+            code: Some("A"),
+            key: old.verifying_key(),
+            revoked: true,
         };
         let fresh = certified(new_public, None);
         let other_key = certified([9; 32], None);
@@ -406,6 +434,14 @@ mod tests {
                 Some(&earlier),
                 None,
                 Ok(()),
+            ),
+            (
+                "a new series endorsed by a revoked series' key",
+                claim(old_home_s, Some(link)),
+                None,
+                Some(&stolen),
+                None,
+                Err(Refusal::Revoked),
             ),
             (
                 "a restore not endorsed",
@@ -505,6 +541,7 @@ mod tests {
             signed: true,
             envelope,
             id_taken: false,
+            revoked: false,
         };
         type Case<'a> = (&'a str, Arriving<'a>, Verdict);
         let refused = Verdict::Refused;
@@ -587,6 +624,23 @@ mod tests {
                 "an introduction later on",
                 base(3, &h2, &h3, Some(&genesis)),
                 refused(Refusal::NotGenesis),
+            ),
+            (
+                "the next seq of a revoked series",
+                Arriving {
+                    revoked: true,
+                    ..base(3, &h2, &h3, Some(&later))
+                },
+                refused(Refusal::Revoked),
+            ),
+            (
+                "a revoked series' entry held already",
+                Arriving {
+                    held_hash: Some(h1),
+                    revoked: true,
+                    ..base(1, &zero, &h1, Some(&genesis))
+                },
+                Verdict::Present,
             ),
             (
                 "a new series",

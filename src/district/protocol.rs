@@ -68,6 +68,11 @@ pub struct HeadsResponse {
     pub heads: Vec<Head>,
     /// The hub's clock (RFC 3339), for the counter's clock check.
     pub hub_time: String,
+    /// Hex of the district's data keys, newest first: the counter seals resident keys with
+    /// the newest (after `hub rekey`, one a leaked enrolment file does not hold) and opens
+    /// with any. Only a signed request of an enrolled, unrevoked counter is answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_keys: Vec<String>,
 }
 
 /// `POST /v1/pull`: what the counter holds; the hub answers with a bundle from the first gap

@@ -62,15 +62,38 @@ impl DistrictKey {
         }
     }
 
+    /// The data key and those before it, newest first.
+    pub fn data_keys(&self) -> impl Iterator<Item = &[u8; 32]> {
+        std::iter::once(&self.data_key).chain(&self.earlier_data_keys)
+    }
+
     /// A resident key sealed with the district's data key, or one from before a rekey.
     pub fn open_resident_key(
         &self,
         sealed: &super::SealedResidentKey,
         district_id: &str,
     ) -> Option<[u8; 32]> {
-        std::iter::once(&self.data_key)
-            .chain(&self.earlier_data_keys)
+        self.data_keys()
             .find_map(|key| sealed.open(key, district_id))
+    }
+
+    /// A resident key sealed again with the current data key (whatever key sealed it before),
+    /// so that what the hub hands out opens with the newest key only; `None` when it opens
+    /// with none of the district's keys.
+    pub fn reseal_resident_key(
+        &self,
+        sealed: &super::SealedResidentKey,
+        district_id: &str,
+        nonce: [u8; 12],
+    ) -> Option<super::SealedResidentKey> {
+        let key = self.open_resident_key(sealed, district_id)?;
+        Some(super::SealedResidentKey::seal(
+            &self.data_key,
+            district_id,
+            &sealed.resident,
+            &key,
+            nonce,
+        ))
     }
 
     pub fn public_key(&self) -> VerifyingKey {
@@ -107,6 +130,24 @@ impl DistrictKey {
             data_key: hex::encode(self.data_key),
         }
     }
+}
+
+/// A counter's data keys (newest first) after the hub named the district's (newest first):
+/// a newest key the counter has not seen becomes its newest; a list whose newest the counter
+/// knows already (a hub process not yet restarted after `hub rekey`) never takes the newest
+/// back. Every key either side knows is kept, so what earlier keys sealed still opens.
+pub fn learn_data_keys(known: &[[u8; 32]], told: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    let (first, second) = match told.first() {
+        Some(newest) if !known.contains(newest) => (told, known),
+        _ => (known, told),
+    };
+    let mut keys: Vec<[u8; 32]> = Vec::with_capacity(known.len() + told.len());
+    for key in first.iter().chain(second) {
+        if !keys.contains(key) {
+            keys.push(*key);
+        }
+    }
+    keys
 }
 
 /// What the district grants one counter.
@@ -391,6 +432,39 @@ mod tests {
             certificate.check("d1", &district.public_key()),
             Err(TrustProblem::BadGrantSignature)
         );
+    }
+
+    #[test]
+    fn a_counter_takes_a_newer_data_key_and_never_goes_back_to_an_older_one() {
+        let (a, b, c) = ([1; 32], [2; 32], [3; 32]);
+        type Keys<'a> = &'a [[u8; 32]];
+        let cases: &[(&str, Keys, Keys, Keys)] = &[
+            ("a hub from before rekeys says nothing", &[a], &[], &[a]),
+            ("the same key", &[a], &[a], &[a]),
+            ("after a rekey", &[a], &[b, a], &[b, a]),
+            ("enrolled after the rekey", &[b], &[b, a], &[b, a]),
+            ("two rekeys at once", &[a], &[c, b, a], &[c, b, a]),
+            ("a hub process not yet restarted", &[b, a], &[a], &[b, a]),
+            ("an older list", &[c, b, a], &[b, a], &[c, b, a]),
+        ];
+        for (what, known, told, want) in cases {
+            assert_eq!(learn_data_keys(known, told), *want, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_resident_key_sealed_before_a_rekey_is_handed_out_sealed_with_the_new_key() {
+        let mut district = district();
+        let old = district.data_key;
+        let sealed =
+            crate::district::SealedResidentKey::seal(&old, "d1", "SQ-RA00001", &[7; 32], [0; 12]);
+        district.earlier_data_keys.push(old);
+        district.data_key = [4; 32];
+        let resealed = district
+            .reseal_resident_key(&sealed, "d1", [1; 12])
+            .unwrap();
+        assert_eq!(resealed.open(&[4; 32], "d1"), Some([7; 32]));
+        assert_eq!(resealed.open(&old, "d1"), None);
     }
 
     #[test]

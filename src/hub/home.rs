@@ -280,6 +280,10 @@ struct KeyFile {
     name: String,
     secret_key: String,
     data_key: String,
+    /// Data keys before the last `hub rekey`, newest first (hex): resident keys sealed with
+    /// them still open here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    earlier_data_keys: Vec<String>,
 }
 
 /// `hub.toml`: where the ledger is kept and the street office's time zone.
@@ -389,6 +393,7 @@ impl HubHome {
             name: key.name.clone(),
             secret_key: hex::encode(key.seed()),
             data_key: hex::encode(key.data_key),
+            earlier_data_keys: Vec::new(),
         };
         let key_path = self.key_path();
         write_private_new(
@@ -459,12 +464,49 @@ impl HubHome {
             |hex_text: &str| -> Option<[u8; 32]> { hex::decode(hex_text).ok()?.try_into().ok() };
         let seed = bytes(&file.secret_key).ok_or_else(damaged)?;
         let data_key = bytes(&file.data_key).ok_or_else(damaged)?;
-        Ok(DistrictKey::new(
-            file.district_id,
-            file.name,
-            seed,
-            data_key,
-        ))
+        let earlier_data_keys = file
+            .earlier_data_keys
+            .iter()
+            .map(|k| bytes(k))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(damaged)?;
+        let mut key = DistrictKey::new(file.district_id, file.name, seed, data_key);
+        key.earlier_data_keys = earlier_data_keys;
+        Ok(key)
+    }
+
+    /// `hub rekey`: a new district data key, the current one kept among the earlier ones (so
+    /// what it sealed still opens here). Enrolment files made from now on carry the new key;
+    /// enrolled counters that are not revoked learn it at their next sync; a leaked enrolment
+    /// file does not open what is sealed with it. The key file is replaced whole (written
+    /// beside it, then renamed), so a crash leaves the old file or the new one. Returns how
+    /// many data keys the district has had.
+    pub fn rekey(&self) -> HubResult<usize> {
+        let key = self.key()?;
+        let path = self.key_path();
+        let file = KeyFile {
+            district_id: key.district_id,
+            name: key.name.clone(),
+            secret_key: hex::encode(key.seed()),
+            data_key: hex::encode(crate::keys::random_bytes::<32>()?),
+            earlier_data_keys: key.data_keys().map(hex::encode).collect(),
+        };
+        let next = path.with_extension("key.new");
+        let _ = std::fs::remove_file(&next);
+        write_private_new(
+            &next,
+            serde_json::to_string_pretty(&file)
+                .expect("plain struct serialises")
+                .as_bytes(),
+        )
+        .map_err(Self::file_error(&next))?;
+        std::fs::rename(&next, &path).map_err(Self::file_error(&path))?;
+        if let Some(dir) = path.parent()
+            && let Ok(dir) = std::fs::File::open(dir)
+        {
+            let _ = dir.sync_all();
+        }
+        Ok(1 + file.earlier_data_keys.len())
     }
 
     /// Opens the store `url` (or the one `hub.toml` names): `sqlite:PATH` relative to the

@@ -317,6 +317,8 @@ async fn judge<S: Store>(
             .collect()
     };
     let held = store.series(&ids).await?;
+    // A revoked series takes no new entry, whoever relays it; what the hub holds stays.
+    let revoked = store.revoked(&ids).await?;
     let mut known: HashMap<Uuid, Known> = held
         .iter()
         .filter_map(|(id, s)| known_of(s).map(|k| (*id, k)))
@@ -470,6 +472,7 @@ async fn judge<S: Store>(
             signed,
             envelope: envelope.as_ref(),
             id_taken,
+            revoked: revoked.contains(&id),
         });
         let genesis = match verdict {
             admit::Verdict::Present => {
@@ -549,6 +552,9 @@ async fn judge<S: Store>(
                 }
                 Err(refusal) => {
                     stopped.insert(id);
+                    if refusal.is_evidence() {
+                        append.evidence.push(evidence(refusal.code()));
+                    }
                     refuse(&mut ingested, refusal.code());
                     continue;
                 }
@@ -807,11 +813,16 @@ async fn admission<S: Store>(
         },
         None => None,
     };
+    let earlier_revoked = match earlier_id {
+        Some(e) if earlier_known.is_some() => store.revoked(&[e]).await?.contains(&e),
+        _ => false,
+    };
     let earlier = earlier_known.as_ref().map(|k| admit::Earlier {
         home: &k.info.home,
         prefix: &k.info.prefix,
         code: k.info.code.as_deref(),
         key: k.key,
+        revoked: earlier_revoked,
     });
     let code_holder = match certificate {
         Some(c) => {

@@ -199,7 +199,8 @@ pub fn document() -> Value {
                 "HeadsResponse": {"type": "object", "properties": {
                     "district_id": {"type": "string"},
                     "heads": {"type": "array", "items": {"$ref": "#/components/schemas/Head"}},
-                    "hub_time": {"type": "string", "format": "date-time"}}},
+                    "hub_time": {"type": "string", "format": "date-time"},
+                    "data_keys": {"type": "array", "items": {"type": "string"}, "description": "The district's data keys (hex), newest first"}}},
                 "PullRequest": {"type": "object", "required": ["heads", "entries_max"], "properties": {
                     "heads": {"type": "array", "items": {"$ref": "#/components/schemas/Head"}},
                     "entries_max": {"type": "integer", "maximum": 1000}}},

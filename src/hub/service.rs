@@ -435,6 +435,7 @@ impl<S: Store> HubService<S> {
             district_id: self.district_id(),
             heads: self.store.heads().await.map_err(store_refusal)?,
             hub_time: format_time(now),
+            data_keys: self.key.data_keys().map(hex::encode).collect(),
         })
     }
 
@@ -512,11 +513,12 @@ impl<S: Store> HubService<S> {
             .filter_map(|json| serde_json::from_str(json).ok())
             .collect();
         let residents: Vec<String> = residents.into_iter().collect();
-        let keys = self
-            .store
-            .resident_keys(&residents)
-            .await
-            .map_err(store_refusal)?;
+        let keys = self.resealed(
+            self.store
+                .resident_keys(&residents)
+                .await
+                .map_err(store_refusal)?,
+        )?;
         let entries: u64 = pages.iter().map(|p| p.entries.len() as u64).sum();
         let header = BundleHeader {
             format: BUNDLE_FORMAT.to_string(),
@@ -555,6 +557,25 @@ impl<S: Store> HubService<S> {
         self.metrics.served(entries);
         tracing::info!(device = %device, entries, more, "pull");
         Ok((bytes, more))
+    }
+
+    /// Resident keys as a pull hands them out: sealed with the current data key, whichever
+    /// key sealed them when they arrived (a key from before `hub rekey` reaches a counter
+    /// enrolled after it, and nothing handed out opens with a retired key alone).
+    fn resealed(
+        &self,
+        keys: Vec<crate::district::SealedResidentKey>,
+    ) -> Result<Vec<crate::district::SealedResidentKey>, Refusal> {
+        let district_id = self.district_id();
+        let mut out = Vec::with_capacity(keys.len());
+        for sealed in &keys {
+            let nonce = crate::keys::random_bytes::<12>().map_err(|e| {
+                tracing::error!("random: {e}");
+                Refusal::Store
+            })?;
+            out.extend(self.key.reseal_resident_key(sealed, &district_id, nonce));
+        }
+        Ok(out)
     }
 
     /// The district at a glance: counters, overdrafts (names masked), evidence.

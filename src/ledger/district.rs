@@ -10,7 +10,7 @@
 
 use super::{Ledger, LedgerError, Result, Session, read, seal};
 use crate::district::admit;
-use crate::district::trust::Certified;
+use crate::district::trust::{Certified, learn_data_keys};
 use crate::district::{
     Certificate, CertificateBody, EnrolmentFile, Head, Page, SealedResidentKey, TrustProblem,
     WireEntry, to_send,
@@ -254,8 +254,44 @@ struct District {
     district_id: String,
     name: String,
     public_key: VerifyingKey,
+    /// Seals the resident keys this counter sends: the newest data key it knows.
     data_key: [u8; 32],
+    /// Data keys from before a `hub rekey`: resident keys they sealed still open here.
+    earlier_data_keys: Vec<[u8; 32]>,
     enrolled_at: String,
+}
+
+impl District {
+    fn data_keys(&self) -> Vec<[u8; 32]> {
+        std::iter::once(self.data_key)
+            .chain(self.earlier_data_keys.iter().copied())
+            .collect()
+    }
+
+    fn open_resident_key(&self, sealed: &SealedResidentKey) -> Option<[u8; 32]> {
+        self.data_keys()
+            .iter()
+            .find_map(|key| sealed.open(key, &self.district_id))
+    }
+}
+
+/// Makes `keys` (newest first) the district's data keys: the newest in `district`, the others
+/// in `earlier_data_keys`.
+fn store_data_keys(tx: &Connection, keys: &[[u8; 32]]) -> Result<()> {
+    let Some((newest, earlier)) = keys.split_first() else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE district SET data_key = ?1 WHERE id = 1",
+        [newest.as_slice()],
+    )?;
+    tx.execute("DELETE FROM earlier_data_keys", [])?;
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO earlier_data_keys (data_key) VALUES (?1)")?;
+    for key in earlier {
+        insert.execute([key.as_slice()])?;
+    }
+    Ok(())
 }
 
 fn district_of(conn: &Connection) -> Result<Option<District>> {
@@ -272,12 +308,21 @@ fn district_of(conn: &Connection) -> Result<Option<District>> {
                     name: r.get(1).ok()?,
                     public_key: VerifyingKey::from_bytes(&key.try_into().ok()?).ok()?,
                     data_key: data.try_into().ok()?,
+                    earlier_data_keys: Vec::new(),
                     enrolled_at: r.get(4).ok()?,
                 })
             })())
         })
         .optional()?;
-    Ok(row.flatten())
+    let Some(mut district) = row.flatten() else {
+        return Ok(None);
+    };
+    district.earlier_data_keys = conn
+        .prepare_cached("SELECT data_key FROM earlier_data_keys")?
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+        .filter_map(|k| k.ok().and_then(|k| k.try_into().ok()))
+        .collect();
+    Ok(Some(district))
 }
 
 /// What a series' first entry claims, for [`admit`].
@@ -326,6 +371,15 @@ fn series_name(conn: &Connection, counter_id: &Uuid) -> String {
         .unwrap_or_else(|| counter_id.to_string()[..8].to_string())
 }
 
+/// An enrolment file checked against this counter, with the certificate it makes.
+struct CheckedEnrolment {
+    district_key: VerifyingKey,
+    grant: crate::district::GrantBody,
+    numbering: Numbering,
+    data_key: [u8; 32],
+    certificate: Certificate,
+}
+
 /// Per series while an import runs.
 struct Taking {
     state: Option<SeriesState>,
@@ -334,6 +388,33 @@ struct Taking {
 }
 
 impl Ledger {
+    /// Takes the district's data keys as the hub named them (hex, newest first) over a signed
+    /// request: a newer key than this counter's newest becomes the one it seals with; keys it
+    /// knows already change nothing. Returns whether the newest changed.
+    pub fn learn_data_keys(&mut self, told: &[String]) -> Result<bool> {
+        let told: Vec<[u8; 32]> = told
+            .iter()
+            .filter_map(|k| hex::decode(k).ok()?.try_into().ok())
+            .collect();
+        if told.is_empty() {
+            return Ok(false);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(district) = district_of(&tx)? else {
+            return Ok(false);
+        };
+        let known = district.data_keys();
+        let keys = learn_data_keys(&known, &told);
+        if keys == known {
+            return Ok(false);
+        }
+        store_data_keys(&tx, &keys)?;
+        tx.commit()?;
+        Ok(keys[0] != known[0])
+    }
+
     /// The district this counter is enrolled in, if any.
     pub fn district(&self) -> Result<Option<DistrictInfo>> {
         Ok(district_of(&self.conn)?.map(|d| DistrictInfo {
@@ -354,9 +435,37 @@ impl Ledger {
         self.install_enrolment(file)
     }
 
+    /// The certificate an enrolment file makes for this counter, checked as [`Ledger::enroll`]
+    /// checks the file, writing nothing: `sync enroll --hub` installs the file only once the
+    /// hub took the certificate, so a refused one leaves the counter as it was. (Certificates
+    /// are signed deterministically: installing the file makes this very certificate.)
+    pub fn enrolment_certificate(
+        &self,
+        session: &Session,
+        file: &EnrolmentFile,
+    ) -> Result<Certificate> {
+        Self::require_admin(session)?;
+        let prepared = self.prepare_enrolment(file)?;
+        if let Some(other) =
+            district_of(&self.conn)?.filter(|d| d.district_id != prepared.grant.district_id)
+        {
+            return Err(LedgerError::EnrolledElsewhere {
+                district: other.name,
+            });
+        }
+        Ok(prepared.certificate)
+    }
+
     /// [`Ledger::enroll`] without the administrator: for a new PC recovering its counter,
     /// where nobody can log in before the counter's operators came back from the hub.
     pub fn install_enrolment(&mut self, file: &EnrolmentFile) -> Result<Enrolled> {
+        let prepared = self.prepare_enrolment(file)?;
+        let at = format_time(self.now());
+        self.install_prepared(prepared, at)
+    }
+
+    /// Checks an enrolment file against this counter and makes its certificate.
+    fn prepare_enrolment(&self, file: &EnrolmentFile) -> Result<CheckedEnrolment> {
         let (district_key, grant) = file.open().map_err(LedgerError::Enrolment)?;
         let now = self.now();
         if DateTime::parse_from_rfc3339(&grant.expires_at)
@@ -408,7 +517,25 @@ impl Ledger {
         certificate
             .check(&grant.district_id, &district_key)
             .map_err(LedgerError::Enrolment)?;
-        let at = format_time(now);
+        Ok(CheckedEnrolment {
+            district_key,
+            grant,
+            numbering,
+            data_key,
+            certificate,
+        })
+    }
+
+    /// [`Ledger::install_enrolment`]'s steps, continued: the district and the certificate
+    /// written.
+    fn install_prepared(&mut self, prepared: CheckedEnrolment, at: String) -> Result<Enrolled> {
+        let CheckedEnrolment {
+            district_key,
+            grant,
+            numbering,
+            data_key,
+            certificate,
+        } = prepared;
         let again = {
             let tx = self
                 .conn
@@ -423,6 +550,12 @@ impl Ledger {
                 });
             }
             let again = existing.is_some();
+            // A file made before a rekey this counter has learned of never takes the newer
+            // key back.
+            let data_keys = learn_data_keys(
+                &existing.map(|d| d.data_keys()).unwrap_or_default(),
+                &[data_key],
+            );
             tx.execute(
                 "INSERT OR REPLACE INTO district (id, district_id, name, public_key, data_key, enrolled_at)
                  VALUES (1, ?1, ?2, ?3, ?4, ?5)",
@@ -434,6 +567,7 @@ impl Ledger {
                     at
                 ],
             )?;
+            store_data_keys(&tx, &data_keys)?;
             tx.execute(
                 "INSERT OR REPLACE INTO certificates (counter_id, certificate, received_at)
                  VALUES (?1, ?2, ?3)",
@@ -1112,8 +1246,8 @@ impl Import<'_> {
     pub fn keys(&mut self, keys: &[SealedResidentKey]) -> Result<()> {
         let district = &self.state.district;
         self.state.keys.extend(keys.iter().filter_map(|sealed| {
-            sealed
-                .open(&district.data_key, &district.district_id)
+            district
+                .open_resident_key(sealed)
                 .map(|key| (sealed.resident.clone(), key))
         }));
         Ok(())
@@ -1376,6 +1510,7 @@ impl Taken {
             signed,
             envelope: envelope.as_ref(),
             id_taken,
+            revoked: false,
         });
         match verdict {
             admit::Verdict::Present => {
@@ -1466,6 +1601,7 @@ impl Taken {
                 prefix: &e.prefix,
                 code: earlier_code.as_deref(),
                 key,
+                revoked: false,
             }),
             None => None,
         };

@@ -378,6 +378,13 @@ pub fn refusal_words(lang: Lang, refusal: &Refusal) -> String {
         (Refusal::AfterRefused { .. }, false) => {
             "an earlier entry of its series was refused".to_string()
         }
+        (Refusal::Revoked, true) => {
+            "街道中心已停用该服务点（丢失或被盗的电脑），不再收它的新记录".to_string()
+        }
+        (Refusal::Revoked, false) => {
+            "the street office revoked that counter (a lost or stolen PC); no new entry of it is taken"
+                .to_string()
+        }
     }
 }
 

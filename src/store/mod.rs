@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_hub.sql"),
     include_str!("migrations/0007_report_tallies.sql"),
     include_str!("migrations/0008_claims.sql"),
+    include_str!("migrations/0009_data_keys.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory

@@ -93,9 +93,9 @@ pub enum SyncError {
 }
 
 /// Enrols this counter with the hub over the network (`sync enroll --hub --code`): the hub
-/// answers a one-time code with an enrolment file, installed here as `sync enroll --file`
-/// installs one; the certificate made with it goes back to the hub, and the hub's address is
-/// kept for the nightly sync.
+/// answers a one-time code with an enrolment file; the certificate made with it goes back to
+/// the hub, and once the hub took it the file is installed here as `sync enroll --file`
+/// installs one, and the hub's address is kept for the nightly sync.
 pub fn enroll(
     ledger: &mut Ledger,
     session: &crate::ledger::Session,
@@ -107,9 +107,13 @@ pub fn enroll(
         code: code.to_string(),
         counter: Some(ledger.series().counter.clone()),
     })?;
-    let enrolled = ledger.enroll(session, &answer.file)?;
-    let certificate = ledger.own_certificate()?.ok_or(LedgerError::NotEnrolled)?;
+    // The hub takes the certificate before the file is installed: a refused one (a grant used
+    // already, a revoked counter, a code another PC holds) leaves this counter as it was, and
+    // a retry with a new code starts clean.
+    let certificate = ledger.enrolment_certificate(session, &answer.file)?;
     client.register_certificate(&certificate)?;
+    let enrolled = ledger.enroll(session, &answer.file)?;
+    debug_assert_eq!(ledger.own_certificate()?.as_ref(), Some(&certificate));
     ledger.set_hub(client.base(), ca_pem)?;
     Ok(enrolled)
 }
@@ -191,6 +195,12 @@ pub fn sync(
         }
         other => other?,
     };
+    // Only an enrolled, unrevoked counter's signed request is answered with the data keys:
+    // after `hub rekey` this counter seals with the new one, which a leaked enrolment file
+    // does not hold.
+    if ledger.learn_data_keys(&hub.data_keys)? {
+        tracing::info!("sync: the district's new data key was received");
+    }
     if let Ok(hub_time) = chrono::DateTime::parse_from_rfc3339(&hub.hub_time) {
         summary.clock_offset_ms =
             hub_time.timestamp_millis() - chrono::Utc::now().timestamp_millis();

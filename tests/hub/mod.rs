@@ -367,6 +367,21 @@ impl Counter {
     /// Initialises counter `index` (see [`setup`]) with activity A01 and items G001, S01, and
     /// enrols it with `hub` over the network.
     pub fn enrolled(hub: &TestHub, index: usize) -> Counter {
+        let mut counter = Counter::unenrolled(index);
+        let code = hub.code(&counter.name);
+        nightly::enroll(
+            &mut counter.ledger,
+            &counter.admin,
+            &hub.client(),
+            &code,
+            None,
+        )
+        .unwrap();
+        counter
+    }
+
+    /// Counter `index` (see [`setup`]) with activity A01 and items G001, S01, not enrolled.
+    pub fn unenrolled(index: usize) -> Counter {
         let (community, prefix, name) = setup(index);
         let dir = TempDir::new().unwrap();
         let home = Home {
@@ -387,8 +402,6 @@ impl Counter {
                 Box::new(chrono::Utc::now),
             )
             .unwrap();
-        let code = hub.code(&name);
-        nightly::enroll(&mut ledger, &admin, &hub.client(), &code, None).unwrap();
         ledger
             .define_activity(&admin, "A01", "垃圾分类", 10)
             .unwrap();
