@@ -178,6 +178,8 @@ pub enum Refusal {
     TooLarge,
     /// The hub's store failed; nothing was written.
     Store,
+    /// Text holding a NUL character, which no name or note has and PostgreSQL cannot store.
+    NulText,
 }
 
 /// The JSON body of every refused request.
@@ -211,6 +213,7 @@ impl Refusal {
             Refusal::Unreadable => "unreadable",
             Refusal::TooLarge => "too_large",
             Refusal::Store => "store",
+            Refusal::NulText => "nul_text",
         }
     }
 
@@ -228,6 +231,7 @@ impl Refusal {
         Refusal::Unreadable,
         Refusal::TooLarge,
         Refusal::Store,
+        Refusal::NulText,
     ];
 
     /// The HTTP status the hub answers with.
@@ -242,7 +246,7 @@ impl Refusal {
             | Refusal::ExpiredCode
             | Refusal::OtherCounter
             | Refusal::BadCertificate => 403,
-            Refusal::Unreadable => 400,
+            Refusal::Unreadable | Refusal::NulText => 400,
             Refusal::TooLarge => 413,
             Refusal::Store => 503,
         }
@@ -310,6 +314,10 @@ impl Refusal {
             Refusal::Store => (
                 "街道中心的数据库暂时不可用，没有写入任何内容：请稍后再同步。".to_string(),
                 "The hub's database is not available; nothing was written. Sync again later.".to_string(),
+            ),
+            Refusal::NulText => (
+                "请求里的文字含有空字符（NUL），街道中心没有接收任何内容：请更新 pointsdesk；仍然如此请联系街道中心。".to_string(),
+                "Text in the request holds a NUL character; the hub took nothing. Update pointsdesk, and tell the street office if it happens again.".to_string(),
             ),
         };
         RefusalBody {
