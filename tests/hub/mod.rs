@@ -367,6 +367,13 @@ impl Counter {
     /// Initialises counter `index` (see [`setup`]) with activity A01 and items G001, S01, and
     /// enrols it with `hub` over the network.
     pub fn enrolled(hub: &TestHub, index: usize) -> Counter {
+        let (_, _, name) = setup(index);
+        Self::enrolled_at(&hub.url, &hub.code(&name), index)
+    }
+
+    /// Like [`Counter::enrolled`], with the hub at `url` (its own process, say) and a one-time
+    /// code for counter `index`'s name.
+    pub fn enrolled_at(url: &str, code: &str, index: usize) -> Counter {
         let (community, prefix, name) = setup(index);
         let dir = TempDir::new().unwrap();
         let home = Home {
@@ -387,8 +394,8 @@ impl Counter {
                 Box::new(chrono::Utc::now),
             )
             .unwrap();
-        let code = hub.code(&name);
-        nightly::enroll(&mut ledger, &admin, &hub.client(), &code, None).unwrap();
+        let client = HubClient::new(url, None).unwrap();
+        nightly::enroll(&mut ledger, &admin, &client, code, None).unwrap();
         ledger
             .define_activity(&admin, "A01", "垃圾分类", 10)
             .unwrap();
