@@ -318,7 +318,11 @@ fn hub_admin_remove_keeps_the_last_administrator_and_common_passwords_are_refuse
     assert!(!admins.stdout.contains("街道李强"), "{}", admins.stdout);
     let unknown = office.run(&["hub", "admin", "remove", "街道李强"]);
     unknown.expect_code(1);
-    assert!(unknown.all().contains("没有这个网页管理员"), "{}", unknown.all());
+    assert!(
+        unknown.all().contains("没有这个网页管理员"),
+        "{}",
+        unknown.all()
+    );
     let last = office.run(&["hub", "admin", "remove", "街道王芳"]);
     last.expect_code(1);
     assert!(last.all().contains("最后一位"), "{}", last.all());

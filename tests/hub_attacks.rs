@@ -5,7 +5,6 @@
 //! a 400, not a 500 or a 503; every answer carries the security headers; TLS never turns itself
 //! off; and the counter follows no redirect and prints no hub's escape codes.
 
-#[allow(dead_code)]
 mod hub;
 
 use hub::{Counter, StoreKind};
@@ -125,7 +124,11 @@ fn serve(office: &Office, start: Start) -> Served {
         command.args(["--store", store]);
     }
     if let Some((cert, key)) = start.tls {
-        command.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+        command
+            .arg("--tls-cert")
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(key);
     }
     let mut child = command.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -160,8 +163,7 @@ fn serve(office: &Office, start: Start) -> Served {
 impl Served {
     /// (peak, now) resident memory of the hub process, MiB.
     fn memory_mib(&self) -> (f64, f64) {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         let field = |name: &str| {
             status
                 .lines()
@@ -415,10 +417,7 @@ fn unsigned_bodies_are_refused_unread(kind: StoreKind) {
             .collect();
         senders.into_iter().map(|t| t.join().unwrap()).collect()
     });
-    assert!(
-        statuses.iter().flatten().all(|s| *s == 401),
-        "{statuses:?}"
-    );
+    assert!(statuses.iter().flatten().all(|s| *s == 401), "{statuses:?}");
     let (peak, _) = hub.memory_mib();
     assert!(
         peak < RSS_BOUND_MIB,
@@ -472,7 +471,10 @@ fn unknown_names_lock_like_known_ones(kind: StoreKind) {
 
     // A name with a line break stays on its line of the log.
     let forged = "x\nFORGED web login admin=\"root\"";
-    assert_eq!(login(hub.addr, forged, "wrong-password-1", "/web/").status, 401);
+    assert_eq!(
+        login(hub.addr, forged, "wrong-password-1", "/web/").status,
+        401
+    );
     let log = hub.log_text();
     assert!(log.contains("FORGED"), "{log}");
     assert!(
@@ -574,7 +576,10 @@ fn bad_input_is_a_400(kind: StoreKind) {
     }
     // Nothing of it was taken, and the counter's real entries sync as ever.
     let summary = counter.sync_with(&hub.url).expect("the sync after it");
-    assert!(summary.pushed_new > 0 && summary.push_refusals.is_empty(), "{summary:?}");
+    assert!(
+        summary.pushed_new > 0 && summary.push_refusals.is_empty(),
+        "{summary:?}"
+    );
     let held = office.home.open_at(office.store.as_deref()).unwrap();
     let mut heads = held
         .block_on(pointsdesk::hub::store::Store::heads(&held.service.store))
@@ -630,7 +635,10 @@ fn every_answer_carries_the_security_headers_and_tls_adds_hsts() {
         ("the login form", get(hub.addr, "/web/login")),
     ] {
         assert_secured(what, &|name| answer.header(name));
-        assert!(answer.header("strict-transport-security").is_none(), "{what}");
+        assert!(
+            answer.header("strict-transport-security").is_none(),
+            "{what}"
+        );
     }
     drop(hub);
 
@@ -757,7 +765,10 @@ fn the_counter_follows_no_redirect_and_prints_no_escape_codes_of_a_hub() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains(&elsewhere.to_string()), "{said}");
     assert!(said.contains("不跟随转址"), "{said}");
-    assert!(visits.try_recv().is_err(), "the counter followed the redirect");
+    assert!(
+        visits.try_recv().is_err(),
+        "the counter followed the redirect"
+    );
 
     // A proxy's answer full of escape codes is shown without them.
     let body = "\x1b]0;pwned\x07\x1b[2Jproxy down \x1b[31mhere\r\n";

@@ -552,16 +552,19 @@ fn admin(ctx: &Ctx, home: &HubHome, cmd: HubAdminCmd) -> CmdResult {
         HubAdminCmd::Remove { name, store } => {
             let hub = home.open_at(store.as_deref())?;
             hub.remove_admin(&name)?;
-            ctx.show(&serde_json::json!({"ok": true, "removed": name.trim()}), || {
-                println!(
-                    "{} {}",
-                    lang.pick(
-                        "已删除网页管理员（其登录已退出）",
-                        "Removed the web administrator (its sessions ended):"
-                    ),
-                    name.trim()
-                );
-            });
+            ctx.show(
+                &serde_json::json!({"ok": true, "removed": name.trim()}),
+                || {
+                    println!(
+                        "{} {}",
+                        lang.pick(
+                            "已删除网页管理员（其登录已退出）",
+                            "Removed the web administrator (its sessions ended):"
+                        ),
+                        name.trim()
+                    );
+                },
+            );
         }
     }
     Ok(())

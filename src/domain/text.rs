@@ -176,7 +176,12 @@ mod tests {
             (b"{\"name\":\"Wang\0\"}", true),
             (br#"\"#, false),
         ] {
-            assert_eq!(json_holds_nul(json), nul, "{}", String::from_utf8_lossy(json));
+            assert_eq!(
+                json_holds_nul(json),
+                nul,
+                "{}",
+                String::from_utf8_lossy(json)
+            );
         }
     }
 

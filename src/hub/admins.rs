@@ -158,12 +158,46 @@ impl LoginRefusal {
 /// Passwords tried first by anyone guessing (the most common in published leaks, and the
 /// obvious ones here), refused whatever their length. Compared ignoring case.
 const COMMON_PASSWORDS: &[&str] = &[
-    "12345678", "123456789", "1234567890", "12345678910", "87654321", "11111111", "00000000",
-    "88888888", "66666666", "11223344", "12341234", "123123123", "147258369", "1qaz2wsx",
-    "qwertyui", "qwertyuiop", "asdfghjkl", "zxcvbnm1", "password", "password1", "password123",
-    "passw0rd", "iloveyou", "abcd1234", "abc12345", "a1234567", "aa123456", "qwer1234",
-    "1q2w3e4r", "admin123", "administrator", "admin1234", "welcome1", "woaini1314",
-    "woaini520", "5201314520", "13141314", "52013141", "pointsdesk", "pointsdesk1",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "87654321",
+    "11111111",
+    "00000000",
+    "88888888",
+    "66666666",
+    "11223344",
+    "12341234",
+    "123123123",
+    "147258369",
+    "1qaz2wsx",
+    "qwertyui",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm1",
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "iloveyou",
+    "abcd1234",
+    "abc12345",
+    "a1234567",
+    "aa123456",
+    "qwer1234",
+    "1q2w3e4r",
+    "admin123",
+    "administrator",
+    "admin1234",
+    "welcome1",
+    "woaini1314",
+    "woaini520",
+    "5201314520",
+    "13141314",
+    "52013141",
+    "pointsdesk",
+    "pointsdesk1",
 ];
 
 /// Whether a password is among [`COMMON_PASSWORDS`].
@@ -304,7 +338,10 @@ fn password_matches(password: &str, phc: &str) -> bool {
     ) else {
         return false;
     };
-    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else {
+    let Ok(version) = hash
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
         return false;
     };
     let blocks = params.block_count();

@@ -7,19 +7,19 @@ use super::metrics::Metrics;
 use super::service::{HubService, SignedRequest};
 use super::store::{AnyStore, Store};
 use crate::district::Certificate;
-use crate::district::protocol::{
-    EnrollRequest, HEADER_DEVICE, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SIGNATURE,
-    HEADER_TIME, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, PullRequest, REQUEST_BYTES_MAX, Refusal,
-    CLOCK_WINDOW_MS,
-};
 use crate::district::auth;
+use crate::district::protocol::{
+    CLOCK_WINDOW_MS, EnrollRequest, HEADER_DEVICE, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL,
+    HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, PullRequest,
+    REQUEST_BYTES_MAX, Refusal,
+};
 use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum::extract::ConnectInfo;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -97,12 +97,12 @@ async fn admissible(hub: &Shared, route: &str, headers: &HeaderMap) -> Result<()
     if !protocol_ok(headers) {
         return Err(refused(&hub.metrics, route, Refusal::Protocol, None));
     }
-    let Some(device) = header_str(headers, HEADER_DEVICE).and_then(|d| uuid::Uuid::parse_str(d).ok())
+    let Some(device) =
+        header_str(headers, HEADER_DEVICE).and_then(|d| uuid::Uuid::parse_str(d).ok())
     else {
         return Err(refused(&hub.metrics, route, Refusal::UnknownDevice, None));
     };
-    let Some(time_ms) = header_str(headers, HEADER_TIME).and_then(|t| t.parse::<i64>().ok())
-    else {
+    let Some(time_ms) = header_str(headers, HEADER_TIME).and_then(|t| t.parse::<i64>().ok()) else {
         return Err(refused(&hub.metrics, route, Refusal::BadSignature, None));
     };
     if let Some(offset) = auth::clock_offset_outside(now_ms(), time_ms, CLOCK_WINDOW_MS) {
@@ -237,11 +237,10 @@ async fn heads(
 async fn push(State(hub): State<Shared>, request: Request) -> Response {
     let started = Instant::now();
     let answer = async {
-        let (device, body) =
-            match signed_body(&hub, "push", request, REQUEST_BYTES_MAX).await {
-                Ok(signed) => signed,
-                Err(r) => return r,
-            };
+        let (device, body) = match signed_body(&hub, "push", request, REQUEST_BYTES_MAX).await {
+            Ok(signed) => signed,
+            Err(r) => return r,
+        };
         match hub.push(device, &body, chrono::Utc::now()).await {
             Ok(response) => Json(response).into_response(),
             Err(refusal) => refused(&hub.metrics, "push", refusal, None),

@@ -4,11 +4,11 @@
 //! Secure under TLS; every answer forbids caching, framing and scripts (the server's
 //! security headers, on everything it answers).
 
+use super::admins::{LoginGuard, LoginRefusal};
 use super::pages::{self, Page};
 use super::server::Shared;
 use crate::i18n::Lang;
 use crate::report::Request;
-use super::admins::{LoginGuard, LoginRefusal};
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
