@@ -1,5 +1,5 @@
-//! The hub under attack from its network, as its own process: 250 web logins from 250
-//! addresses (127.0.0.2 onwards) and 200 unsigned pushes of 16 MiB arrive at once, while
+//! The hub under attack from its network, as its own process: 250 web logins of 250 names from
+//! 250 addresses (127.0.0.2 onwards) and 200 unsigned pushes of 16 MiB arrive at once, while
 //! `/healthz` is asked every 20 ms. The hub's peak memory, its memory a minute later against
 //! its idle memory, and the health check's latency during it.
 
@@ -67,8 +67,9 @@ async fn exchange(addr: SocketAddr, source: Ipv4Addr, head: String, body_bytes: 
         .unwrap_or(0)
 }
 
-fn login_head(addr: SocketAddr) -> String {
-    let form = "name=%E8%A1%97%E9%81%93%E7%8E%8B%E8%8A%B3&password=not-the-password&next=%2Fweb%2F";
+/// A login of a name nobody has (so no lock cuts the work short: each costs a password check).
+fn login_head(addr: SocketAddr, i: usize) -> String {
+    let form = format!("name=guess-{i}&password=not-the-password&next=%2Fweb%2F");
     format!(
         "POST /web/login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
@@ -151,7 +152,7 @@ pub fn run(store: Option<&str>) -> AttackFigures {
         let logins: Vec<_> = (0..LOGINS)
             .map(|i| {
                 let source = Ipv4Addr::new(127, 0, 1 + (i / 250) as u8, 2 + (i % 250) as u8);
-                tokio::spawn(exchange(addr, source, login_head(addr), 0))
+                tokio::spawn(exchange(addr, source, login_head(addr, i), 0))
             })
             .collect();
         let bodies: Vec<_> = (0..BODIES)
