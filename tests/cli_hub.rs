@@ -94,9 +94,14 @@ fn counter(community: &str, prefix: &str, name: &str) -> Desk {
     desk
 }
 
+/// The backup files in the home (not the `LAST-SYNCED` note beside them).
 fn backups(desk: &Desk) -> usize {
     std::fs::read_dir(desk.home.join("backups"))
-        .map(|d| d.count())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".db"))
+                .count()
+        })
         .unwrap_or(0)
 }
 
@@ -297,4 +302,35 @@ fn over_tls_a_counter_trusts_the_street_offices_own_certificate_and_nothing_else
     // A plain-HTTP request to the TLS port is not served.
     let plain = a.run(&["sync", "--hub", &hub.url.replace("https://", "http://")]);
     plain.expect_code(3);
+}
+
+#[test]
+fn hub_admin_remove_keeps_the_last_administrator_and_common_passwords_are_refused() {
+    let office = street_office();
+    let add = |name: &str, password: &str| {
+        let mut add = office.command(&["hub", "admin", "add", name]);
+        add.env("POINTSDESK_HUB_PASSWORD", password);
+        office.run_command(add)
+    };
+    let common = add("街道王芳", "12345678");
+    common.expect_code(1);
+    assert!(common.all().contains("太常见"), "{}", common.all());
+    add("街道王芳", "qiao-2026-counter").expect_code(0);
+    add("街道李强", "another-pass-2026").expect_code(0);
+
+    office.ok(&["hub", "admin", "remove", "街道李强"]);
+    let admins = office.ok(&["hub", "admin", "list"]);
+    assert!(!admins.stdout.contains("街道李强"), "{}", admins.stdout);
+    let unknown = office.run(&["hub", "admin", "remove", "街道李强"]);
+    unknown.expect_code(1);
+    assert!(
+        unknown.all().contains("没有这个网页管理员"),
+        "{}",
+        unknown.all()
+    );
+    let last = office.run(&["hub", "admin", "remove", "街道王芳"]);
+    last.expect_code(1);
+    assert!(last.all().contains("最后一位"), "{}", last.all());
+    let admins = office.ok(&["hub", "admin", "list"]);
+    assert!(admins.stdout.contains("街道王芳"), "{}", admins.stdout);
 }

@@ -184,6 +184,11 @@ pub enum SyncCmd {
         /// it goes on with its own series; without it the PC starts a new series.
         #[arg(long, requires = "code")]
         key: Option<PathBuf>,
+        /// Enrol over plain http:// with a hub that is not this computer. The answer carries
+        /// the district's data key, readable by anyone on the network: only on a network the
+        /// street office trusts.
+        #[arg(long, requires = "hub")]
+        allow_http: bool,
     },
     /// Write a signed bundle of what the other side may lack (administrators).
     Export {
@@ -319,6 +324,13 @@ pub enum HubAdminCmd {
     },
     /// The administrators.
     List {
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Remove an administrator (its sessions end); the last one stays.
+    Remove {
+        /// The administrator's login name.
+        name: String,
         #[arg(long)]
         store: Option<String>,
     },

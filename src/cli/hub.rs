@@ -579,7 +579,14 @@ fn serve(
                 })
             })?)
         }
-        _ => None,
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(super::usage(
+                lang,
+                "TLS 证书和密钥要一起给（--tls-cert 和 --tls-key），否则不启动。",
+                "Give the TLS certificate and key together (--tls-cert and --tls-key); nothing was started.",
+            ));
+        }
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -739,6 +746,23 @@ fn admin(ctx: &Ctx, home: &HubHome, cmd: HubAdminCmd) -> CmdResult {
                     println!("{a}");
                 }
             });
+        }
+        HubAdminCmd::Remove { name, store } => {
+            let hub = home.open_at(store.as_deref())?;
+            hub.remove_admin(&name)?;
+            ctx.show(
+                &serde_json::json!({"ok": true, "removed": name.trim()}),
+                || {
+                    println!(
+                        "{} {}",
+                        lang.pick(
+                            "已删除网页管理员（其登录已退出）",
+                            "Removed the web administrator (its sessions ended):"
+                        ),
+                        name.trim()
+                    );
+                },
+            );
         }
     }
     Ok(())

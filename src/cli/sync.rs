@@ -23,8 +23,22 @@ pub fn sync(ctx: &Ctx, args: SyncArgs) -> CmdResult {
             code: Some(code),
             ca,
             key,
+            allow_http,
             ..
-        } => super::sync_job::enroll(ctx, &hub, &code, ca.as_deref(), key.as_deref()),
+        } => {
+            if !allow_http && crate::sync::client::plain_http_elsewhere(&hub) {
+                return Err(usage(
+                    ctx.lang,
+                    &format!(
+                        "{hub} 是明文 http://，登记时街道中心会发来全街道居民资料的密钥，网络上谁都能读到。请用 https:// 地址；只有在街道中心信任的内部网络上，才可加 --allow-http。"
+                    ),
+                    &format!(
+                        "{hub} is plain http://: the hub's answer to an enrolment carries the key to every resident's data in the district, readable by anyone on the network. Use the https:// address; only on a network the street office trusts, add --allow-http."
+                    ),
+                ));
+            }
+            super::sync_job::enroll(ctx, &hub, &code, ca.as_deref(), key.as_deref())
+        }
         SyncCmd::Enroll { .. } => Err(usage(
             ctx.lang,
             "请给 --file 登记文件，或 --hub 地址 和 --code 登记码。",

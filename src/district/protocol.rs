@@ -196,6 +196,8 @@ pub enum Refusal {
     /// The certificate is for a series the hub holds with another key, or for another
     /// counter's series.
     NotOwnSeries,
+    /// Text holding a NUL character, which no name or note has and PostgreSQL cannot store.
+    NulText,
 }
 
 /// The JSON body of every refused request.
@@ -235,6 +237,7 @@ impl Refusal {
             Refusal::CodeInUse => "code_in_use",
             Refusal::OtherCommunity => "other_community",
             Refusal::NotOwnSeries => "not_own_series",
+            Refusal::NulText => "nul_text",
         }
     }
 
@@ -258,6 +261,7 @@ impl Refusal {
         Refusal::CodeInUse,
         Refusal::OtherCommunity,
         Refusal::NotOwnSeries,
+        Refusal::NulText,
     ];
 
     /// The HTTP status the hub answers with.
@@ -278,7 +282,7 @@ impl Refusal {
             | Refusal::CodeInUse
             | Refusal::OtherCommunity
             | Refusal::NotOwnSeries => 403,
-            Refusal::Unreadable => 400,
+            Refusal::Unreadable | Refusal::NulText => 400,
             Refusal::TooLarge => 413,
             Refusal::Store => 503,
         }
@@ -370,6 +374,10 @@ impl Refusal {
             Refusal::NotOwnSeries => (
                 "这份证书说的是另一个服务点的记录序列，或者与街道中心保存的密钥不同，没有接收。".to_string(),
                 "The certificate is for another counter's series, or for a key other than the one the hub holds for it; it was not taken.".to_string(),
+            ),
+            Refusal::NulText => (
+                "请求里的文字含有空字符（NUL），街道中心没有接收任何内容：请更新 pointsdesk；仍然如此请联系街道中心。".to_string(),
+                "Text in the request holds a NUL character; the hub took nothing. Update pointsdesk, and tell the street office if it happens again.".to_string(),
             ),
         };
         RefusalBody {

@@ -57,6 +57,31 @@ pub fn clean_code(raw: &str) -> Result<String, TextProblem> {
     Ok(code)
 }
 
+/// Text from elsewhere (a hub's answer) as it may be shown on a terminal: every forbidden
+/// character ([`is_forbidden`]: escape sequences, bidi overrides) dropped, since refusing to
+/// show what went wrong is no option.
+pub fn shown_safely(text: &str) -> String {
+    text.chars().filter(|c| !is_forbidden(*c)).collect()
+}
+
+/// Whether JSON bytes hold a NUL character, raw or escaped (`\u0000`, and not an escaped
+/// backslash before `u0000`). PostgreSQL stores no NUL in text, and no name or note needs one.
+pub fn json_holds_nul(json: &[u8]) -> bool {
+    if json.contains(&0) {
+        return true;
+    }
+    let mut at = 0;
+    while let Some(found) = json[at..].iter().position(|b| *b == b'\\') {
+        let start = at + found;
+        let run = json[start..].iter().take_while(|b| **b == b'\\').count();
+        at = start + run;
+        if run % 2 == 1 && json[at..].starts_with(b"u0000") {
+            return true;
+        }
+    }
+    false
+}
+
 /// C0 and C1 controls (ESC, the ESC/POS command bytes, CSI), DEL, the line and paragraph
 /// separators, every invisible format character (Unicode category Cf: zero-width spaces and
 /// joiners, the byte order mark, bidi overrides that make a name display as something else,
@@ -138,6 +163,33 @@ pub fn parse_utc_offset(text: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_is_found_raw_or_escaped_but_not_in_an_escaped_backslash() {
+        for (json, nul) in [
+            (&br#"{"name":"Wang"}"#[..], false),
+            (br#"{"name":"Wang\u0000"}"#, true),
+            (br#"{"name":"Wang\\u0000"}"#, false),
+            (br#"{"name":"Wang\\\u0000"}"#, true),
+            (br#"{"name":"Wang\u00001"}"#, true),
+            (br#"{"name":"Wang\u0001"}"#, false),
+            (b"{\"name\":\"Wang\0\"}", true),
+            (br#"\"#, false),
+        ] {
+            assert_eq!(
+                json_holds_nul(json),
+                nul,
+                "{}",
+                String::from_utf8_lossy(json)
+            );
+        }
+    }
+
+    #[test]
+    fn text_shown_safely_keeps_words_and_drops_escape_sequences() {
+        assert_eq!(shown_safely("bad\u{1b}[2Jgateway\r\n"), "bad[2Jgateway");
+        assert_eq!(shown_safely("街道中心 ok"), "街道中心 ok");
+    }
 
     #[test]
     fn escape_sequences_and_printer_commands_are_refused() {

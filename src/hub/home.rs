@@ -62,6 +62,14 @@ pub enum HubError {
     /// `hub.toml` has a mistake: the file, and what the TOML reader says (line and key).
     #[error("{path}: {problem}")]
     Config { path: String, problem: String },
+    /// `hub.toml` names one of the TLS certificate and key without the other: the hub would
+    /// serve plain HTTP where TLS was meant.
+    #[error("{path}: {given} without {missing}")]
+    TlsHalf {
+        path: String,
+        given: &'static str,
+        missing: &'static str,
+    },
     /// A `--store` that is neither `sqlite:PATH` nor `postgres://…`.
     #[error("store {0}")]
     BadStore(String),
@@ -85,6 +93,7 @@ impl HubError {
                 | HubError::Store(_)
                 | HubError::Random(_)
                 | HubError::Config { .. }
+                | HubError::TlsHalf { .. }
                 | HubError::Report(super::reports::ReportError::Store(_))
                 | HubError::Admin(super::admins::AdminProblem::Store(_))
                 | HubError::Admin(super::admins::AdminProblem::Random)
@@ -216,6 +225,18 @@ impl HubError {
             HubError::Config { path, problem } => pick(
                 format!("{path} 有错误，未启动：{problem}"),
                 format!("{path} has a mistake; nothing was started: {problem}"),
+            ),
+            HubError::TlsHalf {
+                path,
+                given,
+                missing,
+            } => pick(
+                format!(
+                    "{path} 有错误，未启动：写了 {given} 却没有 {missing}。启用 TLS（HTTPS）要两个都写；都不写才是明文 HTTP。"
+                ),
+                format!(
+                    "{path} has a mistake; nothing was started: {given} is set without {missing}. TLS (HTTPS) needs both; plain HTTP is neither."
+                ),
             ),
             HubError::BadStore(store) => pick(
                 format!(
@@ -437,6 +458,21 @@ impl HubHome {
                     config.utc_offset
                 ),
             });
+        }
+        match (&config.tls_cert, &config.tls_key) {
+            (Some(_), None) | (None, Some(_)) => {
+                let (given, missing) = if config.tls_cert.is_some() {
+                    ("tls_cert", "tls_key")
+                } else {
+                    ("tls_key", "tls_cert")
+                };
+                return Err(HubError::TlsHalf {
+                    path: path.display().to_string(),
+                    given,
+                    missing,
+                });
+            }
+            _ => {}
         }
         if !(1..=super::service::ENROL_CODE_HOURS_MAX).contains(&config.enrol_code_hours) {
             return Err(HubError::Config {
@@ -714,5 +750,9 @@ impl Hub {
 
     pub fn admins(&self) -> HubResult<Vec<String>> {
         Ok(self.rt.block_on(self.service.store.admins())?)
+    }
+
+    pub fn remove_admin(&self, name: &str) -> HubResult<()> {
+        Ok(self.rt.block_on(self.service.remove_admin(name))?)
     }
 }

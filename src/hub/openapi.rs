@@ -29,7 +29,7 @@ pub const ROUTES: &[Route] = &[
         versioned: false,
         summary: "The hub and its store answer.",
         request: None,
-        response: "text/plain: ok",
+        response: "text",
     },
     Route {
         method: "get",
@@ -38,7 +38,7 @@ pub const ROUTES: &[Route] = &[
         versioned: false,
         summary: "Prometheus text: entries ingested and served, syncs, refusals by reason, request latency.",
         request: None,
-        response: "text/plain; version=0.0.4",
+        response: "prometheus",
     },
     Route {
         method: "get",
@@ -47,7 +47,7 @@ pub const ROUTES: &[Route] = &[
         versioned: false,
         summary: "This document.",
         request: None,
-        response: "application/json",
+        response: "document",
     },
     Route {
         method: "post",
@@ -99,6 +99,8 @@ pub const ROUTES: &[Route] = &[
 fn schema_ref(name: &str) -> Value {
     match name {
         "bundle" => json!({"type": "string", "format": "binary"}),
+        "text" | "prometheus" => json!({"type": "string"}),
+        "document" => json!({"type": "object"}),
         "empty" => json!({"type": "object"}),
         other => json!({"$ref": format!("#/components/schemas/{other}")}),
     }
@@ -107,6 +109,8 @@ fn schema_ref(name: &str) -> Value {
 fn content_type(name: &str) -> &'static str {
     match name {
         "bundle" => "application/octet-stream",
+        "text" => "text/plain",
+        "prometheus" => "text/plain; version=0.0.4",
         _ => "application/json",
     }
 }
@@ -122,7 +126,7 @@ pub fn document() -> Value {
                     "description": "Done",
                     "content": { content_type(route.response): { "schema": schema_ref(route.response) } }
                 },
-                "400": {"description": "Unreadable", "content": {"application/json": {"schema": schema_ref("RefusalBody")}}},
+                "400": {"description": "Unreadable, or text holding a NUL character", "content": {"application/json": {"schema": schema_ref("RefusalBody")}}},
                 "401": {"description": "Unknown device, bad signature, replayed nonce, or a clock outside the window (clock_offset_ms says by how much)", "content": {"application/json": {"schema": schema_ref("RefusalBody")}}},
                 "403": {"description": "A wrong, used or expired code, or a certificate that does not check out", "content": {"application/json": {"schema": schema_ref("RefusalBody")}}},
                 "413": {"description": "Too large", "content": {"application/json": {"schema": schema_ref("RefusalBody")}}},
@@ -244,6 +248,40 @@ mod tests {
                 paths[route.path][route.method].is_object(),
                 "{}",
                 route.path
+            );
+        }
+    }
+
+    /// Every `$ref` anywhere in `value`.
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_schema_referred_to_exists_and_the_plain_text_endpoints_say_so() {
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        for r in found {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(doc["components"]["schemas"][name].is_object(), "{r}");
+        }
+        for path in ["/healthz", "/metrics"] {
+            let content = doc["paths"][path]["get"]["responses"]["200"]["content"]
+                .as_object()
+                .unwrap();
+            assert!(
+                content.keys().all(|k| k.starts_with("text/plain")),
+                "{path}: {content:?}"
             );
         }
     }

@@ -665,7 +665,13 @@ fn read_push(body: &[u8], district_id: &str) -> Result<Pushed, Refusal> {
             Ok(Some(Frame::Certificates(c))) => pushed.certificates.extend(c),
             Ok(Some(Frame::Keys(k))) => pushed.keys.extend(k),
             Ok(Some(Frame::Page(page))) => pushed.pages.push(page),
-            Ok(Some(Frame::End(_))) | Ok(None) => return Ok(pushed),
+            Ok(Some(Frame::End(_))) | Ok(None) => {
+                return if holds_nul(&pushed) {
+                    Err(Refusal::NulText)
+                } else {
+                    Ok(pushed)
+                };
+            }
             Err(ReadProblem::Damaged { .. })
             | Err(ReadProblem::Cut)
             | Err(ReadProblem::NotABundle) => {
@@ -673,4 +679,17 @@ fn read_push(body: &[u8], district_id: &str) -> Result<Pushed, Refusal> {
             }
         }
     }
+}
+
+/// Whether any text of a push holds a NUL: refused as a whole, the same on every store.
+fn holds_nul(pushed: &Pushed) -> bool {
+    use crate::domain::text::json_holds_nul;
+    let json = |value: serde_json::Result<Vec<u8>>| value.map_or(true, |v| json_holds_nul(&v));
+    pushed
+        .pages
+        .iter()
+        .flat_map(|p| &p.entries)
+        .any(|e| json_holds_nul(&e.body))
+        || json(serde_json::to_vec(&pushed.certificates))
+        || json(serde_json::to_vec(&pushed.keys))
 }

@@ -1,18 +1,22 @@
 //! The street office's web pages over HTTP: a login, then the district overview, overdrafts,
 //! reports with charts (and their workbook and CSV), a resident's statement. Nothing but the
 //! login form is served without a session; the session cookie is HttpOnly, SameSite=Strict,
-//! Secure under TLS; every answer forbids caching, framing and scripts.
+//! Secure under TLS; every answer forbids caching, framing and scripts (the server's
+//! security headers, on everything it answers).
 
+use super::admins::{LoginGuard, LoginRefusal};
 use super::pages::{self, Page};
 use super::server::Shared;
 use crate::i18n::Lang;
 use crate::report::Request;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The session cookie.
@@ -26,7 +30,11 @@ struct Web {
     hub: Shared,
     /// Served over TLS: cookies are `Secure`.
     secure: bool,
+    logins: Arc<LoginGuard>,
 }
+
+/// The largest form a page posts (a login: a name and a password).
+pub const FORM_BYTES_MAX: usize = 16 << 10;
 
 fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
@@ -60,7 +68,6 @@ fn page(status: StatusCode, html: String, lang_asked: Option<Lang>, secure: bool
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    secured(h);
     if let Some(lang) = lang_asked {
         let value = format!(
             "{LANG_COOKIE}={}; Path=/web; Max-Age=31536000; HttpOnly; SameSite=Strict{}",
@@ -72,29 +79,6 @@ fn page(status: StatusCode, html: String, lang_asked: Option<Lang>, secure: bool
         }
     }
     response
-}
-
-/// No caching, framing, scripts, sniffing, nor referrers to other sites: pages hold residents'
-/// data. (`same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null`
-/// with its own form posts, which [`same_origin`] rightly refuses.)
-fn secured(h: &mut HeaderMap) {
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }
 
 /// The logged-in administrator, or the answer sending the browser to the login form.
@@ -129,14 +113,29 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, rest)| rest == host)
 }
 
-/// Only a path of these pages is a place to go back to after the login.
-fn safe_next(next: Option<&str>) -> String {
+/// Only a path of these pages is a place to go back to after the login. `None` for a path
+/// with control characters (CR/LF would split the redirect's header): a bad request.
+fn safe_next(next: Option<&str>) -> Option<String> {
     match next {
+        Some(n) if n.chars().any(char::is_control) => None,
         Some(n) if n.starts_with("/web/") && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_string()
+            Some(n.to_string())
         }
-        _ => "/web/".to_string(),
+        _ => Some("/web/".to_string()),
     }
+}
+
+/// The answer to a `next` that is no path at all.
+fn bad_next(lang: Lang, secure: bool) -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        pages::problem(lang.pick(
+            "“next” 参数含有控制字符，不是网页地址。",
+            "The “next” parameter holds control characters: it is no page's address.",
+        )),
+        None,
+        secure,
+    )
 }
 
 #[derive(Deserialize)]
@@ -151,7 +150,9 @@ async fn login_form(
     Query(q): Query<LoginQuery>,
 ) -> Response {
     let lang = language(&headers, q.lang.as_deref());
-    let next = safe_next(q.next.as_deref());
+    let Some(next) = safe_next(q.next.as_deref()) else {
+        return bad_next(lang, web.secure);
+    };
     page(
         StatusCode::OK,
         pages::login(lang, &next, None),
@@ -169,6 +170,7 @@ struct LoginForm {
 
 async fn login(
     State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -176,10 +178,18 @@ async fn login(
     if !same_origin(&headers) {
         return page(StatusCode::FORBIDDEN, String::new(), None, web.secure);
     }
-    let next = safe_next(form.next.as_deref());
+    let Some(next) = safe_next(form.next.as_deref()) else {
+        return bad_next(lang, web.secure);
+    };
     match web
         .hub
-        .web_login(&form.name, &form.password, chrono::Utc::now())
+        .web_login(
+            &web.logins,
+            peer.ip(),
+            &form.name,
+            &form.password,
+            chrono::Utc::now(),
+        )
         .await
     {
         Ok(token) => {
@@ -193,17 +203,18 @@ async fn login(
             if let Ok(v) = HeaderValue::from_str(&value) {
                 h.insert(header::SET_COOKIE, v);
             }
-            secured(h);
             response
         }
         Err(refusal) => {
-            if let super::admins::LoginRefusal::Store(e) = &refusal {
+            if let LoginRefusal::Store(e) = &refusal {
                 tracing::error!("web login: store: {e}");
             }
             let status = match refusal {
-                super::admins::LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
-                super::admins::LoginRefusal::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-                super::admins::LoginRefusal::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+                LoginRefusal::Wrong => StatusCode::UNAUTHORIZED,
+                LoginRefusal::Locked { .. } | LoginRefusal::TooFast => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                LoginRefusal::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             page(
                 status,
@@ -233,7 +244,6 @@ async fn logout(State(web): State<Web>, headers: HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(&value) {
         h.insert(header::SET_COOKIE, v);
     }
-    secured(h);
     response
 }
 
@@ -560,7 +570,6 @@ async fn download(web: Web, headers: HeaderMap, uri: Uri, q: ReportQuery, xlsx: 
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    secured(h);
     response
 }
 
@@ -584,7 +593,11 @@ async fn csv(
 
 /// The pages' routes, under `/web/`.
 pub fn router(hub: Shared, secure: bool) -> Router {
-    let web = Web { hub, secure };
+    let web = Web {
+        hub,
+        secure,
+        logins: Arc::new(LoginGuard::default()),
+    };
     Router::new()
         .route("/", get(|| async { Redirect::to("/web/") }))
         .route("/web", get(|| async { Redirect::to("/web/") }))
@@ -596,5 +609,6 @@ pub fn router(hub: Shared, secure: bool) -> Router {
         .route("/web/reports.xlsx", get(xlsx))
         .route("/web/reports.csv", get(csv))
         .route("/web/resident", get(resident))
+        .layer(DefaultBodyLimit::max(FORM_BYTES_MAX))
         .with_state(web)
 }

@@ -8,6 +8,7 @@ use crate::district::protocol::{
     RefusalBody,
 };
 use crate::district::{Certificate, auth};
+use crate::domain::text::shown_safely;
 use crate::i18n::Lang;
 use crate::keys::Device;
 use std::time::Duration;
@@ -28,9 +29,14 @@ pub enum ClientError {
     /// The hub refused the request, saying why.
     #[error("refused: {}", .0.message_en)]
     Refused(RefusalBody),
-    /// An answer that is not the protocol's (a proxy's error page, a cut body).
+    /// An answer that is not the protocol's (a proxy's error page, a cut body); its text
+    /// without control characters.
     #[error("the hub answered {status}: {text}")]
     Unexpected { status: u16, text: String },
+    /// The hub's address answered with a redirect, which the client never follows: its signed
+    /// headers are for the hub alone.
+    #[error("the hub answered {status}, redirecting to {location}")]
+    Redirected { status: u16, location: String },
     /// `--ca` or the stored certificate authority is not PEM.
     #[error("certificate authority: {0}")]
     Ca(String),
@@ -40,11 +46,11 @@ impl ClientError {
     /// The problem in the operator's language, with what to do.
     pub fn message(&self, lang: Lang, hub: &str) -> String {
         match self {
-            ClientError::Network(detail) => match lang {
-                Lang::ZhCn => format!(
+            ClientError::Network(detail) => match (lang, shown_safely(detail)) {
+                (Lang::ZhCn, detail) => format!(
                     "连不上街道中心 {hub}（{detail}）：请检查网络后再同步；本机记录都在，下次同步会补上。"
                 ),
-                Lang::En => format!(
+                (Lang::En, detail) => format!(
                     "Cannot reach the hub {hub} ({detail}): check the network and sync again; nothing here is lost, the next sync catches up."
                 ),
             },
@@ -60,6 +66,14 @@ impl ClientError {
                     "The hub {hub} gave an answer that is not pointsdesk's ({status}: {text}): check the address."
                 ),
             },
+            ClientError::Redirected { status, location } => match lang {
+                Lang::ZhCn => format!(
+                    "街道中心地址 {hub} 把请求转到了 {location}（{status}）。本机不跟随转址：请确认街道中心的地址（例如 http 与 https），用正确的地址再试。"
+                ),
+                Lang::En => format!(
+                    "The hub address {hub} redirects to {location} ({status}). This counter follows no redirect: check the hub's address (http or https, say) and try again with the right one."
+                ),
+            },
             ClientError::Ca(detail) => match lang {
                 Lang::ZhCn => format!("街道中心的证书文件不对（{detail}）：请给 PEM 格式的证书。"),
                 Lang::En => format!(
@@ -68,6 +82,42 @@ impl ClientError {
             },
         }
     }
+}
+
+/// Whether `base` is plain HTTP to a host other than this computer: an enrolment's answer
+/// carries the district's data key, which anyone on the way could then read.
+pub fn plain_http_elsewhere(base: &str) -> bool {
+    let base = base.trim();
+    let Some(rest) = base
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .map(|_| &base[7..])
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
+/// Characters of a hub's unexpected answer shown at most.
+const SHOWN_CHARS_MAX: usize = 200;
+
+/// Bytes from the hub as text that is safe on a terminal: no escape sequences or other
+/// control characters, at most [`SHOWN_CHARS_MAX`] characters.
+fn shown(bytes: &[u8]) -> String {
+    shown_safely(&String::from_utf8_lossy(bytes))
+        .chars()
+        .take(SHOWN_CHARS_MAX)
+        .collect()
 }
 
 /// The hub at `base` (`https://hub.example:8443`).
@@ -97,6 +147,8 @@ impl HubClient {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(REQUEST_TIMEOUT))
             .http_status_as_error(false)
+            // A redirect is answered as it is and refused (see `answer`), never followed.
+            .max_redirects(0)
             .tls_config(tls.build())
             .build()
             .into();
@@ -129,11 +181,23 @@ impl HubClient {
         if status == 200 {
             return Ok((body, more));
         }
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get("location")
+                .map(|l| shown(l.as_bytes()))
+                .unwrap_or_default();
+            return Err(ClientError::Redirected { status, location });
+        }
         match serde_json::from_slice::<RefusalBody>(&body) {
-            Ok(refusal) => Err(ClientError::Refused(refusal)),
+            Ok(refusal) => Err(ClientError::Refused(RefusalBody {
+                message_zh: shown_safely(&refusal.message_zh),
+                message_en: shown_safely(&refusal.message_en),
+                ..refusal
+            })),
             Err(_) => Err(ClientError::Unexpected {
                 status,
-                text: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                text: shown(&body),
             }),
         }
     }
@@ -141,7 +205,7 @@ impl HubClient {
     fn json<T: serde::de::DeserializeOwned>(bytes: &[u8], status: u16) -> Result<T, ClientError> {
         serde_json::from_slice(bytes).map_err(|_| ClientError::Unexpected {
             status,
-            text: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+            text: shown(bytes),
         })
     }
 
@@ -259,5 +323,33 @@ impl HubClient {
             "/v1/pull",
             &serde_json::to_vec(request).expect("plain struct serialises"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_told_apart_from_tls_and_from_this_computer() {
+        for (base, elsewhere) in [
+            ("http://192.168.1.20:8443", true),
+            ("HTTP://hub.example", true),
+            ("http://127.0.0.1.evil.example", true),
+            ("http://localhost@10.0.0.1/", true),
+            ("https://192.168.1.20:8443", false),
+            ("http://127.0.0.1:8443", false),
+            ("http://127.9.9.9", false),
+            ("http://localhost:8443/", false),
+            ("http://[::1]:8443", false),
+            ("http://[fe80::1]:8443", true),
+        ] {
+            assert_eq!(plain_http_elsewhere(base), elsewhere, "{base}");
+        }
+    }
+
+    #[test]
+    fn a_hubs_answer_is_shown_without_escape_codes() {
+        assert_eq!(shown(b"\x1b[31mred\x1b[0m\x07"), "[31mred[0m");
     }
 }

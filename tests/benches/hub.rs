@@ -9,10 +9,12 @@
 //! - nightly delta: that counter books 2,000 entries while another pushes 2,000; one sync pushes
 //!   its 2,000 and pulls the other's;
 //! - 200 counters syncing at once (a load generator of threads): all complete, nothing lost;
-//! - the hub's peak and current memory after each step.
+//! - the hub's peak and current memory after each step;
+//! - under attack: 250 web logins from 250 addresses and 200 unsigned 16 MiB pushes at once,
+//!   the hub's peak memory, its memory a minute later, and `/healthz` latency meanwhile.
 //!
 //! Run: `cargo bench --bench hub` (size: `POINTSDESK_BENCH_DISTRICT=1000000`; only one store:
-//! `POINTSDESK_BENCH_STORES=sqlite`).
+//! `POINTSDESK_BENCH_STORES=sqlite`; only the attack: `POINTSDESK_BENCH_HUB=attack`).
 
 #[path = "seed.rs"]
 mod seed;
@@ -22,6 +24,9 @@ mod district_seed;
 
 #[path = "hub_process.rs"]
 mod hub_process;
+
+#[path = "hub_attack.rs"]
+mod hub_attack;
 
 #[allow(unused_imports)]
 #[path = "../hub/mod.rs"]
@@ -384,20 +389,56 @@ fn hub_entries(office: &Path, store: Option<&str>) -> i64 {
 }
 
 fn main() {
+    let stores =
+        std::env::var("POINTSDESK_BENCH_STORES").unwrap_or_else(|_| "sqlite,postgres".into());
+    let store_url = |store: &str| match store.trim() {
+        "sqlite" => None,
+        "postgres" => Some(hub::pg().database()),
+        other => panic!("unknown store {other}"),
+    };
+    let attack_only = std::env::var("POINTSDESK_BENCH_HUB").is_ok_and(|v| v == "attack");
+    if !attack_only {
+        district(&stores, &store_url);
+    }
+    for store in stores.split(',') {
+        let f = hub_attack::run(store_url(store).as_deref());
+        println!(
+            "[{}] under attack: {} logins from {} addresses and {} unsigned pushes of {} MiB at once, {:.1} s",
+            store.trim(),
+            hub_attack::LOGINS,
+            hub_attack::LOGINS,
+            hub_attack::BODIES,
+            hub_attack::BODY_BYTES >> 20,
+            f.attack.as_secs_f64()
+        );
+        println!(
+            "  hub memory: idle {:.1} MiB, peak {:.1} MiB (goal ≤ 256), {} s later {:.1} MiB ({:.2}× idle, goal ≤ 2×)",
+            f.idle_mib,
+            f.peak_mib,
+            hub_attack::SETTLE.as_secs(),
+            f.settled_mib,
+            f.settled_mib / f.idle_mib
+        );
+        println!(
+            "  /healthz meanwhile: {} answers, p50 {:.1} ms, p99 {:.1} ms (goal ≤ 100), max {:.1} ms",
+            f.healthz_count,
+            f.healthz_p50.as_secs_f64() * 1e3,
+            f.healthz_p99.as_secs_f64() * 1e3,
+            f.healthz_max.as_secs_f64() * 1e3
+        );
+        println!("  answers: logins {:?}, pushes {:?}", f.logins, f.bodies);
+    }
+}
+
+/// The district's ingest, bootstrap, delta and load on every store.
+fn district(stores: &str, store_url: &dyn Fn(&str) -> Option<String>) {
     let entries = size();
     let (root, _) = seeded(entries);
     let bare_1 = bare_rate(1);
     let bare_2 = bare_rate(2);
-    let stores =
-        std::env::var("POINTSDESK_BENCH_STORES").unwrap_or_else(|_| "sqlite,postgres".into());
     let mut figures = Vec::new();
     for store in stores.split(',') {
-        let url = match store.trim() {
-            "sqlite" => None,
-            "postgres" => Some(hub::pg().database()),
-            other => panic!("unknown store {other}"),
-        };
-        figures.push(run(store.trim(), url, &root));
+        figures.push(run(store.trim(), store_url(store), &root));
     }
     println!(
         "hub benchmark, {entries} entries in {SERIES} series; bare Ed25519 batch verification {bare_1:.0}/s on 1 thread, {bare_2:.0}/s on 2"

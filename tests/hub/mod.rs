@@ -367,16 +367,16 @@ impl Counter {
     /// Initialises counter `index` (see [`setup`]) with activity A01 and items G001, S01, and
     /// enrols it with `hub` over the network.
     pub fn enrolled(hub: &TestHub, index: usize) -> Counter {
+        let (_, _, name) = setup(index);
+        Self::enrolled_at(&hub.url, &hub.code(&name), index)
+    }
+
+    /// Like [`Counter::enrolled`], with the hub at `url` (its own process, say) and a one-time
+    /// code for counter `index`'s name.
+    pub fn enrolled_at(url: &str, code: &str, index: usize) -> Counter {
         let mut counter = Counter::unenrolled(index);
-        let code = hub.code(&counter.name);
-        nightly::enroll(
-            &mut counter.ledger,
-            &counter.admin,
-            &hub.client(),
-            &code,
-            None,
-        )
-        .unwrap();
+        let client = HubClient::new(url, None).unwrap();
+        nightly::enroll(&mut counter.ledger, &counter.admin, &client, code, None).unwrap();
         counter
     }
 

@@ -511,6 +511,17 @@ pub enum Attempt {
     Check { password: String },
 }
 
+/// What removing an administrator did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminRemoval {
+    /// Removed, its sessions ended.
+    Removed,
+    /// No administrator of that name.
+    Unknown,
+    /// The only administrator, kept: nobody could log in to the pages otherwise.
+    Last,
+}
+
 /// The hub's store. Every method is one transaction (or one read).
 pub trait Store: Send + Sync + 'static {
     /// The district the store belongs to; a new store is claimed for it, a store of another
@@ -703,6 +714,9 @@ pub trait Store: Send + Sync + 'static {
 
     fn admins(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
 
+    /// Removes an administrator and ends its sessions, unless it is the last one.
+    fn remove_admin(&self, name: &str) -> impl Future<Output = StoreResult<AdminRemoval>> + Send;
+
     /// Takes a login attempt in one statement: unless the administrator is locked, it counts as
     /// a failure before the password is checked (so attempts made at once cannot outrun the
     /// lock), and the `failures_max`-th failure in a row locks until `now_ms + lock_ms`.
@@ -882,6 +896,9 @@ impl Store for AnyStore {
     }
     async fn admins(&self) -> StoreResult<Vec<String>> {
         dispatch!(self, s => s.admins())
+    }
+    async fn remove_admin(&self, name: &str) -> StoreResult<AdminRemoval> {
+        dispatch!(self, s => s.remove_admin(name))
     }
     async fn admin_attempt(
         &self,

@@ -1036,6 +1036,31 @@ impl Store for PgStore {
             .collect())
     }
 
+    async fn remove_admin(&self, name: &str) -> StoreResult<AdminRemoval> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // Every administrator's row locked: two removals at once cannot remove the last two.
+        let admins: Vec<String> = tx
+            .query("SELECT name FROM admins FOR UPDATE", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let removal = match (admins.iter().any(|a| a == name), admins.len()) {
+            (false, _) => AdminRemoval::Unknown,
+            (true, ..=1) => AdminRemoval::Last,
+            (true, _) => {
+                tx.execute("DELETE FROM admins WHERE name = $1", &[&name])
+                    .await?;
+                tx.execute("DELETE FROM web_sessions WHERE admin = $1", &[&name])
+                    .await?;
+                AdminRemoval::Removed
+            }
+        };
+        tx.commit().await?;
+        Ok(removal)
+    }
+
     async fn admin_attempt(
         &self,
         name: &str,

@@ -1337,6 +1337,31 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn remove_admin(&self, name: &str) -> StoreResult<AdminRemoval> {
+        let name = name.to_string();
+        self.run(move |conn| {
+            let tx = immediate(conn)?;
+            let admins: i64 = tx.query_row("SELECT count(*) FROM admins", [], |r| r.get(0))?;
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM admins WHERE name = ?1)",
+                [&name],
+                |r| r.get(0),
+            )?;
+            let removal = match (known, admins) {
+                (false, _) => AdminRemoval::Unknown,
+                (true, ..=1) => AdminRemoval::Last,
+                (true, _) => {
+                    tx.execute("DELETE FROM admins WHERE name = ?1", [&name])?;
+                    tx.execute("DELETE FROM web_sessions WHERE admin = ?1", [&name])?;
+                    AdminRemoval::Removed
+                }
+            };
+            tx.commit()?;
+            Ok(removal)
+        })
+        .await
+    }
+
     async fn admin_attempt(
         &self,
         name: &str,
