@@ -309,6 +309,15 @@ fn story(kind: StoreKind) {
         "{:?}",
         report.evidence
     );
+    // It names where it came from by the pushing counter's name and code, not an id's start.
+    assert!(
+        report
+            .evidence
+            .iter()
+            .all(|e| e.source == format!("{} A", a.name)),
+        "{:?}",
+        report.evidence
+    );
     // The counter's own next sync sends its real entries.
     let healed = a.sync(&hub);
     assert!(healed.push_refusals.is_empty(), "{healed:?}");

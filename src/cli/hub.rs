@@ -509,7 +509,7 @@ fn print_report(lang: Lang, report: &HubReport) {
                 format!("#{}", e.seq),
                 crate::present::sync::reason_words(lang, &e.reason),
                 e.at.clone(),
-                e.source.chars().take(8).collect(),
+                e.source.clone(),
             ]
         }));
         output::table(&rows);

@@ -613,8 +613,24 @@ impl<S: Store> HubService<S> {
             c.last_pull_at = c.last_pull_at.as_deref().map(|t| self.local_time(t));
         }
         let mut evidence = self.store.evidence(EVIDENCE_LISTED_MAX).await?;
+        // Where each came from: the device that pushed it, by its counter's name and code
+        // (two counters' series ids may begin alike).
+        let sources: Vec<Uuid> = evidence
+            .iter()
+            .filter_map(|e| Uuid::parse_str(&e.source).ok())
+            .collect();
+        let pushers = self.store.series(&sources).await?;
         for e in &mut evidence {
             e.at = self.local_time(&e.at);
+            if let Some(s) = Uuid::parse_str(&e.source)
+                .ok()
+                .and_then(|id| pushers.get(&id))
+            {
+                e.source = match &s.code {
+                    Some(code) => format!("{} {code}", s.counter),
+                    None => s.counter.clone(),
+                };
+            }
         }
         let duplicates = self
             .store
