@@ -329,7 +329,11 @@ fn changing_pcs_by_the_guide_after_the_old_pc_synced_past_the_backup_makes_no_fo
     assert!(said.contains("新序列"), "{said}");
     let name = a.name.clone();
     drop(a);
+    // The restore synced at once: before it books again, the new PC knows what the old one
+    // synced after the backup.
+    assert!(said.contains("已与街道中心同步"), "{said}");
     let mut ledger = home.open().unwrap();
+    assert_eq!(ledger.account(&books[2].1, 0).unwrap().balance.0, 30);
     let admin = ledger.login("001", ADMIN_PIN).unwrap();
     earn(&mut ledger, &admin, &books[0].1);
     let mut again = Counter {

@@ -163,8 +163,16 @@ pub fn restore(ctx: &Ctx, file: PathBuf, yes: bool) -> CmdResult {
             "Not restored; nothing was changed.",
         ));
     }
+    let hub = plan.hub.clone();
     let outcome = ctx.home.restore(plan, &operator, &pin)?;
-    ctx.show(&serde_json::json!({"ok": true, "restore": outcome}), || {
+    let caught_up = hub.map(|hub| catch_up_with_hub(ctx, &hub));
+    let caught_up_json = caught_up.as_ref().map(|r| match r {
+        Ok((pushed, pulled)) => serde_json::json!({"pushed": pushed, "pulled": pulled}),
+        Err(error) => serde_json::json!({"error": error}),
+    });
+    ctx.show(
+        &serde_json::json!({"ok": true, "restore": outcome, "synced": caught_up_json}),
+        || {
         println!(
             "{}",
             match lang {
@@ -199,8 +207,48 @@ pub fn restore(ctx: &Ctx, file: PathBuf, yes: bool) -> CmdResult {
                 outcome.erased_again.join(", ")
             );
         }
-    });
+        match (&caught_up, lang) {
+            (None, _) => {}
+            (Some(Ok((pushed, pulled))), crate::i18n::Lang::ZhCn) => println!(
+                "已与街道中心同步：取回 {pulled} 条记录（包括备份之后在别处记下、备份里没有的），送出 {pushed} 条。"
+            ),
+            (Some(Ok((pushed, pulled))), crate::i18n::Lang::En) => println!(
+                "Synced with the hub: {pulled} entries brought back (those booked after the backup elsewhere among them), {pushed} sent."
+            ),
+            (Some(Err(error)), crate::i18n::Lang::ZhCn) => println!(
+                "这次没能与街道中心同步（{error}）：今晚的同步会再试。在那之前，本柜台不知道备份之后记下的账；再次记下的冲正、签到、补平会在同步后被认出是重复的，只算一次。"
+            ),
+            (Some(Err(error)), crate::i18n::Lang::En) => println!(
+                "Could not sync with the hub now ({error}); tonight's sync tries again. Until then this counter does not know what was booked after the backup; a reversal, check-in or settlement booked again is recognised as a duplicate after the sync and counts once."
+            ),
+        }
+        },
+    );
     Ok(())
+}
+
+/// Right after a restore, where the counter has a hub: one sync, so that the counter learns
+/// what its earlier series synced after the backup before it books again (and the hub learns
+/// the new series). Returns (pushed, pulled), or why it could not.
+fn catch_up_with_hub(
+    ctx: &Ctx,
+    hub: &(String, Option<String>),
+) -> std::result::Result<(u64, u64), String> {
+    let printable = |text: String| text.chars().filter(|c| !c.is_control()).collect::<String>();
+    let client = crate::sync::client::HubClient::new(&hub.0, hub.1.as_deref())
+        .map_err(|e| printable(e.to_string()))?;
+    let mut ledger = ctx
+        .home
+        .open()
+        .map_err(|e| printable(e.message(ctx.lang)))?;
+    let keep = ctx
+        .home
+        .config()
+        .map(|c| c.sync.backups_keep)
+        .unwrap_or(crate::home::config::BACKUPS_KEEP_DEFAULT);
+    crate::sync::nightly::sync(&ctx.home, &mut ledger, &client, keep, &mut |_| {})
+        .map(|s| (s.pushed_new, s.pulled_new))
+        .map_err(|e| printable(e.to_string()))
 }
 
 /// What the administrator is asked to confirm.
