@@ -441,18 +441,7 @@ fn print_report(lang: Lang, report: &HubReport) {
             ],
         }];
         rows.extend(report.skews.iter().map(|s| {
-            let problem = match (crate::district::clocks::Skew::from_code(&s.skew), lang) {
-                (Some(crate::district::clocks::Skew::AheadOfArrival), Lang::ZhCn) => {
-                    format!("晚于送达街道的时间 {}", s.compared_with)
-                }
-                (Some(crate::district::clocks::Skew::AheadOfArrival), Lang::En) => {
-                    format!("after it reached the hub ({})", s.compared_with)
-                }
-                (_, Lang::ZhCn) => format!("早于同一服务点的上一条记录 {}", s.compared_with),
-                (_, Lang::En) => {
-                    format!("before the counter's previous entry ({})", s.compared_with)
-                }
-            };
+            let problem = crate::present::sync::skew_words(lang, &s.skew, &s.compared_with);
             vec![
                 s.counter.clone(),
                 format!("#{}", s.seq),

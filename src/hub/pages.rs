@@ -320,6 +320,73 @@ pub fn overview(lang: Lang, report: &HubReport) -> String {
         }
         html.push_str("</tbody></table>");
     }
+    // Entries that move nothing, and entries whose time cannot be right.
+    let rows: Vec<[String; 4]> = report
+        .duplicates
+        .iter()
+        .map(|d| {
+            [
+                d.counter.clone(),
+                format!("#{}", d.seq),
+                d.recorded_at.clone(),
+                crate::present::sync::duplicate_words(lang, d),
+            ]
+        })
+        .collect();
+    html.push_str(&entry_table(
+        lang,
+        lang.pick(
+            "重复的记录（已保留，不计分；先记的那一笔算数）",
+            "Duplicate entries (kept, moving nothing; the one booked first counts)",
+        ),
+        &rows,
+    ));
+    let rows: Vec<[String; 4]> = report
+        .skews
+        .iter()
+        .map(|s| {
+            [
+                s.counter.clone(),
+                format!("#{}", s.seq),
+                s.recorded_at.clone(),
+                crate::present::sync::skew_words(lang, &s.skew, &s.compared_with),
+            ]
+        })
+        .collect();
+    html.push_str(&entry_table(
+        lang,
+        lang.pick(
+            "时间不对的记录（服务点电脑时钟曾经不准；报表按记录上的时间归档）",
+            "Entries whose time cannot be right (a counter's clock was wrong; reports file them under the time they carry)",
+        ),
+        &rows,
+    ));
+    html
+}
+
+/// A headed table of entries (counter, seq, time, what), nothing when there are none.
+fn entry_table(lang: Lang, heading: &str, rows: &[[String; 4]]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut html = format!(
+        "<h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        escape(heading),
+        lang.pick("服务点", "counter"),
+        lang.pick("序号", "seq"),
+        lang.pick("记录时间", "recorded at"),
+        lang.pick("问题", "what"),
+    );
+    for [counter, seq, at, what] in rows {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(counter),
+            escape(seq),
+            escape(at),
+            escape(what)
+        ));
+    }
+    html.push_str("</tbody></table>");
     html
 }
 

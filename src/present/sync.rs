@@ -161,19 +161,7 @@ pub fn duplicate_lines(lang: Lang, duplicates: &[Duplicate]) -> Vec<ToneLine> {
         .to_string(),
     )];
     lines.extend(duplicates.iter().map(|d| {
-        // A txn by the 单号 its slip carries; a settlement by its passbook and number.
-        let txn = crate::ledger::short_txn(&d.subject);
-        let (passbook, n) = d.subject.rsplit_once(':').unwrap_or((&d.subject, "1"));
-        let what = match (lang, d.kind.as_str()) {
-            (Lang::ZhCn, "reversal") => format!("再次冲正单号 {txn}"),
-            (Lang::ZhCn, "settlement") => format!("再次补平存折 {passbook} 的第 {n} 次透支"),
-            (Lang::ZhCn, _) => format!("单号 {txn} 重复记账"),
-            (Lang::En, "reversal") => format!("reverses txn {txn} again"),
-            (Lang::En, "settlement") => {
-                format!("settles overdraft {n} of passbook {passbook} again")
-            }
-            (Lang::En, _) => format!("txn {txn} booked again"),
-        };
+        let what = duplicate_words(lang, d);
         let text = match lang {
             Lang::ZhCn => format!("- {} #{}（{}）：{}", d.counter, d.seq, d.recorded_at, what),
             Lang::En => format!("- {} #{} ({}): {}", d.counter, d.seq, d.recorded_at, what),
@@ -181,6 +169,35 @@ pub fn duplicate_lines(lang: Lang, duplicates: &[Duplicate]) -> Vec<ToneLine> {
         (Tone::Warning, text)
     }));
     lines
+}
+
+/// What a duplicate claimed again, in words: a txn by the 单号 its slip carries, a settlement
+/// by its passbook and number.
+pub fn duplicate_words(lang: Lang, d: &Duplicate) -> String {
+    let txn = crate::ledger::short_txn(&d.subject);
+    let (passbook, n) = d.subject.rsplit_once(':').unwrap_or((&d.subject, "1"));
+    match (lang, d.kind.as_str()) {
+        (Lang::ZhCn, "reversal") => format!("再次冲正单号 {txn}"),
+        (Lang::ZhCn, "settlement") => format!("再次补平存折 {passbook} 的第 {n} 次透支"),
+        (Lang::ZhCn, _) => format!("单号 {txn} 重复记账"),
+        (Lang::En, "reversal") => format!("reverses txn {txn} again"),
+        (Lang::En, "settlement") => format!("settles overdraft {n} of passbook {passbook} again"),
+        (Lang::En, _) => format!("txn {txn} booked again"),
+    }
+}
+
+/// Why an entry's time cannot be right, in words (`skew` as [`crate::district::clocks::Skew`]
+/// codes it), with the time it was compared with.
+pub fn skew_words(lang: Lang, skew: &str, compared_with: &str) -> String {
+    use crate::district::clocks::Skew;
+    match (Skew::from_code(skew), lang) {
+        (Some(Skew::AheadOfArrival), Lang::ZhCn) => format!("晚于送达街道的时间 {compared_with}"),
+        (Some(Skew::AheadOfArrival), Lang::En) => {
+            format!("after it reached the hub ({compared_with})")
+        }
+        (_, Lang::ZhCn) => format!("早于同一服务点的上一条记录 {compared_with}"),
+        (_, Lang::En) => format!("before the counter's previous entry ({compared_with})"),
+    }
 }
 
 /// The heading and one line per overdrawn passbook.
