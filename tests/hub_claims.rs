@@ -66,7 +66,10 @@ fn settled_twice(kind: StoreKind) {
     assert!(report.overdrafts.is_empty());
     // The street office's web overview lists it too.
     let page = pointsdesk::hub::pages::overview(pointsdesk::i18n::Lang::ZhCn, &report);
-    assert!(page.contains("重复的记录") && page.contains("再次补平存折"), "{page}");
+    assert!(
+        page.contains("重复的记录") && page.contains("再次补平存折"),
+        "{page}"
+    );
 }
 
 #[test]

@@ -34,7 +34,10 @@ fn clock_years_off(kind: StoreKind) {
     );
     assert!(report.skews.iter().all(|s| s.counter.contains(&a.name)));
     let page = pointsdesk::hub::pages::overview(pointsdesk::i18n::Lang::ZhCn, &report);
-    assert!(page.contains("时间不对的记录") && page.contains("晚于送达街道的时间"), "{page}");
+    assert!(
+        page.contains("时间不对的记录") && page.contains("晚于送达街道的时间"),
+        "{page}"
+    );
 }
 
 #[test]

@@ -470,8 +470,11 @@ fn fold_entries(
             && claims_up_to
                 .get(&entry.counter_id)
                 .is_none_or(|last| entry.seq <= *last);
-        if !own_series.contains(&entry.counter_id)
-            && let Some((passbook, _)) = envelope.body.passbook_balance_after()
+        // A passbook moved by another counter, by entries of an earlier series of this one
+        // that a restore did not hold (they came back by a sync, as another counter's would),
+        // or by a duplicate: below zero, it is an overdraft a merge found, not a fault here.
+        if let Some((passbook, _)) = envelope.body.passbook_balance_after()
+            && (!own || losers.passbooks.contains(passbook))
             && !folded.merged_accounts.contains(passbook)
         {
             folded.merged_accounts.insert(passbook.to_string());
