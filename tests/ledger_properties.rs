@@ -450,7 +450,7 @@ fn reversal_restores(
     prop_assert!(
         rows(&after, "reversed_txns")
             .iter()
-            .any(|r| r[0] == pointsdesk::store::cell::Cell::text(&receipt.txn)),
+            .any(|r| r[1] == pointsdesk::store::cell::Cell::text(&receipt.txn)),
         "the txn is marked reversed"
     );
     prop_assert!(ledger.verify().unwrap().ok);
