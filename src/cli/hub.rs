@@ -420,11 +420,9 @@ fn print_report(lang: Lang, report: &HubReport) {
     ));
     if !report.skews.is_empty() {
         println!(
-            "{}",
-            lang.pick(
-                "时间不对的记录（服务点电脑时钟曾经不准；记录已收下，报表按记录上的时间归档）：",
-                "Entries whose time cannot be right (a counter's clock was wrong; kept, and filed in reports under the time they carry):"
-            )
+            "{}{}",
+            crate::present::sync::skews_heading(lang),
+            lang.pick("：", ":")
         );
         let mut rows = vec![match lang {
             Lang::ZhCn => vec![

@@ -335,10 +335,7 @@ pub fn overview(lang: Lang, report: &HubReport) -> String {
         .collect();
     html.push_str(&entry_table(
         lang,
-        lang.pick(
-            "重复的记录（已保留，不计分；先记的那一笔算数）",
-            "Duplicate entries (kept, moving nothing; the one booked first counts)",
-        ),
+        crate::present::sync::duplicates_heading(lang),
         &rows,
     ));
     let rows: Vec<[String; 4]> = report
@@ -355,10 +352,7 @@ pub fn overview(lang: Lang, report: &HubReport) -> String {
         .collect();
     html.push_str(&entry_table(
         lang,
-        lang.pick(
-            "时间不对的记录（服务点电脑时钟曾经不准；报表按记录上的时间归档）",
-            "Entries whose time cannot be right (a counter's clock was wrong; reports file them under the time they carry)",
-        ),
+        crate::present::sync::skews_heading(lang),
         &rows,
     ));
     html

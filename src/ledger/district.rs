@@ -851,14 +851,7 @@ impl Ledger {
     /// The hub this counter syncs with, and its certificate authority, if `sync enroll
     /// --hub` set one.
     pub fn hub_address(&self) -> Result<Option<(String, Option<String>)>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT hub_url, hub_ca FROM district WHERE id = 1 AND hub_url IS NOT NULL",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+        super::restore::hub_of(&self.conn)
     }
 
     /// The name of a series for messages: its counter's name, or the start of its id.

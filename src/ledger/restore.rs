@@ -203,22 +203,12 @@ fn next_number_block(
     home: &str,
     numbering: &crate::domain::ids::Numbering,
 ) -> Result<u32> {
-    let mut block = 0;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {} FROM entries WHERE seq = 1",
-        log::ENTRY_COLUMNS
-    ))?;
-    let rows = stmt.query_map([], log::EntryRow::from_row)?;
-    for row in rows {
-        let row = row?;
-        if let Some(info) = row
-            .envelope()
-            .and_then(|e| log::SeriesInfo::from_body(&row.counter_id, &e.body))
-            .filter(|info| info.home == home)
-        {
-            block = block.max(info.number_block);
-        }
-    }
+    let mut block = log::all_series(conn)?
+        .into_iter()
+        .filter(|(_, info)| info.home == home)
+        .map(|(_, info)| info.number_block)
+        .max()
+        .unwrap_or(0);
     for (kind, table, column) in [
         (NumberKind::Passbook, "passbooks", "passbook"),
         (NumberKind::Resident, "residents", "resident"),

@@ -147,6 +147,22 @@ fn last_line(lang: Lang, direction: &str, row: &Option<SyncLogRow>) -> String {
     }
 }
 
+/// The heading over entries that move nothing because another made their claim first.
+pub fn duplicates_heading(lang: Lang) -> &'static str {
+    lang.pick(
+        "重复的记录（已保留，不计分；先记的那一笔算数）",
+        "Duplicate entries (kept, moving nothing; the one booked first counts)",
+    )
+}
+
+/// The heading over entries whose time cannot be right.
+pub fn skews_heading(lang: Lang) -> &'static str {
+    lang.pick(
+        "时间不对的记录（服务点电脑时钟曾经不准；记录已收下，报表按记录上的时间归档）",
+        "Entries whose time cannot be right (a counter's clock was wrong; kept, and filed in reports under the time they carry)",
+    )
+}
+
 /// The heading and one line per entry that moves nothing because another made its claim first.
 pub fn duplicate_lines(lang: Lang, duplicates: &[Duplicate]) -> Vec<ToneLine> {
     if duplicates.is_empty() {
@@ -154,11 +170,7 @@ pub fn duplicate_lines(lang: Lang, duplicates: &[Duplicate]) -> Vec<ToneLine> {
     }
     let mut lines = vec![(
         Tone::Warning,
-        lang.pick(
-            "重复的记录（已保留，不计分；先记的那一笔算数）：",
-            "Duplicate entries (kept, moving nothing; the one booked first counts):",
-        )
-        .to_string(),
+        format!("{}{}", duplicates_heading(lang), lang.pick("：", ":")),
     )];
     lines.extend(duplicates.iter().map(|d| {
         let what = duplicate_words(lang, d);

@@ -81,23 +81,10 @@ pub struct Losers {
 /// Every entry of the log that loses a claim, and the claims it loses: found among the
 /// reversals, the adjustments and the entries whose txn another points entry shares.
 pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
-    let mut homes: HashMap<Vec<u8>, String> = HashMap::new();
-    {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {} FROM entries WHERE seq = 1",
-            super::log::ENTRY_COLUMNS
-        ))?;
-        let rows = stmt.query_map([], EntryRow::from_row)?;
-        for row in rows {
-            let row = row?;
-            if let Some(info) = row
-                .envelope()
-                .and_then(|e| SeriesInfo::from_body(&row.counter_id, &e.body))
-            {
-                homes.insert(row.counter_id.as_bytes().to_vec(), info.home);
-            }
-        }
-    }
+    let homes: HashMap<Uuid, String> = super::log::all_series(conn)?
+        .into_iter()
+        .map(|(id, info)| (id, info.home))
+        .collect();
     let mut candidates: Vec<(Uuid, Vec<Claim>)> = Vec::new();
     let mut passbook_of: HashMap<Uuid, String> = HashMap::new();
     let mut stmt = conn.prepare(&format!(
@@ -111,10 +98,7 @@ pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
     let rows = stmt.query_map([], EntryRow::from_row)?;
     for row in rows {
         let row = row?;
-        let (Some(envelope), Some(home)) = (
-            row.envelope(),
-            homes.get(row.counter_id.as_bytes().as_slice()),
-        ) else {
+        let (Some(envelope), Some(home)) = (row.envelope(), homes.get(&row.counter_id)) else {
             continue;
         };
         let Ok(id) = Uuid::parse_str(&envelope.id) else {

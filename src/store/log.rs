@@ -299,6 +299,29 @@ pub fn series_of(
         .and_then(|e| SeriesInfo::from_body(counter_id, &e.body)))
 }
 
+/// Every series the log holds, as its first entry describes it (read from the log itself, not
+/// from a projection row).
+pub fn all_series(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(Uuid, SeriesInfo)>> {
+    let mut stmt = conn.prepare("SELECT counter_id, body FROM entries WHERE seq = 1")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut series = Vec::new();
+    for row in rows {
+        let (id, body) = row?;
+        let Ok(id) = Uuid::from_slice(&id) else {
+            continue;
+        };
+        if let Some(info) = serde_json::from_slice::<Envelope>(&body)
+            .ok()
+            .and_then(|e| SeriesInfo::from_body(&id, &e.body))
+        {
+            series.push((id, info));
+        }
+    }
+    Ok(series)
+}
+
 /// Formats a UTC time the one way it is stored.
 pub fn format_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
