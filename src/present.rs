@@ -14,6 +14,7 @@ use crate::ledger::{
 use crate::printer::layout::{DayClose, SlipHeader};
 use unicode_width::UnicodeWidthStr;
 
+pub mod people;
 pub mod sync;
 
 /// Columns between two columns of a table.

@@ -200,3 +200,121 @@ fn an_overdraft_settled_at_two_counters_is_settled_once_and_listed() {
     }
     assert_converged(&d);
 }
+
+/// The points a scan may book at counter `at` now: the refusal's message when it is frozen.
+fn earn_refused(d: &mut District, at: usize, scan: &str) -> Option<String> {
+    let admin = d.admin(at);
+    d.ledger(at)
+        .earn(
+            &admin,
+            &EarnRequest {
+                scan: scan.into(),
+                activity: "A01".into(),
+                minutes: 60,
+                event: None,
+                txn: None,
+                confirmed_by: None,
+            },
+        )
+        .err()
+        .map(|e| e.message(pointsdesk::i18n::Lang::ZhCn))
+}
+
+#[test]
+fn a_number_handed_out_twice_is_one_conflict_everywhere_frozen_until_its_home_resolves_it() {
+    let mut d = District::new(3);
+    let (_, _, scan_first) = d.resident(0, "张三");
+    let backup = d.dir.path().join("a-backup.db");
+    d.ledger(0).backup(&backup).unwrap();
+    d.earn(0, &scan_first, 60);
+    // A is restored (a new series, numbering in block 1), registers 王五, who earns 20; the
+    // entries reach B in a bundle. Then A's PC is lost before any hub saw that series.
+    restore(&mut d, 0, &backup);
+    let (resident, passbook, scan_x) = d.resident(0, "王五");
+    d.earn(0, &scan_x, 120);
+    d.send(0, 1);
+    // The new PC restores the same backup: nothing tells it of the lost series, so it numbers
+    // in block 1 again, and 赵六 gets 王五's numbers.
+    restore(&mut d, 0, &backup);
+    let (again, passbook_again, scan_y) = d.resident(0, "赵六");
+    assert_eq!((&again, &passbook_again), (&resident, &passbook));
+    d.earn(0, &scan_y, 60);
+    // C hears of the new PC's registration first, then of the earlier one (which displaces it).
+    d.send(0, 2);
+    let from_b = d.send(1, 2);
+    assert!(
+        from_b.refused.is_empty() && from_b.forks.is_empty(),
+        "{from_b:?}"
+    );
+    d.exchange_all();
+    assert_converged(&d);
+    for at in 0..3 {
+        // One conflict, the same at every counter, listed with the duplicates.
+        let conflicts = d.ledger(at).registration_conflicts().unwrap();
+        assert_eq!(conflicts.len(), 1, "counter {at}: {conflicts:?}");
+        let c = &conflicts[0];
+        assert_eq!(
+            (c.resident.as_str(), c.resolved),
+            (resident.as_str(), false)
+        );
+        assert_eq!(c.registrations.len(), 2);
+        assert!(c.registrations[0].holds && !c.registrations[1].holds);
+        assert_eq!(c.registrations[0].points, 20, "{c:?}");
+        assert_eq!(c.registrations[1].points, 10, "{c:?}");
+        assert!(
+            listed(&mut d, at).contains(&("resident".to_string(), resident.clone())),
+            "counter {at}"
+        );
+        // Neither person's passbook earns, redeems or shows a balance that may be another's.
+        for scan in [&scan_x, &scan_y] {
+            let refused = earn_refused(&mut d, at, scan).expect("frozen");
+            assert!(refused.contains("被登记给了两个人"), "{refused}");
+            assert!(d.ledger(at).account(scan, 5).is_err());
+            assert!(d.redeem(at, scan, &[("S01", 1)]).is_err());
+        }
+        d.assert_verifies(at);
+    }
+    assert_eq!(d.balance(1, &passbook), 30);
+    // Only the number's home resolves it.
+    let admin_b = d.admin(1);
+    assert!(
+        d.ledger(1)
+            .resolve_registrations(&admin_b, &resident, None, "核实")
+            .is_err()
+    );
+    // At A: 赵六 is registered anew and gets a passbook, and the 10 points the new PC booked
+    // for them move there.
+    let (_new_resident, new_passbook, new_scan) = d.resident(0, "赵六");
+    let admin = d.admin(0);
+    let resolved = d
+        .ledger(0)
+        .resolve_registrations(
+            &admin,
+            &resident,
+            Some(pointsdesk::ledger::conflicts::Move {
+                to_passbook: new_passbook.clone(),
+                points: 10,
+            }),
+            "核实后处理",
+        )
+        .unwrap();
+    assert_eq!(resolved.revoked.len(), 1);
+    assert!(
+        d.ledger(0)
+            .resolve_registrations(&admin, &resident, None, "again")
+            .is_err()
+    );
+    d.exchange_all();
+    assert_converged(&d);
+    for at in 0..3 {
+        assert_eq!(d.balance(at, &passbook), 20, "counter {at}");
+        assert_eq!(d.balance(at, &new_passbook), 10, "counter {at}");
+        assert!(d.ledger(at).registration_conflicts().unwrap()[0].resolved);
+        // 王五's passbook spends again; 赵六's old QR no longer opens it.
+        let refused = earn_refused(&mut d, at, &scan_y).expect("revoked");
+        assert!(refused.contains("作废"), "{refused}");
+        d.assert_verifies(at);
+    }
+    assert!(earn_refused(&mut d, 1, &scan_x).is_none());
+    assert!(earn_refused(&mut d, 2, &new_scan).is_none());
+}

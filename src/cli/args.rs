@@ -526,6 +526,25 @@ pub enum ResidentCmd {
         /// The resident number.
         resident: String,
     },
+    /// Resident numbers registered to two people (their passbooks are frozen until resolved).
+    Conflicts,
+    /// Resolve a number registered twice (administrators, at the number's home counter): the
+    /// earliest registration keeps it; the passbook tokens issued for the later one are
+    /// revoked, and its points can be moved to that person's new passbook.
+    Resolve {
+        /// The resident number, e.g. SQ-RA00002.
+        resident: String,
+        /// The new passbook of the person who loses the number (register and issue it first).
+        #[arg(long, requires = "points")]
+        to: Option<String>,
+        /// Points to move to that passbook (see `resident conflicts` for what each
+        /// registration's counter booked).
+        #[arg(long, requires = "to")]
+        points: Option<i64>,
+        /// Why (kept in the log).
+        #[arg(long, default_value = "管理员核实后处理")]
+        reason: String,
+    },
 }
 
 #[derive(Args)]

@@ -114,7 +114,9 @@ pub(super) fn new_operator_pin(lang: Lang) -> Result<String, Failure> {
 pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
     let lang = ctx.lang;
     let mut ledger = match cmd {
-        ResidentCmd::List { .. } | ResidentCmd::Show { full: false, .. } => ctx.ledger_to_read()?,
+        ResidentCmd::List { .. }
+        | ResidentCmd::Show { full: false, .. }
+        | ResidentCmd::Conflicts => ctx.ledger_to_read()?,
         _ => ctx.ledger()?,
     };
     match cmd {
@@ -264,6 +266,34 @@ pub fn resident(ctx: &Ctx, cmd: ResidentCmd) -> CmdResult {
                 lang.pick("已删除个人信息：", "Personal data erased:"),
                 &resident,
             );
+        }
+        ResidentCmd::Conflicts => {
+            let conflicts = ledger.registration_conflicts()?;
+            ctx.show(&conflicts, || {
+                for line in crate::present::people::conflict_lines(lang, &conflicts) {
+                    println!("{line}");
+                }
+            });
+        }
+        ResidentCmd::Resolve {
+            resident,
+            to,
+            points,
+            reason,
+        } => {
+            let session = ctx.admin_session(&mut ledger)?;
+            let moved =
+                to.zip(points)
+                    .map(|(to_passbook, points)| crate::ledger::conflicts::Move {
+                        to_passbook,
+                        points,
+                    });
+            let resolved = ledger.resolve_registrations(&session, &resident, moved, &reason)?;
+            ctx.show(&resolved, || {
+                for line in crate::present::people::resolved_lines(lang, &resolved) {
+                    println!("{line}");
+                }
+            });
         }
     }
     Ok(())

@@ -12,7 +12,13 @@
 //!   and the passbook, so checking a passbook in twice claims one txn twice);
 //! - a reversal claims the txn it reverses: one reversal per txn;
 //! - a settlement claims the overdraft it settles (the passbook and the count of settlements
-//!   before it): one settlement per overdraft.
+//!   before it): one settlement per overdraft;
+//! - a registration claims its resident number: one person per number. A number registered
+//!   twice (a lost PC's newest entries relayed in a bundle, a new PC numbering in the same
+//!   space) is a conflict no rule can settle, because the passbook issues that follow name
+//!   the number and not the person: the earliest registration's row stands, and every
+//!   passbook of the number is frozen until an administrator resolves it
+//!   ([`crate::domain::Body::RegistrationsResolved`]).
 //!
 //! Of the entries with one claim, the one with the smallest entry id (a UUIDv7, so the
 //! earliest booked) counts; an entry counts only where it wins every claim it makes. The
@@ -24,7 +30,7 @@ use crate::domain::Body;
 use uuid::Uuid;
 
 /// One claim, as the text that keys it in the stores (`txn:<home>:<txn>`, `reversal:<home>:
-/// <txn>`, `settlement:<passbook>:<n>`).
+/// <txn>`, `settlement:<passbook>:<n>`, `resident:<resident>`).
 pub type Claim = String;
 
 /// The claims of an entry of the counter `home`.
@@ -42,20 +48,28 @@ pub fn claims_of(body: &Body, txn: Option<&str>, home: &str) -> Vec<Claim> {
             settles: Some(n),
             ..
         } => claims.push(format!("settlement:{passbook}:{n}")),
+        Body::ResidentRegistered { resident, .. } => claims.push(registration(resident)),
         _ => {}
     }
     claims
 }
 
-/// What kind of claim a claim is, for messages: `txn`, `reversal` or `settlement`.
+/// The claim a registration of `resident` makes.
+pub fn registration(resident: &str) -> Claim {
+    format!("resident:{resident}")
+}
+
+/// What kind of claim a claim is, for messages: `txn`, `reversal`, `settlement` or
+/// `resident`.
 pub fn kind_of(claim: &str) -> &str {
     claim.split_once(':').map_or(claim, |(kind, _)| kind)
 }
 
-/// The last part of a claim: the txn, or the passbook and the settlement's number.
+/// The last part of a claim: the txn, the passbook and the settlement's number, or the
+/// resident number.
 pub fn subject_of(claim: &str) -> &str {
     match kind_of(claim) {
-        "settlement" => claim.split_once(':').map_or(claim, |(_, rest)| rest),
+        "settlement" | "resident" => claim.split_once(':').map_or(claim, |(_, rest)| rest),
         _ => claim.rsplit_once(':').map_or(claim, |(_, rest)| rest),
     }
 }
@@ -169,6 +183,17 @@ mod tests {
         assert_eq!(kind_of(&claims[1]), "settlement");
         assert_eq!(subject_of(&claims[1]), "SQ-A000001:1");
         assert_eq!(subject_of(&claims[0]), "t3");
+        let registration = Body::ResidentRegistered {
+            resident: "SQ-RA00002".into(),
+            sealed: crate::domain::Sealed {
+                nonce: String::new(),
+                ciphertext: String::new(),
+            },
+        };
+        let claims = claims_of(&registration, None, "h");
+        assert_eq!(claims, vec!["resident:SQ-RA00002".to_string()]);
+        assert_eq!(kind_of(&claims[0]), "resident");
+        assert_eq!(subject_of(&claims[0]), "SQ-RA00002");
     }
 
     proptest! {

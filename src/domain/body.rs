@@ -251,6 +251,14 @@ pub enum Body {
         token_sha256: String,
         reason: String,
     },
+    /// A resident number registered twice (see [`crate::district::claims`]) resolved by an
+    /// administrator of its home: the registrations that lost the number (`losers`, entry ids)
+    /// are settled, so the number's passbook spends again. The passbook tokens issued for them
+    /// are revoked in the same txn; the person they were for is registered anew.
+    RegistrationsResolved {
+        resident: String,
+        losers: Vec<String>,
+    },
     ActivityDefined(ActivityDef),
     ItemDefined(ItemDef),
     ItemUpdated(ItemDef),
@@ -364,6 +372,7 @@ impl Body {
             Body::ResidentErased { .. } => "resident_erased",
             Body::PassbookIssued { .. } => "passbook_issued",
             Body::PassbookRevoked { .. } => "passbook_revoked",
+            Body::RegistrationsResolved { .. } => "registrations_resolved",
             Body::ActivityDefined(_) => "activity_defined",
             Body::ItemDefined(_) => "item_defined",
             Body::ItemUpdated(_) => "item_updated",
@@ -483,6 +492,10 @@ mod tests {
                 passbook: s("SQ-000001"),
                 token_sha256: s("00"),
                 reason: s("遗失"),
+            },
+            Body::RegistrationsResolved {
+                resident: s("R000001"),
+                losers: vec![s("0191e0c2-7a3b-7c4d-8e5f-0123456789ab")],
             },
             Body::ActivityDefined(ActivityDef {
                 activity: s("A01"),

@@ -130,6 +130,12 @@ pub enum Effect {
     EraseResident {
         resident: String,
     },
+    /// A registration that lost its resident number, settled by an administrator: it no
+    /// longer freezes the number's passbook.
+    ResolveRegistration {
+        resident: String,
+        entry: String,
+    },
     /// A passbook issued (or reissued with a new token) by its home.
     PutPassbook {
         passbook: String,
@@ -244,6 +250,13 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         Body::ResidentErased { resident } => vec![Effect::EraseResident {
             resident: resident.clone(),
         }],
+        Body::RegistrationsResolved { resident, losers } => losers
+            .iter()
+            .map(|entry| Effect::ResolveRegistration {
+                resident: resident.clone(),
+                entry: entry.clone(),
+            })
+            .collect(),
         Body::PassbookIssued {
             passbook,
             resident,

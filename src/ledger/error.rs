@@ -110,6 +110,13 @@ pub enum LedgerError {
     /// administrator settles it.
     #[error("passbook {passbook} is overdrawn ({balance}) and frozen")]
     PassbookFrozen { passbook: String, balance: Points },
+    /// The passbook's resident number was registered to two people (two series handed it
+    /// out): frozen until an administrator resolves it.
+    #[error("passbook {passbook}: resident number {resident} is registered twice")]
+    RegisteredTwice { passbook: String, resident: String },
+    /// A resolution asked for a resident number that no unresolved conflict names.
+    #[error("resident number {0} is not registered twice (or it is resolved)")]
+    NoRegistrationConflict(String),
     /// The day's limit for passbooks of other counters.
     #[error(
         "passbook {passbook} of {home}: {spent} of {limit} points spent here today, {wanted} more asked"
@@ -505,6 +512,16 @@ impl LedgerError {
                 format!("存折 {passbook} 透支 {} 分（各服务点的账合并后余额为 {balance} 分），已冻结，暂不能兑换。请管理员核实后用“调整积分”补平（pointsdesk adjust --passbook {passbook} --points +{} --reason …），补平后自动解冻。", -balance.0, -balance.0)
             } else {
                 format!("Passbook {passbook} is overdrawn by {} points (its balance is {balance} after the counters' ledgers were merged) and is frozen: no redemptions. An administrator settles it with an adjustment (pointsdesk adjust --passbook {passbook} --points +{} --reason …), which unfreezes it.", -balance.0, -balance.0)
+            },
+            E::RegisteredTwice { passbook, resident } => if zh {
+                format!("存折 {passbook} 暂停使用：居民号 {resident} 被登记给了两个人（更换或恢复服务点电脑时号码重复了）。管理员处理之前，这本存折不能记分也不能兑换，以免记到别人的账上。请管理员查看并处理：pointsdesk resident conflicts")
+            } else {
+                format!("Passbook {passbook} is on hold: resident number {resident} was registered to two people (a counter PC that was replaced or restored handed the number out again). Until an administrator resolves it the passbook neither earns nor redeems, so no one's points land on someone else's account. An administrator: pointsdesk resident conflicts")
+            },
+            E::NoRegistrationConflict(resident) => if zh {
+                format!("居民号 {resident} 没有重复登记，或者已经处理过了。要查看重复登记的居民号：pointsdesk resident conflicts")
+            } else {
+                format!("Resident number {resident} is not registered twice, or it was resolved already. To list numbers registered twice: pointsdesk resident conflicts")
             },
             E::AwayDailyLimit { passbook, home, limit, spent, wanted } => if zh {
                 format!("存折 {passbook} 属于{home}，在本服务点每天最多兑换 {limit} 分；今天已兑换 {spent} 分，本次 {wanted} 分，超出限额。请减少商品，或到{home}兑换。")

@@ -6,6 +6,7 @@
 //! Errors are typed ([`LedgerError`]) with a message in the operator's language.
 
 mod catalog;
+pub mod conflicts;
 pub mod district;
 pub mod error;
 mod people;

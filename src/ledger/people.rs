@@ -135,7 +135,17 @@ pub(crate) fn resolve_scan(
         (Err(ScanProblem::Incomplete), _) => return Err(LedgerError::ScanIncomplete),
         (Err(ScanProblem::NotAPassbook), None) => return Err(LedgerError::NotAPassbook),
     };
-    read::passbook(conn, &number)?.ok_or(LedgerError::PassbookUnknown)
+    let row = read::passbook(conn, &number)?.ok_or(LedgerError::PassbookUnknown)?;
+    // A number registered to two people: nobody knows whose points these are until an
+    // administrator resolves it, so the passbook neither earns nor spends (nor shows a balance
+    // that may be someone else's).
+    if crate::store::claims::registration_conflict(conn, &row.resident)? {
+        return Err(LedgerError::RegisteredTwice {
+            passbook: row.passbook,
+            resident: row.resident,
+        });
+    }
+    Ok(row)
 }
 
 /// The passbook a scan names, whatever its status (for matching a retried txn); a typed

@@ -952,7 +952,7 @@ const TRUSTED_BALANCE_POSTINGS_MAX: i64 = 10_000;
 /// balance changed with the sqlite3 shell, with or without made-up or changed postings, is
 /// refused here; `ledger verify` names what was changed. The cost does not grow with the
 /// passbook's history: a seal check, or one index walk back to that entry.
-fn trusted_balance(w: &Writer<'_>, passbook: &str) -> Result<Points> {
+pub(super) fn trusted_balance(w: &Writer<'_>, passbook: &str) -> Result<Points> {
     let account = passbook_account(passbook);
     let stored = read::balance(&w.tx, &account)?;
     let key = w.device.seal_key();
@@ -1031,7 +1031,7 @@ fn signed_balance(w: &Writer<'_>, passbook: &str, account: &str, stored: Points)
     }
 }
 
-fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
+pub(super) fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Receipt> {
     let appended = w.append(Some(txn), body.clone())?;
     let envelope = Envelope {
         v: crate::domain::ENVELOPE_VERSION,

@@ -191,9 +191,17 @@ pub fn duplicate_words(lang: Lang, d: &Duplicate) -> String {
     match (lang, d.kind.as_str()) {
         (Lang::ZhCn, "reversal") => format!("再次冲正单号 {txn}"),
         (Lang::ZhCn, "settlement") => format!("再次补平存折 {passbook} 的第 {n} 次透支"),
+        (Lang::ZhCn, "resident") => format!(
+            "居民号 {} 再次登记给了另一个人（其存折已冻结，见 resident conflicts）",
+            d.subject
+        ),
         (Lang::ZhCn, _) => format!("单号 {txn} 重复记账"),
         (Lang::En, "reversal") => format!("reverses txn {txn} again"),
         (Lang::En, "settlement") => format!("settles overdraft {n} of passbook {passbook} again"),
+        (Lang::En, "resident") => format!(
+            "registers resident number {} again, to another person (its passbook is frozen: see resident conflicts)",
+            d.subject
+        ),
         (Lang::En, _) => format!("txn {txn} booked again"),
     }
 }

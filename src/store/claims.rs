@@ -14,6 +14,9 @@ use uuid::Uuid;
 pub const POINTS_KINDS_SQL: &str =
     "('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')";
 
+/// The resident number of a `resident_registered` entry, in SQL over the `entries` table.
+const REGISTERED: &str = "json_extract(CAST(body AS TEXT), '$.body.resident_registered.resident')";
+
 /// How the entry `id` of `series` stands against the claimants this database holds.
 pub fn judge(
     conn: &Connection,
@@ -92,7 +95,10 @@ pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
          WHERE kind IN ('reversed', 'points_adjusted')
             OR (kind IN {POINTS_KINDS_SQL} AND txn IN (
                   SELECT txn FROM entries WHERE txn IS NOT NULL AND kind IN {POINTS_KINDS_SQL}
-                  GROUP BY txn HAVING COUNT(*) > 1))",
+                  GROUP BY txn HAVING COUNT(*) > 1))
+            OR (kind = 'resident_registered' AND {REGISTERED} IN (
+                  SELECT {REGISTERED} FROM entries WHERE kind = 'resident_registered'
+                  GROUP BY 1 HAVING COUNT(*) > 1))",
         super::log::ENTRY_COLUMNS
     ))?;
     let rows = stmt.query_map([], EntryRow::from_row)?;
@@ -149,9 +155,9 @@ pub struct Duplicate {
     pub counter: String,
     pub counter_id: String,
     pub seq: i64,
-    /// `txn`, `reversal` or `settlement`.
+    /// `txn`, `reversal`, `settlement` or `resident`.
     pub kind: String,
-    /// The txn (or the passbook and settlement number) claimed twice.
+    /// The txn (the passbook and settlement number, the resident number) claimed twice.
     pub subject: String,
     pub recorded_at: String,
 }
@@ -191,4 +197,127 @@ pub fn recount(tx: &Connection) -> rusqlite::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Whether the resident number `resident` is registered twice with a registration no
+/// administrator has resolved: every passbook of the number is frozen.
+pub fn registration_conflict(conn: &Connection, resident: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM duplicates d
+         JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
+         WHERE d.claim = ?1 AND NOT EXISTS (
+             SELECT 1 FROM resolved_registrations r WHERE r.resident = ?2 AND r.entry = e.id)",
+    )?
+    .exists(params![claims::registration(resident), resident])
+}
+
+/// One registration of a resident number registered twice.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Registration {
+    /// Its entry id.
+    pub entry: String,
+    /// The series that wrote it, and that series' counter name.
+    pub series: String,
+    pub counter: String,
+    pub recorded_at: String,
+    /// Whether it holds the number (the earliest registration).
+    pub holds: bool,
+    /// Whether an administrator resolved it (a registration that lost the number only).
+    pub resolved: bool,
+    /// The passbook tokens (SHA-256, hex) issued for the number in its series, and whether
+    /// each is still active.
+    pub tokens: Vec<(String, bool)>,
+    /// The points its series booked to the number's passbooks, net.
+    pub points: i64,
+}
+
+/// A resident number registered more than once, with every registration.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RegistrationConflict {
+    pub resident: String,
+    /// The number's passbooks.
+    pub passbooks: Vec<String>,
+    /// Whether every registration that lost the number is resolved.
+    pub resolved: bool,
+    pub registrations: Vec<Registration>,
+}
+
+/// Every resident number registered more than once that this database holds.
+pub fn registration_conflicts(conn: &Connection) -> rusqlite::Result<Vec<RegistrationConflict>> {
+    let residents: Vec<String> = conn
+        .prepare(
+            "SELECT DISTINCT substr(claim, 10) FROM duplicates WHERE claim LIKE 'resident:%'
+             ORDER BY 1",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut conflicts = Vec::new();
+    for resident in residents {
+        let passbooks: Vec<String> = conn
+            .prepare_cached("SELECT passbook FROM passbooks WHERE resident = ?1 ORDER BY 1")?
+            .query_map([&resident], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut registrations = Vec::new();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT e.id, e.counter_id, COALESCE(s.counter, ''), e.recorded_at,
+                    EXISTS (SELECT 1 FROM claims c WHERE c.claim = ?1 AND c.entry = e.id),
+                    EXISTS (SELECT 1 FROM resolved_registrations r
+                            WHERE r.resident = ?2 AND r.entry = e.id)
+             FROM entries e LEFT JOIN series_heads s ON s.counter_id = e.counter_id
+             WHERE e.kind = 'resident_registered' AND {REGISTERED} = ?2
+             ORDER BY e.id"
+        ))?;
+        let rows = stmt.query_map(params![claims::registration(&resident), resident], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, series, counter, recorded_at, holds, resolved) = row?;
+            let tokens = conn
+                .prepare_cached(
+                    "SELECT json_extract(CAST(e.body AS TEXT), '$.body.passbook_issued.token_sha256'),
+                            COALESCE(t.status = 'active', 0)
+                     FROM entries e
+                     LEFT JOIN passbook_tokens t ON t.token_sha256 =
+                         json_extract(CAST(e.body AS TEXT), '$.body.passbook_issued.token_sha256')
+                     WHERE e.counter_id = ?1 AND e.kind = 'passbook_issued'
+                       AND json_extract(CAST(e.body AS TEXT), '$.body.passbook_issued.resident') = ?2
+                     ORDER BY e.seq",
+                )?
+                .query_map(params![series, resident], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let points: i64 = conn
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(p.points), 0) FROM postings p
+                     JOIN entries e ON e.position = p.position
+                     WHERE e.counter_id = ?1 AND p.account IN (
+                         SELECT 'passbook:' || passbook FROM passbooks WHERE resident = ?2)",
+                )?
+                .query_row(params![series, resident], |r| r.get(0))?;
+            registrations.push(Registration {
+                entry: Uuid::from_slice(&id).unwrap_or(Uuid::nil()).to_string(),
+                series: Uuid::from_slice(&series).unwrap_or(Uuid::nil()).to_string(),
+                counter,
+                recorded_at,
+                holds,
+                resolved,
+                tokens,
+                points,
+            });
+        }
+        let resolved = registrations.iter().all(|r| r.holds || r.resolved);
+        conflicts.push(RegistrationConflict {
+            resident,
+            passbooks,
+            resolved,
+            registrations,
+        });
+    }
+    Ok(conflicts)
 }

@@ -129,6 +129,11 @@ pub const TABLES: &[TableSpec] = &[
         keys: &["counter_id", "seq", "claim"],
         values: &[],
     },
+    TableSpec {
+        name: "resolved_registrations",
+        keys: &["resident", "entry"],
+        values: &[],
+    },
 ];
 
 fn spec(name: &str) -> &'static TableSpec {
@@ -193,6 +198,10 @@ pub enum Rule {
     Max,
     /// Replace unless the row's named (integer) column is already non-zero.
     ReplaceUnlessSet(&'static str),
+    /// Replace when the arriving row's named columns, compared in order, are greater than the
+    /// row's: the newer of two versions of a row wins whichever arrives last (the last column
+    /// breaks ties of the first).
+    ReplaceIfGreater(&'static [&'static str]),
 }
 
 /// Sealed personal data as one text column: nonce and ciphertext in hex.
@@ -230,6 +239,11 @@ const ERASE_RULES: &[Rule] = &[
     Rule::Keep,
 ];
 const TOKEN_RULES: &[Rule] = &[Rule::Replace, Rule::Max];
+
+/// A passbook's row is its latest issue (a reissue's new token), whichever order the issues
+/// arrive in: two series issuing one number (a conflict of registrations) leave the same row
+/// at every replica.
+const PASSBOOK_RULES: &[Rule] = &[Rule::ReplaceIfGreater(&["issued_at", "token_sha256"]); 5];
 
 /// Personal data as projection cells (name, phone, address, note), NULL when unreadable here.
 fn personal_cells(data: Option<&crate::domain::PersonalData>) -> [Cell; 4] {
@@ -402,7 +416,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
             token_sha256,
             issued_at,
         } => vec![
-            Op::Put {
+            Op::Merge {
                 table: "passbooks",
                 key: vec![t(passbook)],
                 values: vec![
@@ -412,6 +426,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                     t(token_sha256),
                     t(issued_at),
                 ],
+                rules: PASSBOOK_RULES,
             },
             Op::Merge {
                 table: "passbook_tokens",
@@ -420,6 +435,14 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 rules: TOKEN_RULES,
             },
         ],
+        Effect::ResolveRegistration { resident, entry } => uuid::Uuid::parse_str(entry)
+            .map(|id| Op::Put {
+                table: "resolved_registrations",
+                key: vec![t(resident), Cell::Blob(id.as_bytes().to_vec())],
+                values: Vec::new(),
+            })
+            .into_iter()
+            .collect(),
         Effect::RevokePassbook {
             passbook,
             token_sha256,
@@ -558,6 +581,14 @@ fn build_sql(kind: u8, spec: &TableSpec, columns: &[&str], rules: &[Rule]) -> St
                     Rule::Max => Some(format!("{c} = MAX({c}, excluded.{c})")),
                     Rule::ReplaceUnlessSet(flag) => Some(format!(
                         "{c} = CASE WHEN {flag} != 0 THEN {c} ELSE excluded.{c} END"
+                    )),
+                    Rule::ReplaceIfGreater(by) => Some(format!(
+                        "{c} = CASE WHEN ({}) > ({}) THEN excluded.{c} ELSE {c} END",
+                        by.iter()
+                            .map(|b| format!("excluded.{b}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        by.join(", ")
                     )),
                 })
                 .collect();
@@ -776,6 +807,16 @@ impl Fold {
                                             old[index].clone()
                                         } else {
                                             value.clone()
+                                        }
+                                    }
+                                    Rule::ReplaceIfGreater(by) => {
+                                        let arriving =
+                                            by.iter().map(|b| &values[value_index(spec, b)]);
+                                        let held = by.iter().map(|b| &old[value_index(spec, b)]);
+                                        if arriving.gt(held) {
+                                            value.clone()
+                                        } else {
+                                            old[index].clone()
                                         }
                                     }
                                 };

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_0001.sql"),
     include_str!("postgres_0002_counters.sql"),
     include_str!("postgres_0003_claims.sql"),
+    include_str!("postgres_0004_registrations.sql"),
 ];
 
 /// The columns [`enrolment_of`] reads, in its order.

@@ -33,6 +33,7 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
     include_str!("sqlite_0002_ledger.sql"),
     include_str!("sqlite_0003_counters.sql"),
     include_str!("sqlite_0004_claims.sql"),
+    include_str!("sqlite_0005_registrations.sql"),
 ];
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).

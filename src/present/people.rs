@@ -1,0 +1,110 @@
+//! Residents' numbers registered twice, and their resolution, in the operator's language: the
+//! words `resident conflicts` and `resident resolve` print.
+
+use crate::i18n::Lang;
+use crate::ledger::conflicts::Resolved;
+use crate::store::claims::RegistrationConflict;
+
+/// What an administrator reads about each number registered twice, and what to do.
+pub fn conflict_lines(lang: Lang, conflicts: &[RegistrationConflict]) -> Vec<String> {
+    if conflicts.is_empty() {
+        return vec![
+            lang.pick(
+                "没有重复登记的居民号。",
+                "No resident number is registered twice.",
+            )
+            .to_string(),
+        ];
+    }
+    let mut lines = Vec::new();
+    for c in conflicts {
+        let passbooks = c.passbooks.join(", ");
+        lines.push(match (lang, c.resolved) {
+            (Lang::ZhCn, false) => format!(
+                "居民号 {} 被登记给了 {} 个人，存折 {passbooks} 已冻结（不能记分、不能兑换）：",
+                c.resident,
+                c.registrations.len()
+            ),
+            (Lang::ZhCn, true) => format!("居民号 {}（已处理，存折 {passbooks} 可以使用）：", c.resident),
+            (Lang::En, false) => format!(
+                "Resident number {} is registered to {} people; passbook {passbooks} is frozen (no earning, no redeeming):",
+                c.resident,
+                c.registrations.len()
+            ),
+            (Lang::En, true) => format!(
+                "Resident number {} (resolved; passbook {passbooks} is in use again):",
+                c.resident
+            ),
+        });
+        for r in &c.registrations {
+            let state = match (lang, r.holds, r.resolved) {
+                (Lang::ZhCn, true, _) => "先登记，保留这个号码",
+                (Lang::ZhCn, false, false) => "后登记，待处理",
+                (Lang::ZhCn, false, true) => "后登记，已处理",
+                (Lang::En, true, _) => "registered first, keeps the number",
+                (Lang::En, false, false) => "registered later, to resolve",
+                (Lang::En, false, true) => "registered later, resolved",
+            };
+            let active = r.tokens.iter().filter(|(_, a)| *a).count();
+            lines.push(match lang {
+                Lang::ZhCn => format!(
+                    "- {}（{}）{} 登记，{state}；该电脑为这个号码发过 {} 次存折二维码（有效 {active} 个），记到存折上共 {} 分",
+                    r.counter,
+                    short(&r.series),
+                    r.recorded_at,
+                    r.tokens.len(),
+                    r.points
+                ),
+                Lang::En => format!(
+                    "- {} ({}) registered at {}, {state}; that PC issued {} passbook QR codes for the number ({active} active) and booked {} points to its passbook",
+                    r.counter,
+                    short(&r.series),
+                    r.recorded_at,
+                    r.tokens.len(),
+                    r.points
+                ),
+            });
+        }
+        if !c.resolved {
+            lines.push(match lang {
+                Lang::ZhCn => format!(
+                    "  处理办法：在本号码的服务点，先为后登记的那位居民重新登记（resident add）并发新存折（passbook issue），核实他/她的积分后运行 pointsdesk resident resolve {} --to 新存折号 --points 分数；没有积分要转的，只运行 pointsdesk resident resolve {}。后登记那位的旧二维码会作废。",
+                    c.resident, c.resident
+                ),
+                Lang::En => format!(
+                    "  To resolve, at the number's home counter: register the person registered later anew (resident add) and issue them a passbook (passbook issue), check their points, then run pointsdesk resident resolve {} --to NEW-PASSBOOK --points N; with no points to move, just pointsdesk resident resolve {}. The later person's old QR codes stop working.",
+                    c.resident, c.resident
+                ),
+            });
+        }
+    }
+    lines
+}
+
+/// What a resolution did.
+pub fn resolved_lines(lang: Lang, r: &Resolved) -> Vec<String> {
+    let mut lines = vec![match lang {
+        Lang::ZhCn => format!(
+            "居民号 {} 已处理：作废了 {} 个后登记居民的存折二维码，存折恢复使用。",
+            r.resident,
+            r.revoked.len()
+        ),
+        Lang::En => format!(
+            "Resident number {} resolved: {} QR codes of the person registered later revoked; the passbook is in use again.",
+            r.resident,
+            r.revoked.len()
+        ),
+    }];
+    if let Some((from, to, points)) = &r.moved {
+        lines.push(match lang {
+            Lang::ZhCn => format!("已从存折 {from} 转 {points} 分到存折 {to}。"),
+            Lang::En => format!("Moved {points} points from passbook {from} to passbook {to}."),
+        });
+    }
+    lines
+}
+
+/// The first 8 hex digits of a series id.
+fn short(series: &str) -> &str {
+    series.get(..8).unwrap_or(series)
+}
