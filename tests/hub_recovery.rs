@@ -49,13 +49,25 @@ fn earn(
 }
 
 #[test]
-fn a_new_pc_with_the_old_key_takes_its_series_back_and_goes_on_without_a_fork() {
-    let (hub, a, mut b, books) = district();
+fn a_new_pc_with_the_old_key_goes_on_in_a_new_series_and_never_signs_what_another_counter_holds() {
+    let (hub, mut a, mut b, books) = district();
     let own = a.ledger.device().counter_id;
     let head = hub_heads(&hub)
         .into_iter()
         .find(|h| h.counter_id == own)
         .unwrap();
+    // The old PC's newest entries never reached the hub, only counter B, in a bundle: a
+    // resident, a passbook and 20 points.
+    let (lost_passbook, lost_scan) = a.resident("遗失前的居民");
+    a.earn(&lost_scan, 120);
+    let (_, bundle) = pointsdesk::sync::export_bundle(
+        &mut a.ledger,
+        &b.ledger.heads().unwrap(),
+        "relay",
+        Vec::new(),
+    )
+    .unwrap();
+    pointsdesk::sync::import_bundle(&mut b.ledger, "relay", bundle.as_slice()).unwrap();
     // The administrator kept the key; the disk is gone.
     let saved = tempfile::TempDir::new().unwrap();
     let key = saved.path().join("device.key");
@@ -78,17 +90,30 @@ fn a_new_pc_with_the_old_key_takes_its_series_back_and_goes_on_without_a_fork() 
         &mut |_| {},
     )
     .unwrap();
-    assert!(recovered.continued);
+    assert!(recovered.endorsed);
     assert_eq!(recovered.head, head.seq);
     let mut ledger = home.open().unwrap();
-    assert_eq!(ledger.device().counter_id, own);
+    // A new series of the same counter: the old key never signs again, and is kept retired.
+    assert_ne!(ledger.device().counter_id, own);
+    assert!(home.retired_device(&own).is_some());
     let report = ledger.verify().unwrap();
     assert!(report.ok, "{report:?}");
     // The administrator logs in with the new PIN; the old one is gone with the old PC.
     assert!(ledger.login("001", ADMIN_PIN).is_err());
     let admin = ledger.login("001", NEW_PIN).unwrap();
     assert_eq!(ledger.account(&books[0].1, 0).unwrap().balance.0, 20);
-    // It goes on at the hub's head, and the hub and the other counter take it: no fork.
+    // It numbers where the lost PC never did: the relayed resident's numbers stay theirs.
+    let next = ledger
+        .add_resident(
+            &admin,
+            &NewResident {
+                name: "新居民".into(),
+                ..NewResident::default()
+            },
+        )
+        .unwrap();
+    let issued = ledger.issue_passbook(&admin, &next.resident).unwrap();
+    assert_ne!(issued.passbook, lost_passbook);
     earn(&mut ledger, &admin, &books[0].1);
     let mut again = Counter {
         dir: new_pc,
@@ -99,14 +124,23 @@ fn a_new_pc_with_the_old_key_takes_its_series_back_and_goes_on_without_a_fork() 
     };
     let summary = again.sync(&hub);
     assert!(summary.push_refusals.is_empty(), "{summary:?}");
-    assert_eq!(summary.pushed_new, 1);
-    b.sync(&hub);
+    // B's relayed entries (the old series, after the hub's head) reach the hub and the new PC
+    // without a fork anywhere: nothing else was ever signed at those seqs.
+    let taken = b.sync(&hub);
+    assert!(
+        taken.push_refusals.is_empty() && taken.pull_refusals.is_empty(),
+        "{taken:?}"
+    );
+    again.sync(&hub);
     assert_eq!(b.balance(&books[0].0), 30);
+    assert_eq!(again.balance(&lost_passbook), 20);
+    assert_eq!(b.balance(&lost_passbook), 20);
     assert_eq!(again.heads(), hub_heads(&hub));
     assert_eq!(b.heads(), hub_heads(&hub));
     again.assert_verifies();
     b.assert_verifies();
     assert!(hub.hub().report().unwrap().evidence.is_empty());
+    assert!(again.ledger.registration_conflicts().unwrap().is_empty());
 }
 
 #[test]
@@ -143,7 +177,7 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
         &mut |_| {},
     )
     .unwrap();
-    assert!(!recovered.continued);
+    assert!(!recovered.endorsed);
     let mut ledger = home.open().unwrap();
     assert_ne!(ledger.device().counter_id, old);
     assert!(ledger.verify().unwrap().ok);

@@ -180,8 +180,8 @@ pub enum SyncCmd {
         /// The hub's certificate authority (PEM), when the street office uses its own.
         #[arg(long)]
         ca: Option<PathBuf>,
-        /// On a new PC: the counter's old key file (keys/device.key from a backup), so that
-        /// it goes on with its own series; without it the PC starts a new series.
+        /// On a new PC: the counter's old key file (keys/device.key from a backup), which
+        /// endorses the PC's new series (it starts one either way).
         #[arg(long, requires = "code")]
         key: Option<PathBuf>,
         /// Enrol over plain http:// with a hub that is not this computer. The answer carries

@@ -157,9 +157,15 @@ fn recover(
         Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
     };
     ctx.show(&recovered, || {
-        let how = match (recovered.continued, lang) {
-            (true, Lang::ZhCn) => format!("用原来的密钥接着第 {} 条记录继续", recovered.head),
-            (true, Lang::En) => format!("goes on with its own series after entry #{}", recovered.head),
+        let how = match (recovered.endorsed, lang) {
+            (true, Lang::ZhCn) => format!(
+                "在原序列第 {} 条记录之后从新的序列开始，由原来的密钥认可",
+                recovered.head
+            ),
+            (true, Lang::En) => format!(
+                "starts a new series after entry #{} of the old one, endorsed by the old key",
+                recovered.head
+            ),
             (false, Lang::ZhCn) => "没有原来的密钥，从新的序列开始（接续原序列）".to_string(),
             (false, Lang::En) => "starts a new series continuing the old one (no old key)".to_string(),
         };

@@ -147,6 +147,15 @@ impl Home {
         Device::load(&self.retired_key_path(counter_id)).ok()
     }
 
+    /// Keeps `old`, the key of an earlier series of this counter, among the retired keys: it
+    /// endorses the series after it (a recovery with the old key; a later introduction).
+    pub fn retire_key(&self, old: &Device) -> Result<()> {
+        let path = self.retired_key_path(&old.counter_id);
+        super::create_private_dir(path.parent().expect("retired keys have a folder"))
+            .map_err(|e| LedgerError::file(&path, &e))?;
+        old.save_new(&path).map_err(LedgerError::from)
+    }
+
     fn retired_key_path(&self, counter_id: &Uuid) -> PathBuf {
         self.dir
             .join("keys")

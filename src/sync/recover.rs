@@ -1,11 +1,16 @@
 //! A new PC for an existing counter (the old one's disk is lost): enrolled again with a
 //! one-time code, it takes its counter's ledger back from the hub.
 //!
-//! - **With the old key** (from the administrator's backup of `keys/device.key`): the
-//!   counter's own series comes back too, and the PC continues it at the hub's head.
-//! - **Without it**: a new key, and a new series whose first entry continues the old one (the
-//!   grant names the counter's home, so the district admits it); it numbers after every
-//!   number the old PC handed out that reached the hub.
+//! Either way the new PC starts a new series, with a new key, whose first entry continues the
+//! counter's newest series and numbers in a block of its own: the old PC's newest entries may
+//! have reached another counter in a bundle and never the hub, so nothing the new PC signs or
+//! hands out can meet them (going on in the old series at the hub's head would sign those seqs
+//! a second time, a fork every counter then refuses for good).
+//!
+//! - **With the old key** (from the administrator's backup of `keys/device.key`): the old key
+//!   endorses the new series, and is kept among the retired keys for later introductions.
+//! - **Without it**: the grant, which names the counter's home, is what makes the district
+//!   admit it.
 //!
 //! Either way the counter's operators come back with the log, but PINs are local: the
 //! administrator named gets a new PIN here, and gives the others theirs.
@@ -27,8 +32,8 @@ pub struct Recovered {
     pub district: String,
     pub counter: String,
     pub code: String,
-    /// The old key was given: the counter's own series goes on.
-    pub continued: bool,
+    /// The old key was given: it endorsed the new series.
+    pub endorsed: bool,
     /// The hub's head of the counter's newest series when it was taken back.
     pub head: i64,
     pub pulled: u64,
@@ -60,20 +65,21 @@ pub fn recover(
         }
         .into());
     };
-    let device = match key {
+    let endorser = match key {
         Some(path) => {
-            let device = Device::load(path).map_err(LedgerError::from)?;
-            if device.counter_id != recovery.series.counter_id {
+            let old = Device::load(path).map_err(LedgerError::from)?;
+            if old.counter_id != recovery.series.counter_id {
                 return Err(LedgerError::KeyOfOtherSeries {
                     key: path.display().to_string(),
                     counter: recovery.counter.clone(),
                 }
                 .into());
             }
-            device
+            Some(old)
         }
-        None => Device::generate().map_err(LedgerError::from)?,
+        None => None,
     };
+    let device = Device::generate().map_err(LedgerError::from)?;
     home.prepare_for_recovery(
         lang,
         &recovery.community,
@@ -94,7 +100,9 @@ pub fn recover(
         continues: None,
         number_block: 0,
     };
-    let continued = key.is_some();
+    if let Some(old) = &endorser {
+        home.retire_key(old)?;
+    }
     let mut summary = Summary::default();
     {
         let mut ledger = Ledger::recovering(&home.db_path(), device.clone(), series)?;
@@ -117,16 +125,16 @@ pub fn recover(
             progress,
         )?;
     }
-    if !continued {
-        // The new series continues the counter's newest one; nobody endorses it but the
-        // district, through the grant.
+    {
+        // The new series continues the counter's newest one, endorsed by its key when the
+        // administrator kept it, else by the district through the grant.
         let mut conn = crate::store::open(&home.db_path()).map_err(LedgerError::from)?;
         crate::ledger::restore::begin_successor(
             &mut conn,
             &device,
             recovery.series.counter_id,
             recovery.series.seq,
-            None,
+            endorser.as_ref(),
             admin,
             chrono::Utc::now(),
         )?;
@@ -141,7 +149,7 @@ pub fn recover(
         district: grant.district_name,
         counter: recovery.counter,
         code: grant.code,
-        continued,
+        endorsed: endorser.is_some(),
         head: recovery.series.seq,
         pulled: summary.pulled_new,
     })
