@@ -13,13 +13,14 @@ use uuid::Uuid;
 /// This counter: its series id and signing key.
 #[derive(Clone)]
 pub struct Device {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     signing: SigningKey,
 }
 
 #[derive(Serialize, Deserialize)]
 struct DeviceFile {
-    counter_id: Uuid,
+    #[serde(alias = "counter_id")]
+    series_id: Uuid,
     secret_key: String,
 }
 
@@ -45,15 +46,15 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], KeyError> {
 impl Device {
     pub fn generate() -> Result<Device, KeyError> {
         Ok(Device {
-            counter_id: Uuid::now_v7(),
+            series_id: Uuid::now_v7(),
             signing: SigningKey::from_bytes(&random_bytes::<32>()?),
         })
     }
 
     /// A device from fixed bytes (tests and benchmarks).
-    pub fn from_seed(counter_id: Uuid, seed: [u8; 32]) -> Device {
+    pub fn from_seed(series_id: Uuid, seed: [u8; 32]) -> Device {
         Device {
-            counter_id,
+            series_id,
             signing: SigningKey::from_bytes(&seed),
         }
     }
@@ -90,7 +91,7 @@ impl Device {
             source,
         };
         let file = DeviceFile {
-            counter_id: self.counter_id,
+            series_id: self.series_id,
             secret_key: hex::encode(self.signing.to_bytes()),
         };
         let text = serde_json::to_string_pretty(&file).expect("plain struct serialises");
@@ -129,7 +130,7 @@ impl Device {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(damaged)?;
-        Ok(Device::from_seed(file.counter_id, secret))
+        Ok(Device::from_seed(file.series_id, secret))
     }
 }
 

@@ -338,7 +338,7 @@ fn series_heads(desk: &Desk) -> Vec<(Vec<u8>, i64)> {
     let db = desk.db();
     let mut stmt = db
         .prepare(
-            "SELECT counter_id, MAX(seq) FROM entries GROUP BY counter_id ORDER BY MIN(position)",
+            "SELECT series_id, MAX(seq) FROM entries GROUP BY series_id ORDER BY MIN(position)",
         )
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -347,11 +347,11 @@ fn series_heads(desk: &Desk) -> Vec<(Vec<u8>, i64)> {
         .unwrap()
 }
 
-fn entry_at(desk: &Desk, counter_id: &[u8], seq: i64) -> Option<Vec<u8>> {
+fn entry_at(desk: &Desk, series_id: &[u8], seq: i64) -> Option<Vec<u8>> {
     desk.db()
         .query_row(
-            "SELECT hash FROM entries WHERE counter_id = ?1 AND seq = ?2",
-            rusqlite::params![counter_id, seq],
+            "SELECT hash FROM entries WHERE series_id = ?1 AND seq = ?2",
+            rusqlite::params![series_id, seq],
             |r| r.get(0),
         )
         .ok()
@@ -428,7 +428,7 @@ fn a_restore_that_drops_entries_says_how_many_and_continues_in_a_new_series_with
     let link: String = desk
         .db()
         .query_row(
-            "SELECT body FROM entries WHERE counter_id = ?1 AND seq = 1",
+            "SELECT body FROM entries WHERE series_id = ?1 AND seq = 1",
             [&heads[1].0],
             |r| Ok(String::from_utf8_lossy(&r.get::<_, Vec<u8>>(0)?).into_owned()),
         )
@@ -605,7 +605,7 @@ fn append_signed(desk: &Desk, body: pointsdesk::domain::Body) {
     use pointsdesk::store::log;
     let device = pointsdesk::keys::Device::load(&desk.home.join("keys/device.key")).unwrap();
     let mut conn = pointsdesk::store::open(&desk.db_path()).unwrap();
-    let series = log::series_of(&conn, &device.counter_id).unwrap().unwrap();
+    let series = log::series_of(&conn, &device.series_id).unwrap().unwrap();
     let tx = conn.transaction().unwrap();
     let txn = uuid::Uuid::now_v7().to_string();
     log::append(
@@ -977,7 +977,7 @@ fn a_clock_behind_the_newest_entry_or_far_ahead_of_it_is_warned_about_by_writing
         use pointsdesk::store::log;
         let device = pointsdesk::keys::Device::load(&desk.home.join("keys/device.key")).unwrap();
         let mut conn = pointsdesk::store::open(&desk.db_path()).unwrap();
-        let series = log::series_of(&conn, &device.counter_id).unwrap().unwrap();
+        let series = log::series_of(&conn, &device.series_id).unwrap().unwrap();
         let tx = conn.transaction().unwrap();
         log::append(
             &tx,

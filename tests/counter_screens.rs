@@ -234,7 +234,7 @@ fn series(
     last_export: Option<&str>,
 ) -> SeriesStatus {
     SeriesStatus {
-        counter_id: uuid::Uuid::from_u128(n),
+        series_id: uuid::Uuid::from_u128(n),
         counter: counter.into(),
         community: "三桥社区".into(),
         code: code.map(Into::into),
@@ -293,14 +293,14 @@ fn sync_status() -> SyncStatus {
         }],
         duplicates: vec![pointsdesk::ledger::district::Duplicate {
             counter: "三桥爱心超市".into(),
-            counter_id: uuid::Uuid::from_u128(4).to_string(),
+            series_id: uuid::Uuid::from_u128(4).to_string(),
             seq: 41,
             kind: "reversal".into(),
             subject: "0192f3a4-7c1d-7b2e-9a11-5d3c2b1a0f9e".into(),
             recorded_at: "2026-12-01 16:05".into(),
         }],
         forks: vec![ForkView {
-            counter_id: uuid::Uuid::from_u128(3),
+            series_id: uuid::Uuid::from_u128(3),
             counter: "桥西爱心超市".into(),
             seq: 16,
             held_hash: Some("9f2c4e1a7b3d5f60".into()),

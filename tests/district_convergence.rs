@@ -177,7 +177,7 @@ fn scenario(seed: u64) {
 }
 
 fn sorted(mut heads: Vec<Head>) -> Vec<Head> {
-    heads.sort_by_key(|h| h.counter_id);
+    heads.sort_by_key(|h| h.series_id);
     heads
 }
 
@@ -196,7 +196,7 @@ fn trade(d: &mut District, rng: &mut Rng, from: usize) {
         let mine = d.ledger(from).heads().unwrap();
         if !mine.is_empty() {
             let left_out = mine[rng.below(mine.len())].clone();
-            since.retain(|h| h.counter_id != left_out.counter_id);
+            since.retain(|h| h.series_id != left_out.series_id);
             since.push(left_out);
         }
     }

@@ -72,7 +72,7 @@ proptest! {
         prop_assert_eq!(rows as usize, total);
         let shared: i64 = conn.query_row(
             "SELECT COUNT(*) FROM (SELECT txn FROM entries WHERE txn IS NOT NULL
-             GROUP BY txn HAVING COUNT(DISTINCT counter_id) > 1)", [], |r| r.get(0)).unwrap();
+             GROUP BY txn HAVING COUNT(DISTINCT series_id) > 1)", [], |r| r.get(0)).unwrap();
         prop_assert_eq!(shared, 0);
         let check_in_txns: i64 = conn.query_row(
             "SELECT COUNT(DISTINCT txn) FROM entries WHERE kind = 'points_earned'", [], |r| r.get(0)).unwrap();

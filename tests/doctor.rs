@@ -159,7 +159,7 @@ fn a_clock_years_off_the_ledger_and_the_hub_is_a_fault_said_in_years() {
         use pointsdesk::store::log;
         let device = pointsdesk::keys::Device::load(&desk.home.join("keys/device.key")).unwrap();
         let mut conn = pointsdesk::store::open(&desk.db_path()).unwrap();
-        let series = log::series_of(&conn, &device.counter_id).unwrap().unwrap();
+        let series = log::series_of(&conn, &device.series_id).unwrap().unwrap();
         let tx = conn.transaction().unwrap();
         log::append(
             &tx,

@@ -9,7 +9,8 @@ mod hub;
 
 use hub::{Counter, StoreKind};
 use pointsdesk::district::protocol::{
-    HEADER_DEVICE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SIGNATURE, HEADER_TIME, Refusal,
+    HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES, HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION,
+    Refusal,
 };
 use pointsdesk::hub::HubHome;
 use pointsdesk::hub::admins::{ADMIN_FAILURES_MAX, LOGIN_ATTEMPTS_PER_ADDRESS_MAX};
@@ -363,8 +364,8 @@ fn a_tls_hub_allowed_256_files_outlives_300_idle_connections() {
 /// The headers of an unsigned push that says it carries `bytes` bytes.
 fn unsigned_push_head(addr: SocketAddr, bytes: usize) -> String {
     format!(
-        "POST /v1/push HTTP/1.1\r\nHost: {addr}\r\n{HEADER_PROTOCOL}: 1\r\n\
-         {HEADER_DEVICE}: {}\r\n{HEADER_TIME}: {}\r\n{HEADER_NONCE}: {}\r\n\
+        "POST /v1/push HTTP/1.1\r\nHost: {addr}\r\n{HEADER_PROTOCOL}: {PROTOCOL_VERSION}\r\n\
+         {HEADER_SERIES}: {}\r\n{HEADER_TIME}: {}\r\n{HEADER_NONCE}: {}\r\n\
          {HEADER_SIGNATURE}: {}\r\nContent-Type: application/octet-stream\r\n\
          Content-Length: {bytes}\r\n\r\n",
         uuid::Uuid::now_v7(),
@@ -509,20 +510,20 @@ fn unknown_login_names_lock_like_known_ones_on_postgres() {
 fn push_with_nul(counter: &mut Counter) -> Vec<u8> {
     use pointsdesk::ledger::district::ExportPart;
     use pointsdesk::sync::bundle::BundleWriter;
-    let own = counter.ledger.device().counter_id;
+    let own = counter.ledger.device().series_id;
     let head = counter
         .ledger
         .heads()
         .unwrap()
         .into_iter()
-        .find(|h| h.counter_id == own)
+        .find(|h| h.series_id == own)
         .unwrap();
     let mut parts = Vec::new();
     counter
         .ledger
         .export_ranges(
             &[pointsdesk::district::Range {
-                counter_id: own,
+                series_id: own,
                 from: 1,
                 to: head.seq,
             }],
@@ -584,7 +585,7 @@ fn bad_input_is_a_400(kind: StoreKind) {
     let mut heads = held
         .block_on(pointsdesk::hub::store::Store::heads(&held.service.store))
         .unwrap();
-    heads.sort_by_key(|h| h.counter_id);
+    heads.sort_by_key(|h| h.series_id);
     assert_eq!(heads, counter.heads());
 }
 
@@ -620,7 +621,7 @@ fn every_answer_carries_the_security_headers_and_tls_adds_hsts() {
     let unsigned = exchange(
         hub.addr,
         &format!(
-            "GET /v1/heads HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{HEADER_PROTOCOL}: 1\r\n\r\n",
+            "GET /v1/heads HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{HEADER_PROTOCOL}: {PROTOCOL_VERSION}\r\n\r\n",
             hub.addr
         ),
     );

@@ -53,13 +53,13 @@ fn two_hub_processes_on_one_postgresql_ingesting_at_once_lose_and_double_nothing
     let held = hub_heads(&first);
     // Every series at the hub is exactly as long as its counter wrote it, no entry twice.
     for counter in &counters {
-        let own = counter.ledger.device().counter_id;
+        let own = counter.ledger.device().series_id;
         let own_head = counter
             .heads()
             .into_iter()
-            .find(|h| h.counter_id == own)
+            .find(|h| h.series_id == own)
             .unwrap();
-        let at_hub = held.iter().find(|h| h.counter_id == own).unwrap();
+        let at_hub = held.iter().find(|h| h.series_id == own).unwrap();
         assert_eq!(at_hub, &own_head, "{}", counter.name);
     }
     let total: i64 = held.iter().map(|h| h.seq).sum();

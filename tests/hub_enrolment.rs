@@ -75,13 +75,13 @@ fn certified_device(
     let device = Device::generate().unwrap();
     let body = CertificateBody {
         v: TRUST_VERSION,
-        counter_id: device.counter_id.to_string(),
+        series_id: device.series_id.to_string(),
         public_key: hex::encode(device.public_key().to_bytes()),
         community: community.into(),
         prefix: "SQ".into(),
         code: grant.code.clone(),
         counter: grant.counter.clone(),
-        home: Some(device.counter_id.to_string()),
+        home: Some(device.series_id.to_string()),
     };
     (device, file.certify(&body).unwrap())
 }
@@ -295,7 +295,7 @@ fn a_certificate_for_a_series_the_hub_holds_must_carry_that_series_key() {
     let mut victim = Counter::enrolled(&hub, 0);
     victim.resident("张三");
     victim.sync(&hub);
-    let series = victim.ledger.device().counter_id;
+    let series = victim.ledger.device().series_id;
     // As when the series reached the hub relayed by another counter, before its certificate.
     let conn = rusqlite::Connection::open(hub.home.dir.join("hub.db")).unwrap();
     conn.execute("DELETE FROM certificates", []).unwrap();
@@ -310,7 +310,7 @@ fn a_certificate_for_a_series_the_hub_holds_must_carry_that_series_key() {
     let (_, grant) = file.file.open().unwrap();
     let body = CertificateBody {
         v: TRUST_VERSION,
-        counter_id: series.to_string(),
+        series_id: series.to_string(),
         public_key: hex::encode(attacker.public_key().to_bytes()),
         community,
         prefix: "SQ".into(),
@@ -522,7 +522,7 @@ fn revoked_refusals(summary: &pointsdesk::sync::nightly::Summary, series: uuid::
     summary
         .push_refusals
         .iter()
-        .any(|r| r.counter_id == series && r.reason == "revoked")
+        .any(|r| r.series_id == series && r.reason == "revoked")
 }
 
 #[test]
@@ -533,10 +533,10 @@ fn a_revoked_counters_entries_and_the_series_its_key_endorses_are_refused_whoeve
     add_resident(&mut lost, "张三");
     lost.sync(&hub);
     other.sync(&hub);
-    let series = lost.ledger.device().counter_id;
+    let series = lost.ledger.device().series_id;
     let held = hub_heads(&hub)
         .into_iter()
-        .find(|h| h.counter_id == series)
+        .find(|h| h.series_id == series)
         .unwrap();
     let backup = lost.dir.path().join("before.db");
     lost.ledger.backup(&backup).unwrap();
@@ -558,7 +558,7 @@ fn a_revoked_counters_entries_and_the_series_its_key_endorses_are_refused_whoeve
     restoring.restore(plan, "001", ADMIN_PIN).unwrap();
     lost.ledger = restoring.open().unwrap();
     lost.admin = lost.ledger.login("001", ADMIN_PIN).unwrap();
-    let thief = lost.ledger.device().counter_id;
+    let thief = lost.ledger.device().series_id;
     add_resident(&mut lost, "王五");
     assert!(lost.sync_with(&hub.url).is_err());
     carry(&mut lost, &mut other);
@@ -568,11 +568,11 @@ fn a_revoked_counters_entries_and_the_series_its_key_endorses_are_refused_whoeve
     // What the hub held before the revocation stays; nothing after it came in.
     let heads = hub_heads(&hub);
     assert_eq!(
-        heads.iter().find(|h| h.counter_id == series),
+        heads.iter().find(|h| h.series_id == series),
         Some(&held),
         "{heads:?}"
     );
-    assert!(!heads.iter().any(|h| h.counter_id == thief), "{heads:?}");
+    assert!(!heads.iter().any(|h| h.series_id == thief), "{heads:?}");
     assert_eq!(
         refusal_of(hub.client().heads(lost.ledger.device())),
         Refusal::UnknownDevice
@@ -589,7 +589,7 @@ fn a_revoked_counters_entries_and_the_series_its_key_endorses_are_refused_whoeve
         report
             .evidence
             .iter()
-            .any(|e| e.reason == "revoked" && e.counter_id == thief),
+            .any(|e| e.reason == "revoked" && e.series_id == thief),
         "{:?}",
         report.evidence
     );

@@ -51,10 +51,10 @@ fn earn(
 #[test]
 fn a_new_pc_with_the_old_key_goes_on_in_a_new_series_and_never_signs_what_another_counter_holds() {
     let (hub, mut a, mut b, books) = district();
-    let own = a.ledger.device().counter_id;
+    let own = a.ledger.device().series_id;
     let head = hub_heads(&hub)
         .into_iter()
-        .find(|h| h.counter_id == own)
+        .find(|h| h.series_id == own)
         .unwrap();
     // The old PC's newest entries never reached the hub, only counter B, in a bundle: a
     // resident, a passbook and 20 points.
@@ -94,7 +94,7 @@ fn a_new_pc_with_the_old_key_goes_on_in_a_new_series_and_never_signs_what_anothe
     assert_eq!(recovered.head, head.seq);
     let mut ledger = home.open().unwrap();
     // A new series of the same counter: the old key never signs again, and is kept retired.
-    assert_ne!(ledger.device().counter_id, own);
+    assert_ne!(ledger.device().series_id, own);
     assert!(home.retired_device(&own).is_some());
     let report = ledger.verify().unwrap();
     assert!(report.ok, "{report:?}");
@@ -146,7 +146,7 @@ fn a_new_pc_with_the_old_key_goes_on_in_a_new_series_and_never_signs_what_anothe
 #[test]
 fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
     let (hub, mut a, mut b, books) = district();
-    let old = a.ledger.device().counter_id;
+    let old = a.ledger.device().series_id;
     // The old PC's newest entries never reached the hub, only counter B, in a bundle: a
     // resident, a passbook and 20 points.
     let (lost_passbook, lost_scan) = a.resident("遗失前的居民");
@@ -179,7 +179,7 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
     .unwrap();
     assert!(!recovered.endorsed);
     let mut ledger = home.open().unwrap();
-    assert_ne!(ledger.device().counter_id, old);
+    assert_ne!(ledger.device().series_id, old);
     assert!(ledger.verify().unwrap().ok);
     let admin = ledger.login("001", NEW_PIN).unwrap();
     // The same counter: its residents are its own (it may correct them), and its numbers go on
@@ -301,7 +301,7 @@ fn a_counter_restored_from_an_old_backup_goes_on_syncing_introduced_by_its_earli
     restoring.restore(plan, "001", ADMIN_PIN).unwrap();
     a.ledger = restoring.open().unwrap();
     a.admin = a.ledger.login("001", ADMIN_PIN).unwrap();
-    let new_series = a.ledger.device().counter_id;
+    let new_series = a.ledger.device().series_id;
     a.earn(&books[0].1, 60);
     // The hub has never seen the new key: the series it continues introduces it, that night
     // and every night after.
@@ -312,7 +312,7 @@ fn a_counter_restored_from_an_old_backup_goes_on_syncing_introduced_by_its_earli
         assert!(summary.push_refusals.is_empty(), "{summary:?}");
         assert!(summary.pull_refusals.is_empty(), "{summary:?}");
     }
-    assert!(hub_heads(&hub).iter().any(|h| h.counter_id == new_series));
+    assert!(hub_heads(&hub).iter().any(|h| h.series_id == new_series));
     b.sync(&hub);
     // 20 + 10 before the restore (one synced after the backup, back from the hub), 10 after.
     assert_eq!(a.balance(&books[0].0), 30);

@@ -337,7 +337,7 @@ fn scenario(seed: u64) -> Vec<String> {
             .unwrap()
             .duplicates
             .into_iter()
-            .map(|d| (d.counter_id, d.seq, d.kind, d.subject))
+            .map(|d| (d.series_id, d.seq, d.kind, d.subject))
             .collect()
     };
     let duplicates = listed(&counters[0]);
@@ -358,15 +358,15 @@ fn scenario(seed: u64) -> Vec<String> {
         .unwrap()
         .duplicates
         .into_iter()
-        .map(|d| (d.counter_id, d.seq, d.kind, d.subject))
+        .map(|d| (d.series_id, d.seq, d.kind, d.subject))
         .collect();
     assert_eq!(hub_listed, duplicates, "the hub lists the duplicates");
     let mut met: Vec<String> = proxy.faults().iter().map(|f| format!("{f:?}")).collect();
     met.extend(duplicates.iter().map(|d| format!("duplicate {}", d.2)));
     // Of the entries that count, no txn of a counter moves twice (a check-in's txn is its
     // event and passbook) and no txn is reversed twice, whoever booked the second one.
-    let counting = "FROM entries e JOIN series_heads s ON s.counter_id = e.counter_id
-         WHERE NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.counter_id = e.counter_id
+    let counting = "FROM entries e JOIN series_heads s ON s.series_id = e.series_id
+         WHERE NOT EXISTS (SELECT 1 FROM duplicates d WHERE d.series_id = e.series_id
                            AND d.seq = e.seq)";
     let conn = counters[0].ledger.connection();
     for (what, sql) in [
@@ -496,10 +496,10 @@ fn a_sync_process_killed_at_random_moments_is_completed_by_the_next() {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let own = a.ledger.device().counter_id;
+        let own = a.ledger.device().series_id;
         let at_hub = hub_heads(&hub)
             .into_iter()
-            .find(|h| h.counter_id == own)
+            .find(|h| h.series_id == own)
             .map_or(0, |h| h.seq);
         eprintln!("after kill {round}: the hub holds #{at_hub} of the killed counter's series");
     }

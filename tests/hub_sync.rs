@@ -9,7 +9,7 @@ mod hub;
 use hub::{Counter, StoreKind, TestHub, hub_heads};
 use pointsdesk::district::auth;
 use pointsdesk::district::protocol::{
-    HEADER_DEVICE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION,
+    HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES, HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION,
     Refusal, RefusalBody, Taken,
 };
 use pointsdesk::keys::Device;
@@ -61,7 +61,7 @@ impl<'a> Raw<'a> {
         let full = format!("{url}{}", self.path);
         let request = |r: ureq::RequestBuilder<ureq::typestate::WithoutBody>| {
             r.header(HEADER_PROTOCOL, self.protocol.to_string())
-                .header(HEADER_DEVICE, self.device.counter_id.to_string())
+                .header(HEADER_SERIES, self.device.series_id.to_string())
                 .header(HEADER_TIME, self.time_ms.to_string())
                 .header(HEADER_NONCE, &self.nonce)
                 .header(HEADER_SIGNATURE, hex::encode(signature))
@@ -72,7 +72,7 @@ impl<'a> Raw<'a> {
             let r = agent
                 .post(&full)
                 .header(HEADER_PROTOCOL, self.protocol.to_string())
-                .header(HEADER_DEVICE, self.device.counter_id.to_string())
+                .header(HEADER_SERIES, self.device.series_id.to_string())
                 .header(HEADER_TIME, self.time_ms.to_string())
                 .header(HEADER_NONCE, &self.nonce)
                 .header(HEADER_SIGNATURE, hex::encode(signature));
@@ -281,9 +281,9 @@ fn story(kind: StoreKind) {
     pointsdesk::sync::import_bundle(&mut a.ledger, "b", from_b.as_slice()).unwrap();
     a.earn(&scan, 60);
     a.earn(&scan, 30);
-    let own = device.counter_id;
+    let own = device.series_id;
     let bundle = bundle_with(&mut a.ledger, &hub_heads(&hub), |page| {
-        if page.counter_id == own
+        if page.series_id == own
             && let Some(first) = page.entries.first_mut()
         {
             first.signature[3] ^= 1;
@@ -298,7 +298,7 @@ fn story(kind: StoreKind) {
     assert_eq!(refused.len(), 2, "{response:?}");
     assert_eq!(refused[0].reason.as_deref(), Some("bad_signature"));
     assert_eq!(refused[1].reason.as_deref(), Some("after_refused"));
-    assert!(refused.iter().all(|o| o.counter_id == own));
+    assert!(refused.iter().all(|o| o.series_id == own));
     assert!(
         response.count(Taken::New) >= 1,
         "B's entry is taken: {response:?}"

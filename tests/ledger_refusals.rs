@@ -252,7 +252,7 @@ fn append_foreign_series(
         continues: None,
         number_block: None,
     };
-    let series = SeriesInfo::from_body(&other.counter_id, &genesis).unwrap();
+    let series = SeriesInfo::from_body(&other.series_id, &genesis).unwrap();
     let mut conn = store::open(&db_path(dir)).unwrap();
     let tx = conn.transaction().unwrap();
     log::append(&tx, &other, None, at, None, None, genesis, &SqlKeys(&tx)).unwrap();

@@ -143,15 +143,15 @@ fn a_redemption_total_changed_in_the_body_is_found_at_that_seq() {
 fn rehash_earning(h: &History) {
     let conn = shell(&h.dir);
     change_digit(&conn, h.earned.seq, "points");
-    let (counter_id, prev_hash, body): (Vec<u8>, Vec<u8>, Vec<u8>) = conn
+    let (series_id, prev_hash, body): (Vec<u8>, Vec<u8>, Vec<u8>) = conn
         .query_row(
-            "SELECT counter_id, prev_hash, body FROM entries WHERE seq = ?1",
+            "SELECT series_id, prev_hash, body FROM entries WHERE seq = ?1",
             [h.earned.seq],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    let counter_id = Uuid::from_slice(&counter_id).unwrap();
-    let hash = entry_hash(&prev_hash, &counter_id, h.earned.seq, &body);
+    let series_id = Uuid::from_slice(&series_id).unwrap();
+    let hash = entry_hash(&prev_hash, &series_id, h.earned.seq, &body);
     conn.execute(
         "UPDATE entries SET hash = ?1 WHERE seq = ?2",
         params![hash.as_slice(), h.earned.seq],
@@ -190,16 +190,16 @@ fn the_last_entry_rehashed_without_the_device_key_fails_its_signature() {
     let h = history();
     let conn = shell(&h.dir);
     change_digit(&conn, h.last.seq, "points");
-    let (counter_id, prev_hash, body): (Vec<u8>, Vec<u8>, Vec<u8>) = conn
+    let (series_id, prev_hash, body): (Vec<u8>, Vec<u8>, Vec<u8>) = conn
         .query_row(
-            "SELECT counter_id, prev_hash, body FROM entries WHERE seq = ?1",
+            "SELECT series_id, prev_hash, body FROM entries WHERE seq = ?1",
             [h.last.seq],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
     let hash = entry_hash(
         &prev_hash,
-        &Uuid::from_slice(&counter_id).unwrap(),
+        &Uuid::from_slice(&series_id).unwrap(),
         h.last.seq,
         &body,
     );

@@ -268,7 +268,7 @@ fn ask_hub_before_writing_on(ctx: &Ctx, plan: &mut crate::home::restore::Restore
             Ok(heads
                 .heads
                 .iter()
-                .find(|h| h.counter_id == series)
+                .find(|h| h.series_id == series)
                 .map_or(0, |h| h.seq))
         });
     plan.learn_from_hub(answer);

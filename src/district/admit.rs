@@ -208,7 +208,7 @@ pub fn entry(a: &Arriving<'_>) -> Verdict {
 
 /// What a series' first entry says of it.
 pub struct Claim<'a> {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub public_key: &'a [u8],
     pub community: &'a str,
     pub prefix: &'a str,
@@ -241,10 +241,7 @@ pub fn endorsed(claim: &Claim<'_>, earlier_key: &VerifyingKey) -> bool {
     else {
         return false;
     };
-    let bytes = link.endorsed_bytes(
-        &claim.counter_id.to_string(),
-        &hex::encode(claim.public_key),
-    );
+    let bytes = link.endorsed_bytes(&claim.series_id.to_string(), &hex::encode(claim.public_key));
     earlier_key.verify_strict(&bytes, &signature).is_ok()
 }
 
@@ -274,9 +271,7 @@ pub fn admit(
         }
         let home_holds = match &certified.grant.home {
             Some(home) => claim.home == home,
-            None => {
-                claim.home == claim.counter_id.to_string() || continues_endorsed(claim, earlier)
-            }
+            None => claim.home == claim.series_id.to_string() || continues_endorsed(claim, earlier),
         };
         if !home_holds {
             return Err(Refusal::BadContinuation);
@@ -323,7 +318,7 @@ mod tests {
             },
             body: CertificateBody {
                 v: 1,
-                counter_id: Uuid::from_u128(2).to_string(),
+                series_id: Uuid::from_u128(2).to_string(),
                 public_key: hex::encode(public_key),
                 community: "三桥社区".into(),
                 prefix: "SQ".into(),
@@ -331,7 +326,7 @@ mod tests {
                 counter: "三桥爱心超市".into(),
                 home: None,
             },
-            counter_id: Uuid::from_u128(2),
+            series_id: Uuid::from_u128(2),
             public_key,
         }
     }
@@ -344,7 +339,7 @@ mod tests {
         let own_id = Uuid::from_u128(2);
         let old_home = Uuid::from_u128(1).to_string();
         let mut link = SeriesLink {
-            counter_id: old_home.clone(),
+            series_id: old_home.clone(),
             seq: 10,
             hash: "h".into(),
             used_seq: 12,
@@ -355,7 +350,7 @@ mod tests {
         let bytes = link.endorsed_bytes(&own_id.to_string(), &hex::encode(new_public));
         link.endorsement = Some(hex::encode(old.sign(&bytes).to_bytes()));
         let claim = |home: &'static str, continues: Option<&'static SeriesLink>| Claim {
-            counter_id: own_id,
+            series_id: own_id,
             public_key: Box::leak(Box::new(new_public)),
             community: "三桥社区",
             prefix: "SQ",

@@ -7,7 +7,8 @@ use uuid::Uuid;
 /// The head of one series at one side.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
-    pub counter_id: Uuid,
+    #[serde(alias = "counter_id")]
+    pub series_id: Uuid,
     /// The highest seq held with every seq below it (0: none).
     pub seq: i64,
     /// Hex of that entry's hash (empty for seq 0).
@@ -17,7 +18,8 @@ pub struct Head {
 /// A run of one series to send: seqs `from..=to`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Range {
-    pub counter_id: Uuid,
+    #[serde(alias = "counter_id")]
+    pub series_id: Uuid,
     pub from: i64,
     pub to: i64,
 }
@@ -29,11 +31,11 @@ pub struct Range {
 pub fn to_send(mine: &[Head], theirs: &[Head]) -> Vec<Range> {
     mine.iter()
         .filter_map(|head| {
-            let their = theirs.iter().find(|t| t.counter_id == head.counter_id);
+            let their = theirs.iter().find(|t| t.series_id == head.series_id);
             let their_seq = their.map_or(0, |t| t.seq);
             if head.seq > their_seq {
                 return Some(Range {
-                    counter_id: head.counter_id,
+                    series_id: head.series_id,
                     from: their_seq + 1,
                     to: head.seq,
                 });
@@ -48,7 +50,7 @@ pub fn to_send(mine: &[Head], theirs: &[Head]) -> Vec<Range> {
                     && t.hash != head.hash
             });
             forked.then_some(Range {
-                counter_id: head.counter_id,
+                series_id: head.series_id,
                 from: head.seq,
                 to: head.seq,
             })
@@ -78,7 +80,7 @@ pub fn paged(ranges: &[Range], entries_max: usize) -> Vec<Range> {
         while from <= range.to {
             let to = (from + step - 1).min(range.to);
             pages.push(Range {
-                counter_id: range.counter_id,
+                series_id: range.series_id,
                 from,
                 to,
             });
@@ -99,7 +101,7 @@ pub fn first_entries(ranges: &[Range], entries_max: usize) -> (Vec<Range>, bool)
         }
         let to = range.to.min(range.from + left - 1);
         taken.push(Range {
-            counter_id: range.counter_id,
+            series_id: range.series_id,
             from: range.from,
             to,
         });
@@ -117,7 +119,7 @@ mod tests {
 
     fn head(n: u128, seq: i64) -> Head {
         Head {
-            counter_id: Uuid::from_u128(n),
+            series_id: Uuid::from_u128(n),
             seq,
             hash: format!("h{seq}"),
         }
@@ -157,7 +159,7 @@ mod tests {
         for (mine, theirs, want) in cases {
             let got: Vec<(u128, i64, i64)> = to_send(mine, theirs)
                 .iter()
-                .map(|r| (r.counter_id.as_u128(), r.from, r.to))
+                .map(|r| (r.series_id.as_u128(), r.from, r.to))
                 .collect();
             assert_eq!(&got, want, "mine {mine:?} theirs {theirs:?}");
         }
@@ -165,7 +167,7 @@ mod tests {
 
     fn range(n: u128, from: i64, to: i64) -> Range {
         Range {
-            counter_id: Uuid::from_u128(n),
+            series_id: Uuid::from_u128(n),
             from,
             to,
         }
@@ -174,7 +176,7 @@ mod tests {
     fn triples(ranges: &[Range]) -> Vec<(u128, i64, i64)> {
         ranges
             .iter()
-            .map(|r| (r.counter_id.as_u128(), r.from, r.to))
+            .map(|r| (r.series_id.as_u128(), r.from, r.to))
             .collect()
     }
 
@@ -221,7 +223,7 @@ mod tests {
         ];
         for (what, held, theirs, want) in cases {
             let mine = [Head {
-                counter_id: Uuid::from_u128(1),
+                series_id: Uuid::from_u128(1),
                 seq: gapless_head(held.iter().copied()),
                 hash: String::new(),
             }];

@@ -10,14 +10,15 @@ use super::trust::EnrolmentFile;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The protocol this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol this build speaks. 2: a series is named `series_id` on the wire (its header
+/// `x-pointsdesk-series`), where 1 said `counter_id` (header `x-pointsdesk-device`).
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The oldest protocol a hub of this build still serves. A counter older than this is told to
 /// update; one between the two is served as it speaks.
-pub const PROTOCOL_VERSION_MIN: u32 = 1;
+pub const PROTOCOL_VERSION_MIN: u32 = 2;
 
 pub const HEADER_PROTOCOL: &str = "x-pointsdesk-protocol";
-pub const HEADER_DEVICE: &str = "x-pointsdesk-device";
+pub const HEADER_SERIES: &str = "x-pointsdesk-series";
 pub const HEADER_TIME: &str = "x-pointsdesk-time";
 pub const HEADER_NONCE: &str = "x-pointsdesk-nonce";
 pub const HEADER_SIGNATURE: &str = "x-pointsdesk-signature";
@@ -103,7 +104,8 @@ pub enum Taken {
 /// One run of consecutive entries of one series with the same outcome.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
-    pub counter_id: Uuid,
+    #[serde(alias = "counter_id")]
+    pub series_id: Uuid,
     pub from: i64,
     pub to: i64,
     pub taken: Taken,
@@ -130,16 +132,16 @@ impl PushResponse {
     }
 }
 
-/// Appends `seq` of `counter_id` to `outcomes`, extending the last run when it continues it.
+/// Appends `seq` of `series_id` to `outcomes`, extending the last run when it continues it.
 pub fn push_outcome(
     outcomes: &mut Vec<Outcome>,
-    counter_id: Uuid,
+    series_id: Uuid,
     seq: i64,
     taken: Taken,
     reason: Option<String>,
 ) {
     if let Some(last) = outcomes.last_mut()
-        && last.counter_id == counter_id
+        && last.series_id == series_id
         && last.taken == taken
         && last.reason == reason
         && last.to + 1 == seq
@@ -148,7 +150,7 @@ pub fn push_outcome(
         return;
     }
     outcomes.push(Outcome {
-        counter_id,
+        series_id,
         from: seq,
         to: seq,
         taken,
@@ -414,7 +416,7 @@ mod tests {
         push_outcome(&mut outcomes, b, 8, Taken::New, None);
         let runs: Vec<(u128, i64, i64, Taken)> = outcomes
             .iter()
-            .map(|o| (o.counter_id.as_u128(), o.from, o.to, o.taken))
+            .map(|o| (o.series_id.as_u128(), o.from, o.to, o.taken))
             .collect();
         assert_eq!(
             runs,

@@ -218,7 +218,8 @@ pub struct EnrolmentFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateBody {
     pub v: u32,
-    pub counter_id: String,
+    #[serde(alias = "counter_id")]
+    pub series_id: String,
     /// Hex of the series' Ed25519 public key.
     pub public_key: String,
     pub community: String,
@@ -245,7 +246,7 @@ pub struct Certificate {
 pub struct Certified {
     pub grant: GrantBody,
     pub body: CertificateBody,
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub public_key: [u8; 32],
 }
 
@@ -318,7 +319,7 @@ impl Certificate {
             .map_err(|_| TrustProblem::BadGrantSignature)?;
         let body: CertificateBody =
             serde_json::from_str(&self.body).map_err(|_| TrustProblem::Unreadable)?;
-        let counter_id = Uuid::parse_str(&body.counter_id).map_err(|_| TrustProblem::Unreadable)?;
+        let series_id = Uuid::parse_str(&body.series_id).map_err(|_| TrustProblem::Unreadable)?;
         let public_key: [u8; 32] = hex::decode(&body.public_key)
             .ok()
             .and_then(|b| b.try_into().ok())
@@ -329,15 +330,15 @@ impl Certificate {
         Ok(Certified {
             grant,
             body,
-            counter_id,
+            series_id,
             public_key,
         })
     }
 
     /// The series the certificate is about, as it claims (unchecked).
-    pub fn counter_id(&self) -> Option<Uuid> {
+    pub fn series_id(&self) -> Option<Uuid> {
         let body: CertificateBody = serde_json::from_str(&self.body).ok()?;
-        Uuid::parse_str(&body.counter_id).ok()
+        Uuid::parse_str(&body.series_id).ok()
     }
 }
 
@@ -386,7 +387,7 @@ mod tests {
     fn body(code: &str) -> CertificateBody {
         CertificateBody {
             v: TRUST_VERSION,
-            counter_id: Uuid::nil().to_string(),
+            series_id: Uuid::nil().to_string(),
             public_key: hex::encode([9u8; 32]),
             community: "三桥社区".into(),
             prefix: "SQ".into(),

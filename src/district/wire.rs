@@ -29,7 +29,7 @@ pub struct WireEntry {
 /// Consecutive entries of one series.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub entries: Vec<WireEntry>,
 }
 
@@ -39,7 +39,7 @@ pub struct PageUnreadable;
 
 impl Page {
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.counter_id.as_bytes());
+        out.extend_from_slice(self.series_id.as_bytes());
         out.extend_from_slice(&(self.entries.len() as u32).to_be_bytes());
         for entry in &self.entries {
             out.extend_from_slice(&entry.seq.to_be_bytes());
@@ -57,7 +57,7 @@ impl Page {
             at += n;
             Ok(slice)
         };
-        let counter_id = Uuid::from_slice(take(16)?).map_err(|_| PageUnreadable)?;
+        let series_id = Uuid::from_slice(take(16)?).map_err(|_| PageUnreadable)?;
         let count = u32::from_be_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
         if count > PAGE_ENTRIES_MAX {
             return Err(PageUnreadable);
@@ -82,10 +82,7 @@ impl Page {
         if at != bytes.len() {
             return Err(PageUnreadable);
         }
-        Ok(Page {
-            counter_id,
-            entries,
-        })
+        Ok(Page { series_id, entries })
     }
 }
 
@@ -151,7 +148,7 @@ mod tests {
     #[test]
     fn a_page_reads_back_as_written_and_a_cut_one_does_not_read() {
         let page = Page {
-            counter_id: Uuid::from_u128(7),
+            series_id: Uuid::from_u128(7),
             entries: vec![
                 WireEntry {
                     seq: 1,

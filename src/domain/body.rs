@@ -121,13 +121,15 @@ pub struct Posting {
 /// hand, its signature over [`SeriesLink::endorsed_bytes`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeriesLink {
-    pub counter_id: String,
+    /// Named `counter_id` in the signed entries, as it was when the first were written.
+    #[serde(rename = "counter_id")]
+    pub series_id: String,
     pub seq: i64,
     pub hash: String,
     /// The highest seq the earlier series ever signed (more than `seq` when entries were lost).
     pub used_seq: i64,
     /// The first series of the counter (its lasting id, the home of what it registers);
-    /// absent in links written before it was carried, where it is `counter_id`'s own home.
+    /// absent in links written before it was carried, where it is `series_id`'s own home.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,10 +138,10 @@ pub struct SeriesLink {
 
 impl SeriesLink {
     /// What the earlier series' key signs: the new series' id and key, and the link.
-    pub fn endorsed_bytes(&self, new_counter_id: &str, new_public_key: &str) -> Vec<u8> {
+    pub fn endorsed_bytes(&self, new_series_id: &str, new_public_key: &str) -> Vec<u8> {
         format!(
             "pointsdesk series link v1\n{}\n{}\n{}\n{}\n{}\n{}",
-            self.counter_id, self.seq, self.hash, self.used_seq, new_counter_id, new_public_key
+            self.series_id, self.seq, self.hash, self.used_seq, new_series_id, new_public_key
         )
         .into_bytes()
     }
@@ -446,7 +448,7 @@ mod tests {
                 utc_offset_minutes: 480,
                 code: Some(s("A")),
                 continues: Some(SeriesLink {
-                    counter_id: s("0191e0c2-7a3b-7c4d-8e5f-0123456789ab"),
+                    series_id: s("0191e0c2-7a3b-7c4d-8e5f-0123456789ab"),
                     seq: 10,
                     hash: s("00"),
                     used_seq: 13,

@@ -143,24 +143,24 @@ impl Home {
     }
 
     /// The key of an earlier series of this counter, kept when a restore retired it.
-    pub fn retired_device(&self, counter_id: &Uuid) -> Option<Device> {
-        Device::load(&self.retired_key_path(counter_id)).ok()
+    pub fn retired_device(&self, series_id: &Uuid) -> Option<Device> {
+        Device::load(&self.retired_key_path(series_id)).ok()
     }
 
     /// Keeps `old`, the key of an earlier series of this counter, among the retired keys: it
     /// endorses the series after it (a recovery with the old key; a later introduction).
     pub fn retire_key(&self, old: &Device) -> Result<()> {
-        let path = self.retired_key_path(&old.counter_id);
+        let path = self.retired_key_path(&old.series_id);
         super::create_private_dir(path.parent().expect("retired keys have a folder"))
             .map_err(|e| LedgerError::file(&path, &e))?;
         old.save_new(&path).map_err(LedgerError::from)
     }
 
-    fn retired_key_path(&self, counter_id: &Uuid) -> PathBuf {
+    fn retired_key_path(&self, series_id: &Uuid) -> PathBuf {
         self.dir
             .join("keys")
             .join("retired")
-            .join(format!("{counter_id}.key"))
+            .join(format!("{series_id}.key"))
     }
 
     /// Remembers that a resident was erased, outside the database, so that restoring an older
@@ -204,17 +204,17 @@ impl Home {
         let incoming = self.incoming_path();
         copy_backup(backup, &incoming)?;
         let copy = store::open(&incoming)?;
-        let backup_series = db::counter_id_of(&copy)?
+        let backup_series = db::series_id_of(&copy)?
             .ok_or_else(|| LedgerError::RestoreMismatch(backup.display().to_string()))?;
         let anchor = AnchorFile::open(&self.db_path())
             .ok()
             .flatten()
             .and_then(|a| a.read().ok());
-        let mut lineage: BTreeSet<Uuid> = BTreeSet::from([device.counter_id]);
+        let mut lineage: BTreeSet<Uuid> = BTreeSet::from([device.series_id]);
         lineage.extend(
             anchor
                 .iter()
-                .flat_map(|a| a.heads.iter().map(|h| h.counter_id)),
+                .flat_map(|a| a.heads.iter().map(|h| h.series_id)),
         );
         if !lineage.contains(&backup_series) {
             return Err(LedgerError::RestoreMismatch(backup.display().to_string()));
@@ -233,7 +233,7 @@ impl Home {
         let lineage: Vec<Uuid> = lineage.into_iter().collect();
         let restored: Vec<(Uuid, i64)> = log::own_heads(&copy, &lineage)?
             .into_iter()
-            .map(|h| (h.counter_id, h.seq))
+            .map(|h| (h.series_id, h.seq))
             .collect();
         let current = self.open().ok();
         let current_heads: Vec<log::Appended> = match &current {
@@ -249,7 +249,7 @@ impl Home {
                 .as_ref()
                 .and_then(|a| a.head(id))
                 .map_or(0, |h| h.used_seq);
-            let in_current = current_heads.iter().find(|h| h.counter_id == *id);
+            let in_current = current_heads.iter().find(|h| h.series_id == *id);
             let used_seq = anchored.max(in_current.map_or(0, |h| h.seq));
             let kept = restored
                 .iter()
@@ -270,8 +270,8 @@ impl Home {
             new_series |= used_seq > kept;
             used.push((*id, used_seq));
         }
-        let writes_on = backup_series == device.counter_id
-            && restored.iter().any(|(id, _)| *id == device.counter_id);
+        let writes_on = backup_series == device.series_id
+            && restored.iter().any(|(id, _)| *id == device.series_id);
         let mut erased: BTreeSet<String> = self.recorded_erasures()?;
         if let Some(ledger) = &current {
             erased.extend(db::erased_residents(ledger.connection())?);
@@ -376,7 +376,7 @@ impl Home {
             .find(|(id, _)| *id == continued)
             .map_or(0, |(_, s)| *s);
         // Whichever key signed the continued series, if this home still has it.
-        let endorser = if old.counter_id == continued {
+        let endorser = if old.series_id == continued {
             Some(old)
         } else {
             Device::load(&self.retired_key_path(&continued)).ok()
@@ -398,7 +398,7 @@ impl Home {
         )?;
         drop(conn);
         let current = Device::load(&self.key_path())?;
-        let retired = self.retired_key_path(&current.counter_id);
+        let retired = self.retired_key_path(&current.series_id);
         super::create_private_dir(retired.parent().expect("retired keys have a folder"))
             .map_err(|e| LedgerError::file(&retired, &e))?;
         std::fs::rename(self.key_path(), &retired).map_err(|e| LedgerError::file(&retired, &e))?;
@@ -409,14 +409,14 @@ impl Home {
             head.retired = true;
         }
         anchor.advance(
-            successor.counter_id,
+            successor.series_id,
             first.seq,
             &first.hash,
             &first.signature,
         );
         AnchorFile::create(&self.db_path(), &anchor)
             .map_err(|e| LedgerError::file(&self.anchor_path(), &e))?;
-        Ok(successor.counter_id)
+        Ok(successor.series_id)
     }
 
     /// The anchor after a restore: each own series at the head the restored log holds (it must
@@ -426,7 +426,7 @@ impl Home {
         let ids: Vec<Uuid> = plan.used.iter().map(|(id, _)| *id).collect();
         let mut anchor = Anchor::default();
         for head in log::own_heads(&conn, &ids)? {
-            anchor.advance(head.counter_id, head.seq, &head.hash, &head.signature);
+            anchor.advance(head.series_id, head.seq, &head.hash, &head.signature);
         }
         let old = AnchorFile::open(&self.db_path())
             .ok()
@@ -437,9 +437,9 @@ impl Home {
             head.used_seq = plan
                 .used
                 .iter()
-                .find(|(id, _)| *id == head.counter_id)
+                .find(|(id, _)| *id == head.series_id)
                 .map_or(head.seq, |(_, s)| (*s).max(head.seq));
-            head.retired = old.head(&head.counter_id).is_some_and(|h| h.retired);
+            head.retired = old.head(&head.series_id).is_some_and(|h| h.retired);
         }
         Ok(anchor)
     }

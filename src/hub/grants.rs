@@ -96,7 +96,7 @@ pub async fn take<S: Store>(
         return Ok(Err(Refusal::BadCertificate));
     };
     let json = serde_json::to_string(certificate).expect("plain struct serialises");
-    let id = certified.counter_id;
+    let id = certified.series_id;
     let stored = store.certificates(&[id]).await?.remove(&id);
     if stored.as_deref() == Some(json.as_str()) {
         return Ok(Ok(certified));
@@ -128,7 +128,7 @@ pub async fn take<S: Store>(
         Ok(()) => {
             let taken = store
                 .put_certificate(&NewCertificate {
-                    counter_id: id,
+                    series_id: id,
                     certificate: json,
                     public_key: certified.public_key,
                     community: certified.body.community.clone(),
@@ -193,7 +193,7 @@ mod tests {
             },
             body: CertificateBody {
                 v: 1,
-                counter_id: Uuid::from_u128(2).to_string(),
+                series_id: Uuid::from_u128(2).to_string(),
                 public_key: hex::encode([key; 32]),
                 community: "三桥社区".into(),
                 prefix: "SQ".into(),
@@ -201,7 +201,7 @@ mod tests {
                 counter: "爱心超市".into(),
                 home: home.map(Into::into),
             },
-            counter_id: Uuid::from_u128(2),
+            series_id: Uuid::from_u128(2),
             public_key: [key; 32],
         }
     }
@@ -220,7 +220,7 @@ mod tests {
 
     fn series(key: u8, home: &str) -> HubSeries {
         HubSeries {
-            counter_id: Uuid::from_u128(2),
+            series_id: Uuid::from_u128(2),
             seq: 3,
             hash: [0; 32],
             public_key: [key; 32],
@@ -298,7 +298,7 @@ mod tests {
     fn a_second_pc_is_refused_a_code_in_use_but_a_pc_continuing_its_counter_is_not() {
         let fresh = grant(None, "三桥社区");
         let live = [LiveSeries {
-            counter_id: Uuid::from_u128(1),
+            series_id: Uuid::from_u128(1),
             home: "first".into(),
         }];
         let judge_with = |c: &Certified| {

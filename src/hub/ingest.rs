@@ -56,7 +56,7 @@ pub fn certified(district: &DistrictKey, certificates: &[Certificate]) -> HashMa
     certificates
         .iter()
         .filter_map(|c| c.check(&id, &key).ok())
-        .map(|c| (c.counter_id, c))
+        .map(|c| (c.series_id, c))
         .collect()
 }
 
@@ -92,8 +92,8 @@ fn known_of(s: &HubSeries) -> Option<Known> {
     })
 }
 
-/// What entry `seq` of series `counter_id` does to the hub's derived tables.
-fn derived_of(effects: &[Effect], counter_id: Uuid, seq: i64) -> Vec<Derived> {
+/// What entry `seq` of series `series_id` does to the hub's derived tables.
+fn derived_of(effects: &[Effect], series_id: Uuid, seq: i64) -> Vec<Derived> {
     let mut derived = Vec::with_capacity(effects.len() + 1);
     for effect in effects {
         if let Effect::Post { account, points } = effect
@@ -101,7 +101,7 @@ fn derived_of(effects: &[Effect], counter_id: Uuid, seq: i64) -> Vec<Derived> {
         {
             derived.push(Derived::Posting {
                 account: account.clone(),
-                counter_id,
+                series_id,
                 seq,
                 points: points.0,
             });
@@ -189,11 +189,11 @@ fn derived_of(effects: &[Effect], counter_id: Uuid, seq: i64) -> Vec<Derived> {
     derived
 }
 
-/// Takes in a push from `device`.
+/// Takes in a push from `series_id`.
 pub async fn ingest<S: Store>(
     store: &S,
     district: &DistrictKey,
-    device: Uuid,
+    series_id: Uuid,
     pushed: &Pushed,
     at: &str,
 ) -> StoreResult<Ingested> {
@@ -201,10 +201,10 @@ pub async fn ingest<S: Store>(
     // series is then judged by the certificate the hub holds for it.
     for certificate in &pushed.certificates {
         if let Err(refusal) = super::grants::take(store, district, certificate, at).await? {
-            tracing::warn!(device = %device, reason = refusal.code(), "push: certificate refused");
+            tracing::warn!(series_id = %series_id, reason = refusal.code(), "push: certificate refused");
         }
     }
-    let ids: Vec<Uuid> = pushed.pages.iter().map(|p| p.counter_id).collect();
+    let ids: Vec<Uuid> = pushed.pages.iter().map(|p| p.series_id).collect();
     let mut certified = HashMap::new();
     for (id, json) in store.certificates(&ids).await? {
         if let Ok(c) = serde_json::from_str::<Certificate>(&json) {
@@ -216,7 +216,7 @@ pub async fn ingest<S: Store>(
         }
     }
     for _ in 0..APPEND_ATTEMPTS_MAX {
-        let (mut append, ingested) = judge(store, &certified, device, pushed, at).await?;
+        let (mut append, ingested) = judge(store, &certified, series_id, pushed, at).await?;
         append.keys = resident_keys_that_open(store, district, &append, &pushed.keys).await?;
         match store.append(append).await? {
             AppendOutcome::Done => {
@@ -285,7 +285,7 @@ async fn resident_keys_that_open<S: Store>(
 
 /// One entry of the push with what judging needs.
 struct Item<'p> {
-    counter_id: Uuid,
+    series_id: Uuid,
     entry: &'p WireEntry,
     hash: [u8; 32],
 }
@@ -293,7 +293,7 @@ struct Item<'p> {
 async fn judge<S: Store>(
     store: &S,
     certified: &HashMap<Uuid, Certified>,
-    device: Uuid,
+    series_id: Uuid,
     pushed: &Pushed,
     at: &str,
 ) -> StoreResult<(Append, Ingested)> {
@@ -302,9 +302,9 @@ async fn judge<S: Store>(
         .iter()
         .flat_map(|page| {
             page.entries.iter().map(move |entry| Item {
-                counter_id: page.counter_id,
+                series_id: page.series_id,
                 entry,
-                hash: hash_of(&page.counter_id, entry),
+                hash: hash_of(&page.series_id, entry),
             })
         })
         .collect();
@@ -312,7 +312,7 @@ async fn judge<S: Store>(
         let mut seen = HashSet::new();
         items
             .iter()
-            .map(|i| i.counter_id)
+            .map(|i| i.series_id)
             .filter(|id| seen.insert(*id))
             .collect()
     };
@@ -326,9 +326,9 @@ async fn judge<S: Store>(
     // Keys for the signatures: the series' as held, else its first entry's in this push.
     let mut keys: HashMap<Uuid, Option<VerifyingKey>> = HashMap::new();
     for item in &items {
-        keys.entry(item.counter_id).or_insert_with(|| {
-            known.get(&item.counter_id).map(|k| k.key).or_else(|| {
-                genesis_of(&item.counter_id, item.entry).and_then(|info| {
+        keys.entry(item.series_id).or_insert_with(|| {
+            known.get(&item.series_id).map(|k| k.key).or_else(|| {
+                genesis_of(&item.series_id, item.entry).and_then(|info| {
                     VerifyingKey::from_bytes(&info.public_key.clone().try_into().ok()?).ok()
                 })
             })
@@ -341,7 +341,7 @@ async fn judge<S: Store>(
                 (
                     i.hash,
                     i.entry.signature,
-                    keys.get(&i.counter_id).copied().flatten(),
+                    keys.get(&i.series_id).copied().flatten(),
                 )
             })
             .collect();
@@ -365,7 +365,7 @@ async fn judge<S: Store>(
         let head = known.get(id).map_or(0, |k| k.seq);
         let low = items
             .iter()
-            .filter(|i| i.counter_id == *id && i.entry.seq <= head)
+            .filter(|i| i.series_id == *id && i.entry.seq <= head)
             .map(|i| i.entry.seq)
             .min();
         if let Some(low) = low {
@@ -388,15 +388,15 @@ async fn judge<S: Store>(
         .map(|(id, k)| (*id, k.info.home.clone()))
         .collect();
     for item in &items {
-        if let Some(info) = genesis_of(&item.counter_id, item.entry) {
-            homes.entry(item.counter_id).or_insert(info.home);
+        if let Some(info) = genesis_of(&item.series_id, item.entry) {
+            homes.entry(item.series_id).or_insert(info.home);
         }
     }
     let made: Vec<Vec<String>> = items
         .iter()
         .zip(&envelopes)
         .map(
-            |(item, envelope)| match (envelope, homes.get(&item.counter_id)) {
+            |(item, envelope)| match (envelope, homes.get(&item.series_id)) {
                 (Some(e), Some(home)) => claims::claims_of(&e.body, e.txn.as_deref(), home),
                 _ => Vec::new(),
             },
@@ -414,8 +414,8 @@ async fn judge<S: Store>(
             .iter()
             .map(|id| (*id, known.get(id).map_or(0, |k| k.seq)))
             .collect(),
-        source: device.to_string(),
-        device,
+        source: series_id.to_string(),
+        series_id,
         at: at.to_string(),
         ..Append::default()
     };
@@ -425,7 +425,7 @@ async fn judge<S: Store>(
     let mut stopped: HashSet<Uuid> = HashSet::new();
     let mut ids_here: HashSet<Uuid> = HashSet::new();
     for (((item, signed), envelope), made) in items.iter().zip(signed).zip(envelopes).zip(made) {
-        let id = item.counter_id;
+        let id = item.series_id;
         let seq = item.entry.seq;
         ingested.counts.entries += 1;
         let refuse = |ingested: &mut Ingested, reason: &str| {
@@ -444,7 +444,7 @@ async fn judge<S: Store>(
             continue;
         }
         let evidence = |reason: &str| Evidence {
-            counter_id: id,
+            series_id: id,
             seq,
             hash: item.hash,
             prev_hash: item.entry.prev_hash,
@@ -531,7 +531,7 @@ async fn judge<S: Store>(
             match admission(store, &known, certified, &id, &info).await? {
                 Ok(code) => {
                     append.new_series.push(NewSeries {
-                        counter_id: id,
+                        series_id: id,
                         public_key: key.to_bytes(),
                         community: info.community.clone(),
                         prefix: info.prefix.clone(),
@@ -564,7 +564,7 @@ async fn judge<S: Store>(
         let effects = crate::store::log::entry_effects(&envelope, &series.info);
         let me = Claimant {
             id: entry_uuid,
-            counter_id: id,
+            series_id: id,
             seq,
             counts: true,
         };
@@ -580,7 +580,7 @@ async fn judge<S: Store>(
             clocks::skew(&envelope.recorded_at, at, previous.as_deref())
         {
             append.skews.push(SkewRow {
-                counter_id: id,
+                series_id: id,
                 seq,
                 skew: skew.code().to_string(),
                 recorded_at: envelope.recorded_at.clone(),
@@ -590,7 +590,7 @@ async fn judge<S: Store>(
         }
         last_recorded.insert(id, envelope.recorded_at.clone());
         append.entries.push(EntryRow {
-            counter_id: id,
+            series_id: id,
             seq,
             id: entry_uuid,
             hash: item.hash,
@@ -634,12 +634,12 @@ impl Claimed {
                     me.counts = false;
                     append
                         .duplicates
-                        .push((me.counter_id, me.seq, claim.clone()));
+                        .push((me.series_id, me.seq, claim.clone()));
                 }
                 Some(held) => {
                     append
                         .duplicates
-                        .push((held.counter_id, held.seq, claim.clone()));
+                        .push((held.series_id, held.seq, claim.clone()));
                     if held.counts {
                         displaced.push(*held);
                     }
@@ -677,11 +677,11 @@ impl Claimed {
             let body = match append
                 .entries
                 .iter()
-                .find(|e| e.counter_id == held.counter_id && e.seq == held.seq)
+                .find(|e| e.series_id == held.series_id && e.seq == held.seq)
             {
                 Some(row) => row.body.clone(),
                 None => match store
-                    .entries(held.counter_id, held.seq, held.seq)
+                    .entries(held.series_id, held.seq, held.seq)
                     .await?
                     .pop()
                 {
@@ -689,13 +689,9 @@ impl Claimed {
                     None => continue,
                 },
             };
-            let info = match known.get(&held.counter_id) {
+            let info = match known.get(&held.series_id) {
                 Some(k) => k.info.clone(),
-                None => match store
-                    .series(&[held.counter_id])
-                    .await?
-                    .get(&held.counter_id)
-                {
+                None => match store.series(&[held.series_id]).await?.get(&held.series_id) {
                     Some(s) => info_of(s),
                     None => continue,
                 },
@@ -705,7 +701,7 @@ impl Claimed {
             };
             let effects = crate::store::log::entry_effects(&envelope, &info);
             append.derived.extend(
-                derived_of(&effects, held.counter_id, held.seq)
+                derived_of(&effects, held.series_id, held.seq)
                     .into_iter()
                     .filter_map(negated),
             );
@@ -740,12 +736,12 @@ fn negated(derived: Derived) -> Option<Derived> {
         }),
         Derived::Posting {
             account,
-            counter_id,
+            series_id,
             seq,
             points,
         } => Some(Derived::Posting {
             account,
-            counter_id,
+            series_id,
             seq,
             points: -points,
         }),
@@ -785,12 +781,12 @@ async fn recorded_at_of<S: Store>(store: &S, id: Uuid, seq: i64) -> StoreResult<
 /// Threads a push's signatures are checked on.
 const SIGNATURE_THREADS: usize = 2;
 
-fn genesis_of(counter_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
+fn genesis_of(series_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
     if entry.seq != 1 {
         return None;
     }
     let envelope: Envelope = serde_json::from_slice(&entry.body).ok()?;
-    SeriesInfo::from_body(counter_id, &envelope.body)
+    SeriesInfo::from_body(series_id, &envelope.body)
 }
 
 /// Whether a new series is admitted, and the code it numbers with; else why not.
@@ -805,7 +801,7 @@ async fn admission<S: Store>(
     let earlier_id = info
         .continues
         .as_ref()
-        .and_then(|link| Uuid::parse_str(&link.counter_id).ok());
+        .and_then(|link| Uuid::parse_str(&link.series_id).ok());
     let earlier_known = match earlier_id {
         Some(e) => match known.get(&e) {
             Some(k) => Some(k.clone()),
@@ -833,7 +829,7 @@ async fn admission<S: Store>(
         None => None,
     };
     let claim = admit::Claim {
-        counter_id: *id,
+        series_id: *id,
         public_key: &info.public_key,
         community: &info.community,
         prefix: &info.prefix,

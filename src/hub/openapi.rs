@@ -3,7 +3,7 @@
 //! endpoint out (a test checks both ways).
 
 use crate::district::protocol::{
-    HEADER_DEVICE, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SIGNATURE, HEADER_TIME,
+    HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES, HEADER_SIGNATURE, HEADER_TIME,
     PROTOCOL_VERSION,
 };
 use serde_json::{Value, json};
@@ -150,7 +150,7 @@ pub fn document() -> Value {
         if route.signed {
             operation["security"] = json!([{"signed": []}]);
             for (name, what) in [
-                (HEADER_DEVICE, "The counter's series id (UUID)."),
+                (HEADER_SERIES, "The counter's series id (UUID)."),
                 (
                     HEADER_TIME,
                     "Milliseconds since 1970 (UTC) when the request was made.",
@@ -181,8 +181,8 @@ pub fn document() -> Value {
             .or_insert_with(|| json!({}));
         item[route.method] = operation;
     }
-    let head = json!({"type": "object", "required": ["counter_id", "seq", "hash"], "properties": {
-        "counter_id": {"type": "string", "format": "uuid"},
+    let head = json!({"type": "object", "required": ["series_id", "seq", "hash"], "properties": {
+        "series_id": {"type": "string", "format": "uuid"},
         "seq": {"type": "integer", "description": "Highest seq held without a gap (0: none)"},
         "hash": {"type": "string", "description": "Hex SHA-256 of that entry"}}});
     json!({
@@ -210,7 +210,7 @@ pub fn document() -> Value {
                     "entries_max": {"type": "integer", "maximum": 1000}}},
                 "PushResponse": {"type": "object", "properties": {
                     "outcomes": {"type": "array", "items": {"type": "object", "properties": {
-                        "counter_id": {"type": "string", "format": "uuid"},
+                        "series_id": {"type": "string", "format": "uuid"},
                         "from": {"type": "integer"}, "to": {"type": "integer"},
                         "taken": {"type": "string", "enum": ["new", "present", "fork", "refused"]},
                         "reason": {"type": "string"}}}},

@@ -9,7 +9,7 @@ use super::store::{AnyStore, Store};
 use crate::district::Certificate;
 use crate::district::auth;
 use crate::district::protocol::{
-    CLOCK_WINDOW_MS, EnrollRequest, HEADER_DEVICE, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL,
+    CLOCK_WINDOW_MS, EnrollRequest, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES,
     HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, PullRequest,
     REQUEST_BYTES_MAX, Refusal,
 };
@@ -61,7 +61,7 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Checks the protocol and the signature; the device on success.
+/// Checks the protocol and the signature; the series_id on success.
 async fn signed(
     hub: &Shared,
     route: &str,
@@ -80,7 +80,7 @@ async fn signed(
         method: method.as_str(),
         path,
         body,
-        device: header_str(headers, HEADER_DEVICE),
+        series_id: header_str(headers, HEADER_SERIES),
         time_ms: header_str(headers, HEADER_TIME),
         nonce: header_str(headers, HEADER_NONCE),
         signature: header_str(headers, HEADER_SIGNATURE),
@@ -91,14 +91,14 @@ async fn signed(
 }
 
 /// What the headers of a signed request say, checked before its body is read: the protocol,
-/// a device the hub knows, a time inside the window. A request that fails here is answered
+/// a series_id the hub knows, a time inside the window. A request that fails here is answered
 /// without reading its body, so bodies nobody signed cost the hub no memory.
 async fn admissible(hub: &Shared, route: &str, headers: &HeaderMap) -> Result<(), Response> {
     if !protocol_ok(headers) {
         return Err(refused(&hub.metrics, route, Refusal::Protocol, None));
     }
-    let Some(device) =
-        header_str(headers, HEADER_DEVICE).and_then(|d| uuid::Uuid::parse_str(d).ok())
+    let Some(series_id) =
+        header_str(headers, HEADER_SERIES).and_then(|d| uuid::Uuid::parse_str(d).ok())
     else {
         return Err(refused(&hub.metrics, route, Refusal::UnknownDevice, None));
     };
@@ -108,7 +108,7 @@ async fn admissible(hub: &Shared, route: &str, headers: &HeaderMap) -> Result<()
     if let Some(offset) = auth::clock_offset_outside(now_ms(), time_ms, CLOCK_WINDOW_MS) {
         return Err(refused(&hub.metrics, route, Refusal::Clock, Some(offset)));
     }
-    match hub.store.device_key(device).await {
+    match hub.store.series_key(series_id).await {
         Ok(Some(_)) => Ok(()),
         Ok(None) => Err(refused(&hub.metrics, route, Refusal::UnknownDevice, None)),
         Err(e) => {
@@ -118,7 +118,7 @@ async fn admissible(hub: &Shared, route: &str, headers: &HeaderMap) -> Result<()
     }
 }
 
-/// A signed request's device and body: the headers checked first ([`admissible`]), then at
+/// A signed request's series_id and body: the headers checked first ([`admissible`]), then at
 /// most `bytes_max` of body read, then the signature over it.
 async fn signed_body(
     hub: &Shared,
@@ -137,8 +137,8 @@ async fn signed_body(
     let body = axum::body::to_bytes(body, bytes_max)
         .await
         .map_err(|_| refused(&hub.metrics, route, Refusal::Unreadable, None))?;
-    let device = signed(hub, route, &parts.method, &parts.uri, &parts.headers, &body).await?;
-    Ok((device, body))
+    let series_id = signed(hub, route, &parts.method, &parts.uri, &parts.headers, &body).await?;
+    Ok((series_id, body))
 }
 
 async fn healthz(State(hub): State<Shared>) -> Response {
@@ -237,11 +237,11 @@ async fn heads(
 async fn push(State(hub): State<Shared>, request: Request) -> Response {
     let started = Instant::now();
     let answer = async {
-        let (device, body) = match signed_body(&hub, "push", request, REQUEST_BYTES_MAX).await {
+        let (series_id, body) = match signed_body(&hub, "push", request, REQUEST_BYTES_MAX).await {
             Ok(signed) => signed,
             Err(r) => return r,
         };
-        match hub.push(device, &body, chrono::Utc::now()).await {
+        match hub.push(series_id, &body, chrono::Utc::now()).await {
             Ok(response) => Json(response).into_response(),
             Err(refusal) => refused(&hub.metrics, "push", refusal, None),
         }
@@ -254,14 +254,14 @@ async fn push(State(hub): State<Shared>, request: Request) -> Response {
 async fn pull(State(hub): State<Shared>, request: Request) -> Response {
     let started = Instant::now();
     let answer = async {
-        let (device, body) = match signed_body(&hub, "pull", request, PULL_BYTES_MAX).await {
+        let (series_id, body) = match signed_body(&hub, "pull", request, PULL_BYTES_MAX).await {
             Ok(signed) => signed,
             Err(r) => return r,
         };
         let Ok(request) = serde_json::from_slice::<PullRequest>(&body) else {
             return refused(&hub.metrics, "pull", Refusal::Unreadable, None);
         };
-        match hub.pull(device, &request, chrono::Utc::now()).await {
+        match hub.pull(series_id, &request, chrono::Utc::now()).await {
             Ok((bytes, more)) => {
                 let mut response = bytes.into_response();
                 let headers = response.headers_mut();

@@ -112,7 +112,7 @@ pub struct SignedRequest<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub body: &'a [u8],
-    pub device: Option<&'a str>,
+    pub series_id: Option<&'a str>,
     pub time_ms: Option<&'a str>,
     pub nonce: Option<&'a str>,
     pub signature: Option<&'a str>,
@@ -325,7 +325,7 @@ impl<S: Store> HubService<S> {
         enrolment: &super::store::EnrolmentRow,
     ) -> Result<Option<Recovery>, StoreError> {
         let heads = self.store.heads().await?;
-        let ids: Vec<Uuid> = heads.iter().map(|h| h.counter_id).collect();
+        let ids: Vec<Uuid> = heads.iter().map(|h| h.series_id).collect();
         let series = self.store.series(&ids).await?;
         // Heads are in the order series were taken in: the last of the counter is its newest.
         let of_counter = |s: &super::store::HubSeries, by_code: bool| {
@@ -343,12 +343,12 @@ impl<S: Store> HubService<S> {
         let newest = [true, false].into_iter().find_map(|by_code| {
             heads.iter().rev().find(|h| {
                 series
-                    .get(&h.counter_id)
+                    .get(&h.series_id)
                     .is_some_and(|s| of_counter(s, by_code))
             })
         });
         Ok(newest.map(|head| {
-            let s = &series[&head.counter_id];
+            let s = &series[&head.series_id];
             Recovery {
                 home: s.home.clone(),
                 community: s.community.clone(),
@@ -381,15 +381,15 @@ impl<S: Store> HubService<S> {
         Ok(n)
     }
 
-    /// Checks a signed request: a known device, its signature, the time window, a fresh nonce.
+    /// Checks a signed request: a known series_id, its signature, the time window, a fresh nonce.
     /// The refusal carries the clock offset when the time is off.
     pub async fn authenticate(
         &self,
         request: &SignedRequest<'_>,
         now_ms: i64,
     ) -> Result<Uuid, (Refusal, Option<i64>)> {
-        let device = request
-            .device
+        let series_id = request
+            .series_id
             .and_then(|d| Uuid::parse_str(d).ok())
             .ok_or((Refusal::UnknownDevice, None))?;
         let time_ms: i64 = request
@@ -402,7 +402,7 @@ impl<S: Store> HubService<S> {
             .ok_or((Refusal::BadSignature, None))?;
         let key = self
             .store
-            .device_key(device)
+            .series_key(series_id)
             .await
             .map_err(|e| (store_refusal(e), None))?
             .and_then(|k| VerifyingKey::from_bytes(&k).ok())
@@ -417,7 +417,7 @@ impl<S: Store> HubService<S> {
         let fresh = self
             .store
             .use_nonce(
-                device,
+                series_id,
                 &nonce.to_ascii_lowercase(),
                 time_ms + CLOCK_WINDOW_MS,
                 now_ms - CLOCK_WINDOW_MS,
@@ -427,7 +427,7 @@ impl<S: Store> HubService<S> {
         if !fresh {
             return Err((Refusal::Replayed, None));
         }
-        Ok(device)
+        Ok(series_id)
     }
 
     pub async fn heads(&self, now: DateTime<Utc>) -> Result<HeadsResponse, Refusal> {
@@ -442,7 +442,7 @@ impl<S: Store> HubService<S> {
     /// `POST /v1/push`: a bundle of at most [`EXCHANGE_ENTRIES_MAX`] entries.
     pub async fn push(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<PushResponse, Refusal> {
@@ -450,16 +450,22 @@ impl<S: Store> HubService<S> {
         if pushed.entries() > EXCHANGE_ENTRIES_MAX {
             return Err(Refusal::TooLarge);
         }
-        let ingested = ingest::ingest(&self.store, &self.key, device, &pushed, &format_time(now))
-            .await
-            .map_err(store_refusal)?;
+        let ingested = ingest::ingest(
+            &self.store,
+            &self.key,
+            series_id,
+            &pushed,
+            &format_time(now),
+        )
+        .await
+        .map_err(store_refusal)?;
         self.metrics.ingested(ingested.counts.new as u64);
         for (reason, count) in &ingested.refusals {
             self.metrics.refused(reason, *count);
-            tracing::warn!(device = %device, reason = %reason, entries = count, "push: entries refused");
+            tracing::warn!(series_id = %series_id, reason = %reason, entries = count, "push: entries refused");
         }
         tracing::info!(
-            device = %device,
+            series_id = %series_id,
             new = ingested.counts.new,
             present = ingested.counts.present,
             refused = ingested.counts.refused,
@@ -473,13 +479,13 @@ impl<S: Store> HubService<S> {
     /// at most `entries_max` entries; `true` when more is left.
     pub async fn pull(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         request: &PullRequest,
         now: DateTime<Utc>,
     ) -> Result<(Vec<u8>, bool), Refusal> {
         let hub_heads = self.store.heads().await.map_err(store_refusal)?;
         let mut wanted = heads::to_send(&hub_heads, &request.heads);
-        wanted.retain(|r| !request.skip.contains(&r.counter_id));
+        wanted.retain(|r| !request.skip.contains(&r.series_id));
         let entries_max = (request.entries_max as usize).clamp(1, EXCHANGE_ENTRIES_MAX);
         let (ranges, more) = heads::first_entries(&wanted, entries_max);
         let mut pages = Vec::with_capacity(ranges.len());
@@ -487,7 +493,7 @@ impl<S: Store> HubService<S> {
         for range in &ranges {
             let entries = self
                 .store
-                .entries(range.counter_id, range.from, range.to)
+                .entries(range.series_id, range.from, range.to)
                 .await
                 .map_err(store_refusal)?;
             for entry in &entries {
@@ -499,11 +505,11 @@ impl<S: Store> HubService<S> {
                 }
             }
             pages.push(Page {
-                counter_id: range.counter_id,
+                series_id: range.series_id,
                 entries,
             });
         }
-        let ids: Vec<Uuid> = hub_heads.iter().map(|h| h.counter_id).collect();
+        let ids: Vec<Uuid> = hub_heads.iter().map(|h| h.series_id).collect();
         let certificates: Vec<Certificate> = self
             .store
             .certificates(&ids)
@@ -545,7 +551,7 @@ impl<S: Store> HubService<S> {
         .map_err(|_| Refusal::Store)?;
         self.store
             .log_pull(
-                device,
+                series_id,
                 &format_time(now),
                 SyncCounts {
                     entries: entries as i64,
@@ -555,7 +561,7 @@ impl<S: Store> HubService<S> {
             .await
             .map_err(store_refusal)?;
         self.metrics.served(entries);
-        tracing::info!(device = %device, entries, more, "pull");
+        tracing::info!(series_id = %series_id, entries, more, "pull");
         Ok((bytes, more))
     }
 
@@ -613,7 +619,7 @@ impl<S: Store> HubService<S> {
             c.last_pull_at = c.last_pull_at.as_deref().map(|t| self.local_time(t));
         }
         let mut evidence = self.store.evidence(EVIDENCE_LISTED_MAX).await?;
-        // Where each came from: the device that pushed it, by its counter's name and code
+        // Where each came from: the series_id that pushed it, by its counter's name and code
         // (two counters' series ids may begin alike).
         let sources: Vec<Uuid> = evidence
             .iter()
@@ -642,7 +648,7 @@ impl<S: Store> HubService<S> {
                     Some(code) => format!("{} {code}", d.counter),
                     None => d.counter.clone(),
                 },
-                counter_id: d.counter_id.to_string(),
+                series_id: d.series_id.to_string(),
                 seq: d.seq,
                 kind: crate::district::claims::kind_of(&d.claim).to_string(),
                 subject: crate::district::claims::subject_of(&d.claim).to_string(),

@@ -97,7 +97,7 @@ pub use crate::district::admit::Refusal;
 /// A refused entry, with the series named.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Refused {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub counter: String,
     pub seq: i64,
     #[serde(flatten)]
@@ -109,7 +109,7 @@ pub struct Refused {
 /// A fork: the same (series, seq) with another hash, signed by the series' key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ForkView {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub counter: String,
     pub seq: i64,
     pub held_hash: Option<String>,
@@ -135,7 +135,7 @@ pub enum BundleEnd {
 /// A run of a series the bundle meant to carry and did not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Missing {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub counter: String,
     pub from: i64,
     pub to: i64,
@@ -179,7 +179,7 @@ pub struct Overdraft {
 /// One series as the sync screen shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SeriesStatus {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub counter: String,
     pub community: String,
     pub code: Option<String>,
@@ -218,9 +218,9 @@ pub struct SyncLogRow {
 pub(crate) fn numbering_of(
     conn: &Connection,
     series: &SeriesInfo,
-    counter_id: &Uuid,
+    series_id: &Uuid,
 ) -> Result<Numbering> {
-    Ok(match code_of(conn, counter_id, series)? {
+    Ok(match code_of(conn, series_id, series)? {
         Some(code) => Numbering::new(&series.prefix, &code)
             .map(|n| n.in_block(series.number_block))
             .unwrap_or_else(|_| series.numbering()),
@@ -233,19 +233,19 @@ pub(crate) fn numbering_of(
 /// handed out yet), else the first entry's. Every comparison of codes goes through this.
 pub(crate) fn code_of(
     conn: &Connection,
-    counter_id: &Uuid,
+    series_id: &Uuid,
     series: &SeriesInfo,
 ) -> Result<Option<String>> {
-    let certified = own_certificate(conn, counter_id)?
+    let certified = own_certificate(conn, series_id)?
         .and_then(|c| serde_json::from_str::<CertificateBody>(&c.body).ok())
         .map(|b| b.code);
     Ok(certified.or_else(|| series.code.clone()))
 }
 
-fn own_certificate(conn: &Connection, counter_id: &Uuid) -> Result<Option<Certificate>> {
+fn own_certificate(conn: &Connection, series_id: &Uuid) -> Result<Option<Certificate>> {
     let bytes: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT certificate FROM certificates WHERE counter_id = ?1")?
-        .query_row([counter_id.as_bytes().as_slice()], |r| r.get(0))
+        .prepare_cached("SELECT certificate FROM certificates WHERE series_id = ?1")?
+        .query_row([series_id.as_bytes().as_slice()], |r| r.get(0))
         .optional()?;
     Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
 }
@@ -326,9 +326,9 @@ fn district_of(conn: &Connection) -> Result<Option<District>> {
 }
 
 /// What a series' first entry claims, for [`admit`].
-fn claim_of<'a>(counter_id: &Uuid, info: &'a SeriesInfo) -> admit::Claim<'a> {
+fn claim_of<'a>(series_id: &Uuid, info: &'a SeriesInfo) -> admit::Claim<'a> {
     admit::Claim {
-        counter_id: *counter_id,
+        series_id: *series_id,
         public_key: &info.public_key,
         community: &info.community,
         prefix: &info.prefix,
@@ -342,7 +342,7 @@ fn claim_of<'a>(counter_id: &Uuid, info: &'a SeriesInfo) -> admit::Claim<'a> {
 fn numbering_holder(tx: &Connection, code: &str, info: &SeriesInfo) -> Result<Option<String>> {
     let others: Vec<(Vec<u8>, String)> = tx
         .prepare_cached(
-            "SELECT counter_id, counter FROM series_heads WHERE prefix = ?1 AND home != ?2",
+            "SELECT series_id, counter FROM series_heads WHERE prefix = ?1 AND home != ?2",
         )?
         .query_map(params![info.prefix, info.home], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -363,12 +363,12 @@ fn numbering_holder(tx: &Connection, code: &str, info: &SeriesInfo) -> Result<Op
 }
 
 /// The name of a series for messages: its counter's name, or the start of its id.
-fn series_name(conn: &Connection, counter_id: &Uuid) -> String {
-    log::series_of(conn, counter_id)
+fn series_name(conn: &Connection, series_id: &Uuid) -> String {
+    log::series_of(conn, series_id)
         .ok()
         .flatten()
         .map(|s| s.counter)
-        .unwrap_or_else(|| counter_id.to_string()[..8].to_string())
+        .unwrap_or_else(|| series_id.to_string()[..8].to_string())
 }
 
 /// An enrolment file checked against this counter, with the certificate it makes.
@@ -505,7 +505,7 @@ impl Ledger {
         let data_key = file.data_key().map_err(LedgerError::Enrolment)?;
         let body = CertificateBody {
             v: crate::district::trust::TRUST_VERSION,
-            counter_id: self.device.counter_id.to_string(),
+            series_id: self.device.series_id.to_string(),
             public_key: hex::encode(self.device.public_key().to_bytes()),
             community: self.series.community.clone(),
             prefix: self.series.prefix.clone(),
@@ -569,10 +569,10 @@ impl Ledger {
             )?;
             store_data_keys(&tx, &data_keys)?;
             tx.execute(
-                "INSERT OR REPLACE INTO certificates (counter_id, certificate, received_at)
+                "INSERT OR REPLACE INTO certificates (series_id, certificate, received_at)
                  VALUES (?1, ?2, ?3)",
                 params![
-                    self.device.counter_id.as_bytes().as_slice(),
+                    self.device.series_id.as_bytes().as_slice(),
                     serde_json::to_vec(&certificate).expect("plain struct serialises"),
                     at
                 ],
@@ -642,7 +642,7 @@ impl Ledger {
         sink: &mut dyn FnMut(ExportPart) -> Result<()>,
     ) -> Result<BundleHeader> {
         let district = district_of(&self.conn)?.ok_or(LedgerError::NotEnrolled)?;
-        if !self.certified_here(&self.device.counter_id)? {
+        if !self.certified_here(&self.device.series_id)? {
             return Err(LedgerError::NotEnrolled);
         }
         // One read snapshot: a redemption committed meanwhile goes in the next bundle.
@@ -652,7 +652,7 @@ impl Ledger {
             Ok(ranges) => ranges
                 .iter()
                 .filter_map(|r| {
-                    let held = mine.iter().find(|h| h.counter_id == r.counter_id)?.seq;
+                    let held = mine.iter().find(|h| h.series_id == r.series_id)?.seq;
                     let to = r.to.min(held);
                     (r.from <= to).then_some(crate::district::Range { to, ..*r })
                 })
@@ -664,7 +664,7 @@ impl Ledger {
             v: BUNDLE_VERSION,
             district_id: district.district_id.clone(),
             district_name: district.name.clone(),
-            exporter: self.device.counter_id,
+            exporter: self.device.series_id,
             exporter_name: self.series.counter.clone(),
             created_at: format_time(self.now()),
             heads: mine,
@@ -675,7 +675,7 @@ impl Ledger {
         sink(ExportPart::Certificates(certificates_for(
             &snapshot,
             &ranges,
-            &self.device.counter_id,
+            &self.device.series_id,
         )?))?;
         sink(ExportPart::Keys(keys_for(&snapshot, &ranges, &district)?))?;
         for range in &ranges {
@@ -684,7 +684,7 @@ impl Ledger {
                 let to = (from + crate::district::wire::PAGE_ENTRIES_MAX as i64 - 1).min(range.to);
                 sink(ExportPart::Page(page_of(
                     &snapshot,
-                    &range.counter_id,
+                    &range.series_id,
                     from,
                     to,
                 )?))?;
@@ -698,9 +698,9 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for range in &ranges {
             tx.execute(
-                "INSERT INTO series_sync (counter_id, last_export_at) VALUES (?1, ?2)
-                 ON CONFLICT (counter_id) DO UPDATE SET last_export_at = excluded.last_export_at",
-                params![range.counter_id.as_bytes().as_slice(), at],
+                "INSERT INTO series_sync (series_id, last_export_at) VALUES (?1, ?2)
+                 ON CONFLICT (series_id) DO UPDATE SET last_export_at = excluded.last_export_at",
+                params![range.series_id.as_bytes().as_slice(), at],
             )?;
         }
         tx.execute(
@@ -722,7 +722,7 @@ impl Ledger {
         let mut problems = Vec::new();
         let series: Vec<Vec<u8>> = self
             .conn
-            .prepare("SELECT DISTINCT counter_id FROM entries")?
+            .prepare("SELECT DISTINCT series_id FROM entries")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in series {
@@ -735,7 +735,7 @@ impl Ledger {
             });
         }
         for fork in ingest::forks(&self.conn)? {
-            let signed = log::series_of(&self.conn, &fork.counter_id)?
+            let signed = log::series_of(&self.conn, &fork.series_id)?
                 .and_then(|s| ingest::key_of(&s))
                 .zip(<[u8; 64]>::try_from(fork.signature.as_slice()).ok())
                 .is_some_and(|(key, signature)| {
@@ -745,12 +745,12 @@ impl Ledger {
                         signature,
                         body: fork.body.clone(),
                     };
-                    let hash = ingest::hash_of(&fork.counter_id, &wire);
+                    let hash = ingest::hash_of(&fork.series_id, &wire);
                     hash == fork.hash && ingest::signed_by(&key, &hash, &signature)
                 });
             if !signed {
                 problems.push(Problem::ForkUnsigned {
-                    counter: series_name(&self.conn, &fork.counter_id),
+                    counter: series_name(&self.conn, &fork.series_id),
                     seq: fork.seq,
                 });
             }
@@ -758,14 +758,14 @@ impl Ledger {
         Ok(problems)
     }
 
-    /// Whether the series `counter_id` is taken in here: certified by the district, or
+    /// Whether the series `series_id` is taken in here: certified by the district, or
     /// continuing a series that is, with that series' endorsement.
-    fn certified_here(&self, counter_id: &Uuid) -> Result<bool> {
+    fn certified_here(&self, series_id: &Uuid) -> Result<bool> {
         let Some(district) = district_of(&self.conn)? else {
             return Ok(false);
         };
         let mut seen = HashSet::new();
-        let mut id = *counter_id;
+        let mut id = *series_id;
         loop {
             if !seen.insert(id) {
                 return Ok(false);
@@ -783,7 +783,7 @@ impl Ledger {
             let Some(link) = &info.continues else {
                 return Ok(false);
             };
-            let Ok(earlier) = Uuid::parse_str(&link.counter_id) else {
+            let Ok(earlier) = Uuid::parse_str(&link.series_id) else {
                 return Ok(false);
             };
             let Some(earlier_info) = log::series_of(&self.conn, &earlier)? else {
@@ -855,13 +855,13 @@ impl Ledger {
     }
 
     /// The name of a series for messages: its counter's name, or the start of its id.
-    pub fn series_name(&self, counter_id: &Uuid) -> String {
-        series_name(&self.conn, counter_id)
+    pub fn series_name(&self, series_id: &Uuid) -> String {
+        series_name(&self.conn, series_id)
     }
 
     /// This counter's own certificate (JSON), for the hub.
     pub fn own_certificate(&self) -> Result<Option<Certificate>> {
-        own_certificate(&self.conn, &self.device.counter_id)
+        own_certificate(&self.conn, &self.device.series_id)
     }
 
     /// Passbooks below zero: frozen until an administrator settles them.
@@ -885,9 +885,9 @@ impl Ledger {
     pub fn sync_status(&self) -> Result<SyncStatus> {
         let own = self.own_series();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT h.counter_id, h.counter, h.community, h.code, h.seq,
+            "SELECT h.series_id, h.counter, h.community, h.code, h.seq,
                     s.last_import_at, s.last_export_at
-             FROM series_heads h LEFT JOIN series_sync s ON s.counter_id = h.counter_id
+             FROM series_heads h LEFT JOIN series_sync s ON s.series_id = h.series_id
              ORDER BY h.home = ?1 DESC, h.counter, h.seq DESC",
         )?;
         let rows = stmt
@@ -905,14 +905,14 @@ impl Ledger {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut series = Vec::with_capacity(rows.len());
-        for (counter_id, counter, community, code, seq, import, export) in rows {
-            let code = match log::series_of(&self.conn, &counter_id)? {
-                Some(info) => code_of(&self.conn, &counter_id, &info)?,
+        for (series_id, counter, community, code, seq, import, export) in rows {
+            let code = match log::series_of(&self.conn, &series_id)? {
+                Some(info) => code_of(&self.conn, &series_id, &info)?,
                 None => code,
             };
             series.push(SeriesStatus {
-                own: own.contains(&counter_id),
-                counter_id,
+                own: own.contains(&series_id),
+                series_id,
                 counter,
                 community,
                 code,
@@ -959,7 +959,7 @@ impl Ledger {
 
 fn heads_of(conn: &Connection) -> Result<Vec<Head>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT counter_id, COUNT(*), MAX(seq) FROM entries GROUP BY counter_id ORDER BY MIN(position)",
+        "SELECT series_id, COUNT(*), MAX(seq) FROM entries GROUP BY series_id ORDER BY MIN(position)",
     )?;
     let rows = stmt
         .query_map([], |r| {
@@ -972,18 +972,18 @@ fn heads_of(conn: &Connection) -> Result<Vec<Head>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut heads = Vec::with_capacity(rows.len());
-    for (counter_id, count, max) in rows {
+    for (series_id, count, max) in rows {
         // A series is stored without gaps; one with a hole (a deleted entry) stops before it.
         let seq = if count == max {
             max
         } else {
-            first_gap(conn, &counter_id)? - 1
+            first_gap(conn, &series_id)? - 1
         };
-        let hash = ingest::stored_hash(conn, &counter_id, seq)?
+        let hash = ingest::stored_hash(conn, &series_id, seq)?
             .map(hex::encode)
             .unwrap_or_default();
         heads.push(Head {
-            counter_id,
+            series_id,
             seq,
             hash,
         });
@@ -991,11 +991,11 @@ fn heads_of(conn: &Connection) -> Result<Vec<Head>> {
     Ok(heads)
 }
 
-fn first_gap(conn: &Connection, counter_id: &Uuid) -> Result<i64> {
+fn first_gap(conn: &Connection, series_id: &Uuid) -> Result<i64> {
     let mut stmt =
-        conn.prepare_cached("SELECT seq FROM entries WHERE counter_id = ?1 ORDER BY seq")?;
+        conn.prepare_cached("SELECT seq FROM entries WHERE series_id = ?1 ORDER BY seq")?;
     let seqs = stmt
-        .query_map([counter_id.as_bytes().as_slice()], |r| r.get::<_, i64>(0))?
+        .query_map([series_id.as_bytes().as_slice()], |r| r.get::<_, i64>(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok(crate::district::heads::gapless_head(seqs) + 1)
 }
@@ -1009,7 +1009,7 @@ fn certificates_for(
 ) -> Result<Vec<Certificate>> {
     let mut wanted: Vec<Uuid> = vec![*exporter];
     for range in ranges {
-        let mut id = range.counter_id;
+        let mut id = range.series_id;
         let mut hops = 0;
         loop {
             if !wanted.contains(&id) {
@@ -1018,7 +1018,7 @@ fn certificates_for(
             hops += 1;
             let next = log::series_of(conn, &id)?
                 .and_then(|s| s.continues)
-                .and_then(|l| Uuid::parse_str(&l.counter_id).ok());
+                .and_then(|l| Uuid::parse_str(&l.series_id).ok());
             match next {
                 Some(earlier) if hops < 64 => id = earlier,
                 _ => break,
@@ -1041,12 +1041,12 @@ fn keys_for(
 ) -> Result<Vec<SealedResidentKey>> {
     let mut residents = std::collections::BTreeSet::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT body FROM entries WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3
+        "SELECT body FROM entries WHERE series_id = ?1 AND seq BETWEEN ?2 AND ?3
          AND kind IN ('resident_registered', 'resident_updated')",
     )?;
     for range in ranges {
         let bodies = stmt.query_map(
-            params![range.counter_id.as_bytes().as_slice(), range.from, range.to],
+            params![range.series_id.as_bytes().as_slice(), range.from, range.to],
             |r| r.get::<_, Vec<u8>>(0),
         )?;
         for body in bodies {
@@ -1079,13 +1079,13 @@ fn keys_for(
     Ok(out)
 }
 
-fn page_of(conn: &Connection, counter_id: &Uuid, from: i64, to: i64) -> Result<Page> {
+fn page_of(conn: &Connection, series_id: &Uuid, from: i64, to: i64) -> Result<Page> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, prev_hash, signature, body FROM entries
-         WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+         WHERE series_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
     )?;
     let entries = stmt
-        .query_map(params![counter_id.as_bytes().as_slice(), from, to], |r| {
+        .query_map(params![series_id.as_bytes().as_slice(), from, to], |r| {
             let prev: Vec<u8> = r.get(1)?;
             let signature: Vec<u8> = r.get(2)?;
             Ok(WireEntry {
@@ -1097,7 +1097,7 @@ fn page_of(conn: &Connection, counter_id: &Uuid, from: i64, to: i64) -> Result<P
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Page {
-        counter_id: *counter_id,
+        series_id: *series_id,
         entries,
     })
 }
@@ -1145,10 +1145,10 @@ fn forks_of(conn: &Connection) -> Result<Vec<ForkView>> {
     let mut out = Vec::new();
     for fork in ingest::forks(conn)? {
         out.push(ForkView {
-            counter: series_name(conn, &fork.counter_id),
-            held_hash: ingest::stored_hash(conn, &fork.counter_id, fork.seq)?.map(hex::encode),
+            counter: series_name(conn, &fork.series_id),
+            held_hash: ingest::stored_hash(conn, &fork.series_id, fork.seq)?.map(hex::encode),
             other_hash: hex::encode(fork.hash),
-            counter_id: fork.counter_id,
+            series_id: fork.series_id,
             seq: fork.seq,
             found_at: fork.found_at,
             source: fork.source,
@@ -1182,7 +1182,7 @@ struct Taken {
 
 /// One entry of a page, prepared off the write lock: its hash and whether it is signed.
 struct Prepared<'p> {
-    counter_id: Uuid,
+    series_id: Uuid,
     entry: &'p WireEntry,
     hash: [u8; 32],
 }
@@ -1196,7 +1196,7 @@ impl Import<'_> {
         let certificates: Vec<&Certificate> = certificates
             .iter()
             .filter(|c| {
-                c.counter_id()
+                c.series_id()
                     .is_none_or(|id| !self.state.certified.contains_key(&id))
             })
             .collect();
@@ -1210,23 +1210,23 @@ impl Import<'_> {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for certificate in certificates {
-            let Some(counter_id) = certificate.counter_id() else {
+            let Some(series_id) = certificate.series_id() else {
                 continue;
             };
             if let Ok(certified) =
                 certificate.check(&state.district.district_id, &state.district.public_key)
-                && certified.counter_id == counter_id
+                && certified.series_id == series_id
             {
                 tx.execute(
-                    "INSERT OR IGNORE INTO certificates (counter_id, certificate, received_at)
+                    "INSERT OR IGNORE INTO certificates (series_id, certificate, received_at)
                      VALUES (?1, ?2, ?3)",
                     params![
-                        counter_id.as_bytes().as_slice(),
+                        series_id.as_bytes().as_slice(),
                         serde_json::to_vec(certificate).expect("plain struct serialises"),
                         at
                     ],
                 )?;
-                state.certified.insert(counter_id, certified);
+                state.certified.insert(series_id, certified);
             }
         }
         tx.commit()?;
@@ -1279,7 +1279,7 @@ impl Import<'_> {
         for page in pages {
             self.state.report.entries += page.entries.len() as u64;
             if let Some(last) = page.entries.last() {
-                let seen = self.state.received.entry(page.counter_id).or_insert(0);
+                let seen = self.state.received.entry(page.series_id).or_insert(0);
                 *seen = (*seen).max(last.seq);
             }
         }
@@ -1287,9 +1287,9 @@ impl Import<'_> {
             .iter()
             .flat_map(|page| {
                 page.entries.iter().map(move |entry| Prepared {
-                    counter_id: page.counter_id,
+                    series_id: page.series_id,
                     entry,
-                    hash: ingest::hash_of(&page.counter_id, entry),
+                    hash: ingest::hash_of(&page.series_id, entry),
                 })
             })
             .collect();
@@ -1305,7 +1305,7 @@ impl Import<'_> {
         let own_current = if self.ledger.recovering {
             Uuid::nil()
         } else {
-            self.ledger.device.counter_id
+            self.ledger.device.series_id
         };
         let seal_key = self.ledger.device.seal_key();
         let state = &mut self.state;
@@ -1317,21 +1317,21 @@ impl Import<'_> {
         // a series' own first entry (held, or first in this chunk).
         let mut keys: HashMap<Uuid, Option<VerifyingKey>> = HashMap::new();
         for p in chunk {
-            if keys.contains_key(&p.counter_id) {
+            if keys.contains_key(&p.series_id) {
                 continue;
             }
-            let taking = match state.series.entry(p.counter_id) {
+            let taking = match state.series.entry(p.series_id) {
                 std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                 std::collections::hash_map::Entry::Vacant(v) => v.insert(Taking {
-                    state: ingest::series_state(&tx, &p.counter_id)?,
+                    state: ingest::series_state(&tx, &p.series_id)?,
                     refused_at: None,
                 }),
             };
             let key = match &taking.state {
                 Some(held) => Some(held.key),
-                None => genesis_info(&p.counter_id, p.entry).and_then(|info| ingest::key_of(&info)),
+                None => genesis_info(&p.series_id, p.entry).and_then(|info| ingest::key_of(&info)),
             };
-            keys.insert(p.counter_id, key);
+            keys.insert(p.series_id, key);
         }
         let mut touched: HashSet<String> = HashSet::new();
         let mut imported_series: HashSet<Uuid> = HashSet::new();
@@ -1353,7 +1353,7 @@ impl Import<'_> {
                     .expect("the verifier sends one result per part");
                 for (p, signed) in part.iter().zip(signed) {
                     if let Some(passbook) = state.take_one(&tx, p, signed, own_current, &now)? {
-                        imported_series.insert(p.counter_id);
+                        imported_series.insert(p.series_id);
                         touched.extend(passbook);
                     }
                 }
@@ -1370,11 +1370,11 @@ impl Import<'_> {
                 &crate::domain::effects::passbook_account(&passbook),
             )?;
         }
-        for counter_id in imported_series {
+        for series_id in imported_series {
             tx.execute(
-                "INSERT INTO series_sync (counter_id, last_import_at) VALUES (?1, ?2)
-                 ON CONFLICT (counter_id) DO UPDATE SET last_import_at = excluded.last_import_at",
-                params![counter_id.as_bytes().as_slice(), now],
+                "INSERT INTO series_sync (series_id, last_import_at) VALUES (?1, ?2)
+                 ON CONFLICT (series_id) DO UPDATE SET last_import_at = excluded.last_import_at",
+                params![series_id.as_bytes().as_slice(), now],
             )?;
         }
         tx.commit()?;
@@ -1390,11 +1390,11 @@ impl Import<'_> {
         let mut report = state.report;
         report.end = Some(end);
         for range in &state.header.ranges {
-            let got = state.received.get(&range.counter_id).copied().unwrap_or(0);
+            let got = state.received.get(&range.series_id).copied().unwrap_or(0);
             if got < range.to {
                 report.missing.push(Missing {
-                    counter_id: range.counter_id,
-                    counter: series_name(&ledger.conn, &range.counter_id),
+                    series_id: range.series_id,
+                    counter: series_name(&ledger.conn, &range.series_id),
                     from: got.max(range.from - 1) + 1,
                     to: range.to,
                 });
@@ -1434,8 +1434,8 @@ impl Import<'_> {
             .report
             .refused
             .iter()
-            .map(|r| r.counter_id)
-            .chain(self.state.report.forks.iter().map(|f| f.counter_id))
+            .map(|r| r.series_id)
+            .chain(self.state.report.forks.iter().map(|f| f.series_id))
             .collect();
         ids.sort();
         ids.dedup();
@@ -1473,7 +1473,7 @@ impl Taken {
     ) -> Result<Option<Option<String>>> {
         let taking = self
             .series
-            .get_mut(&p.counter_id)
+            .get_mut(&p.series_id)
             .expect("every series of the chunk is prepared");
         if let Some(index) = taking.refused_at {
             self.report.refused[index].entries += 1;
@@ -1483,7 +1483,7 @@ impl Taken {
         let head = taking.state.as_ref().map(|s| (s.seq, s.hash));
         let below_head = head.is_some_and(|(seq, _)| p.entry.seq <= seq);
         let held_hash = if below_head {
-            ingest::stored_hash(tx, &p.counter_id, p.entry.seq)?
+            ingest::stored_hash(tx, &p.series_id, p.entry.seq)?
         } else {
             None
         };
@@ -1499,7 +1499,7 @@ impl Taken {
             hash: &p.hash,
             head,
             held_hash,
-            own: p.counter_id == own_current,
+            own: p.series_id == own_current,
             signed,
             envelope: envelope.as_ref(),
             id_taken,
@@ -1520,10 +1520,10 @@ impl Taken {
         let info = match &taking.state {
             Some(state) => state.info.clone(),
             None => {
-                let Some(info) = SeriesInfo::from_body(&p.counter_id, &envelope.body) else {
+                let Some(info) = SeriesInfo::from_body(&p.series_id, &envelope.body) else {
                     return self.refuse(tx, p, Refusal::NotGenesis).map(|()| None);
                 };
-                if let Err(refusal) = self.trust(tx, &p.counter_id, &info)? {
+                if let Err(refusal) = self.trust(tx, &p.series_id, &info)? {
                     return self.refuse(tx, p, refusal).map(|()| None);
                 }
                 info
@@ -1531,7 +1531,7 @@ impl Taken {
         };
         let appended = ingest::store(
             tx,
-            &p.counter_id,
+            &p.series_id,
             p.entry,
             &p.hash,
             entry_id,
@@ -1544,7 +1544,7 @@ impl Taken {
             self.report.erased.push(resident.clone());
         }
         let key = ingest::key_of(&info).expect("a stored series has a key");
-        let taking = self.series.get_mut(&p.counter_id).expect("prepared above");
+        let taking = self.series.get_mut(&p.series_id).expect("prepared above");
         taking.state = Some(SeriesState {
             info,
             key,
@@ -1566,12 +1566,12 @@ impl Taken {
     fn trust(
         &self,
         tx: &Connection,
-        counter_id: &Uuid,
+        series_id: &Uuid,
         info: &SeriesInfo,
     ) -> Result<std::result::Result<(), Refusal>> {
-        let certified = match self.certified.get(counter_id) {
+        let certified = match self.certified.get(series_id) {
             Some(c) => Some(c.clone()),
-            None => own_certificate(tx, counter_id)?.and_then(|c| {
+            None => own_certificate(tx, series_id)?.and_then(|c| {
                 c.check(&self.district.district_id, &self.district.public_key)
                     .ok()
             }),
@@ -1579,7 +1579,7 @@ impl Taken {
         let earlier_id = info
             .continues
             .as_ref()
-            .and_then(|link| Uuid::parse_str(&link.counter_id).ok());
+            .and_then(|link| Uuid::parse_str(&link.series_id).ok());
         let earlier_info = match earlier_id {
             Some(id) => log::series_of(tx, &id)?,
             None => None,
@@ -1604,7 +1604,7 @@ impl Taken {
             Some(c) => numbering_holder(tx, &c.body.code, info)?,
             None => None,
         };
-        let claim = claim_of(counter_id, info);
+        let claim = claim_of(series_id, info);
         Ok(admit::admit(
             &claim,
             certified.as_ref(),
@@ -1616,23 +1616,23 @@ impl Taken {
     /// A signed entry that conflicts with its series as held here: kept as evidence.
     fn fork(&mut self, tx: &Connection, p: &Prepared<'_>, now: &str) -> Result<()> {
         let source = self.report.source.clone();
-        if ingest::keep_fork(tx, &p.counter_id, p.entry, &p.hash, now, &source)? {
+        if ingest::keep_fork(tx, &p.series_id, p.entry, &p.hash, now, &source)? {
             self.report.forks.push(ForkView {
-                counter_id: p.counter_id,
-                counter: series_name(tx, &p.counter_id),
+                series_id: p.series_id,
+                counter: series_name(tx, &p.series_id),
                 seq: p.entry.seq,
-                held_hash: ingest::stored_hash(tx, &p.counter_id, p.entry.seq)?.map(hex::encode),
+                held_hash: ingest::stored_hash(tx, &p.series_id, p.entry.seq)?.map(hex::encode),
                 other_hash: hex::encode(p.hash),
                 found_at: now.to_string(),
                 source: source.clone(),
             });
         }
         // The fork's successors link to it, not to what is held: they are not merged either.
-        let taking = self.series.get_mut(&p.counter_id).expect("prepared");
+        let taking = self.series.get_mut(&p.series_id).expect("prepared");
         taking.refused_at = Some(self.report.refused.len());
         self.report.refused.push(Refused {
-            counter_id: p.counter_id,
-            counter: series_name(tx, &p.counter_id),
+            series_id: p.series_id,
+            counter: series_name(tx, &p.series_id),
             seq: p.entry.seq,
             refusal: Refusal::AfterRefused { seq: p.entry.seq },
             entries: 0,
@@ -1643,23 +1643,23 @@ impl Taken {
     /// The name of a series for a refusal: as held here, else as its certificate or its first
     /// entry (in this bundle) says, else the start of its id.
     fn name_of(&self, tx: &Connection, p: &Prepared<'_>) -> String {
-        if let Ok(Some(held)) = log::series_of(tx, &p.counter_id) {
+        if let Ok(Some(held)) = log::series_of(tx, &p.series_id) {
             return held.counter;
         }
         self.certified
-            .get(&p.counter_id)
+            .get(&p.series_id)
             .map(|c| c.body.counter.clone())
-            .or_else(|| genesis_info(&p.counter_id, p.entry).map(|g| g.counter))
-            .unwrap_or_else(|| series_name(tx, &p.counter_id))
+            .or_else(|| genesis_info(&p.series_id, p.entry).map(|g| g.counter))
+            .unwrap_or_else(|| series_name(tx, &p.series_id))
     }
 
     fn refuse(&mut self, tx: &Connection, p: &Prepared<'_>, refusal: Refusal) -> Result<()> {
         let counter = self.name_of(tx, p);
-        let taking = self.series.get_mut(&p.counter_id).expect("prepared");
+        let taking = self.series.get_mut(&p.series_id).expect("prepared");
         taking.refused_at = Some(self.report.refused.len());
         self.report.refused_entries += 1;
         self.report.refused.push(Refused {
-            counter_id: p.counter_id,
+            series_id: p.series_id,
             counter,
             seq: p.entry.seq,
             refusal,
@@ -1676,7 +1676,7 @@ fn verify_part(part: &[Prepared<'_>], keys: &HashMap<Uuid, Option<VerifyingKey>>
         .map(|p| crate::district::signatures::Signed {
             hash: &p.hash,
             signature: &p.entry.signature,
-            key: keys.get(&p.counter_id).copied().flatten(),
+            key: keys.get(&p.series_id).copied().flatten(),
         })
         .collect();
     crate::district::signatures::check(&items)
@@ -1693,7 +1693,7 @@ pub(crate) fn spent_here_since(
         .prepare_cached(
             "SELECT COALESCE(SUM(-p.points), 0) FROM postings p JOIN entries e ON e.position = p.position
              WHERE p.account = ?1 AND e.kind = 'points_redeemed' AND e.recorded_at >= ?2
-               AND e.counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?3)",
+               AND e.series_id IN (SELECT series_id FROM series_heads WHERE home = ?3)",
         )?
         .query_row(
             params![crate::domain::effects::passbook_account(passbook), from, home],
@@ -1702,10 +1702,10 @@ pub(crate) fn spent_here_since(
 }
 
 /// What a series' first entry says, read from the wire (before anything is stored).
-fn genesis_info(counter_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
+fn genesis_info(series_id: &Uuid, entry: &WireEntry) -> Option<SeriesInfo> {
     if entry.seq != 1 {
         return None;
     }
     let envelope: Envelope = serde_json::from_slice(&entry.body).ok()?;
-    SeriesInfo::from_body(counter_id, &envelope.body)
+    SeriesInfo::from_body(series_id, &envelope.body)
 }

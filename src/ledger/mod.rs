@@ -284,12 +284,12 @@ impl Ledger {
             continues: None,
             number_block: None,
         };
-        let series = SeriesInfo::from_body(&device.counter_id, &genesis)
+        let series = SeriesInfo::from_body(&device.series_id, &genesis)
             .expect("genesis body describes its series");
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('counter_id', ?1)",
-            [device.counter_id.to_string()],
+            "INSERT INTO meta (key, value) VALUES ('series_id', ?1)",
+            [device.series_id.to_string()],
         )?;
         log::append(&tx, &device, None, now, None, None, genesis, &SqlKeys(&tx))?;
         let operator = "001".to_string();
@@ -320,7 +320,7 @@ impl Ledger {
             last
         };
         let mut anchor = Anchor::default();
-        anchor.advance(last.counter_id, last.seq, &last.hash, &last.signature);
+        anchor.advance(last.series_id, last.seq, &last.hash, &last.signature);
         let anchor = AnchorFile::create(db_path, &anchor)
             .map_err(|e| LedgerError::file(&crate::store::anchor::path_for(db_path), &e))?;
         let session = Session {
@@ -360,12 +360,12 @@ impl Ledger {
     fn open_on(conn: Connection, db_path: &Path, device: Device) -> Result<Ledger> {
         // Who this counter is comes from its signed first entry, not from a projection row
         // that the sqlite3 shell could change or delete.
-        let series = log::series_of(&conn, &device.counter_id)?
+        let series = log::series_of(&conn, &device.series_id)?
             .filter(|s| s.public_key == device.public_key().to_bytes())
             .ok_or_else(|| LedgerError::HomeMissing(db_path.display().to_string()))?;
         let anchor = AnchorFile::open(db_path)
             .map_err(|e| LedgerError::file(&crate::store::anchor::path_for(db_path), &e))?;
-        let numbering = district::numbering_of(&conn, &series, &device.counter_id)?;
+        let numbering = district::numbering_of(&conn, &series, &device.series_id)?;
         Ok(Ledger {
             conn,
             device,
@@ -384,8 +384,8 @@ impl Ledger {
     pub fn recovering(db_path: &Path, device: Device, series: SeriesInfo) -> Result<Ledger> {
         let conn = store::open(db_path)?;
         conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('counter_id', ?1)",
-            [device.counter_id.to_string()],
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('series_id', ?1)",
+            [device.series_id.to_string()],
         )?;
         let numbering = match &series.code {
             Some(code) => crate::domain::ids::Numbering::new(&series.prefix, code)
@@ -417,11 +417,11 @@ impl Ledger {
         if self.anchor.is_some() {
             return Ok(());
         }
-        let Some(head) = log::own_heads(&self.conn, &[self.device.counter_id])?.pop() else {
+        let Some(head) = log::own_heads(&self.conn, &[self.device.series_id])?.pop() else {
             return Ok(());
         };
         let mut anchor = Anchor::default();
-        anchor.advance(head.counter_id, head.seq, &head.hash, &head.signature);
+        anchor.advance(head.series_id, head.seq, &head.hash, &head.signature);
         for h in &mut anchor.heads {
             h.used_seq = h.used_seq.max(used_seq);
         }
@@ -498,9 +498,9 @@ impl Ledger {
         let newest: Option<String> = self
             .conn
             .prepare_cached(
-                "SELECT recorded_at FROM entries WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+                "SELECT recorded_at FROM entries WHERE series_id = ?1 ORDER BY seq DESC LIMIT 1",
             )?
-            .query_row([self.device.counter_id.as_bytes().as_slice()], |r| r.get(0))
+            .query_row([self.device.series_id.as_bytes().as_slice()], |r| r.get(0))
             .optional()?;
         Ok(newest
             .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
@@ -597,7 +597,7 @@ impl Ledger {
             // The entry is committed: an anchor that cannot be moved only lags, which verify
             // tolerates (a log ahead of its anchor); the booking stands.
             let _ = anchor.advance(
-                appended.counter_id,
+                appended.series_id,
                 appended.seq,
                 &appended.hash,
                 &appended.signature,
@@ -859,7 +859,7 @@ impl Ledger {
         let mut limits = std::collections::HashMap::new();
         for id in own {
             if let Some(link) = log::series_of(&self.conn, id)?.and_then(|s| s.continues)
-                && let Ok(earlier) = uuid::Uuid::parse_str(&link.counter_id)
+                && let Ok(earlier) = uuid::Uuid::parse_str(&link.series_id)
             {
                 limits.insert(earlier, link.seq);
             }
@@ -870,14 +870,14 @@ impl Ledger {
     /// The series this counter signs or signed: the current one and those it continued after a
     /// restore (listed in the head anchor).
     fn own_series(&self) -> Vec<uuid::Uuid> {
-        let mut own = vec![self.device.counter_id];
+        let mut own = vec![self.device.series_id];
         if let Some(Ok(anchor)) = self.anchor.as_ref().map(AnchorFile::read) {
             own.extend(
                 anchor
                     .heads
                     .iter()
-                    .map(|h| h.counter_id)
-                    .filter(|id| *id != self.device.counter_id),
+                    .map(|h| h.series_id)
+                    .filter(|id| *id != self.device.series_id),
             );
         }
         own
@@ -894,7 +894,7 @@ impl Ledger {
             let db_path = self.db_path();
             let mut anchor = Anchor::default();
             for head in log::own_heads(&self.conn, &self.own_series())? {
-                anchor.advance(head.counter_id, head.seq, &head.hash, &head.signature);
+                anchor.advance(head.series_id, head.seq, &head.hash, &head.signature);
             }
             self.anchor =
                 Some(AnchorFile::create(&db_path, &anchor).map_err(|e| {

@@ -42,7 +42,7 @@ fn points_entry(
         .prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} FROM entries WHERE txn = ?1
              AND kind IN {POINTS_KINDS_SQL}
-             AND (?2 IS NULL OR counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?2))
+             AND (?2 IS NULL OR series_id IN (SELECT series_id FROM series_heads WHERE home = ?2))
              ORDER BY id LIMIT 1"
         ))?
         .query_row(rusqlite::params![txn, home], EntryRow::from_row)
@@ -55,7 +55,7 @@ fn any_entry_with_txn(conn: &Connection, home: &str, txn: &str) -> Result<bool> 
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM entries WHERE txn = ?1
-             AND counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?2) LIMIT 1",
+             AND series_id IN (SELECT series_id FROM series_heads WHERE home = ?2) LIMIT 1",
         )?
         .query_row([txn, home], |_| Ok(()))
         .optional()?
@@ -232,7 +232,7 @@ fn replay(
 ) -> Result<Option<Receipt>> {
     match points_entry(conn, Some(&series.home), txn)? {
         Some((row, envelope)) if same(&envelope.body) => {
-            let home = home_of(conn, &row.counter_id)?;
+            let home = home_of(conn, &row.series_id)?;
             let receipt = receipt_of(conn, series, &home, row.seq, &envelope, true)?;
             match receipt.reversed {
                 Some(reversal) => Err(LedgerError::TxnReversed {
@@ -517,7 +517,7 @@ impl Ledger {
                     .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?,
             };
             // Goods go back on the shelf they came from: a txn is reversed at its own counter.
-            let txn_series = log::series_of(&w.tx, &row.counter_id)?
+            let txn_series = log::series_of(&w.tx, &row.series_id)?
                 .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
             super::people::require_home(
                 &w.tx,
@@ -697,7 +697,7 @@ impl Ledger {
             None => points_entry(&self.conn, None, txn)?
                 .ok_or_else(|| LedgerError::TxnUnknown(txn.to_string()))?,
         };
-        let home = home_of(&self.conn, &row.counter_id)?;
+        let home = home_of(&self.conn, &row.series_id)?;
         receipt_of(&self.conn, &self.series, &home, row.seq, &envelope, false)
     }
 
@@ -780,7 +780,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(
             "SELECT body FROM entries WHERE recorded_at >= ?1 AND recorded_at < ?2
              AND kind IN ('points_earned', 'points_redeemed', 'reversed')
-             AND counter_id IN (SELECT counter_id FROM series_heads WHERE home = ?3)",
+             AND series_id IN (SELECT series_id FROM series_heads WHERE home = ?3)",
         )?;
         let bodies = stmt.query_map(rusqlite::params![from, until, self.series.home], |r| {
             r.get::<_, Vec<u8>>(0)
@@ -905,7 +905,7 @@ impl Ledger {
 
     pub(crate) fn history_of(&self, account: &str, limit: usize) -> Result<Vec<HistoryLine>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.recorded_at, e.kind, e.txn, p.points, e.body, e.counter_id
+            "SELECT e.seq, e.recorded_at, e.kind, e.txn, p.points, e.body, e.series_id
              FROM postings p JOIN entries e ON e.position = p.position
              WHERE p.account = ?1 ORDER BY p.position DESC LIMIT ?2",
         )?;
@@ -922,11 +922,11 @@ impl Ledger {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, recorded_at, kind, txn, points, body, counter_id) = row?;
-            let counter_id = Uuid::from_slice(&counter_id).unwrap_or(Uuid::nil());
+            let (seq, recorded_at, kind, txn, points, body, series_id) = row?;
+            let series_id = Uuid::from_slice(&series_id).unwrap_or(Uuid::nil());
             let detail = serde_json::from_slice::<Envelope>(&body)
                 .map_or(HistoryDetail::Other, |e| {
-                    describe(&self.conn, &counter_id, &e.body)
+                    describe(&self.conn, &series_id, &e.body)
                 });
             out.push(HistoryLine {
                 seq,
@@ -970,19 +970,19 @@ fn signed_balance(w: &Writer<'_>, passbook: &str, account: &str, stored: Points)
     let changed = || LedgerError::ProjectionChanged {
         passbook: passbook.to_string(),
     };
-    let own = w.device.counter_id.as_bytes().to_vec();
+    let own = w.device.series_id.as_bytes().to_vec();
     let mut later = Points::ZERO;
     let mut newest_own: Option<i64> = None;
     {
         let mut stmt = w.tx.prepare_cached(
-            "SELECT p.position, p.points, e.counter_id FROM postings p
+            "SELECT p.position, p.points, e.series_id FROM postings p
              LEFT JOIN entries e ON e.position = p.position
              WHERE p.account = ?1 ORDER BY p.position DESC LIMIT ?2",
         )?;
         let mut rows = stmt.query(rusqlite::params![account, TRUSTED_BALANCE_POSTINGS_MAX])?;
         while let Some(row) = rows.next()? {
-            let counter_id: Option<Vec<u8>> = row.get(2)?;
-            match counter_id {
+            let series_id: Option<Vec<u8>> = row.get(2)?;
+            match series_id {
                 None => return Err(changed()),
                 Some(id) if id == own => {
                     newest_own = Some(row.get(0)?);
@@ -1015,7 +1015,7 @@ fn signed_balance(w: &Writer<'_>, passbook: &str, account: &str, stored: Points)
             "SELECT {ENTRY_COLUMNS} FROM entries WHERE position = ?1"
         ))?
         .query_row([position], EntryRow::from_row)?;
-    let hash = log::entry_hash(&entry.prev_hash, &entry.counter_id, entry.seq, &entry.body);
+    let hash = log::entry_hash(&entry.prev_hash, &entry.series_id, entry.seq, &entry.body);
     let signed = hash[..] == entry.hash[..]
         && ed25519_dalek::Signature::from_slice(&entry.signature)
             .is_ok_and(|s| w.device.public_key().verify_strict(&hash, &s).is_ok());
@@ -1061,9 +1061,9 @@ pub(super) fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Re
     Ok(receipt)
 }
 
-/// The lasting id (home) of the counter whose series `counter_id` is.
-fn home_of(conn: &Connection, counter_id: &Uuid) -> Result<String> {
-    Ok(log::series_of(conn, counter_id)?.map_or_else(|| counter_id.to_string(), |s| s.home))
+/// The lasting id (home) of the counter whose series `series_id` is.
+fn home_of(conn: &Connection, series_id: &Uuid) -> Result<String> {
+    Ok(log::series_of(conn, series_id)?.map_or_else(|| series_id.to_string(), |s| s.home))
 }
 
 /// The last 8 characters of a txn id: the random part of a UUIDv7, what slips and screens show.
@@ -1072,9 +1072,9 @@ pub fn short_txn(txn: &str) -> &str {
 }
 
 /// What a points entry is about, for history lists.
-fn describe(conn: &Connection, counter_id: &Uuid, body: &Body) -> HistoryDetail {
+fn describe(conn: &Connection, series_id: &Uuid, body: &Body) -> HistoryDetail {
     HistoryDetail::of(body, |activity| {
-        home_of(conn, counter_id)
+        home_of(conn, series_id)
             .ok()
             .and_then(|home| read::activity(conn, &home, activity).ok().flatten())
             .map(|a| a.name)

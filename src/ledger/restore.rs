@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// is the restorer's anyway.
 pub fn check_admin_pin(conn: &Connection, operator: &str, pin: &str) -> Result<()> {
     let operator = operator.trim();
-    let home = match counter_id_of(conn)? {
+    let home = match series_id_of(conn)? {
         Some(id) => log::series_of(conn, &id)?.map(|s| s.home),
         None => None,
     }
@@ -61,9 +61,9 @@ pub fn holds_key_of(conn: &Connection, resident: &str) -> Result<bool> {
 }
 
 /// The counter id a database says it belongs to.
-pub fn counter_id_of(conn: &Connection) -> Result<Option<Uuid>> {
+pub fn series_id_of(conn: &Connection) -> Result<Option<Uuid>> {
     let text: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
-        "SELECT value FROM meta WHERE key = 'counter_id'",
+        "SELECT value FROM meta WHERE key = 'series_id'",
         [],
         |r| r.get(0),
     ))?;
@@ -106,7 +106,7 @@ pub fn begin_successor(
         .pop()
         .ok_or_else(|| LedgerError::RestoreMismatch(continued.to_string()))?;
     let mut link = SeriesLink {
-        counter_id: continued.to_string(),
+        series_id: continued.to_string(),
         seq: head.seq,
         hash: hex::encode(head.hash),
         used_seq: used_seq.max(head.seq),
@@ -114,8 +114,8 @@ pub fn begin_successor(
         endorsement: None,
     };
     let public_key = hex::encode(successor.public_key().to_bytes());
-    if let Some(endorser) = endorser.filter(|d| d.counter_id == continued) {
-        let bytes = link.endorsed_bytes(&successor.counter_id.to_string(), &public_key);
+    if let Some(endorser) = endorser.filter(|d| d.series_id == continued) {
+        let bytes = link.endorsed_bytes(&successor.series_id.to_string(), &public_key);
         link.endorsement = Some(hex::encode(endorser.sign_bytes(&bytes).to_bytes()));
     }
     let code = super::district::code_of(&tx, &continued, &series)?;
@@ -143,7 +143,7 @@ pub fn begin_successor(
     )?;
     // The lost entries may have handed out numbers (one each at most) that other counters
     // already hold: the new series starts past them.
-    let lost = link_used_seq(&tx, &successor.counter_id)? - head.seq;
+    let lost = link_used_seq(&tx, &successor.series_id)? - head.seq;
     if lost > 0 {
         let numbering =
             super::district::numbering_of(&tx, &series_of_link(&tx, &continued)?, &continued)?;
@@ -161,8 +161,8 @@ pub fn begin_successor(
         }
     }
     tx.execute(
-        "UPDATE meta SET value = ?1 WHERE key = 'counter_id'",
-        [successor.counter_id.to_string()],
+        "UPDATE meta SET value = ?1 WHERE key = 'series_id'",
+        [successor.series_id.to_string()],
     )?;
     tx.commit()?;
     Ok(appended)
@@ -175,9 +175,9 @@ fn link_used_seq(conn: &Connection, successor: &Uuid) -> Result<i64> {
         .map_or(0, |l| l.used_seq))
 }
 
-fn series_of_link(conn: &Connection, counter_id: &Uuid) -> Result<log::SeriesInfo> {
-    log::series_of(conn, counter_id)?
-        .ok_or_else(|| LedgerError::RestoreMismatch(counter_id.to_string()))
+fn series_of_link(conn: &Connection, series_id: &Uuid) -> Result<log::SeriesInfo> {
+    log::series_of(conn, series_id)?
+        .ok_or_else(|| LedgerError::RestoreMismatch(series_id.to_string()))
 }
 
 impl super::Ledger {

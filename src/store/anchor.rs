@@ -28,7 +28,8 @@ const ANCHOR_VERSION: u32 = 1;
 /// How far one of this counter's own series has been signed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
-    pub counter_id: Uuid,
+    #[serde(alias = "counter_id")]
+    pub series_id: Uuid,
     /// The newest entry the log must hold.
     pub seq: i64,
     /// Its hash and the device's signature of it, hex.
@@ -49,13 +50,13 @@ pub struct Anchor {
 }
 
 impl Anchor {
-    pub fn head(&self, counter_id: &Uuid) -> Option<&Head> {
-        self.heads.iter().find(|h| h.counter_id == *counter_id)
+    pub fn head(&self, series_id: &Uuid) -> Option<&Head> {
+        self.heads.iter().find(|h| h.series_id == *series_id)
     }
 
     /// Moves a series' head forward (never back); a series not yet anchored is added.
-    pub fn advance(&mut self, counter_id: Uuid, seq: i64, hash: &[u8], signature: &[u8]) {
-        match self.heads.iter_mut().find(|h| h.counter_id == counter_id) {
+    pub fn advance(&mut self, series_id: Uuid, seq: i64, hash: &[u8], signature: &[u8]) {
+        match self.heads.iter_mut().find(|h| h.series_id == series_id) {
             Some(head) if head.seq >= seq => {}
             Some(head) => {
                 head.seq = seq;
@@ -64,7 +65,7 @@ impl Anchor {
                 head.used_seq = head.used_seq.max(seq);
             }
             None => self.heads.push(Head {
-                counter_id,
+                series_id,
                 seq,
                 hash: hex::encode(hash),
                 signature: hex::encode(signature),
@@ -129,7 +130,7 @@ impl AnchorFile {
     /// Moves a series' head forward after a commit.
     pub fn advance(
         &self,
-        counter_id: Uuid,
+        series_id: Uuid,
         seq: i64,
         hash: &[u8],
         signature: &[u8],
@@ -137,7 +138,7 @@ impl AnchorFile {
         self.locked(|file| {
             let mut anchor = read_from(file)?;
             let before = anchor.clone();
-            anchor.advance(counter_id, seq, hash, signature);
+            anchor.advance(series_id, seq, hash, signature);
             if anchor != before {
                 write_to(file, &anchor)?;
             }

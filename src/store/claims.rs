@@ -54,7 +54,7 @@ fn txn_claimant(
 ) -> rusqlite::Result<Option<Uuid>> {
     let found: Option<Vec<u8>> = conn
         .prepare_cached(&format!(
-            "SELECT e.id FROM entries e JOIN series_heads s ON s.counter_id = e.counter_id
+            "SELECT e.id FROM entries e JOIN series_heads s ON s.series_id = e.series_id
              WHERE e.txn = ?1 AND s.home = ?2 AND e.id != ?3 AND e.kind IN {POINTS_KINDS_SQL}
              ORDER BY e.id LIMIT 1"
         ))?
@@ -104,7 +104,7 @@ pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
     let rows = stmt.query_map([], EntryRow::from_row)?;
     for row in rows {
         let row = row?;
-        let (Some(envelope), Some(home)) = (row.envelope(), homes.get(&row.counter_id)) else {
+        let (Some(envelope), Some(home)) = (row.envelope(), homes.get(&row.series_id)) else {
             continue;
         };
         let Ok(id) = Uuid::parse_str(&envelope.id) else {
@@ -129,7 +129,7 @@ pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
 /// Whether an entry that moves nothing names `passbook`.
 pub fn has_duplicates(conn: &Connection, passbook: &str) -> rusqlite::Result<bool> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {} FROM entries e JOIN duplicates d ON d.counter_id = e.counter_id AND d.seq = e.seq",
+        "SELECT {} FROM entries e JOIN duplicates d ON d.series_id = e.series_id AND d.seq = e.seq",
         super::log::ENTRY_COLUMNS
             .split(", ")
             .map(|c| format!("e.{c}"))
@@ -153,7 +153,7 @@ pub fn has_duplicates(conn: &Connection, passbook: &str) -> rusqlite::Result<boo
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Duplicate {
     pub counter: String,
-    pub counter_id: String,
+    pub series_id: String,
     pub seq: i64,
     /// `txn`, `reversal`, `settlement` or `resident`.
     pub kind: String,
@@ -165,17 +165,17 @@ pub struct Duplicate {
 /// Every entry held that moves nothing because another entry made its claim first.
 pub fn duplicates(conn: &Connection) -> rusqlite::Result<Vec<Duplicate>> {
     let mut stmt = conn.prepare(
-        "SELECT d.counter_id, d.seq, d.claim, COALESCE(s.counter, ''), e.recorded_at
+        "SELECT d.series_id, d.seq, d.claim, COALESCE(s.counter, ''), e.recorded_at
          FROM duplicates d
-         LEFT JOIN series_heads s ON s.counter_id = d.counter_id
-         LEFT JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
-         ORDER BY e.recorded_at, d.counter_id, d.seq, d.claim",
+         LEFT JOIN series_heads s ON s.series_id = d.series_id
+         LEFT JOIN entries e ON e.series_id = d.series_id AND e.seq = d.seq
+         ORDER BY e.recorded_at, d.series_id, d.seq, d.claim",
     )?;
     stmt.query_map([], |r| {
         let id: Vec<u8> = r.get(0)?;
         let claim: String = r.get(2)?;
         Ok(Duplicate {
-            counter_id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()).to_string(),
+            series_id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()).to_string(),
             seq: r.get(1)?,
             kind: claims::kind_of(&claim).to_string(),
             subject: claims::subject_of(&claim).to_string(),
@@ -204,7 +204,7 @@ pub fn recount(tx: &Connection) -> rusqlite::Result<()> {
 pub fn registration_conflict(conn: &Connection, resident: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT 1 FROM duplicates d
-         JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
+         JOIN entries e ON e.series_id = d.series_id AND e.seq = d.seq
          WHERE d.claim = ?1 AND NOT EXISTS (
              SELECT 1 FROM resolved_registrations r WHERE r.resident = ?2 AND r.entry = e.id)",
     )?
@@ -259,11 +259,11 @@ pub fn registration_conflicts(conn: &Connection) -> rusqlite::Result<Vec<Registr
             .collect::<rusqlite::Result<_>>()?;
         let mut registrations = Vec::new();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT e.id, e.counter_id, COALESCE(s.counter, ''), e.recorded_at,
+            "SELECT e.id, e.series_id, COALESCE(s.counter, ''), e.recorded_at,
                     EXISTS (SELECT 1 FROM claims c WHERE c.claim = ?1 AND c.entry = e.id),
                     EXISTS (SELECT 1 FROM resolved_registrations r
                             WHERE r.resident = ?2 AND r.entry = e.id)
-             FROM entries e LEFT JOIN series_heads s ON s.counter_id = e.counter_id
+             FROM entries e LEFT JOIN series_heads s ON s.series_id = e.series_id
              WHERE e.kind = 'resident_registered' AND {REGISTERED} = ?2
              ORDER BY e.id"
         ))?;
@@ -286,7 +286,7 @@ pub fn registration_conflicts(conn: &Connection) -> rusqlite::Result<Vec<Registr
                      FROM entries e
                      LEFT JOIN passbook_tokens t ON t.token_sha256 =
                          json_extract(CAST(e.body AS TEXT), '$.body.passbook_issued.token_sha256')
-                     WHERE e.counter_id = ?1 AND e.kind = 'passbook_issued'
+                     WHERE e.series_id = ?1 AND e.kind = 'passbook_issued'
                        AND json_extract(CAST(e.body AS TEXT), '$.body.passbook_issued.resident') = ?2
                      ORDER BY e.seq",
                 )?
@@ -296,7 +296,7 @@ pub fn registration_conflicts(conn: &Connection) -> rusqlite::Result<Vec<Registr
                 .prepare_cached(
                     "SELECT COALESCE(SUM(p.points), 0) FROM postings p
                      JOIN entries e ON e.position = p.position
-                     WHERE e.counter_id = ?1 AND p.account IN (
+                     WHERE e.series_id = ?1 AND p.account IN (
                          SELECT 'passbook:' || passbook FROM passbooks WHERE resident = ?2)",
                 )?
                 .query_row(params![series, resident], |r| r.get(0))?;

@@ -22,15 +22,15 @@ pub struct SeriesState {
     pub hash: [u8; 32],
 }
 
-/// The series `counter_id` as held here, from the log itself (not from a projection row).
-pub fn series_state(conn: &Connection, counter_id: &Uuid) -> rusqlite::Result<Option<SeriesState>> {
-    let Some(info) = log::series_of(conn, counter_id)? else {
+/// The series `series_id` as held here, from the log itself (not from a projection row).
+pub fn series_state(conn: &Connection, series_id: &Uuid) -> rusqlite::Result<Option<SeriesState>> {
+    let Some(info) = log::series_of(conn, series_id)? else {
         return Ok(None);
     };
     let Some(key) = key_of(&info) else {
         return Ok(None);
     };
-    let head = log::own_heads(conn, &[*counter_id])?.pop();
+    let head = log::own_heads(conn, &[*series_id])?.pop();
     Ok(head.map(|h| SeriesState {
         info,
         key,
@@ -47,19 +47,19 @@ pub fn key_of(info: &SeriesInfo) -> Option<VerifyingKey> {
 /// The hash of the entry a series holds at `seq`.
 pub fn stored_hash(
     conn: &Connection,
-    counter_id: &Uuid,
+    series_id: &Uuid,
     seq: i64,
 ) -> rusqlite::Result<Option<[u8; 32]>> {
     let hash: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT hash FROM entries WHERE counter_id = ?1 AND seq = ?2")?
-        .query_row(params![counter_id.as_bytes().as_slice(), seq], |r| r.get(0))
+        .prepare_cached("SELECT hash FROM entries WHERE series_id = ?1 AND seq = ?2")?
+        .query_row(params![series_id.as_bytes().as_slice(), seq], |r| r.get(0))
         .optional()?;
     Ok(hash.and_then(|h| h.try_into().ok()))
 }
 
 /// The hash of a wire entry, as the series signed it.
-pub fn hash_of(counter_id: &Uuid, entry: &WireEntry) -> [u8; 32] {
-    log::entry_hash(&entry.prev_hash, counter_id, entry.seq, &entry.body)
+pub fn hash_of(series_id: &Uuid, entry: &WireEntry) -> [u8; 32] {
+    log::entry_hash(&entry.prev_hash, series_id, entry.seq, &entry.body)
 }
 
 /// Whether `key` signed `hash`.
@@ -74,13 +74,13 @@ pub fn id_taken(conn: &Connection, id: &Uuid) -> rusqlite::Result<bool> {
         .exists([id.as_bytes().as_slice()])
 }
 
-/// Stores one entry of `counter_id` that [`crate::district::admit::entry`] judged new (the
+/// Stores one entry of `series_id` that [`crate::district::admit::entry`] judged new (the
 /// next seq of its series, its id `id` taken by no other) and applies its projections. Its
 /// columns are taken from the envelope, as `append` writes them.
 #[allow(clippy::too_many_arguments)]
 pub fn store(
     tx: &Connection,
-    counter_id: &Uuid,
+    series_id: &Uuid,
     entry: &WireEntry,
     hash: &[u8; 32],
     id: Uuid,
@@ -90,12 +90,12 @@ pub fn store(
     batch: &mut projection::Batch,
 ) -> rusqlite::Result<Appended> {
     tx.prepare_cached(
-        "INSERT INTO entries (counter_id, seq, id, prev_hash, hash, signature, recorded_at,
+        "INSERT INTO entries (series_id, seq, id, prev_hash, hash, signature, recorded_at,
                               operator, txn, kind, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
-        counter_id.as_bytes().as_slice(),
+        series_id.as_bytes().as_slice(),
         entry.seq,
         id.as_bytes().as_slice(),
         entry.prev_hash.as_slice(),
@@ -116,7 +116,7 @@ pub fn store(
     let standing = super::claims::judge(tx, &id, envelope, series)?;
     let ops = log::entry_ops(
         position,
-        counter_id,
+        series_id,
         entry.seq,
         hash,
         envelope,
@@ -130,7 +130,7 @@ pub fn store(
     }
     Ok(Appended {
         position,
-        counter_id: *counter_id,
+        series_id: *series_id,
         seq: entry.seq,
         id,
         recorded_at: envelope.recorded_at.clone(),
@@ -143,7 +143,7 @@ pub fn store(
 /// Returns whether it was new evidence.
 pub fn keep_fork(
     tx: &Connection,
-    counter_id: &Uuid,
+    series_id: &Uuid,
     entry: &WireEntry,
     hash: &[u8; 32],
     found_at: &str,
@@ -151,12 +151,12 @@ pub fn keep_fork(
 ) -> rusqlite::Result<bool> {
     let inserted = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO forks (counter_id, seq, hash, prev_hash, signature, body,
+            "INSERT OR IGNORE INTO forks (series_id, seq, hash, prev_hash, signature, body,
                                           found_at, source)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
-            counter_id.as_bytes().as_slice(),
+            series_id.as_bytes().as_slice(),
             entry.seq,
             hash.as_slice(),
             entry.prev_hash.as_slice(),
@@ -171,7 +171,7 @@ pub fn keep_fork(
 /// A fork held as evidence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForkRow {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub hash: [u8; 32],
     pub prev_hash: [u8; 32],
@@ -183,15 +183,15 @@ pub struct ForkRow {
 
 pub fn forks(conn: &Connection) -> rusqlite::Result<Vec<ForkRow>> {
     let mut stmt = conn.prepare(
-        "SELECT counter_id, seq, hash, prev_hash, signature, body, found_at, source FROM forks
-         ORDER BY found_at, counter_id, seq",
+        "SELECT series_id, seq, hash, prev_hash, signature, body, found_at, source FROM forks
+         ORDER BY found_at, series_id, seq",
     )?;
     stmt.query_map([], |r| {
         let id: Vec<u8> = r.get(0)?;
         let hash: Vec<u8> = r.get(2)?;
         let prev: Vec<u8> = r.get(3)?;
         Ok(ForkRow {
-            counter_id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
+            series_id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
             seq: r.get(1)?,
             hash: hash.try_into().unwrap_or([0; 32]),
             prev_hash: prev.try_into().unwrap_or([0; 32]),

@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 pub use crate::district::admit::GENESIS_PREV_HASH;
 
-/// `SHA-256(prev_hash || counter_id || seq || body_bytes)`, seq as 8 bytes big-endian.
-pub fn entry_hash(prev_hash: &[u8], counter_id: &Uuid, seq: i64, body: &[u8]) -> [u8; 32] {
+/// `SHA-256(prev_hash || series_id || seq || body_bytes)`, seq as 8 bytes big-endian.
+pub fn entry_hash(prev_hash: &[u8], series_id: &Uuid, seq: i64, body: &[u8]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(prev_hash);
-    hasher.update(counter_id.as_bytes());
+    hasher.update(series_id.as_bytes());
     hasher.update(seq.to_be_bytes());
     hasher.update(body);
     hasher.finalize().into()
@@ -43,8 +43,8 @@ pub struct SeriesInfo {
 }
 
 impl SeriesInfo {
-    /// The series `counter_id` as its first entry describes it.
-    pub fn from_body(counter_id: &Uuid, body: &Body) -> Option<SeriesInfo> {
+    /// The series `series_id` as its first entry describes it.
+    pub fn from_body(series_id: &Uuid, body: &Body) -> Option<SeriesInfo> {
         match body {
             Body::CounterInitialized {
                 community,
@@ -62,8 +62,8 @@ impl SeriesInfo {
                 public_key: hex::decode(public_key).ok()?,
                 utc_offset_minutes: *utc_offset_minutes,
                 home: match continues {
-                    Some(link) => link.home.clone().unwrap_or_else(|| link.counter_id.clone()),
-                    None => counter_id.to_string(),
+                    Some(link) => link.home.clone().unwrap_or_else(|| link.series_id.clone()),
+                    None => series_id.to_string(),
                 },
                 code: code.clone(),
                 continues: continues.clone(),
@@ -115,7 +115,7 @@ impl SeriesInfo {
 #[derive(Clone, Debug)]
 pub struct EntryRow {
     pub position: i64,
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub id: Vec<u8>,
     pub prev_hash: Vec<u8>,
@@ -128,14 +128,14 @@ pub struct EntryRow {
     pub body: Vec<u8>,
 }
 
-pub const ENTRY_COLUMNS: &str = "position, counter_id, seq, id, prev_hash, hash, signature, recorded_at, operator, txn, kind, body";
+pub const ENTRY_COLUMNS: &str = "position, series_id, seq, id, prev_hash, hash, signature, recorded_at, operator, txn, kind, body";
 
 impl EntryRow {
     pub fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
-        let counter_id: Vec<u8> = row.get(1)?;
+        let series_id: Vec<u8> = row.get(1)?;
         Ok(EntryRow {
             position: row.get(0)?,
-            counter_id: Uuid::from_slice(&counter_id).unwrap_or(Uuid::nil()),
+            series_id: Uuid::from_slice(&series_id).unwrap_or(Uuid::nil()),
             seq: row.get(2)?,
             id: row.get(3)?,
             prev_hash: row.get(4)?,
@@ -158,7 +158,7 @@ impl EntryRow {
 #[derive(Clone, Debug)]
 pub struct Appended {
     pub position: i64,
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub id: Uuid,
     pub recorded_at: String,
@@ -187,7 +187,7 @@ pub fn entry_effects(envelope: &Envelope, series: &SeriesInfo) -> Vec<domain::Ef
 #[allow(clippy::too_many_arguments)]
 pub fn entry_ops(
     position: i64,
-    counter_id: &Uuid,
+    series_id: &Uuid,
     seq: i64,
     hash: &[u8],
     envelope: &Envelope,
@@ -209,7 +209,7 @@ pub fn entry_ops(
         );
     }
     let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.home);
-    let series_key = Cell::Blob(counter_id.as_bytes().to_vec());
+    let series_key = Cell::Blob(series_id.as_bytes().to_vec());
     for claim in made {
         if lost.contains(&claim) {
             ops.push(Op::Put {
@@ -260,18 +260,18 @@ pub fn entry_ops(
 /// The newest entry of each of the given series that the log holds.
 pub fn own_heads(conn: &rusqlite::Connection, series: &[Uuid]) -> rusqlite::Result<Vec<Appended>> {
     let mut heads = Vec::new();
-    for counter_id in series {
+    for series_id in series {
         let head = conn
             .prepare_cached(
                 "SELECT position, seq, id, recorded_at, hash, signature FROM entries
-                 WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+                 WHERE series_id = ?1 ORDER BY seq DESC LIMIT 1",
             )?
-            .query_row([counter_id.as_bytes().as_slice()], |r| {
+            .query_row([series_id.as_bytes().as_slice()], |r| {
                 let id: Vec<u8> = r.get(2)?;
                 let hash: Vec<u8> = r.get(4)?;
                 Ok(Appended {
                     position: r.get(0)?,
-                    counter_id: *counter_id,
+                    series_id: *series_id,
                     seq: r.get(1)?,
                     id: Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
                     recorded_at: r.get(3)?,
@@ -288,21 +288,21 @@ pub fn own_heads(conn: &rusqlite::Connection, series: &[Uuid]) -> rusqlite::Resu
 /// What a series says about itself in its first entry, if the log holds it.
 pub fn series_of(
     conn: &rusqlite::Connection,
-    counter_id: &Uuid,
+    series_id: &Uuid,
 ) -> rusqlite::Result<Option<SeriesInfo>> {
     let body: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT body FROM entries WHERE counter_id = ?1 AND seq = 1")?
-        .query_row([counter_id.as_bytes().as_slice()], |r| r.get(0))
+        .prepare_cached("SELECT body FROM entries WHERE series_id = ?1 AND seq = 1")?
+        .query_row([series_id.as_bytes().as_slice()], |r| r.get(0))
         .optional()?;
     Ok(body
         .and_then(|b| serde_json::from_slice::<Envelope>(&b).ok())
-        .and_then(|e| SeriesInfo::from_body(counter_id, &e.body)))
+        .and_then(|e| SeriesInfo::from_body(series_id, &e.body)))
 }
 
 /// Every series the log holds, as its first entry describes it (read from the log itself, not
 /// from a projection row).
 pub fn all_series(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<(Uuid, SeriesInfo)>> {
-    let mut stmt = conn.prepare("SELECT counter_id, body FROM entries WHERE seq = 1")?;
+    let mut stmt = conn.prepare("SELECT series_id, body FROM entries WHERE seq = 1")?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
     })?;
@@ -342,9 +342,9 @@ pub fn append(
 ) -> rusqlite::Result<Appended> {
     let head: Option<(i64, Vec<u8>)> = tx
         .prepare_cached(
-            "SELECT seq, hash FROM entries WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash FROM entries WHERE series_id = ?1 ORDER BY seq DESC LIMIT 1",
         )?
-        .query_row([device.counter_id.as_bytes().as_slice()], |r| {
+        .query_row([device.series_id.as_bytes().as_slice()], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
@@ -352,7 +352,7 @@ pub fn append(
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS_PREV_HASH.to_vec()),
     };
-    let genesis_series = SeriesInfo::from_body(&device.counter_id, &body);
+    let genesis_series = SeriesInfo::from_body(&device.series_id, &body);
     let series = series
         .or(genesis_series.as_ref())
         .expect("a series is known before its entries are written");
@@ -366,15 +366,15 @@ pub fn append(
         body,
     };
     let body_bytes = serde_json::to_vec(&envelope).expect("entry bodies serialise");
-    let hash = entry_hash(&prev_hash, &device.counter_id, seq, &body_bytes);
+    let hash = entry_hash(&prev_hash, &device.series_id, seq, &body_bytes);
     let signature = device.sign(&hash);
     tx.prepare_cached(
-        "INSERT INTO entries (counter_id, seq, id, prev_hash, hash, signature, recorded_at,
+        "INSERT INTO entries (series_id, seq, id, prev_hash, hash, signature, recorded_at,
                               operator, txn, kind, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
-        device.counter_id.as_bytes().as_slice(),
+        device.series_id.as_bytes().as_slice(),
         seq,
         id.as_bytes().as_slice(),
         prev_hash,
@@ -390,7 +390,7 @@ pub fn append(
     let standing = super::claims::judge(tx, &id, &envelope, series)?;
     let ops = entry_ops(
         position,
-        &device.counter_id,
+        &device.series_id,
         seq,
         &hash,
         &envelope,
@@ -404,7 +404,7 @@ pub fn append(
     }
     Ok(Appended {
         position,
-        counter_id: device.counter_id,
+        series_id: device.series_id,
         seq,
         id,
         recorded_at: envelope.recorded_at,

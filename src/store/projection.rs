@@ -15,7 +15,7 @@ pub struct TableSpec {
 pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "series_heads",
-        keys: &["counter_id"],
+        keys: &["series_id"],
         values: &[
             "seq",
             "hash",
@@ -126,7 +126,7 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "duplicates",
-        keys: &["counter_id", "seq", "claim"],
+        keys: &["series_id", "seq", "claim"],
         values: &[],
     },
     TableSpec {
@@ -852,8 +852,8 @@ pub fn replica_digest(
     let mut out = Vec::new();
     for spec in TABLES {
         let sql = if spec.name == "postings" {
-            "SELECT p.account, e.counter_id, e.seq, p.points FROM postings p
-             JOIN entries e ON e.position = p.position ORDER BY p.account, e.counter_id, e.seq"
+            "SELECT p.account, e.series_id, e.seq, p.points FROM postings p
+             JOIN entries e ON e.position = p.position ORDER BY p.account, e.series_id, e.seq"
                 .to_string()
         } else {
             let columns: Vec<&str> = spec.keys.iter().chain(spec.values).copied().collect();

@@ -223,7 +223,7 @@ pub struct Expect<'a> {
 struct SignatureJob {
     position: i64,
     seq: i64,
-    counter_id: Uuid,
+    series_id: Uuid,
     hash: [u8; 32],
     signature: Signature,
     key: VerifyingKey,
@@ -287,14 +287,14 @@ pub fn fold_log(
             }
         }
         let mut folded = folded?;
-        if let Some((position, seq, counter_id)) = bad_signature {
+        if let Some((position, seq, series_id)) = bad_signature {
             let earlier = match &folded.broken {
                 Some(Problem::Entry { position: p, .. }) => position < *p,
                 _ => true,
             };
             if earlier {
                 folded.broken = Some(Problem::Entry {
-                    counter: name_of(&folded.heads, &counter_id),
+                    counter: name_of(&folded.heads, &series_id),
                     position,
                     seq,
                     what: EntryProblem::BadSignature,
@@ -312,9 +312,9 @@ fn verifying_key(series: &SeriesInfo) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(bytes).ok()
 }
 
-fn name_of(heads: &HashMap<Uuid, SeriesHead>, counter_id: &Uuid) -> String {
-    heads.get(counter_id).map_or_else(
-        || counter_id.to_string()[..8].to_string(),
+fn name_of(heads: &HashMap<Uuid, SeriesHead>, series_id: &Uuid) -> String {
+    heads.get(series_id).map_or_else(
+        || series_id.to_string()[..8].to_string(),
         |h| h.series.counter.clone(),
     )
 }
@@ -338,7 +338,7 @@ fn verify_signatures(
             .iter()
             .find(|j| j.key.verify_strict(&j.hash, &j.signature).is_err())
         {
-            let found = (job.position, job.seq, job.counter_id);
+            let found = (job.position, job.seq, job.series_id);
             first_bad = Some(first_bad.map_or(found, |b| b.min(found)));
         }
     }
@@ -382,7 +382,7 @@ fn fold_entries(
                     let _ = jobs.send(std::mem::take(&mut batch));
                 }
                 folded.broken = Some(Problem::Entry {
-                    counter: name_of(&folded.heads, &entry.counter_id),
+                    counter: name_of(&folded.heads, &entry.series_id),
                     position: entry.position,
                     seq: entry.seq,
                     what: $what,
@@ -391,7 +391,7 @@ fn fold_entries(
                 return Ok(folded);
             }};
         }
-        let (expected_seq, prev_hash) = match folded.heads.get(&entry.counter_id) {
+        let (expected_seq, prev_hash) = match folded.heads.get(&entry.series_id) {
             Some(head) => (head.seq + 1, head.hash.as_slice()),
             None => (1, GENESIS_PREV_HASH.as_slice()),
         };
@@ -401,7 +401,7 @@ fn fold_entries(
         if entry.prev_hash != prev_hash {
             fail!(EntryProblem::BrokenLink);
         }
-        let hash = entry_hash(&entry.prev_hash, &entry.counter_id, entry.seq, &entry.body);
+        let hash = entry_hash(&entry.prev_hash, &entry.series_id, entry.seq, &entry.body);
         if entry.hash != hash {
             fail!(EntryProblem::HashMismatch);
         }
@@ -412,14 +412,14 @@ fn fold_entries(
             fail!(EntryProblem::ColumnMismatch(column));
         }
         if entry.seq == 1 {
-            let Some(series) = SeriesInfo::from_body(&entry.counter_id, &envelope.body) else {
+            let Some(series) = SeriesInfo::from_body(&entry.series_id, &envelope.body) else {
                 fail!(EntryProblem::NoGenesis);
             };
             let Some(key) = verifying_key(&series) else {
                 fail!(EntryProblem::NoGenesis);
             };
             folded.heads.insert(
-                entry.counter_id,
+                entry.series_id,
                 SeriesHead {
                     seq: 0,
                     hash: Vec::new(),
@@ -435,14 +435,14 @@ fn fold_entries(
         };
         let head = folded
             .heads
-            .get_mut(&entry.counter_id)
+            .get_mut(&entry.series_id)
             .expect("inserted at seq 1");
         head.seq = entry.seq;
         head.hash = hash.to_vec();
         batch.push(SignatureJob {
             position: entry.position,
             seq: entry.seq,
-            counter_id: entry.counter_id,
+            series_id: entry.series_id,
             hash,
             signature,
             key: head.key,
@@ -457,7 +457,7 @@ fn fold_entries(
             .map_or(&[][..], Vec::as_slice);
         let ops = entry_ops(
             entry.position,
-            &entry.counter_id,
+            &entry.series_id,
             entry.seq,
             &hash,
             &envelope,
@@ -466,9 +466,9 @@ fn fold_entries(
             lost,
         );
         folded.fold.apply(&ops);
-        let own = own_series.contains(&entry.counter_id)
+        let own = own_series.contains(&entry.series_id)
             && claims_up_to
-                .get(&entry.counter_id)
+                .get(&entry.series_id)
                 .is_none_or(|last| entry.seq <= *last);
         // A passbook moved by another counter, by entries of an earlier series of this one
         // that a restore did not hold (they came back by a sync, as another counter's would),
@@ -489,7 +489,7 @@ fn fold_entries(
         check_claims(
             &envelope.body,
             own,
-            &entry.counter_id,
+            &entry.series_id,
             entry.seq,
             &mut folded,
             &mut balance_key,
@@ -513,7 +513,7 @@ fn push_problem(folded: &mut Folded, problem: Problem) {
 fn check_claims(
     body: &Body,
     own: bool,
-    counter_id: &Uuid,
+    series_id: &Uuid,
     seq: i64,
     folded: &mut Folded,
     balance_key: &mut [Cell],
@@ -530,7 +530,7 @@ fn check_claims(
             .unwrap_or(i64::MAX);
         if sum != total.0 {
             let problem = Problem::LineTotal {
-                counter: name_of(&folded.heads, counter_id),
+                counter: name_of(&folded.heads, series_id),
                 seq,
                 lines: sum,
                 total: total.0,
@@ -557,7 +557,7 @@ fn check_claims(
         .map_or(0, |row| row[0].as_int());
     if folded_balance != signed.0 {
         let problem = Problem::BalanceAfter {
-            counter: name_of(&folded.heads, counter_id),
+            counter: name_of(&folded.heads, series_id),
             seq,
             passbook: passbook.to_string(),
             signed: signed.0,
@@ -660,7 +660,7 @@ pub fn check_anchor_quick(
 ) -> rusqlite::Result<Vec<Problem>> {
     let mut ids: Vec<Uuid> = expect.own_series.to_vec();
     if let AnchorState::Present(anchor) = &expect.anchor {
-        ids.extend(anchor.heads.iter().map(|h| h.counter_id));
+        ids.extend(anchor.heads.iter().map(|h| h.series_id));
     }
     let mut heads = HashMap::new();
     for id in ids {
@@ -669,7 +669,7 @@ pub fn check_anchor_quick(
         }
         let head: Option<(i64, Vec<u8>)> = conn
             .prepare_cached(
-                "SELECT seq, hash FROM entries WHERE counter_id = ?1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, hash FROM entries WHERE series_id = ?1 ORDER BY seq DESC LIMIT 1",
             )?
             .query_row([id.as_bytes().as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -723,8 +723,8 @@ fn check_anchor(
     }
     let mut lag = 0;
     for anchored in &anchor.heads {
-        let counter = name_of(heads, &anchored.counter_id);
-        let log_seq = heads.get(&anchored.counter_id).map_or(0, |h| h.seq);
+        let counter = name_of(heads, &anchored.series_id);
+        let log_seq = heads.get(&anchored.series_id).map_or(0, |h| h.seq);
         if log_seq < anchored.seq {
             problems.push(Problem::Truncated {
                 counter,
@@ -734,9 +734,9 @@ fn check_anchor(
             continue;
         }
         let hash: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT hash FROM entries WHERE counter_id = ?1 AND seq = ?2")?
+            .prepare_cached("SELECT hash FROM entries WHERE series_id = ?1 AND seq = ?2")?
             .query_row(
-                rusqlite::params![anchored.counter_id.as_bytes().as_slice(), anchored.seq],
+                rusqlite::params![anchored.series_id.as_bytes().as_slice(), anchored.seq],
                 |r| r.get(0),
             )
             .optional()?;
@@ -748,7 +748,7 @@ fn check_anchor(
             });
             continue;
         }
-        let signed = heads.get(&anchored.counter_id).is_some_and(|h| {
+        let signed = heads.get(&anchored.series_id).is_some_and(|h| {
             hex::decode(&anchored.signature)
                 .ok()
                 .and_then(|s| Signature::from_slice(&s).ok())

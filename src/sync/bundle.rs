@@ -305,7 +305,7 @@ mod tests {
 
     fn page(seq: i64) -> Page {
         Page {
-            counter_id: Uuid::from_u128(1),
+            series_id: Uuid::from_u128(1),
             entries: vec![WireEntry {
                 seq,
                 prev_hash: [0; 32],

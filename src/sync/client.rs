@@ -3,7 +3,7 @@
 //! with a fresh nonce; a refusal comes back with the hub's words for it.
 
 use crate::district::protocol::{
-    EnrollRequest, EnrollResponse, HEADER_DEVICE, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL,
+    EnrollRequest, EnrollResponse, HEADER_MORE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES,
     HEADER_SIGNATURE, HEADER_TIME, HeadsResponse, PROTOCOL_VERSION, PullRequest, PushResponse,
     RefusalBody,
 };
@@ -224,7 +224,7 @@ impl HubClient {
         let text = auth::canonical(method, path, body, time_ms, &nonce);
         let signature = hex::encode(device.sign_bytes(&text).to_bytes());
         let url = format!("{}{path}", self.base);
-        let device_id = device.counter_id.to_string();
+        let device_id = device.series_id.to_string();
         let protocol = PROTOCOL_VERSION.to_string();
         let time = time_ms.to_string();
         let response = match method {
@@ -232,7 +232,7 @@ impl HubClient {
                 .agent
                 .get(&url)
                 .header(HEADER_PROTOCOL, &protocol)
-                .header(HEADER_DEVICE, &device_id)
+                .header(HEADER_SERIES, &device_id)
                 .header(HEADER_TIME, &time)
                 .header(HEADER_NONCE, &nonce)
                 .header(HEADER_SIGNATURE, &signature)
@@ -241,7 +241,7 @@ impl HubClient {
                 .agent
                 .post(&url)
                 .header(HEADER_PROTOCOL, &protocol)
-                .header(HEADER_DEVICE, &device_id)
+                .header(HEADER_SERIES, &device_id)
                 .header(HEADER_TIME, &time)
                 .header(HEADER_NONCE, &nonce)
                 .header(HEADER_SIGNATURE, &signature)

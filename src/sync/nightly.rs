@@ -45,7 +45,7 @@ pub enum Step {
 /// A run of this counter's pushed entries the hub did not take.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct PushRefusal {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub counter: String,
     pub from: i64,
     pub to: i64,
@@ -218,7 +218,7 @@ pub fn sync(
     let mut stopped: Vec<Uuid> = Vec::new();
     let mut done = 0;
     for page in &pushes {
-        if stopped.contains(&page.counter_id) {
+        if stopped.contains(&page.series_id) {
             continue;
         }
         let (_, bundle) = super::export_ranges_bundle(
@@ -233,10 +233,10 @@ pub fn sync(
                 Taken::New => summary.pushed_new += (outcome.to - outcome.from + 1) as u64,
                 Taken::Present => summary.pushed_present += (outcome.to - outcome.from + 1) as u64,
                 Taken::Fork | Taken::Refused => {
-                    stopped.push(outcome.counter_id);
+                    stopped.push(outcome.series_id);
                     summary.push_refusals.push(PushRefusal {
-                        counter_id: outcome.counter_id,
-                        counter: ledger.series_name(&outcome.counter_id),
+                        series_id: outcome.series_id,
+                        counter: ledger.series_name(&outcome.series_id),
                         from: outcome.from,
                         to: outcome.to,
                         reason: outcome.reason.clone().unwrap_or_default(),
@@ -265,13 +265,13 @@ pub fn sync(
 /// taken (`false`: this is no restored counter, or an earlier key is gone, and the street
 /// office must enrol it again).
 fn introduce(home: &Home, ledger: &mut Ledger, client: &HubClient) -> Result<bool, SyncError> {
-    let own = ledger.device().counter_id;
+    let own = ledger.device().series_id;
     // The chain of series, newest first: this one, the one it continues, and so on.
     let mut chain = vec![own];
     let mut link = ledger.series().continues.clone();
     while let Some(earlier) = link
         .as_ref()
-        .and_then(|l| Uuid::parse_str(&l.counter_id).ok())
+        .and_then(|l| Uuid::parse_str(&l.series_id).ok())
         .filter(|id| !chain.contains(id))
     {
         chain.push(earlier);
@@ -300,9 +300,9 @@ fn introduce(home: &Home, ledger: &mut Ledger, client: &HubClient) -> Result<boo
         let mut pages: Vec<crate::district::Range> =
             paged(&to_send(&mine, &hub.heads), EXCHANGE_ENTRIES_MAX)
                 .into_iter()
-                .filter(|r| r.counter_id == earlier || r.counter_id == later)
+                .filter(|r| r.series_id == earlier || r.series_id == later)
                 .collect();
-        pages.sort_by_key(|r| (r.counter_id != earlier, r.from));
+        pages.sort_by_key(|r| (r.series_id != earlier, r.from));
         for page in &pages {
             let (_, bundle) = super::export_ranges_bundle(
                 ledger,
@@ -311,13 +311,13 @@ fn introduce(home: &Home, ledger: &mut Ledger, client: &HubClient) -> Result<boo
                 Vec::new(),
             )?;
             let answer = client.push(&endorser, &bundle)?;
-            if page.counter_id == later {
+            if page.series_id == later {
                 taken = answer.outcomes.iter().any(|o| {
-                    o.counter_id == later && matches!(o.taken, Taken::New | Taken::Present)
+                    o.series_id == later && matches!(o.taken, Taken::New | Taken::Present)
                 });
             }
         }
-        taken |= hub.heads.iter().any(|h| h.counter_id == later);
+        taken |= hub.heads.iter().any(|h| h.series_id == later);
     }
     Ok(taken)
 }
@@ -387,14 +387,14 @@ fn advance(heads: &mut Vec<crate::district::Head>, bundle: &[u8]) {
         return;
     };
     for range in &header.ranges {
-        match heads.iter_mut().find(|h| h.counter_id == range.counter_id) {
+        match heads.iter_mut().find(|h| h.series_id == range.series_id) {
             Some(head) if head.seq < range.to => {
                 head.seq = range.to;
                 head.hash = String::new();
             }
             Some(_) => {}
             None => heads.push(crate::district::Head {
-                counter_id: range.counter_id,
+                series_id: range.series_id,
                 seq: range.to,
                 hash: String::new(),
             }),

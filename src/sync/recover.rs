@@ -68,7 +68,7 @@ pub fn recover(
     let endorser = match key {
         Some(path) => {
             let old = Device::load(path).map_err(LedgerError::from)?;
-            if old.counter_id != recovery.series.counter_id {
+            if old.series_id != recovery.series.series_id {
                 return Err(LedgerError::KeyOfOtherSeries {
                     key: path.display().to_string(),
                     counter: recovery.counter.clone(),
@@ -132,7 +132,7 @@ pub fn recover(
         crate::ledger::restore::begin_successor(
             &mut conn,
             &device,
-            recovery.series.counter_id,
+            recovery.series.series_id,
             recovery.series.seq,
             endorser.as_ref(),
             admin,

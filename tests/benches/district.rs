@@ -59,13 +59,13 @@ fn main() {
     let verified = ledger.verify().unwrap();
     let verify = started.elapsed();
     assert!(verified.ok, "{verified:?}");
-    let own = ledger.device().counter_id;
+    let own = ledger.device().series_id;
     let since: Vec<pointsdesk::district::Head> = ledger
         .heads()
         .unwrap()
         .into_iter()
         .map(|mut h| {
-            if h.counter_id == own {
+            if h.series_id == own {
                 h.seq -= DELTA_ENTRIES;
             }
             h

@@ -347,11 +347,11 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
     let load_written: i64 = counters
         .iter()
         .map(|(_, l)| {
-            let own = l.device().counter_id;
+            let own = l.device().series_id;
             l.heads()
                 .unwrap()
                 .into_iter()
-                .find(|h| h.counter_id == own)
+                .find(|h| h.series_id == own)
                 .unwrap()
                 .seq
         })

@@ -5,7 +5,7 @@
 
 use super::hub_process::HubProcess;
 use pointsdesk::district::protocol::{
-    HEADER_DEVICE, HEADER_NONCE, HEADER_PROTOCOL, HEADER_SIGNATURE, HEADER_TIME,
+    HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES, HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION,
 };
 use pointsdesk::hub::HubHome;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -79,8 +79,8 @@ fn login_head(addr: SocketAddr, i: usize) -> String {
 
 fn unsigned_push_head(addr: SocketAddr) -> String {
     format!(
-        "POST /v1/push HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{HEADER_PROTOCOL}: 1\r\n\
-         {HEADER_DEVICE}: {}\r\n{HEADER_TIME}: {}\r\n{HEADER_NONCE}: {}\r\n\
+        "POST /v1/push HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{HEADER_PROTOCOL}: {PROTOCOL_VERSION}\r\n\
+         {HEADER_SERIES}: {}\r\n{HEADER_TIME}: {}\r\n{HEADER_NONCE}: {}\r\n\
          {HEADER_SIGNATURE}: {}\r\nContent-Type: application/octet-stream\r\n\
          Content-Length: {BODY_BYTES}\r\n\r\n",
         uuid::Uuid::now_v7(),

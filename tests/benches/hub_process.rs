@@ -105,16 +105,16 @@ pub fn own_series_bodies(ledger: &mut Ledger, client: &HubClient) -> Vec<Vec<u8>
     client
         .register_certificate(&ledger.own_certificate().unwrap().unwrap())
         .unwrap();
-    let own = ledger.device().counter_id;
+    let own = ledger.device().series_id;
     let head = ledger
         .heads()
         .unwrap()
         .into_iter()
-        .find(|h| h.counter_id == own)
+        .find(|h| h.series_id == own)
         .unwrap();
     let pages = pointsdesk::district::heads::paged(
         &[Range {
-            counter_id: own,
+            series_id: own,
             from: 1,
             to: head.seq,
         }],

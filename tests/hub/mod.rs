@@ -505,7 +505,7 @@ impl Counter {
 
     pub fn heads(&self) -> Vec<Head> {
         let mut heads = self.ledger.heads().unwrap();
-        heads.sort_by_key(|h| h.counter_id);
+        heads.sort_by_key(|h| h.series_id);
         heads
     }
 
@@ -521,7 +521,7 @@ pub fn hub_heads(hub: &TestHub) -> Vec<Head> {
         .hub()
         .block_on(pointsdesk::hub::store::Store::heads(&hub.service.store))
         .unwrap();
-    heads.sort_by_key(|h| h.counter_id);
+    heads.sort_by_key(|h| h.series_id);
     heads
 }
 

@@ -43,7 +43,7 @@ impl From<tokio_postgres::Error> for StoreError {
 /// A series as the hub holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HubSeries {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     /// Highest seq held (the hub holds every series without gaps) and its hash.
     pub seq: i64,
     pub hash: [u8; 32],
@@ -62,7 +62,7 @@ pub struct HubSeries {
 /// A series taken in for the first time (its first entry is among the entries appended).
 #[derive(Clone, Debug)]
 pub struct NewSeries {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub public_key: [u8; 32],
     pub community: String,
     pub prefix: String,
@@ -75,7 +75,7 @@ pub struct NewSeries {
 /// One entry to store, checked.
 #[derive(Clone, Debug)]
 pub struct EntryRow {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     /// The entry's own id (UUIDv7), unique in the district.
     pub id: Uuid,
@@ -91,7 +91,7 @@ pub struct EntryRow {
 /// key) or an entry refused for what it is (bad signature, broken link …).
 #[derive(Clone, Debug)]
 pub struct Evidence {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub hash: [u8; 32],
     pub prev_hash: [u8; 32],
@@ -154,7 +154,7 @@ pub enum Derived {
     /// A passbook's movement by one entry, for its statement.
     Posting {
         account: String,
-        counter_id: Uuid,
+        series_id: Uuid,
         seq: i64,
         points: i64,
     },
@@ -200,13 +200,13 @@ impl<'a> ReportRows<'a> {
                 }
                 Derived::Posting {
                     account,
-                    counter_id,
+                    series_id,
                     seq,
                     points,
                 } => {
                     *rows
                         .postings
-                        .entry((account, *counter_id, *seq))
+                        .entry((account, *series_id, *seq))
                         .or_default() += points
                 }
                 _ => {}
@@ -221,7 +221,7 @@ impl<'a> ReportRows<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Claimant {
     pub id: Uuid,
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub counts: bool,
 }
@@ -239,7 +239,7 @@ pub struct ClaimRow {
 /// An entry that moves nothing: another entry made its claim first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DuplicateRow {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub claim: String,
     pub counter: String,
@@ -250,7 +250,7 @@ pub struct DuplicateRow {
 /// An entry whose time cannot be right ([`crate::district::clocks`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SkewRow {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     /// [`crate::district::clocks::Skew::code`].
     pub skew: String,
@@ -276,9 +276,9 @@ pub struct Append {
     pub skews: Vec<SkewRow>,
     pub evidence: Vec<Evidence>,
     pub keys: Vec<SealedResidentKey>,
-    /// Where the push came from (the device), for the evidence and the sync log.
+    /// Where the push came from (the series_id), for the evidence and the sync log.
     pub source: String,
-    pub device: Uuid,
+    pub series_id: Uuid,
     pub at: String,
     pub log: SyncCounts,
 }
@@ -385,7 +385,7 @@ pub fn assign_code(
 /// use of its grant.
 #[derive(Clone, Debug)]
 pub struct NewCertificate {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     /// The certificate as JSON.
     pub certificate: String,
     pub public_key: [u8; 32],
@@ -409,7 +409,7 @@ pub struct RefusedCertificate {
 /// A series of a counter that still signs (not revoked): its id and home.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveSeries {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub home: String,
 }
 
@@ -478,7 +478,7 @@ pub struct PassbookRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EvidenceRow {
     pub counter: String,
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub reason: String,
     pub hash: String,
@@ -489,7 +489,7 @@ pub struct EvidenceRow {
 /// One movement of a passbook, with the entry that made it (for a statement).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostingRow {
-    pub counter_id: Uuid,
+    pub series_id: Uuid,
     pub seq: i64,
     pub points: i64,
     pub recorded_at: String,
@@ -598,18 +598,18 @@ pub trait Store: Send + Sync + 'static {
         ids: &[Uuid],
     ) -> impl Future<Output = StoreResult<HashMap<Uuid, String>>> + Send;
 
-    /// The key a device signs requests with: its series' first entry's when the hub holds the
+    /// The key a series_id signs requests with: its series' first entry's when the hub holds the
     /// series, else its certificate's; none for a revoked one.
-    fn device_key(
+    fn series_key(
         &self,
-        device: Uuid,
+        series_id: Uuid,
     ) -> impl Future<Output = StoreResult<Option<[u8; 32]>>> + Send;
 
-    /// Records a request's nonce; `false` when the device used it before (a replay). Nonces
+    /// Records a request's nonce; `false` when the series_id used it before (a replay). Nonces
     /// older than `forget_before_ms` are forgotten on the way.
     fn use_nonce(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         nonce: &str,
         expires_ms: i64,
         forget_before_ms: i64,
@@ -633,7 +633,7 @@ pub trait Store: Send + Sync + 'static {
     /// Hashes of a series' entries `from..=to` the hub holds.
     fn hashes(
         &self,
-        counter_id: Uuid,
+        series_id: Uuid,
         from: i64,
         to: i64,
     ) -> impl Future<Output = StoreResult<HashMap<i64, [u8; 32]>>> + Send;
@@ -661,7 +661,7 @@ pub trait Store: Send + Sync + 'static {
     /// Entries `from..=to` of a series.
     fn entries(
         &self,
-        counter_id: Uuid,
+        series_id: Uuid,
         from: i64,
         to: i64,
     ) -> impl Future<Output = StoreResult<Vec<WireEntry>>> + Send;
@@ -671,10 +671,10 @@ pub trait Store: Send + Sync + 'static {
         residents: &[String],
     ) -> impl Future<Output = StoreResult<Vec<SealedResidentKey>>> + Send;
 
-    /// A pull served to `device`.
+    /// A pull served to `series_id`.
     fn log_pull(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         at: &str,
         counts: SyncCounts,
     ) -> impl Future<Output = StoreResult<()>> + Send;
@@ -815,17 +815,17 @@ impl Store for AnyStore {
     async fn certificates(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, String>> {
         dispatch!(self, s => s.certificates(ids))
     }
-    async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
-        dispatch!(self, s => s.device_key(device))
+    async fn series_key(&self, series_id: Uuid) -> StoreResult<Option<[u8; 32]>> {
+        dispatch!(self, s => s.series_key(series_id))
     }
     async fn use_nonce(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         nonce: &str,
         expires_ms: i64,
         forget_before_ms: i64,
     ) -> StoreResult<bool> {
-        dispatch!(self, s => s.use_nonce(device, nonce, expires_ms, forget_before_ms))
+        dispatch!(self, s => s.use_nonce(series_id, nonce, expires_ms, forget_before_ms))
     }
     async fn heads(&self) -> StoreResult<Vec<Head>> {
         dispatch!(self, s => s.heads())
@@ -843,11 +843,11 @@ impl Store for AnyStore {
     }
     async fn hashes(
         &self,
-        counter_id: Uuid,
+        series_id: Uuid,
         from: i64,
         to: i64,
     ) -> StoreResult<HashMap<i64, [u8; 32]>> {
-        dispatch!(self, s => s.hashes(counter_id, from, to))
+        dispatch!(self, s => s.hashes(series_id, from, to))
     }
     async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         dispatch!(self, s => s.taken_ids(ids))
@@ -864,14 +864,14 @@ impl Store for AnyStore {
     async fn skews(&self, limit: i64) -> StoreResult<Vec<SkewRow>> {
         dispatch!(self, s => s.skews(limit))
     }
-    async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
-        dispatch!(self, s => s.entries(counter_id, from, to))
+    async fn entries(&self, series_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
+        dispatch!(self, s => s.entries(series_id, from, to))
     }
     async fn resident_keys(&self, residents: &[String]) -> StoreResult<Vec<SealedResidentKey>> {
         dispatch!(self, s => s.resident_keys(residents))
     }
-    async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
-        dispatch!(self, s => s.log_pull(device, at, counts))
+    async fn log_pull(&self, series_id: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
+        dispatch!(self, s => s.log_pull(series_id, at, counts))
     }
     async fn overdrafts(&self) -> StoreResult<Vec<PassbookRow>> {
         dispatch!(self, s => s.overdrafts())

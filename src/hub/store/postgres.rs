@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_0002_counters.sql"),
     include_str!("postgres_0003_claims.sql"),
     include_str!("postgres_0004_registrations.sql"),
+    include_str!("postgres_0005_series_id.sql"),
 ];
 
 /// The columns [`enrolment_of`] reads, in its order.
@@ -228,8 +229,8 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "WITH devices AS (SELECT counter_id, code FROM series
-                                  UNION SELECT counter_id, code FROM certificates)
+                "WITH devices AS (SELECT series_id, code FROM series
+                                  UNION SELECT series_id, code FROM certificates)
                  SELECT COALESCE(MAX(e.community), ''),
                         (SELECT counter FROM enrolments n WHERE n.code = e.code
                          ORDER BY issued_at DESC LIMIT 1),
@@ -238,11 +239,11 @@ impl Store for PgStore {
                         (SELECT COALESCE(SUM(seq), 0)::BIGINT FROM series s WHERE s.code = e.code),
                         (SELECT MAX(last_push_at) FROM series s WHERE s.code = e.code),
                         (SELECT MAX(last_pull_at) FROM series s WHERE s.code = e.code),
-                        (SELECT COUNT(*) FROM evidence v JOIN series s ON s.counter_id = v.counter_id
+                        (SELECT COUNT(*) FROM evidence v JOIN series s ON s.series_id = v.series_id
                           WHERE s.code = e.code AND v.reason = 'fork'),
                         (SELECT COALESCE(SUM(l.refused), 0)::BIGINT FROM sync_log l
                           WHERE l.direction = 'push'
-                            AND l.device IN (SELECT counter_id FROM devices d WHERE d.code = e.code)),
+                            AND l.series_id IN (SELECT series_id FROM devices d WHERE d.code = e.code)),
                         (SELECT COUNT(*) FROM enrolment_refusals f WHERE f.code = e.code),
                         (SELECT reason FROM enrolment_refusals f WHERE f.code = e.code
                           ORDER BY id DESC LIMIT 1),
@@ -310,10 +311,10 @@ impl Store for PgStore {
         )
         .await?;
         tx.execute(
-            "INSERT INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (counter_id) DO NOTHING",
+            "INSERT INTO certificates (series_id, certificate, public_key, counter, code, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (series_id) DO NOTHING",
             &[
-                &c.counter_id.as_bytes().as_slice(),
+                &c.series_id.as_bytes().as_slice(),
                 &c.certificate,
                 &key,
                 &c.counter,
@@ -348,9 +349,9 @@ impl Store for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tx.execute(
-            "INSERT INTO revoked (counter_id, code, at)
-             SELECT counter_id, $1, $2 FROM series WHERE code = $1
-             UNION SELECT counter_id, $1, $2 FROM certificates WHERE code = $1
+            "INSERT INTO revoked (series_id, code, at)
+             SELECT series_id, $1, $2 FROM series WHERE code = $1
+             UNION SELECT series_id, $1, $2 FROM certificates WHERE code = $1
              ON CONFLICT DO NOTHING",
             &[&code, &at],
         )
@@ -368,7 +369,7 @@ impl Store for PgStore {
         let ids: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
         Ok(client
             .query(
-                "SELECT counter_id FROM revoked WHERE counter_id = ANY($1)",
+                "SELECT series_id FROM revoked WHERE series_id = ANY($1)",
                 &[&ids],
             )
             .await?
@@ -381,14 +382,14 @@ impl Store for PgStore {
         let client = self.client().await?;
         Ok(client
             .query(
-                "SELECT counter_id, home FROM series WHERE code = $1
-                 AND counter_id NOT IN (SELECT counter_id FROM revoked) ORDER BY position",
+                "SELECT series_id, home FROM series WHERE code = $1
+                 AND series_id NOT IN (SELECT series_id FROM revoked) ORDER BY position",
                 &[&code],
             )
             .await?
             .iter()
             .map(|r| LiveSeries {
-                counter_id: uuid_of(r.get(0)),
+                series_id: uuid_of(r.get(0)),
                 home: r.get(1),
             })
             .collect())
@@ -413,22 +414,22 @@ impl Store for PgStore {
         let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
         let rows = client
             .query(
-                "SELECT counter_id, certificate FROM certificates WHERE counter_id = ANY($1)",
+                "SELECT series_id, certificate FROM certificates WHERE series_id = ANY($1)",
                 &[&keys],
             )
             .await?;
         Ok(rows.iter().map(|r| (uuid_of(r.get(0)), r.get(1))).collect())
     }
 
-    async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
+    async fn series_key(&self, series_id: Uuid) -> StoreResult<Option<[u8; 32]>> {
         let client = self.client().await?;
-        let id = device.as_bytes().as_slice();
+        let id = series_id.as_bytes().as_slice();
         let row = client
             .query_opt(
                 "SELECT public_key FROM
-                   (SELECT public_key, 0 AS o FROM series WHERE counter_id = $1
-                    UNION ALL SELECT public_key, 1 FROM certificates WHERE counter_id = $1) k
-                 WHERE NOT EXISTS (SELECT 1 FROM revoked WHERE counter_id = $1)
+                   (SELECT public_key, 0 AS o FROM series WHERE series_id = $1
+                    UNION ALL SELECT public_key, 1 FROM certificates WHERE series_id = $1) k
+                 WHERE NOT EXISTS (SELECT 1 FROM revoked WHERE series_id = $1)
                  ORDER BY o LIMIT 1",
                 &[&id],
             )
@@ -438,7 +439,7 @@ impl Store for PgStore {
 
     async fn use_nonce(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         nonce: &str,
         expires_ms: i64,
         forget_before_ms: i64,
@@ -452,9 +453,9 @@ impl Store for PgStore {
             .await?;
         let inserted = client
             .execute(
-                "INSERT INTO nonces (device, nonce, expires_ms) VALUES ($1, $2, $3)
+                "INSERT INTO nonces (series_id, nonce, expires_ms) VALUES ($1, $2, $3)
                  ON CONFLICT DO NOTHING",
-                &[&device.as_bytes().as_slice(), &nonce, &expires_ms],
+                &[&series_id.as_bytes().as_slice(), &nonce, &expires_ms],
             )
             .await?;
         Ok(inserted == 1)
@@ -464,14 +465,14 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT counter_id, seq, hash FROM series ORDER BY position",
+                "SELECT series_id, seq, hash FROM series ORDER BY position",
                 &[],
             )
             .await?;
         Ok(rows
             .iter()
             .map(|r| Head {
-                counter_id: uuid_of(r.get(0)),
+                series_id: uuid_of(r.get(0)),
                 seq: r.get(1),
                 hash: hex::encode(r.get::<_, Vec<u8>>(2)),
             })
@@ -483,9 +484,9 @@ impl Store for PgStore {
         let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
         let rows = client
             .query(
-                "SELECT counter_id, seq, hash, public_key, community, prefix, counter, home, code,
+                "SELECT series_id, seq, hash, public_key, community, prefix, counter, home, code,
                         utc_offset_minutes, last_push_at, last_pull_at
-                 FROM series WHERE counter_id = ANY($1)",
+                 FROM series WHERE series_id = ANY($1)",
                 &[&keys],
             )
             .await?;
@@ -496,7 +497,7 @@ impl Store for PgStore {
                 (
                     id,
                     HubSeries {
-                        counter_id: id,
+                        series_id: id,
                         seq: r.get(1),
                         hash: blob_32(r.get(2)),
                         public_key: blob_32(r.get(3)),
@@ -532,15 +533,15 @@ impl Store for PgStore {
 
     async fn hashes(
         &self,
-        counter_id: Uuid,
+        series_id: Uuid,
         from: i64,
         to: i64,
     ) -> StoreResult<HashMap<i64, [u8; 32]>> {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT seq, hash FROM entries WHERE counter_id = $1 AND seq BETWEEN $2 AND $3",
-                &[&counter_id.as_bytes().as_slice(), &from, &to],
+                "SELECT seq, hash FROM entries WHERE series_id = $1 AND seq BETWEEN $2 AND $3",
+                &[&series_id.as_bytes().as_slice(), &from, &to],
             )
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), blob_32(r.get(1)))).collect())
@@ -553,8 +554,8 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT c.claim, c.id, c.counter_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
-                     WHERE d.counter_id = c.counter_id AND d.seq = c.seq)
+                "SELECT c.claim, c.id, c.series_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
+                     WHERE d.series_id = c.series_id AND d.seq = c.seq)
                  FROM claims c WHERE c.claim = ANY($1)",
                 &[&claims],
             )
@@ -566,7 +567,7 @@ impl Store for PgStore {
                     r.get(0),
                     Claimant {
                         id: uuid_of(r.get(1)),
-                        counter_id: uuid_of(r.get(2)),
+                        series_id: uuid_of(r.get(2)),
                         seq: r.get(3),
                         counts: r.get(4),
                     },
@@ -579,18 +580,18 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT k.counter_id, k.seq, k.skew, k.recorded_at, k.compared_with,
+                "SELECT k.series_id, k.seq, k.skew, k.recorded_at, k.compared_with,
                         s.counter || COALESCE(' ' || s.code, '')
-                 FROM clock_skews k JOIN series s ON s.counter_id = k.counter_id
-                 JOIN entries e ON e.counter_id = k.counter_id AND e.seq = k.seq
-                 ORDER BY e.received_at DESC, k.counter_id, k.seq LIMIT $1",
+                 FROM clock_skews k JOIN series s ON s.series_id = k.series_id
+                 JOIN entries e ON e.series_id = k.series_id AND e.seq = k.seq
+                 ORDER BY e.received_at DESC, k.series_id, k.seq LIMIT $1",
                 &[&limit],
             )
             .await?;
         Ok(rows
             .iter()
             .map(|r| SkewRow {
-                counter_id: uuid_of(r.get(0)),
+                series_id: uuid_of(r.get(0)),
                 seq: r.get(1),
                 skew: r.get(2),
                 recorded_at: r.get(3),
@@ -604,17 +605,17 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT d.counter_id, d.seq, d.claim, s.counter, s.code, e.recorded_at
-                 FROM duplicates d JOIN series s ON s.counter_id = d.counter_id
-                 JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
-                 ORDER BY e.recorded_at, d.counter_id, d.seq, d.claim",
+                "SELECT d.series_id, d.seq, d.claim, s.counter, s.code, e.recorded_at
+                 FROM duplicates d JOIN series s ON s.series_id = d.series_id
+                 JOIN entries e ON e.series_id = d.series_id AND e.seq = d.seq
+                 ORDER BY e.recorded_at, d.series_id, d.seq, d.claim",
                 &[],
             )
             .await?;
         Ok(rows
             .iter()
             .map(|r| DuplicateRow {
-                counter_id: uuid_of(r.get(0)),
+                series_id: uuid_of(r.get(0)),
                 seq: r.get(1),
                 claim: r.get(2),
                 counter: r.get(3),
@@ -637,15 +638,15 @@ impl Store for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let mut new_series = append.new_series.clone();
-        new_series.sort_by_key(|s| s.counter_id);
+        new_series.sort_by_key(|s| s.series_id);
         for s in &new_series {
             tx.execute(
-                "INSERT INTO series (counter_id, seq, hash, public_key, community, prefix, counter,
+                "INSERT INTO series (series_id, seq, hash, public_key, community, prefix, counter,
                      home, code, utc_offset_minutes)
                  VALUES ($1, 0, ''::bytea, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (counter_id) DO NOTHING",
+                 ON CONFLICT (series_id) DO NOTHING",
                 &[
-                    &s.counter_id.as_bytes().as_slice(),
+                    &s.series_id.as_bytes().as_slice(),
                     &s.public_key.as_slice(),
                     &s.community,
                     &s.prefix,
@@ -666,8 +667,8 @@ impl Store for PgStore {
             .collect();
         let held: HashMap<Uuid, i64> = tx
             .query(
-                "SELECT counter_id, seq FROM series WHERE counter_id = ANY($1)
-                 ORDER BY counter_id FOR UPDATE",
+                "SELECT series_id, seq FROM series WHERE series_id = ANY($1)
+                 ORDER BY series_id FOR UPDATE",
                 &[&ids],
             )
             .await?
@@ -681,9 +682,9 @@ impl Store for PgStore {
         }
         if !append.entries.is_empty() {
             let e = &append.entries;
-            let counter_ids: Vec<&[u8]> = e
+            let series_ids: Vec<&[u8]> = e
                 .iter()
-                .map(|e| e.counter_id.as_bytes().as_slice())
+                .map(|e| e.series_id.as_bytes().as_slice())
                 .collect();
             let seqs: Vec<i64> = e.iter().map(|e| e.seq).collect();
             let entry_ids: Vec<&[u8]> = e.iter().map(|e| e.id.as_bytes().as_slice()).collect();
@@ -694,14 +695,14 @@ impl Store for PgStore {
             let kinds: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
             let recorded: Vec<&str> = e.iter().map(|e| e.recorded_at.as_str()).collect();
             tx.execute(
-                "INSERT INTO entries (counter_id, seq, id, hash, prev_hash, signature, body, kind,
+                "INSERT INTO entries (series_id, seq, id, hash, prev_hash, signature, body, kind,
                      recorded_at, received_at)
                  SELECT c, s, i, h, p, g, b, k, r, $9
                  FROM UNNEST($1::bytea[], $2::int8[], $3::bytea[], $4::bytea[], $5::bytea[],
                              $6::bytea[], $7::text[], $8::text[], $10::bytea[])
                       AS t(c, s, h, p, g, b, k, r, i)",
                 &[
-                    &counter_ids,
+                    &series_ids,
                     &seqs,
                     &hashes,
                     &prevs,
@@ -716,14 +717,19 @@ impl Store for PgStore {
             .await?;
             let mut heads: HashMap<Uuid, (i64, [u8; 32])> = HashMap::new();
             for e in e {
-                heads.insert(e.counter_id, (e.seq, e.hash));
+                heads.insert(e.series_id, (e.seq, e.hash));
             }
             let mut heads: Vec<_> = heads.into_iter().collect();
             heads.sort_by_key(|(id, _)| *id);
             for (id, (seq, hash)) in heads {
                 tx.execute(
-                    "UPDATE series SET seq = $2, hash = $3, last_push_at = $4 WHERE counter_id = $1",
-                    &[&id.as_bytes().as_slice(), &seq, &hash.as_slice(), &append.at],
+                    "UPDATE series SET seq = $2, hash = $3, last_push_at = $4 WHERE series_id = $1",
+                    &[
+                        &id.as_bytes().as_slice(),
+                        &seq,
+                        &hash.as_slice(),
+                        &append.at,
+                    ],
                 )
                 .await?;
             }
@@ -735,10 +741,10 @@ impl Store for PgStore {
         write_claims(&tx, &append).await?;
         for e in &append.evidence {
             tx.execute(
-                "INSERT INTO evidence (counter_id, seq, hash, prev_hash, signature, body, reason, at, source)
+                "INSERT INTO evidence (series_id, seq, hash, prev_hash, signature, body, reason, at, source)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
                 &[
-                    &e.counter_id.as_bytes().as_slice(),
+                    &e.series_id.as_bytes().as_slice(),
                     &e.seq,
                     &e.hash.as_slice(),
                     &e.prev_hash.as_slice(),
@@ -765,10 +771,10 @@ impl Store for PgStore {
             .await?;
         }
         tx.execute(
-            "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+            "INSERT INTO sync_log (series_id, at, direction, entries, new, present, refused, forks)
              VALUES ($1, $2, 'push', $3, $4, $5, $6, $7)",
             &[
-                &append.device.as_bytes().as_slice(),
+                &append.series_id.as_bytes().as_slice(),
                 &append.at,
                 &append.log.entries,
                 &append.log.new,
@@ -779,21 +785,21 @@ impl Store for PgStore {
         )
         .await?;
         tx.execute(
-            "UPDATE series SET last_push_at = $2 WHERE counter_id = $1",
-            &[&append.device.as_bytes().as_slice(), &append.at],
+            "UPDATE series SET last_push_at = $2 WHERE series_id = $1",
+            &[&append.series_id.as_bytes().as_slice(), &append.at],
         )
         .await?;
         tx.commit().await?;
         Ok(AppendOutcome::Done)
     }
 
-    async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
+    async fn entries(&self, series_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
         let client = self.client().await?;
         let rows = client
             .query(
                 "SELECT seq, prev_hash, signature, body FROM entries
-                 WHERE counter_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
-                &[&counter_id.as_bytes().as_slice(), &from, &to],
+                 WHERE series_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+                &[&series_id.as_bytes().as_slice(), &from, &to],
             )
             .await?;
         Ok(rows
@@ -828,14 +834,14 @@ impl Store for PgStore {
             .collect())
     }
 
-    async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
+    async fn log_pull(&self, series_id: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tx.execute(
-            "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+            "INSERT INTO sync_log (series_id, at, direction, entries, new, present, refused, forks)
              VALUES ($1, $2, 'pull', $3, $4, $5, $6, $7)",
             &[
-                &device.as_bytes().as_slice(),
+                &series_id.as_bytes().as_slice(),
                 &at,
                 &counts.entries,
                 &counts.new,
@@ -846,8 +852,8 @@ impl Store for PgStore {
         )
         .await?;
         tx.execute(
-            "UPDATE series SET last_pull_at = $2 WHERE counter_id = $1",
-            &[&device.as_bytes().as_slice(), &at],
+            "UPDATE series SET last_pull_at = $2 WHERE series_id = $1",
+            &[&series_id.as_bytes().as_slice(), &at],
         )
         .await?;
         tx.commit().await?;
@@ -869,8 +875,8 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT COALESCE(s.counter, ''), e.counter_id, e.seq, e.reason, e.hash, e.at, e.source
-                 FROM evidence e LEFT JOIN series s ON s.counter_id = e.counter_id
+                "SELECT COALESCE(s.counter, ''), e.series_id, e.seq, e.reason, e.hash, e.at, e.source
+                 FROM evidence e LEFT JOIN series s ON s.series_id = e.series_id
                  ORDER BY e.id DESC LIMIT $1",
                 &[&limit],
             )
@@ -886,7 +892,7 @@ impl Store for PgStore {
                     } else {
                         counter
                     },
-                    counter_id: id,
+                    series_id: id,
                     seq: r.get(2),
                     reason: r.get(3),
                     hash: hex::encode(r.get::<_, Vec<u8>>(4)),
@@ -988,18 +994,18 @@ impl Store for PgStore {
         let client = self.client().await?;
         Ok(client
             .query(
-                "SELECT p.counter_id, p.seq, p.points, e.recorded_at, e.body, s.home,
+                "SELECT p.series_id, p.seq, p.points, e.recorded_at, e.body, s.home,
                         s.utc_offset_minutes
                  FROM postings p
-                 JOIN entries e ON e.counter_id = p.counter_id AND e.seq = p.seq
-                 JOIN series s ON s.counter_id = p.counter_id
-                 WHERE p.account = $1 ORDER BY e.recorded_at, p.counter_id, p.seq",
+                 JOIN entries e ON e.series_id = p.series_id AND e.seq = p.seq
+                 JOIN series s ON s.series_id = p.series_id
+                 WHERE p.account = $1 ORDER BY e.recorded_at, p.series_id, p.seq",
                 &[&account],
             )
             .await?
             .iter()
             .map(|r| PostingRow {
-                counter_id: uuid_of(r.get(0)),
+                series_id: uuid_of(r.get(0)),
                 seq: r.get(1),
                 points: r.get(2),
                 recorded_at: r.get(3),
@@ -1196,32 +1202,32 @@ async fn write_claims(tx: &deadpool_postgres::Transaction<'_>, append: &Append) 
     claims.sort_by(|a, b| a.claim.cmp(&b.claim));
     for c in claims {
         tx.execute(
-            "INSERT INTO claims (claim, id, counter_id, seq) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (claim) DO UPDATE SET id = excluded.id, counter_id = excluded.counter_id,
+            "INSERT INTO claims (claim, id, series_id, seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (claim) DO UPDATE SET id = excluded.id, series_id = excluded.series_id,
                seq = excluded.seq",
             &[
                 &c.claim,
                 &c.holder.id.as_bytes().as_slice(),
-                &c.holder.counter_id.as_bytes().as_slice(),
+                &c.holder.series_id.as_bytes().as_slice(),
                 &c.holder.seq,
             ],
         )
         .await?;
     }
-    for (counter_id, seq, claim) in &append.duplicates {
+    for (series_id, seq, claim) in &append.duplicates {
         tx.execute(
-            "INSERT INTO duplicates (counter_id, seq, claim) VALUES ($1, $2, $3)
+            "INSERT INTO duplicates (series_id, seq, claim) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
-            &[&counter_id.as_bytes().as_slice(), seq, claim],
+            &[&series_id.as_bytes().as_slice(), seq, claim],
         )
         .await?;
     }
     for s in &append.skews {
         tx.execute(
-            "INSERT INTO clock_skews (counter_id, seq, skew, recorded_at, compared_with)
+            "INSERT INTO clock_skews (series_id, seq, skew, recorded_at, compared_with)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             &[
-                &s.counter_id.as_bytes().as_slice(),
+                &s.series_id.as_bytes().as_slice(),
                 &s.seq,
                 &s.skew,
                 &s.recorded_at,
@@ -1320,16 +1326,16 @@ async fn apply_derived(
         let mut ids: Vec<&[u8]> = Vec::with_capacity(report.postings.len());
         let mut seqs = Vec::with_capacity(report.postings.len());
         let mut points = Vec::with_capacity(report.postings.len());
-        for ((account, counter_id, seq), p) in &report.postings {
+        for ((account, series_id, seq), p) in &report.postings {
             accounts.push(*account);
-            ids.push(counter_id.as_bytes().as_slice());
+            ids.push(series_id.as_bytes().as_slice());
             seqs.push(*seq);
             points.push(*p);
         }
         tx.execute(
-            "INSERT INTO postings (account, counter_id, seq, points)
+            "INSERT INTO postings (account, series_id, seq, points)
              SELECT * FROM UNNEST($1::text[], $2::bytea[], $3::int8[], $4::int8[])
-             ON CONFLICT (account, counter_id, seq) DO UPDATE SET
+             ON CONFLICT (account, series_id, seq) DO UPDATE SET
                points = postings.points + excluded.points",
             &[&accounts, &ids, &seqs, &points],
         )
@@ -1340,7 +1346,7 @@ async fn apply_derived(
             tx.execute(
                 "DELETE FROM postings p USING UNNEST($1::text[], $2::bytea[], $3::int8[])
                    AS t(a, c, s)
-                 WHERE p.account = t.a AND p.counter_id = t.c AND p.seq = t.s AND p.points = 0",
+                 WHERE p.account = t.a AND p.series_id = t.c AND p.seq = t.s AND p.points = 0",
                 &[&accounts, &ids, &seqs],
             )
             .await?;

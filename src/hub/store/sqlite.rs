@@ -34,6 +34,7 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
     include_str!("sqlite_0003_counters.sql"),
     include_str!("sqlite_0004_claims.sql"),
     include_str!("sqlite_0005_registrations.sql"),
+    include_str!("sqlite_0006_series_id.sql"),
 ];
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
@@ -237,30 +238,30 @@ fn claims_as_judged(tx: &Connection, claims: &[ClaimRow]) -> rusqlite::Result<bo
 fn write_claims(tx: &Connection, append: &Append) -> rusqlite::Result<()> {
     for c in &append.claims {
         tx.prepare_cached(
-            "INSERT INTO claims (claim, id, counter_id, seq) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (claim) DO UPDATE SET id = excluded.id, counter_id = excluded.counter_id,
+            "INSERT INTO claims (claim, id, series_id, seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (claim) DO UPDATE SET id = excluded.id, series_id = excluded.series_id,
                seq = excluded.seq",
         )?
         .execute(params![
             c.claim,
             c.holder.id.as_bytes().as_slice(),
-            c.holder.counter_id.as_bytes().as_slice(),
+            c.holder.series_id.as_bytes().as_slice(),
             c.holder.seq
         ])?;
     }
-    for (counter_id, seq, claim) in &append.duplicates {
+    for (series_id, seq, claim) in &append.duplicates {
         tx.prepare_cached(
-            "INSERT OR IGNORE INTO duplicates (counter_id, seq, claim) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO duplicates (series_id, seq, claim) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![counter_id.as_bytes().as_slice(), seq, claim])?;
+        .execute(params![series_id.as_bytes().as_slice(), seq, claim])?;
     }
     for s in &append.skews {
         tx.prepare_cached(
-            "INSERT OR IGNORE INTO clock_skews (counter_id, seq, skew, recorded_at, compared_with)
+            "INSERT OR IGNORE INTO clock_skews (series_id, seq, skew, recorded_at, compared_with)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![
-            s.counter_id.as_bytes().as_slice(),
+            s.series_id.as_bytes().as_slice(),
             s.seq,
             s.skew,
             s.recorded_at,
@@ -317,20 +318,25 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
         )?
         .execute(params![day, home, n])?;
     }
-    for ((account, counter_id, seq), points) in &report.postings {
+    for ((account, series_id, seq), points) in &report.postings {
         tx.prepare_cached(
-            "INSERT INTO postings (account, counter_id, seq, points) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (account, counter_id, seq) DO UPDATE SET points = points + excluded.points",
+            "INSERT INTO postings (account, series_id, seq, points) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account, series_id, seq) DO UPDATE SET points = points + excluded.points",
         )?
-        .execute(params![account, counter_id.as_bytes().as_slice(), seq, points])?;
+        .execute(params![
+            account,
+            series_id.as_bytes().as_slice(),
+            seq,
+            points
+        ])?;
         if *points <= 0 {
             // An entry that stopped counting (a claim another entry made first): its movement
             // leaves the statement.
             tx.prepare_cached(
-                "DELETE FROM postings WHERE account = ?1 AND counter_id = ?2 AND seq = ?3
+                "DELETE FROM postings WHERE account = ?1 AND series_id = ?2 AND seq = ?3
                  AND points = 0",
             )?
-            .execute(params![account, counter_id.as_bytes().as_slice(), seq])?;
+            .execute(params![account, series_id.as_bytes().as_slice(), seq])?;
         }
     }
     for d in derived {
@@ -546,12 +552,12 @@ impl Store for SqliteStore {
             )?;
             let mut forks = conn.prepare_cached(
                 "SELECT COUNT(*) FROM evidence
-                 WHERE reason = 'fork' AND counter_id IN (SELECT counter_id FROM series WHERE code = ?1)",
+                 WHERE reason = 'fork' AND series_id IN (SELECT series_id FROM series WHERE code = ?1)",
             )?;
             let mut refused = conn.prepare_cached(
                 "SELECT COALESCE(SUM(refused), 0) FROM sync_log WHERE direction = 'push'
-                 AND device IN (SELECT counter_id FROM series WHERE code = ?1
-                                UNION SELECT counter_id FROM certificates WHERE code = ?1)",
+                 AND series_id IN (SELECT series_id FROM series WHERE code = ?1
+                                UNION SELECT series_id FROM certificates WHERE code = ?1)",
             )?;
             let mut enrolment_refusals = conn.prepare_cached(
                 "SELECT COUNT(*), MAX(id) FROM enrolment_refusals WHERE code = ?1",
@@ -613,9 +619,9 @@ impl Store for SqliteStore {
                 params![c.community, c.code],
             )?;
             tx.execute(
-                "INSERT OR IGNORE INTO certificates (counter_id, certificate, public_key, counter, code, received_at)
+                "INSERT OR IGNORE INTO certificates (series_id, certificate, public_key, counter, code, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![c.counter_id.as_bytes().as_slice(), c.certificate, c.public_key.as_slice(), c.counter, c.code, c.at],
+                params![c.series_id.as_bytes().as_slice(), c.certificate, c.public_key.as_slice(), c.counter, c.code, c.at],
             )?;
             tx.commit()?;
             Ok(true)
@@ -641,9 +647,9 @@ impl Store for SqliteStore {
         self.run(move |conn| {
             let tx = immediate(conn)?;
             tx.execute(
-                "INSERT OR IGNORE INTO revoked (counter_id, code, at)
-                 SELECT counter_id, ?1, ?2 FROM series WHERE code = ?1
-                 UNION SELECT counter_id, ?1, ?2 FROM certificates WHERE code = ?1",
+                "INSERT OR IGNORE INTO revoked (series_id, code, at)
+                 SELECT series_id, ?1, ?2 FROM series WHERE code = ?1
+                 UNION SELECT series_id, ?1, ?2 FROM certificates WHERE code = ?1",
                 params![code, at],
             )?;
             let n = tx.query_row(
@@ -660,7 +666,7 @@ impl Store for SqliteStore {
     async fn revoked(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         let ids = ids.to_vec();
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached("SELECT 1 FROM revoked WHERE counter_id = ?1")?;
+            let mut stmt = conn.prepare_cached("SELECT 1 FROM revoked WHERE series_id = ?1")?;
             let mut out = std::collections::HashSet::new();
             for id in ids {
                 if stmt.exists([id.as_bytes().as_slice()])? {
@@ -677,12 +683,12 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT counter_id, home FROM series WHERE code = ?1
-                     AND counter_id NOT IN (SELECT counter_id FROM revoked) ORDER BY position",
+                    "SELECT series_id, home FROM series WHERE code = ?1
+                     AND series_id NOT IN (SELECT series_id FROM revoked) ORDER BY position",
                 )?
                 .query_map([code], |r| {
                     Ok(LiveSeries {
-                        counter_id: uuid_of(r.get(0)?),
+                        series_id: uuid_of(r.get(0)?),
                         home: r.get(1)?,
                     })
                 })?
@@ -715,7 +721,7 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.read(move |conn| {
             let mut stmt =
-                conn.prepare_cached("SELECT certificate FROM certificates WHERE counter_id = ?1")?;
+                conn.prepare_cached("SELECT certificate FROM certificates WHERE series_id = ?1")?;
             let mut out = HashMap::new();
             for id in ids {
                 if let Some(c) = stmt
@@ -730,17 +736,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn device_key(&self, device: Uuid) -> StoreResult<Option<[u8; 32]>> {
+    async fn series_key(&self, series_id: Uuid) -> StoreResult<Option<[u8; 32]>> {
         self.read(move |conn| {
             let key: Option<Vec<u8>> = conn
                 .prepare_cached(
                     "SELECT public_key FROM
-                       (SELECT public_key, 0 AS o FROM series WHERE counter_id = ?1
-                        UNION ALL SELECT public_key, 1 FROM certificates WHERE counter_id = ?1)
-                     WHERE NOT EXISTS (SELECT 1 FROM revoked WHERE counter_id = ?1)
+                       (SELECT public_key, 0 AS o FROM series WHERE series_id = ?1
+                        UNION ALL SELECT public_key, 1 FROM certificates WHERE series_id = ?1)
+                     WHERE NOT EXISTS (SELECT 1 FROM revoked WHERE series_id = ?1)
                      ORDER BY o LIMIT 1",
                 )?
-                .query_row([device.as_bytes().as_slice()], |r| r.get(0))
+                .query_row([series_id.as_bytes().as_slice()], |r| r.get(0))
                 .optional()?;
             Ok(key.map(blob_32))
         })
@@ -749,7 +755,7 @@ impl Store for SqliteStore {
 
     async fn use_nonce(
         &self,
-        device: Uuid,
+        series_id: Uuid,
         nonce: &str,
         expires_ms: i64,
         forget_before_ms: i64,
@@ -761,9 +767,9 @@ impl Store for SqliteStore {
                 .execute([forget_before_ms])?;
             let fresh = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO nonces (device, nonce, expires_ms) VALUES (?1, ?2, ?3)",
+                    "INSERT OR IGNORE INTO nonces (series_id, nonce, expires_ms) VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![device.as_bytes().as_slice(), nonce, expires_ms])?
+                .execute(params![series_id.as_bytes().as_slice(), nonce, expires_ms])?
                 == 1;
             tx.commit()?;
             Ok(fresh)
@@ -774,10 +780,10 @@ impl Store for SqliteStore {
     async fn heads(&self) -> StoreResult<Vec<Head>> {
         self.read(|conn| {
             let heads = conn
-                .prepare_cached("SELECT counter_id, seq, hash FROM series ORDER BY position")?
+                .prepare_cached("SELECT series_id, seq, hash FROM series ORDER BY position")?
                 .query_map([], |r| {
                     Ok(Head {
-                        counter_id: uuid_of(r.get(0)?),
+                        series_id: uuid_of(r.get(0)?),
                         seq: r.get(1)?,
                         hash: hex::encode(r.get::<_, Vec<u8>>(2)?),
                     })
@@ -794,14 +800,14 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, hash, public_key, community, prefix, counter, home, code,
                         utc_offset_minutes, last_push_at, last_pull_at
-                 FROM series WHERE counter_id = ?1",
+                 FROM series WHERE series_id = ?1",
             )?;
             let mut out = HashMap::new();
             for id in ids {
                 let row = stmt
                     .query_row([id.as_bytes().as_slice()], |r| {
                         Ok(HubSeries {
-                            counter_id: id,
+                            series_id: id,
                             seq: r.get(0)?,
                             hash: blob_32(r.get(1)?),
                             public_key: blob_32(r.get(2)?),
@@ -845,16 +851,16 @@ impl Store for SqliteStore {
 
     async fn hashes(
         &self,
-        counter_id: Uuid,
+        series_id: Uuid,
         from: i64,
         to: i64,
     ) -> StoreResult<HashMap<i64, [u8; 32]>> {
         self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
-                    "SELECT seq, hash FROM entries WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3",
+                    "SELECT seq, hash FROM entries WHERE series_id = ?1 AND seq BETWEEN ?2 AND ?3",
                 )?
-                .query_map(params![counter_id.as_bytes().as_slice(), from, to], |r| {
+                .query_map(params![series_id.as_bytes().as_slice(), from, to], |r| {
                     Ok((r.get(0)?, blob_32(r.get(1)?)))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -867,8 +873,8 @@ impl Store for SqliteStore {
         let claims = claims.to_vec();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT c.id, c.counter_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
-                     WHERE d.counter_id = c.counter_id AND d.seq = c.seq)
+                "SELECT c.id, c.series_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
+                     WHERE d.series_id = c.series_id AND d.seq = c.seq)
                  FROM claims c WHERE c.claim = ?1",
             )?;
             let mut found = HashMap::new();
@@ -877,7 +883,7 @@ impl Store for SqliteStore {
                     .query_row([&claim], |r| {
                         Ok(Claimant {
                             id: uuid_of(r.get(0)?),
-                            counter_id: uuid_of(r.get(1)?),
+                            series_id: uuid_of(r.get(1)?),
                             seq: r.get(2)?,
                             counts: r.get(3)?,
                         })
@@ -895,15 +901,15 @@ impl Store for SqliteStore {
     async fn skews(&self, limit: i64) -> StoreResult<Vec<SkewRow>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare(
-                "SELECT k.counter_id, k.seq, k.skew, k.recorded_at, k.compared_with,
+                "SELECT k.series_id, k.seq, k.skew, k.recorded_at, k.compared_with,
                         s.counter || COALESCE(' ' || s.code, '')
-                 FROM clock_skews k JOIN series s ON s.counter_id = k.counter_id
-                 JOIN entries e ON e.counter_id = k.counter_id AND e.seq = k.seq
-                 ORDER BY e.received_at DESC, k.counter_id, k.seq LIMIT ?1",
+                 FROM clock_skews k JOIN series s ON s.series_id = k.series_id
+                 JOIN entries e ON e.series_id = k.series_id AND e.seq = k.seq
+                 ORDER BY e.received_at DESC, k.series_id, k.seq LIMIT ?1",
             )?;
             stmt.query_map([limit], |r| {
                 Ok(SkewRow {
-                    counter_id: uuid_of(r.get(0)?),
+                    series_id: uuid_of(r.get(0)?),
                     seq: r.get(1)?,
                     skew: r.get(2)?,
                     recorded_at: r.get(3)?,
@@ -920,14 +926,14 @@ impl Store for SqliteStore {
     async fn duplicates(&self) -> StoreResult<Vec<DuplicateRow>> {
         self.read(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT d.counter_id, d.seq, d.claim, s.counter, s.code, e.recorded_at
-                 FROM duplicates d JOIN series s ON s.counter_id = d.counter_id
-                 JOIN entries e ON e.counter_id = d.counter_id AND e.seq = d.seq
-                 ORDER BY e.recorded_at, d.counter_id, d.seq, d.claim",
+                "SELECT d.series_id, d.seq, d.claim, s.counter, s.code, e.recorded_at
+                 FROM duplicates d JOIN series s ON s.series_id = d.series_id
+                 JOIN entries e ON e.series_id = d.series_id AND e.seq = d.seq
+                 ORDER BY e.recorded_at, d.series_id, d.seq, d.claim",
             )?;
             stmt.query_map([], |r| {
                 Ok(DuplicateRow {
-                    counter_id: uuid_of(r.get(0)?),
+                    series_id: uuid_of(r.get(0)?),
                     seq: r.get(1)?,
                     claim: r.get(2)?,
                     counter: r.get(3)?,
@@ -969,7 +975,7 @@ impl Store for SqliteStore {
         self.run(move |conn| {
             let tx = immediate(conn)?;
             {
-                let mut head = tx.prepare_cached("SELECT seq FROM series WHERE counter_id = ?1")?;
+                let mut head = tx.prepare_cached("SELECT seq FROM series WHERE series_id = ?1")?;
                 for (id, expected) in &append.expected {
                     let seq: i64 = head
                         .query_row([id.as_bytes().as_slice()], |r| r.get(0))
@@ -982,13 +988,13 @@ impl Store for SqliteStore {
             }
             for s in &append.new_series {
                 tx.prepare_cached(
-                    "INSERT INTO series (counter_id, position, seq, hash, public_key, community,
+                    "INSERT INTO series (series_id, position, seq, hash, public_key, community,
                          prefix, counter, home, code, utc_offset_minutes)
                      VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM series), 0, x'', ?2, ?3,
                          ?4, ?5, ?6, ?7, ?8)",
                 )?
                 .execute(params![
-                    s.counter_id.as_bytes().as_slice(),
+                    s.series_id.as_bytes().as_slice(),
                     s.public_key.as_slice(),
                     s.community,
                     s.prefix,
@@ -1001,13 +1007,13 @@ impl Store for SqliteStore {
             let mut heads: HashMap<Uuid, (i64, [u8; 32])> = HashMap::new();
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO entries (counter_id, seq, id, hash, prev_hash, signature, body, kind,
+                    "INSERT INTO entries (series_id, seq, id, hash, prev_hash, signature, body, kind,
                          recorded_at, received_at)
                      VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
                 for e in &append.entries {
                     insert.execute(params![
-                        e.counter_id.as_bytes().as_slice(),
+                        e.series_id.as_bytes().as_slice(),
                         e.seq,
                         e.hash.as_slice(),
                         e.prev_hash.as_slice(),
@@ -1018,12 +1024,12 @@ impl Store for SqliteStore {
                         append.at,
                         e.id.as_bytes().as_slice()
                     ])?;
-                    heads.insert(e.counter_id, (e.seq, e.hash));
+                    heads.insert(e.series_id, (e.seq, e.hash));
                 }
             }
             for (id, (seq, hash)) in &heads {
                 tx.prepare_cached(
-                    "UPDATE series SET seq = ?2, hash = ?3, last_push_at = ?4 WHERE counter_id = ?1",
+                    "UPDATE series SET seq = ?2, hash = ?3, last_push_at = ?4 WHERE series_id = ?1",
                 )?
                 .execute(params![id.as_bytes().as_slice(), seq, hash.as_slice(), append.at])?;
             }
@@ -1034,12 +1040,12 @@ impl Store for SqliteStore {
             write_claims(&tx, &append)?;
             for e in &append.evidence {
                 tx.prepare_cached(
-                    "INSERT OR IGNORE INTO evidence (counter_id, seq, hash, prev_hash, signature, body,
+                    "INSERT OR IGNORE INTO evidence (series_id, seq, hash, prev_hash, signature, body,
                          reason, at, source)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?
                 .execute(params![
-                    e.counter_id.as_bytes().as_slice(),
+                    e.series_id.as_bytes().as_slice(),
                     e.seq,
                     e.hash.as_slice(),
                     e.prev_hash.as_slice(),
@@ -1063,11 +1069,11 @@ impl Store for SqliteStore {
                 .execute(params![key.resident, key.nonce, key.ciphertext])?;
             }
             tx.prepare_cached(
-                "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+                "INSERT INTO sync_log (series_id, at, direction, entries, new, present, refused, forks)
                  VALUES (?1, ?2, 'push', ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
-                append.device.as_bytes().as_slice(),
+                append.series_id.as_bytes().as_slice(),
                 append.at,
                 append.log.entries,
                 append.log.new,
@@ -1075,22 +1081,22 @@ impl Store for SqliteStore {
                 append.log.refused,
                 append.log.forks
             ])?;
-            tx.prepare_cached("UPDATE series SET last_push_at = ?2 WHERE counter_id = ?1")?
-                .execute(params![append.device.as_bytes().as_slice(), append.at])?;
+            tx.prepare_cached("UPDATE series SET last_push_at = ?2 WHERE series_id = ?1")?
+                .execute(params![append.series_id.as_bytes().as_slice(), append.at])?;
             tx.commit()?;
             Ok(AppendOutcome::Done)
         })
         .await
     }
 
-    async fn entries(&self, counter_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
+    async fn entries(&self, series_id: Uuid, from: i64, to: i64) -> StoreResult<Vec<WireEntry>> {
         self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
                     "SELECT seq, prev_hash, signature, body FROM entries
-                     WHERE counter_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+                     WHERE series_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
                 )?
-                .query_map(params![counter_id.as_bytes().as_slice(), from, to], |r| {
+                .query_map(params![series_id.as_bytes().as_slice(), from, to], |r| {
                     let signature: Vec<u8> = r.get(2)?;
                     Ok(WireEntry {
                         seq: r.get(0)?,
@@ -1129,15 +1135,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn log_pull(&self, device: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
+    async fn log_pull(&self, series_id: Uuid, at: &str, counts: SyncCounts) -> StoreResult<()> {
         let at = at.to_string();
         self.run(move |conn| {
             let tx = immediate(conn)?;
             tx.execute(
-                "INSERT INTO sync_log (device, at, direction, entries, new, present, refused, forks)
+                "INSERT INTO sync_log (series_id, at, direction, entries, new, present, refused, forks)
                  VALUES (?1, ?2, 'pull', ?3, ?4, ?5, ?6, ?7)",
                 params![
-                    device.as_bytes().as_slice(),
+                    series_id.as_bytes().as_slice(),
                     at,
                     counts.entries,
                     counts.new,
@@ -1147,8 +1153,8 @@ impl Store for SqliteStore {
                 ],
             )?;
             tx.execute(
-                "UPDATE series SET last_pull_at = ?2 WHERE counter_id = ?1",
-                params![device.as_bytes().as_slice(), at],
+                "UPDATE series SET last_pull_at = ?2 WHERE series_id = ?1",
+                params![series_id.as_bytes().as_slice(), at],
             )?;
             tx.commit()?;
             Ok(())
@@ -1173,8 +1179,8 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
-                    "SELECT COALESCE(s.counter, ''), e.counter_id, e.seq, e.reason, e.hash, e.at, e.source
-                     FROM evidence e LEFT JOIN series s ON s.counter_id = e.counter_id
+                    "SELECT COALESCE(s.counter, ''), e.series_id, e.seq, e.reason, e.hash, e.at, e.source
+                     FROM evidence e LEFT JOIN series s ON s.series_id = e.series_id
                      ORDER BY e.id DESC LIMIT ?1",
                 )?
                 .query_map([limit], |r| {
@@ -1186,7 +1192,7 @@ impl Store for SqliteStore {
                         } else {
                             counter
                         },
-                        counter_id: id,
+                        series_id: id,
                         seq: r.get(2)?,
                         reason: r.get(3)?,
                         hash: hex::encode(r.get::<_, Vec<u8>>(4)?),
@@ -1286,16 +1292,16 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
-                    "SELECT p.counter_id, p.seq, p.points, e.recorded_at, e.body, s.home,
+                    "SELECT p.series_id, p.seq, p.points, e.recorded_at, e.body, s.home,
                             s.utc_offset_minutes
                      FROM postings p
-                     JOIN entries e ON e.counter_id = p.counter_id AND e.seq = p.seq
-                     JOIN series s ON s.counter_id = p.counter_id
-                     WHERE p.account = ?1 ORDER BY e.recorded_at, p.counter_id, p.seq",
+                     JOIN entries e ON e.series_id = p.series_id AND e.seq = p.seq
+                     JOIN series s ON s.series_id = p.series_id
+                     WHERE p.account = ?1 ORDER BY e.recorded_at, p.series_id, p.seq",
                 )?
                 .query_map([account], |r| {
                     Ok(PostingRow {
-                        counter_id: Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?)
+                        series_id: Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?)
                             .unwrap_or(Uuid::nil()),
                         seq: r.get(1)?,
                         points: r.get(2)?,
