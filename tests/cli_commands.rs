@@ -966,3 +966,21 @@ fn json_piped_into_a_reader_that_stops_ends_quietly() {
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn resident_conflicts_says_when_there_are_none_and_resolve_refuses_a_number_not_registered_twice() {
+    let (desk, _) = Desk::seeded();
+    let none = desk.ok(&["resident", "conflicts"]).stdout;
+    assert!(none.contains("没有重复登记的居民号"), "{none}");
+    assert_eq!(desk.json(&["resident", "conflicts"]), serde_json::json!([]));
+    let refused = desk.run(&["resident", "resolve", "SQ-RA00001"]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains("没有重复登记") && refused.stderr.contains("resident conflicts"),
+        "{}",
+        refused.stderr
+    );
+    // Points to move need the passbook they go to, and the other way round.
+    desk.run(&["resident", "resolve", "SQ-RA00001", "--to", "SQ-A000002"])
+        .expect_code(2);
+}
