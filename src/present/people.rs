@@ -108,3 +108,48 @@ pub fn resolved_lines(lang: Lang, r: &Resolved) -> Vec<String> {
 fn short(series: &str) -> &str {
     series.get(..8).unwrap_or(series)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::claims::Registration;
+
+    fn registration(holds: bool, counter: &str, points: i64) -> Registration {
+        Registration {
+            entry: "0191e0c2-7a3b-7c4d-8e5f-0123456789ab".into(),
+            series: "0191e0c2-7a3b-7c4d-8e5f-000000000001".into(),
+            counter: counter.into(),
+            recorded_at: "2026-12-01T02:00:00.000Z".into(),
+            holds,
+            resolved: false,
+            tokens: vec![("ab".into(), true)],
+            points,
+        }
+    }
+
+    #[test]
+    fn an_unresolved_conflict_names_both_registrations_and_what_to_do() {
+        let conflict = RegistrationConflict {
+            resident: "SQ-RA10001".into(),
+            passbooks: vec!["SQ-A100001".into()],
+            resolved: false,
+            registrations: vec![
+                registration(true, "三桥爱心超市", 20),
+                registration(false, "三桥爱心超市", 10),
+            ],
+        };
+        let lines = conflict_lines(Lang::ZhCn, std::slice::from_ref(&conflict));
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].contains("SQ-RA10001") && lines[0].contains("已冻结"));
+        assert!(lines[1].contains("先登记，保留这个号码") && lines[1].contains("20 分"));
+        assert!(lines[2].contains("后登记，待处理") && lines[2].contains("10 分"));
+        assert!(lines[3].contains("pointsdesk resident resolve SQ-RA10001 --to"));
+        let resolved = RegistrationConflict {
+            resolved: true,
+            ..conflict
+        };
+        let lines = conflict_lines(Lang::En, &[resolved]);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("resolved"));
+    }
+}
