@@ -6,9 +6,11 @@
 mod hub;
 
 use hub::{ADMIN_PIN, Counter, StoreKind, TestHub, hub_heads};
+use pointsdesk::district::protocol::Refusal;
 use pointsdesk::home::Home;
 use pointsdesk::i18n::Lang;
 use pointsdesk::ledger::{EarnRequest, LedgerError, NewResident};
+use pointsdesk::sync::client::ClientError;
 use pointsdesk::sync::nightly::SyncError;
 use pointsdesk::sync::recover::recover;
 
@@ -231,6 +233,97 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
     assert_eq!(again.heads(), hub_heads(&hub));
     again.assert_verifies();
     b.assert_verifies();
+}
+
+#[test]
+fn a_recovery_the_network_cuts_leaves_the_folder_as_it_was_and_a_new_code_takes_the_counter_back() {
+    let (hub, mut a, mut b, books) = district();
+    let saved = tempfile::TempDir::new().unwrap();
+    let key = saved.path().join("device.key");
+    std::fs::copy(a.home.key_path(), &key).unwrap();
+    let name = a.name.clone();
+    a.earn(&books[0].1, 60);
+    a.sync(&hub);
+    drop(a);
+    let new_pc = tempfile::TempDir::new().unwrap();
+    let home = Home {
+        dir: new_pc.path().join("home"),
+    };
+    let upstream: std::net::SocketAddr = hub.url.trim_start_matches("http://").parse().unwrap();
+    // The network goes away once the code (1), the certificate (2) or the heads (3) passed:
+    // the new PC has its folder, config, database and keys by then.
+    for passed in 1..=3 {
+        let proxy = hub::proxy::Proxy::breaking_after(upstream, passed);
+        let code = hub.code(&name);
+        let cut = recover(
+            &home,
+            &pointsdesk::sync::client::HubClient::new(&proxy.url, None).unwrap(),
+            &code,
+            Some(&key),
+            "001",
+            NEW_PIN,
+            None,
+            Lang::ZhCn,
+            &mut |_| {},
+        );
+        assert!(
+            matches!(cut, Err(SyncError::Client(_))),
+            "{passed}: {cut:?}"
+        );
+        assert!(!home.dir.exists(), "{passed}: the folder is left as it was");
+        assert!(key.exists(), "the administrator's key stays");
+        // The hub took the code: the same one again says so (ask for a new one).
+        let again = recover(
+            &home,
+            &hub.client(),
+            &code,
+            None,
+            "001",
+            NEW_PIN,
+            None,
+            Lang::ZhCn,
+            &mut |_| {},
+        );
+        assert!(
+            matches!(&again, Err(SyncError::Client(ClientError::Refused(body)))
+                if body.refusal == Refusal::UsedCode),
+            "{again:?}"
+        );
+        assert!(!home.dir.exists());
+    }
+    let recovered = recover(
+        &home,
+        &hub.client(),
+        &hub.code(&name),
+        Some(&key),
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(recovered.endorsed);
+    let mut ledger = home.open().unwrap();
+    let admin = ledger.login("001", NEW_PIN).unwrap();
+    earn(&mut ledger, &admin, &books[0].1);
+    let mut again = Counter {
+        dir: new_pc,
+        home,
+        ledger,
+        admin,
+        name,
+    };
+    let summary = again.sync(&hub);
+    assert!(summary.push_refusals.is_empty(), "{summary:?}");
+    b.sync(&hub);
+    // 20 to begin with, 10 on the old PC before it was lost, 10 on the new one.
+    assert_eq!(again.balance(&books[0].0), 40);
+    assert_eq!(b.balance(&books[0].0), 40);
+    assert_eq!(again.heads(), hub_heads(&hub));
+    again.assert_verifies();
+    b.assert_verifies();
+    assert!(hub.hub().report().unwrap().evidence.is_empty());
 }
 
 #[test]
