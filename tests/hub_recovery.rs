@@ -418,15 +418,18 @@ fn a_counter_restored_from_an_old_backup_goes_on_syncing_introduced_by_its_earli
     assert!(hub.hub().report().unwrap().evidence.is_empty());
 }
 
-/// The kiosk guide's way to change PCs: the newest backup and `keys/device.key` copied to the
-/// new PC, then `pointsdesk restore`.
-fn restore_on_a_new_pc(a: &Counter, backup: &std::path::Path) -> (tempfile::TempDir, Home, String) {
+/// The kiosk guide's way to change PCs: the newest backup and the `keys/` folder copied to the
+/// new PC (`keys/device.key` alone unless `retired_too`), then `pointsdesk restore`.
+fn restore_on_a_new_pc(
+    a: &Counter,
+    backup: &std::path::Path,
+    retired_too: bool,
+) -> (tempfile::TempDir, Home, String) {
     let new_pc = tempfile::TempDir::new().unwrap();
     let home = Home {
         dir: new_pc.path().join("home"),
     };
-    std::fs::create_dir_all(home.key_path().parent().unwrap()).unwrap();
-    std::fs::copy(a.home.key_path(), home.key_path()).unwrap();
+    hub::copy_keys(&a.home, &home, retired_too);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pointsdesk"))
         .args(["restore", "--yes", backup.to_str().unwrap()])
         .env("POINTSDESK_HOME", &home.dir)
@@ -452,7 +455,7 @@ fn changing_pcs_by_the_guide_after_the_old_pc_synced_past_the_backup_makes_no_fo
     // The old PC syncs once more after the backup was taken.
     a.earn(&books[2].1, 60);
     a.sync(&hub);
-    let (new_pc, home, said) = restore_on_a_new_pc(&a, &backup);
+    let (new_pc, home, said) = restore_on_a_new_pc(&a, &backup, false);
     assert!(said.contains("新序列"), "{said}");
     let name = a.name.clone();
     drop(a);
@@ -485,4 +488,75 @@ fn changing_pcs_by_the_guide_after_the_old_pc_synced_past_the_backup_makes_no_fo
     b.assert_verifies();
     let report = hub.hub().report().unwrap();
     assert!(report.evidence.is_empty(), "{:?}", report.evidence);
+}
+
+#[test]
+fn a_new_pc_set_up_by_the_guide_introduces_a_series_the_hub_never_saw_with_the_old_keys_folder() {
+    for retired_too in [true, false] {
+        let (hub, mut a, mut b, books) = district();
+        let before = a.dir.path().join("before.db");
+        a.ledger.backup(&before).unwrap();
+        a.earn(&books[1].1, 60);
+        // A's disk fails; the backup goes back, in a new series that never reaches the hub
+        // (no network that night), and A books 10 points in it.
+        let restoring = Home {
+            dir: a.home.dir.clone(),
+        };
+        let plan = restoring.plan_restore(&before).unwrap();
+        restoring.restore(plan, "001", ADMIN_PIN).unwrap();
+        a.ledger = restoring.open().unwrap();
+        a.admin = a.ledger.login("001", ADMIN_PIN).unwrap();
+        a.earn(&books[0].1, 60);
+        // Then it moves to a new PC by the guide, before any sync reached the hub.
+        let newest = a.dir.path().join("newest.db");
+        a.ledger.backup(&newest).unwrap();
+        let (new_pc, home, said) = restore_on_a_new_pc(&a, &newest, retired_too);
+        let name = a.name.clone();
+        drop(a);
+        let mut ledger = home.open().unwrap();
+        let admin = ledger.login("001", ADMIN_PIN).unwrap();
+        let mut again = Counter {
+            dir: new_pc,
+            home,
+            ledger,
+            admin,
+            name,
+        };
+        if retired_too {
+            // The earlier series' key, kept in keys/retired/, introduces the new series.
+            assert!(said.contains("已与街道中心同步"), "{said}");
+        } else {
+            // The key that would introduce it stayed on the old PC: the sync says to enrol
+            // again with a code, and that works.
+            let refused = again.sync_with(&hub.url).unwrap_err();
+            assert!(
+                matches!(&refused, SyncError::Client(ClientError::Refused(r))
+                    if r.refusal == Refusal::UnknownDevice),
+                "{refused:?}"
+            );
+            assert!(refused.to_string().contains("enrol"), "{refused}");
+            pointsdesk::sync::nightly::enroll(
+                &mut again.ledger,
+                &again.admin,
+                &hub.client(),
+                &hub.code(&again.name),
+                None,
+            )
+            .unwrap();
+        }
+        let summary = again.sync(&hub);
+        assert!(summary.push_refusals.is_empty(), "{summary:?}");
+        b.sync(&hub);
+        again.sync(&hub);
+        // 20 to begin with, 10 in the series the hub never saw; books[1]'s 10 after the
+        // backup was synced by no one and is gone with the old disk.
+        assert_eq!(again.balance(&books[0].0), 30, "retired_too: {retired_too}");
+        assert_eq!(b.balance(&books[0].0), 30);
+        assert_eq!(b.balance(&books[1].0), 20);
+        assert_eq!(again.heads(), hub_heads(&hub));
+        assert_eq!(b.heads(), hub_heads(&hub));
+        again.assert_verifies();
+        b.assert_verifies();
+        assert!(hub.hub().report().unwrap().evidence.is_empty());
+    }
 }

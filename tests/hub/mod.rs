@@ -515,6 +515,23 @@ impl Counter {
     }
 }
 
+/// Copies the device key of `from` to the new home `to` (a new PC), and with `retired_too` the
+/// keys of its earlier series (`keys/retired/`) as well: the kiosk guide's way copies the
+/// whole `keys/` folder.
+pub fn copy_keys(from: &Home, to: &Home, retired_too: bool) {
+    let keys = to.key_path().parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::copy(from.key_path(), to.key_path()).unwrap();
+    let retired = from.key_path().parent().unwrap().join("retired");
+    if retired_too && retired.exists() {
+        std::fs::create_dir_all(keys.join("retired")).unwrap();
+        for key in std::fs::read_dir(&retired).unwrap() {
+            let key = key.unwrap().path();
+            std::fs::copy(&key, keys.join("retired").join(key.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 /// The heads the hub holds, sorted.
 pub fn hub_heads(hub: &TestHub) -> Vec<Head> {
     let mut heads = hub
