@@ -338,10 +338,11 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
         .unwrap()
         .save_new(&stranger)
         .unwrap();
+    let code = hub.code(&a.name);
     let wrong = recover(
         &home,
         &hub.client(),
-        &hub.code(&a.name),
+        &code,
         Some(&stranger),
         "001",
         NEW_PIN,
@@ -357,6 +358,31 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
         "{wrong:?}"
     );
     assert!(!home.dir.exists());
+    // The hub took the code before the key could be checked: the message asks for a new one.
+    let Err(SyncError::Ledger(refused)) = wrong else {
+        unreachable!()
+    };
+    let said = refused.message(Lang::En);
+    assert!(
+        said.contains("ask the street office for a new one"),
+        "{said}"
+    );
+    let again = recover(
+        &home,
+        &hub.client(),
+        &code,
+        None,
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    );
+    assert!(
+        matches!(&again, Err(SyncError::Client(ClientError::Refused(body)))
+            if body.refusal == Refusal::UsedCode),
+        "{again:?}"
+    );
     let unknown = recover(
         &home,
         &hub.client(),

@@ -262,7 +262,7 @@ fn take_back(
         match result {
             Ok(recovered) => return recovered.endorsed,
             // The key is of a series the hub never saw (a restore's, its entries relayed at
-            // most): the message says to enrol without it.
+            // most): the message says to enrol without it, with a new code.
             Err(SyncError::Ledger(LedgerError::KeyOfOtherSeries { .. })) if key.is_some() => {
                 key = None;
             }
