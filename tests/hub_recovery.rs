@@ -6,9 +6,11 @@
 mod hub;
 
 use hub::{ADMIN_PIN, Counter, StoreKind, TestHub, hub_heads};
+use pointsdesk::district::protocol::Refusal;
 use pointsdesk::home::Home;
 use pointsdesk::i18n::Lang;
 use pointsdesk::ledger::{EarnRequest, LedgerError, NewResident};
+use pointsdesk::sync::client::ClientError;
 use pointsdesk::sync::nightly::SyncError;
 use pointsdesk::sync::recover::recover;
 
@@ -234,6 +236,97 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
 }
 
 #[test]
+fn a_recovery_the_network_cuts_leaves_the_folder_as_it_was_and_a_new_code_takes_the_counter_back() {
+    let (hub, mut a, mut b, books) = district();
+    let saved = tempfile::TempDir::new().unwrap();
+    let key = saved.path().join("device.key");
+    std::fs::copy(a.home.key_path(), &key).unwrap();
+    let name = a.name.clone();
+    a.earn(&books[0].1, 60);
+    a.sync(&hub);
+    drop(a);
+    let new_pc = tempfile::TempDir::new().unwrap();
+    let home = Home {
+        dir: new_pc.path().join("home"),
+    };
+    let upstream: std::net::SocketAddr = hub.url.trim_start_matches("http://").parse().unwrap();
+    // The network goes away once the code (1), the certificate (2) or the heads (3) passed:
+    // the new PC has its folder, config, database and keys by then.
+    for passed in 1..=3 {
+        let proxy = hub::proxy::Proxy::breaking_after(upstream, passed);
+        let code = hub.code(&name);
+        let cut = recover(
+            &home,
+            &pointsdesk::sync::client::HubClient::new(&proxy.url, None).unwrap(),
+            &code,
+            Some(&key),
+            "001",
+            NEW_PIN,
+            None,
+            Lang::ZhCn,
+            &mut |_| {},
+        );
+        assert!(
+            matches!(cut, Err(SyncError::Client(_))),
+            "{passed}: {cut:?}"
+        );
+        assert!(!home.dir.exists(), "{passed}: the folder is left as it was");
+        assert!(key.exists(), "the administrator's key stays");
+        // The hub took the code: the same one again says so (ask for a new one).
+        let again = recover(
+            &home,
+            &hub.client(),
+            &code,
+            None,
+            "001",
+            NEW_PIN,
+            None,
+            Lang::ZhCn,
+            &mut |_| {},
+        );
+        assert!(
+            matches!(&again, Err(SyncError::Client(ClientError::Refused(body)))
+                if body.refusal == Refusal::UsedCode),
+            "{again:?}"
+        );
+        assert!(!home.dir.exists());
+    }
+    let recovered = recover(
+        &home,
+        &hub.client(),
+        &hub.code(&name),
+        Some(&key),
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(recovered.endorsed);
+    let mut ledger = home.open().unwrap();
+    let admin = ledger.login("001", NEW_PIN).unwrap();
+    earn(&mut ledger, &admin, &books[0].1);
+    let mut again = Counter {
+        dir: new_pc,
+        home,
+        ledger,
+        admin,
+        name,
+    };
+    let summary = again.sync(&hub);
+    assert!(summary.push_refusals.is_empty(), "{summary:?}");
+    b.sync(&hub);
+    // 20 to begin with, 10 on the old PC before it was lost, 10 on the new one.
+    assert_eq!(again.balance(&books[0].0), 40);
+    assert_eq!(b.balance(&books[0].0), 40);
+    assert_eq!(again.heads(), hub_heads(&hub));
+    again.assert_verifies();
+    b.assert_verifies();
+    assert!(hub.hub().report().unwrap().evidence.is_empty());
+}
+
+#[test]
 fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing_is_made() {
     let (hub, a, _b, _) = district();
     let new_pc = tempfile::TempDir::new().unwrap();
@@ -245,10 +338,11 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
         .unwrap()
         .save_new(&stranger)
         .unwrap();
+    let code = hub.code(&a.name);
     let wrong = recover(
         &home,
         &hub.client(),
-        &hub.code(&a.name),
+        &code,
         Some(&stranger),
         "001",
         NEW_PIN,
@@ -264,6 +358,31 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
         "{wrong:?}"
     );
     assert!(!home.dir.exists());
+    // The hub took the code before the key could be checked: the message asks for a new one.
+    let Err(SyncError::Ledger(refused)) = wrong else {
+        unreachable!()
+    };
+    let said = refused.message(Lang::En);
+    assert!(
+        said.contains("ask the street office for a new one"),
+        "{said}"
+    );
+    let again = recover(
+        &home,
+        &hub.client(),
+        &code,
+        None,
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    );
+    assert!(
+        matches!(&again, Err(SyncError::Client(ClientError::Refused(body)))
+            if body.refusal == Refusal::UsedCode),
+        "{again:?}"
+    );
     let unknown = recover(
         &home,
         &hub.client(),
@@ -325,15 +444,18 @@ fn a_counter_restored_from_an_old_backup_goes_on_syncing_introduced_by_its_earli
     assert!(hub.hub().report().unwrap().evidence.is_empty());
 }
 
-/// The kiosk guide's way to change PCs: the newest backup and `keys/device.key` copied to the
-/// new PC, then `pointsdesk restore`.
-fn restore_on_a_new_pc(a: &Counter, backup: &std::path::Path) -> (tempfile::TempDir, Home, String) {
+/// The kiosk guide's way to change PCs: the newest backup and the `keys/` folder copied to the
+/// new PC (`keys/device.key` alone unless `retired_too`), then `pointsdesk restore`.
+fn restore_on_a_new_pc(
+    a: &Counter,
+    backup: &std::path::Path,
+    retired_too: bool,
+) -> (tempfile::TempDir, Home, String) {
     let new_pc = tempfile::TempDir::new().unwrap();
     let home = Home {
         dir: new_pc.path().join("home"),
     };
-    std::fs::create_dir_all(home.key_path().parent().unwrap()).unwrap();
-    std::fs::copy(a.home.key_path(), home.key_path()).unwrap();
+    hub::copy_keys(&a.home, &home, retired_too);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pointsdesk"))
         .args(["restore", "--yes", backup.to_str().unwrap()])
         .env("POINTSDESK_HOME", &home.dir)
@@ -359,7 +481,7 @@ fn changing_pcs_by_the_guide_after_the_old_pc_synced_past_the_backup_makes_no_fo
     // The old PC syncs once more after the backup was taken.
     a.earn(&books[2].1, 60);
     a.sync(&hub);
-    let (new_pc, home, said) = restore_on_a_new_pc(&a, &backup);
+    let (new_pc, home, said) = restore_on_a_new_pc(&a, &backup, false);
     assert!(said.contains("新序列"), "{said}");
     let name = a.name.clone();
     drop(a);
@@ -392,4 +514,75 @@ fn changing_pcs_by_the_guide_after_the_old_pc_synced_past_the_backup_makes_no_fo
     b.assert_verifies();
     let report = hub.hub().report().unwrap();
     assert!(report.evidence.is_empty(), "{:?}", report.evidence);
+}
+
+#[test]
+fn a_new_pc_set_up_by_the_guide_introduces_a_series_the_hub_never_saw_with_the_old_keys_folder() {
+    for retired_too in [true, false] {
+        let (hub, mut a, mut b, books) = district();
+        let before = a.dir.path().join("before.db");
+        a.ledger.backup(&before).unwrap();
+        a.earn(&books[1].1, 60);
+        // A's disk fails; the backup goes back, in a new series that never reaches the hub
+        // (no network that night), and A books 10 points in it.
+        let restoring = Home {
+            dir: a.home.dir.clone(),
+        };
+        let plan = restoring.plan_restore(&before).unwrap();
+        restoring.restore(plan, "001", ADMIN_PIN).unwrap();
+        a.ledger = restoring.open().unwrap();
+        a.admin = a.ledger.login("001", ADMIN_PIN).unwrap();
+        a.earn(&books[0].1, 60);
+        // Then it moves to a new PC by the guide, before any sync reached the hub.
+        let newest = a.dir.path().join("newest.db");
+        a.ledger.backup(&newest).unwrap();
+        let (new_pc, home, said) = restore_on_a_new_pc(&a, &newest, retired_too);
+        let name = a.name.clone();
+        drop(a);
+        let mut ledger = home.open().unwrap();
+        let admin = ledger.login("001", ADMIN_PIN).unwrap();
+        let mut again = Counter {
+            dir: new_pc,
+            home,
+            ledger,
+            admin,
+            name,
+        };
+        if retired_too {
+            // The earlier series' key, kept in keys/retired/, introduces the new series.
+            assert!(said.contains("已与街道中心同步"), "{said}");
+        } else {
+            // The key that would introduce it stayed on the old PC: the sync says to enrol
+            // again with a code, and that works.
+            let refused = again.sync_with(&hub.url).unwrap_err();
+            assert!(
+                matches!(&refused, SyncError::Client(ClientError::Refused(r))
+                    if r.refusal == Refusal::UnknownDevice),
+                "{refused:?}"
+            );
+            assert!(refused.to_string().contains("enrol"), "{refused}");
+            pointsdesk::sync::nightly::enroll(
+                &mut again.ledger,
+                &again.admin,
+                &hub.client(),
+                &hub.code(&again.name),
+                None,
+            )
+            .unwrap();
+        }
+        let summary = again.sync(&hub);
+        assert!(summary.push_refusals.is_empty(), "{summary:?}");
+        b.sync(&hub);
+        again.sync(&hub);
+        // 20 to begin with, 10 in the series the hub never saw; books[1]'s 10 after the
+        // backup was synced by no one and is gone with the old disk.
+        assert_eq!(again.balance(&books[0].0), 30, "retired_too: {retired_too}");
+        assert_eq!(b.balance(&books[0].0), 30);
+        assert_eq!(b.balance(&books[1].0), 20);
+        assert_eq!(again.heads(), hub_heads(&hub));
+        assert_eq!(b.heads(), hub_heads(&hub));
+        again.assert_verifies();
+        b.assert_verifies();
+        assert!(hub.hub().report().unwrap().evidence.is_empty());
+    }
 }

@@ -262,14 +262,9 @@ fn ask_hub_before_writing_on(ctx: &Ctx, plan: &mut crate::home::restore::Restore
     let answer = crate::keys::Device::load(&ctx.home.key_path())
         .map_err(|e| e.to_string())
         .and_then(|device| {
-            let client = crate::sync::client::HubClient::new(&url, ca.as_deref())
-                .map_err(|e| e.to_string())?;
-            let heads = client.heads(&device).map_err(|e| e.to_string())?;
-            Ok(heads
-                .heads
-                .iter()
-                .find(|h| h.series_id == series)
-                .map_or(0, |h| h.seq))
+            crate::sync::client::HubClient::new(&url, ca.as_deref())
+                .and_then(|client| client.series_head(&device, series))
+                .map_err(|e| e.to_string())
         });
     plan.learn_from_hub(answer);
 }

@@ -121,6 +121,20 @@ pub fn enroll(
     Ok(())
 }
 
+/// Why taking a counter back onto a new PC failed, and that the folder is as it was: a
+/// recovery that fails removes what it made, so `sync enroll` runs again there.
+fn recovery_failure(lang: Lang, hub: &str, error: &ClientError) -> Failure {
+    let state = lang.pick(
+        "本机没有留下找回的任何东西。问题解决后再运行一次 sync enroll；如果街道中心说登记码已经用过，请向街道中心要一个新的。",
+        "Nothing of the recovery was left on this PC. Once the problem is solved, run sync enroll again; if the hub says the code was used, ask the street office for a new one.",
+    );
+    match client_failure(lang, hub, error) {
+        Failure::HubRefused(message) => Failure::HubRefused(format!("{message}\n{state}")),
+        Failure::Sync(message) => Failure::Sync(format!("{message}\n{state}")),
+        other => other,
+    }
+}
+
 /// A new PC: the counter's ledger comes back from the hub.
 fn recover(
     ctx: &Ctx,
@@ -153,7 +167,9 @@ fn recover(
     progress.finish();
     let recovered = match result {
         Ok(r) => r,
-        Err(nightly::SyncError::Client(e)) => return Err(client_failure(lang, client.base(), &e)),
+        Err(nightly::SyncError::Client(e)) => {
+            return Err(recovery_failure(lang, client.base(), &e));
+        }
         Err(nightly::SyncError::Ledger(e)) => return Err(e.into()),
     };
     ctx.show(&recovered, || {

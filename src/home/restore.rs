@@ -156,7 +156,7 @@ impl Home {
         old.save_new(&path).map_err(LedgerError::from)
     }
 
-    fn retired_key_path(&self, series_id: &Uuid) -> PathBuf {
+    pub(crate) fn retired_key_path(&self, series_id: &Uuid) -> PathBuf {
         self.dir
             .join("keys")
             .join("retired")

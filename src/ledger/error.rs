@@ -560,9 +560,9 @@ impl LedgerError {
                 format!("The hub holds nothing of {counter}, so there is nothing to take back onto a new PC: for a new counter run pointsdesk init.")
             },
             E::KeyOfOtherSeries { key, counter } => if zh {
-                format!("密钥 {key} 不是“{counter}”当前使用的密钥（可能是恢复备份之前的旧密钥）：不加 --key 再登记一次，本机将开始一个新的序列。")
+                format!("密钥 {key} 不是街道中心所知“{counter}”最新序列的密钥（可能是恢复备份之前的旧密钥，或者恢复备份之后的新序列还没有同步到街道中心）。这个登记码已经用掉了：请向街道中心要一个新的，不加 --key 再登记一次，本机将开始一个新的序列。")
             } else {
-                format!("The key {key} is not the key {counter} uses now (perhaps one from before a restore): enrol again without --key, and this PC starts a new series.")
+                format!("The key {key} is not the key of {counter}'s newest series at the hub (perhaps one from before a restore, or of a series a restore began that never reached the hub). This code is used up: ask the street office for a new one and enrol again without --key, and this PC starts a new series.")
             },
             E::OtherDistrictBundle { district, ours } => if zh {
                 format!("这个数据包来自“{district}”，本服务点属于“{ours}”：不能导入，什么都没有改变。")

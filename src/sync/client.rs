@@ -305,6 +305,17 @@ impl HubClient {
         Self::json(&body, 200)
     }
 
+    /// How far the hub holds the series `series_id` (0: not at all): what a restore that
+    /// would write on in that series asks first.
+    pub fn series_head(&self, device: &Device, series_id: uuid::Uuid) -> Result<i64, ClientError> {
+        Ok(self
+            .heads(device)?
+            .heads
+            .iter()
+            .find(|h| h.series_id == series_id)
+            .map_or(0, |h| h.seq))
+    }
+
     /// Pushes a bundle of at most one page.
     pub fn push(&self, device: &Device, bundle: &[u8]) -> Result<PushResponse, ClientError> {
         let (body, _) = self.signed(device, "POST", "/v1/push", bundle)?;

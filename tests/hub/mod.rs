@@ -316,6 +316,15 @@ impl TestHub {
             .one_time_code
     }
 
+    /// A one-time enrolment code for the counter `counter` of `community` (a name two
+    /// communities use is ambiguous without it).
+    pub fn code_in(&self, community: &str, counter: &str) -> String {
+        self.hub()
+            .enrol_code_in(Some(community), counter, None, 24, chrono::Utc::now())
+            .unwrap()
+            .one_time_code
+    }
+
     pub fn client(&self) -> HubClient {
         HubClient::new(&self.url, None).unwrap()
     }
@@ -380,9 +389,27 @@ impl Counter {
         counter
     }
 
+    /// The counter `name` of `community` (numbers beginning `prefix`), set up like
+    /// [`Counter::unenrolled`] and enrolled with `hub` by a code for that community: two
+    /// communities may each have a counter of that name.
+    pub fn enrolled_as(hub: &TestHub, community: &str, prefix: &str, name: &str) -> Counter {
+        let mut counter = Counter::unenrolled_as(community, prefix, name);
+        let client = HubClient::new(&hub.url, None).unwrap();
+        let code = hub.code_in(community, name);
+        nightly::enroll(&mut counter.ledger, &counter.admin, &client, &code, None).unwrap();
+        counter
+    }
+
     /// Counter `index` (see [`setup`]) with activity A01 and items G001, S01, not enrolled.
     pub fn unenrolled(index: usize) -> Counter {
         let (community, prefix, name) = setup(index);
+        Counter::unenrolled_as(&community, &prefix, &name)
+    }
+
+    /// Like [`Counter::unenrolled`], of the counter `name` of `community`.
+    pub fn unenrolled_as(community: &str, prefix: &str, name: &str) -> Counter {
+        let (community, prefix, name) =
+            (community.to_string(), prefix.to_string(), name.to_string());
         let dir = TempDir::new().unwrap();
         let home = Home {
             dir: dir.path().join("home"),
@@ -512,6 +539,23 @@ impl Counter {
     pub fn assert_verifies(&mut self) {
         let report = self.ledger.verify().unwrap();
         assert!(report.ok, "{}: {report:?}", self.name);
+    }
+}
+
+/// Copies the device key of `from` to the new home `to` (a new PC), and with `retired_too` the
+/// keys of its earlier series (`keys/retired/`) as well: the kiosk guide's way copies the
+/// whole `keys/` folder.
+pub fn copy_keys(from: &Home, to: &Home, retired_too: bool) {
+    let keys = to.key_path().parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::copy(from.key_path(), to.key_path()).unwrap();
+    let retired = from.key_path().parent().unwrap().join("retired");
+    if retired_too && retired.exists() {
+        std::fs::create_dir_all(keys.join("retired")).unwrap();
+        for key in std::fs::read_dir(&retired).unwrap() {
+            let key = key.unwrap().path();
+            std::fs::copy(&key, keys.join("retired").join(key.file_name().unwrap())).unwrap();
+        }
     }
 }
 

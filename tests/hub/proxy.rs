@@ -62,6 +62,8 @@ struct State {
     fault_percent: u64,
     kept: Vec<Vec<u8>>,
     faults: Vec<Fault>,
+    /// Requests still passed before every later one is dropped (`None`: the dice decide).
+    passes_left: Option<u64>,
 }
 
 /// The proxy; it stops when dropped.
@@ -80,6 +82,21 @@ const MESSAGE_BYTES_MAX: usize = 64 << 20;
 impl Proxy {
     /// A proxy to `upstream` (`127.0.0.1:port`) meeting faults on `fault_percent` % of requests.
     pub fn start(upstream: std::net::SocketAddr, seed: u64, fault_percent: u64) -> Proxy {
+        Self::start_with(upstream, seed, fault_percent, None)
+    }
+
+    /// A proxy to `upstream` that passes the first `passed` requests and drops every later
+    /// one: the network goes away at a known step of a protocol.
+    pub fn breaking_after(upstream: std::net::SocketAddr, passed: u64) -> Proxy {
+        Self::start_with(upstream, 0, 0, Some(passed))
+    }
+
+    fn start_with(
+        upstream: std::net::SocketAddr,
+        seed: u64,
+        fault_percent: u64,
+        passes_left: Option<u64>,
+    ) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State {
@@ -87,6 +104,7 @@ impl Proxy {
             fault_percent,
             kept: Vec::new(),
             faults: Vec::new(),
+            passes_left,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let (s, st) = (Arc::clone(&state), Arc::clone(&stop));
@@ -176,7 +194,10 @@ fn serve(mut client: TcpStream, upstream: std::net::SocketAddr, state: &Mutex<St
             let mut guard = state.lock().unwrap();
             let s = &mut *guard;
             let percent = s.fault_percent;
-            let fault = if s.dice.chance(percent) {
+            let fault = if let Some(left) = s.passes_left {
+                s.passes_left = Some(left.saturating_sub(1));
+                if left == 0 { Fault::Drop } else { Fault::Pass }
+            } else if s.dice.chance(percent) {
                 match s.dice.below(6) {
                     0 => Fault::Drop,
                     1 => Fault::CutRequest,
