@@ -344,10 +344,8 @@ fn change_pc(
         admin,
         name,
     };
-    // The restore syncs at once (it may fail; the night's sync tries again).
-    if sync(counters, at, hub, &proxy.url, life).is_ok() {
-        life.reached_hub[at] = true;
-    }
+    // `pointsdesk restore` syncs at once; here the day's sync, next, is that one (its offline
+    // roll is a hub that cannot be reached then).
     life.backups[at] = Some(backup);
     life.since_backup[at] = Default::default();
 }
