@@ -162,6 +162,9 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
             ingest.as_secs_f64(),
             ingest_cpu
         );
+        // `exit` runs no destructors: the hub process and the temp dir go first.
+        drop(hub);
+        drop(work);
         std::process::exit(0);
     }
 
