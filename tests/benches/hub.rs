@@ -14,7 +14,8 @@
 //!   the hub's peak memory, its memory a minute later, and `/healthz` latency meanwhile.
 //!
 //! Run: `cargo bench --bench hub` (size: `POINTSDESK_BENCH_DISTRICT=1000000`; only one store:
-//! `POINTSDESK_BENCH_STORES=sqlite`; only the attack: `POINTSDESK_BENCH_HUB=attack`).
+//! `POINTSDESK_BENCH_STORES=sqlite`; only the attack: `POINTSDESK_BENCH_HUB=attack`; all but
+//! the attack: `POINTSDESK_BENCH_HUB=district`).
 
 #[path = "seed.rs"]
 mod seed;
@@ -33,7 +34,7 @@ mod hub_attack;
 mod hub;
 
 use district_seed::{SERIES, bare_rate, seeded, size};
-use hub_process::{HubProcess, copy_dir, own_series_bodies};
+use hub_process::{HubProcess, copy_dir, enrol_again, one_time_code, own_series_bodies};
 use pointsdesk::home::Home;
 use pointsdesk::hub::HubHome;
 use pointsdesk::i18n::Lang;
@@ -47,17 +48,6 @@ const DELTA_ENTRIES: usize = 2_000;
 const LOAD_COUNTERS: usize = 200;
 /// Entries each counter of the load generator books before it syncs.
 const LOAD_ENTRIES_EACH: usize = 10;
-
-/// A one-time code for `counter` from the street office at `office` (on `store`).
-fn code(office: &Path, store: Option<&str>, counter: &str) -> String {
-    let home = HubHome {
-        dir: office.to_path_buf(),
-    };
-    let mut hub = home.open_at(store).unwrap();
-    hub.enrol_code(counter, None, 24, chrono::Utc::now())
-        .unwrap()
-        .one_time_code
-}
 
 /// A new counter in `dir`, enrolled with the hub at `url` by a one-time code.
 fn new_counter(
@@ -96,7 +86,7 @@ fn new_counter(
         &mut ledger,
         &admin,
         &client,
-        &code(office, store, name),
+        &one_time_code(office, store, None, name, None),
         None,
     )
     .unwrap();
@@ -123,13 +113,15 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
     let work = tempfile::tempdir().unwrap();
     let office = work.path().join("street-office");
     copy_dir(&root.join("street-office"), &office);
-    // A fresh store, made by this build: the counters' certificates are registered below.
+    // A fresh store, made by this build: the seeded counters enrol with it below, as a
+    // district's counters enrol with a new hub.
     let _ = std::fs::remove_file(office.join("hub.db"));
     let hub = HubProcess::start(&office, store.as_deref());
     let store = store.as_deref();
     let mut memory = vec![("started", hub.memory_mib())];
 
-    // Every counter's own series, as push bodies of 1,000 entries, made before the clock runs.
+    // Every counter enrolled with this store, and its own series as push bodies of 1,000
+    // entries, made before the clock runs.
     let client = HubClient::new(&hub.url, None).unwrap();
     let mut pushers = Vec::new();
     for index in 0..SERIES {
@@ -137,7 +129,9 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
             dir: root.join(format!("counter-{index}")),
         };
         let mut ledger = home.open().unwrap();
-        let bodies = own_series_bodies(&mut ledger, &client);
+        let admin = ledger.login("001", seed::PIN).unwrap();
+        enrol_again(&mut ledger, &admin, &office, store, &client);
+        let bodies = own_series_bodies(&mut ledger);
         pushers.push((ledger.device().clone(), bodies));
     }
     let cpu_before = hub.cpu_s();
@@ -168,6 +162,9 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
             ingest.as_secs_f64(),
             ingest_cpu
         );
+        // `exit` runs no destructors: the hub process and the temp dir go first.
+        drop(hub);
+        drop(work);
         std::process::exit(0);
     }
 
@@ -396,9 +393,12 @@ fn main() {
         "postgres" => Some(hub::pg().database()),
         other => panic!("unknown store {other}"),
     };
-    let attack_only = std::env::var("POINTSDESK_BENCH_HUB").is_ok_and(|v| v == "attack");
-    if !attack_only {
+    let only = std::env::var("POINTSDESK_BENCH_HUB").unwrap_or_default();
+    if only != "attack" {
         district(&stores, &store_url);
+    }
+    if only == "district" {
+        return;
     }
     for store in stores.split(',') {
         let f = hub_attack::run(store_url(store).as_deref());

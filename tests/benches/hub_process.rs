@@ -4,8 +4,10 @@
 
 use pointsdesk::district::Range;
 use pointsdesk::district::protocol::EXCHANGE_ENTRIES_MAX;
-use pointsdesk::ledger::Ledger;
+use pointsdesk::hub::HubHome;
+use pointsdesk::ledger::{Ledger, Session};
 use pointsdesk::sync::client::HubClient;
+use pointsdesk::sync::nightly;
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -99,12 +101,51 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A counter's own series as push bodies of at most a page each, its certificate registered
-/// with the hub first (as `sync enroll` would have).
-pub fn own_series_bodies(ledger: &mut Ledger, client: &HubClient) -> Vec<Vec<u8>> {
-    client
-        .register_certificate(&ledger.own_certificate().unwrap().unwrap())
-        .unwrap();
+/// A one-time code from the street office at `office` (on `store`) for `counter` of
+/// `community` (`None`: the only counter of that name) with `code` (`None`: the next free one).
+pub fn one_time_code(
+    office: &Path,
+    store: Option<&str>,
+    community: Option<&str>,
+    counter: &str,
+    code: Option<&str>,
+) -> String {
+    let home = HubHome {
+        dir: office.to_path_buf(),
+    };
+    let mut hub = home.open_at(store).unwrap();
+    hub.enrol_code_in(community, counter, code, 24, chrono::Utc::now())
+        .unwrap()
+        .one_time_code
+}
+
+/// Enrols a seeded counter again, with its own community and code, at the hub `client` whose
+/// store (`store` of the street office `office`) is fresh: a fresh store's register holds none
+/// of the grants made when the district was seeded, and the hub takes a certificate only for
+/// a grant of its register, once. As `sync enroll --hub --code` does it: the hub's one-time
+/// code gives the enrolment, the hub takes the certificate it makes, the counter installs it.
+/// The counter's entries stay as seeded; its pushes carry the certificate the hub holds.
+pub fn enrol_again(
+    ledger: &mut Ledger,
+    admin: &Session,
+    office: &Path,
+    store: Option<&str>,
+    client: &HubClient,
+) {
+    let series = ledger.series().clone();
+    let code = one_time_code(
+        office,
+        store,
+        Some(&series.community),
+        &series.counter,
+        series.code.as_deref(),
+    );
+    nightly::enroll(ledger, admin, client, &code, None).unwrap();
+}
+
+/// A counter's own series as push bodies of at most a page each (the counter enrolled with the
+/// hub first: [`enrol_again`] for a seeded one).
+pub fn own_series_bodies(ledger: &mut Ledger) -> Vec<Vec<u8>> {
     let own = ledger.device().series_id;
     let head = ledger
         .heads()

@@ -23,7 +23,7 @@ mod hub_process;
 mod hub;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hub_process::{HubProcess, copy_dir, own_series_bodies};
+use hub_process::{HubProcess, copy_dir, enrol_again, own_series_bodies};
 use pointsdesk::home::Home;
 use pointsdesk::hub::HubHome;
 use pointsdesk::i18n::Lang;
@@ -294,6 +294,21 @@ fn counter_bench(entries: u64) {
     );
 }
 
+/// Enrols every seeded counter with the hub at `url`, whose store (`store` of the street office
+/// `office`) is fresh and holds none of the seed's grants.
+fn enrol_all(root: &Path, office: &Path, store: Option<&str>, url: &str) {
+    let client = HubClient::new(url, None).unwrap();
+    for index in 0..DISTRICT_COUNTERS {
+        let mut ledger = Home {
+            dir: root.join(format!("counter-{index}")),
+        }
+        .open()
+        .unwrap();
+        let admin = ledger.login("001", PIN).unwrap();
+        enrol_again(&mut ledger, &admin, office, store, &client);
+    }
+}
+
 /// Pushes every counter's own series to the hub, as their nightly syncs would.
 fn push_all(root: &Path, url: &str) -> u64 {
     let client = HubClient::new(url, None).unwrap();
@@ -304,7 +319,7 @@ fn push_all(root: &Path, url: &str) -> u64 {
         }
         .open()
         .unwrap();
-        for body in own_series_bodies(&mut ledger, &client) {
+        for body in own_series_bodies(&mut ledger) {
             let answer = client.push(ledger.device(), &body).unwrap();
             pushed += answer.count(pointsdesk::district::protocol::Taken::New) as u64;
         }
@@ -334,6 +349,7 @@ fn hub_bench(store_name: &str, store: Option<String>, root: &Path) {
         .set_admin(ADMIN, PASSWORD, Utc::now())
         .unwrap();
     let hub = HubProcess::start(&office, store.as_deref());
+    enrol_all(root, &office, store.as_deref(), &hub.url);
     let started = Instant::now();
     let pushed = push_all(root, &hub.url);
     println!(

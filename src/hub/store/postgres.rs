@@ -1198,19 +1198,30 @@ async fn claims_as_judged(
 
 /// The holders of the claims a push made, and the entries that lost one.
 async fn write_claims(tx: &deadpool_postgres::Transaction<'_>, append: &Append) -> StoreResult<()> {
+    // One statement for them all, as for the entries, not a round trip for each (a push makes
+    // a claim for most of its entries), in the order of their names so that two processes lock
+    // them in one order. A push holds each claim once.
     let mut claims: Vec<&ClaimRow> = append.claims.iter().collect();
     claims.sort_by(|a, b| a.claim.cmp(&b.claim));
-    for c in claims {
+    debug_assert!(claims.windows(2).all(|w| w[0].claim != w[1].claim));
+    if !claims.is_empty() {
+        let names: Vec<&str> = claims.iter().map(|c| c.claim.as_str()).collect();
+        let ids: Vec<&[u8]> = claims
+            .iter()
+            .map(|c| c.holder.id.as_bytes().as_slice())
+            .collect();
+        let series_ids: Vec<&[u8]> = claims
+            .iter()
+            .map(|c| c.holder.series_id.as_bytes().as_slice())
+            .collect();
+        let seqs: Vec<i64> = claims.iter().map(|c| c.holder.seq).collect();
         tx.execute(
-            "INSERT INTO claims (claim, id, series_id, seq) VALUES ($1, $2, $3, $4)
+            "INSERT INTO claims (claim, id, series_id, seq)
+             SELECT c, i, k, s FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::int8[])
+                  WITH ORDINALITY AS t(c, i, k, s, n) ORDER BY n
              ON CONFLICT (claim) DO UPDATE SET id = excluded.id, series_id = excluded.series_id,
                seq = excluded.seq",
-            &[
-                &c.claim,
-                &c.holder.id.as_bytes().as_slice(),
-                &c.holder.series_id.as_bytes().as_slice(),
-                &c.holder.seq,
-            ],
+            &[&names, &ids, &series_ids, &seqs],
         )
         .await?;
     }

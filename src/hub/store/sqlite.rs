@@ -39,6 +39,8 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
 const TAKEN_IDS_PER_QUERY: usize = 1_000;
+/// Claims looked up by one statement (a push of 1,000 entries makes about as many).
+const CLAIMS_PER_QUERY: usize = 1_000;
 
 /// The hub's store in SQLite: one connection writes, a few others read beside it (WAL lets
 /// readers see the last commit while a write goes on), so judging one push never waits for
@@ -224,14 +226,46 @@ fn register_of(tx: &Connection) -> rusqlite::Result<Vec<RegisterRow>> {
 
 /// Whether every claim a push was judged against still has the holder it had then.
 fn claims_as_judged(tx: &Connection, claims: &[ClaimRow]) -> rusqlite::Result<bool> {
-    let mut stmt = tx.prepare_cached("SELECT id FROM claims WHERE claim = ?1")?;
-    for c in claims {
-        let held: Option<Vec<u8>> = stmt.query_row([&c.claim], |r| r.get(0)).optional()?;
-        if held.map(uuid_of) != c.expected {
-            return Ok(false);
+    let names: Vec<&str> = claims.iter().map(|c| c.claim.as_str()).collect();
+    let held = claim_holders(tx, &names)?;
+    Ok(claims
+        .iter()
+        .all(|c| held.get(&c.claim).map(|h| h.id) == c.expected))
+}
+
+/// The holders of `claims` that are held, a statement for up to [`CLAIMS_PER_QUERY`] of them:
+/// a push makes a claim for most of its entries, and a statement for each claim was one more
+/// query for each entry.
+fn claim_holders(
+    conn: &Connection,
+    claims: &[&str],
+) -> rusqlite::Result<HashMap<String, Claimant>> {
+    let mut found = HashMap::new();
+    for part in claims.chunks(CLAIMS_PER_QUERY) {
+        let sql = format!(
+            "SELECT c.claim, c.id, c.series_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
+                 WHERE d.series_id = c.series_id AND d.seq = c.seq)
+             FROM claims c WHERE c.claim IN ({})",
+            vec!["?"; part.len()].join(", ")
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(part), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Claimant {
+                    id: uuid_of(r.get(1)?),
+                    series_id: uuid_of(r.get(2)?),
+                    seq: r.get(3)?,
+                    counts: r.get(4)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (claim, holder) = row?;
+            found.insert(claim, holder);
         }
     }
-    Ok(true)
+    Ok(found)
 }
 
 /// The holders of the claims a push made, and the entries that lost one.
@@ -872,28 +906,8 @@ impl Store for SqliteStore {
     async fn claimants(&self, claims: &[String]) -> StoreResult<HashMap<String, Claimant>> {
         let claims = claims.to_vec();
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT c.id, c.series_id, c.seq, NOT EXISTS (SELECT 1 FROM duplicates d
-                     WHERE d.series_id = c.series_id AND d.seq = c.seq)
-                 FROM claims c WHERE c.claim = ?1",
-            )?;
-            let mut found = HashMap::new();
-            for claim in claims {
-                let holder = stmt
-                    .query_row([&claim], |r| {
-                        Ok(Claimant {
-                            id: uuid_of(r.get(0)?),
-                            series_id: uuid_of(r.get(1)?),
-                            seq: r.get(2)?,
-                            counts: r.get(3)?,
-                        })
-                    })
-                    .optional()?;
-                if let Some(holder) = holder {
-                    found.insert(claim, holder);
-                }
-            }
-            Ok(found)
+            let names: Vec<&str> = claims.iter().map(String::as_str).collect();
+            Ok(claim_holders(conn, &names)?)
         })
         .await
     }
