@@ -25,21 +25,30 @@ fn restore(d: &mut District, at: usize, backup: &std::path::Path) {
         .unwrap();
 }
 
-fn check_in(d: &mut District, at: usize, scan: &str, event: &str) {
+/// An administrator at `at` credits `minutes` of A01 to `scan`, for `event` if given.
+fn earn_at(
+    d: &mut District,
+    at: usize,
+    scan: &str,
+    minutes: u32,
+    event: Option<&str>,
+) -> Result<pointsdesk::ledger::Receipt, pointsdesk::ledger::LedgerError> {
     let admin = d.admin(at);
-    d.ledger(at)
-        .earn(
-            &admin,
-            &EarnRequest {
-                scan: scan.into(),
-                activity: "A01".into(),
-                minutes: 120,
-                event: Some(event.into()),
-                txn: None,
-                confirmed_by: None,
-            },
-        )
-        .unwrap();
+    d.ledger(at).earn(
+        &admin,
+        &EarnRequest {
+            scan: scan.into(),
+            activity: "A01".into(),
+            minutes,
+            event: event.map(str::to_string),
+            txn: None,
+            confirmed_by: None,
+        },
+    )
+}
+
+fn check_in(d: &mut District, at: usize, scan: &str, event: &str) {
+    earn_at(d, at, scan, 120, Some(event)).unwrap();
 }
 
 /// The duplicates listed at counter `at`: (kind, subject).
@@ -203,19 +212,7 @@ fn an_overdraft_settled_at_two_counters_is_settled_once_and_listed() {
 
 /// The points a scan may book at counter `at` now: the refusal's message when it is frozen.
 fn earn_refused(d: &mut District, at: usize, scan: &str) -> Option<String> {
-    let admin = d.admin(at);
-    d.ledger(at)
-        .earn(
-            &admin,
-            &EarnRequest {
-                scan: scan.into(),
-                activity: "A01".into(),
-                minutes: 60,
-                event: None,
-                txn: None,
-                confirmed_by: None,
-            },
-        )
+    earn_at(d, at, scan, 60, None)
         .err()
         .map(|e| e.message(pointsdesk::i18n::Lang::ZhCn))
 }

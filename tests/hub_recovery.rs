@@ -30,6 +30,26 @@ fn district() -> (TestHub, Counter, Counter, Vec<(String, String)>) {
     (hub, a, b, books)
 }
 
+/// A recovery into `home` with the one-time `code`, administrator 001 given [`NEW_PIN`].
+fn recover_as_admin(
+    home: &Home,
+    client: &pointsdesk::sync::client::HubClient,
+    code: &str,
+    key: Option<&std::path::Path>,
+) -> Result<pointsdesk::sync::recover::Recovered, SyncError> {
+    recover(
+        home,
+        client,
+        code,
+        key,
+        "001",
+        NEW_PIN,
+        None,
+        Lang::ZhCn,
+        &mut |_| {},
+    )
+}
+
 fn earn(
     ledger: &mut pointsdesk::ledger::Ledger,
     session: &pointsdesk::ledger::Session,
@@ -80,18 +100,7 @@ fn a_new_pc_with_the_old_key_goes_on_in_a_new_series_and_never_signs_what_anothe
     let home = Home {
         dir: new_pc.path().join("home"),
     };
-    let recovered = recover(
-        &home,
-        &hub.client(),
-        &hub.code(&name),
-        Some(&key),
-        "001",
-        NEW_PIN,
-        None,
-        Lang::ZhCn,
-        &mut |_| {},
-    )
-    .unwrap();
+    let recovered = recover_as_admin(&home, &hub.client(), &hub.code(&name), Some(&key)).unwrap();
     assert!(recovered.endorsed);
     assert_eq!(recovered.head, head.seq);
     let mut ledger = home.open().unwrap();
@@ -167,18 +176,7 @@ fn a_new_pc_without_the_key_starts_a_new_series_of_the_same_counter() {
     let home = Home {
         dir: new_pc.path().join("home"),
     };
-    let recovered = recover(
-        &home,
-        &hub.client(),
-        &hub.code(&name),
-        None,
-        "001",
-        NEW_PIN,
-        None,
-        Lang::ZhCn,
-        &mut |_| {},
-    )
-    .unwrap();
+    let recovered = recover_as_admin(&home, &hub.client(), &hub.code(&name), None).unwrap();
     assert!(!recovered.endorsed);
     let mut ledger = home.open().unwrap();
     assert_ne!(ledger.device().series_id, old);
@@ -255,16 +253,11 @@ fn a_recovery_the_network_cuts_leaves_the_folder_as_it_was_and_a_new_code_takes_
     for passed in 1..=3 {
         let proxy = hub::proxy::Proxy::breaking_after(upstream, passed);
         let code = hub.code(&name);
-        let cut = recover(
+        let cut = recover_as_admin(
             &home,
             &pointsdesk::sync::client::HubClient::new(&proxy.url, None).unwrap(),
             &code,
             Some(&key),
-            "001",
-            NEW_PIN,
-            None,
-            Lang::ZhCn,
-            &mut |_| {},
         );
         assert!(
             matches!(cut, Err(SyncError::Client(_))),
@@ -273,17 +266,7 @@ fn a_recovery_the_network_cuts_leaves_the_folder_as_it_was_and_a_new_code_takes_
         assert!(!home.dir.exists(), "{passed}: the folder is left as it was");
         assert!(key.exists(), "the administrator's key stays");
         // The hub took the code: the same one again says so (ask for a new one).
-        let again = recover(
-            &home,
-            &hub.client(),
-            &code,
-            None,
-            "001",
-            NEW_PIN,
-            None,
-            Lang::ZhCn,
-            &mut |_| {},
-        );
+        let again = recover_as_admin(&home, &hub.client(), &code, None);
         assert!(
             matches!(&again, Err(SyncError::Client(ClientError::Refused(body)))
                 if body.refusal == Refusal::UsedCode),
@@ -291,18 +274,7 @@ fn a_recovery_the_network_cuts_leaves_the_folder_as_it_was_and_a_new_code_takes_
         );
         assert!(!home.dir.exists());
     }
-    let recovered = recover(
-        &home,
-        &hub.client(),
-        &hub.code(&name),
-        Some(&key),
-        "001",
-        NEW_PIN,
-        None,
-        Lang::ZhCn,
-        &mut |_| {},
-    )
-    .unwrap();
+    let recovered = recover_as_admin(&home, &hub.client(), &hub.code(&name), Some(&key)).unwrap();
     assert!(recovered.endorsed);
     let mut ledger = home.open().unwrap();
     let admin = ledger.login("001", NEW_PIN).unwrap();
@@ -339,17 +311,7 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
         .save_new(&stranger)
         .unwrap();
     let code = hub.code(&a.name);
-    let wrong = recover(
-        &home,
-        &hub.client(),
-        &code,
-        Some(&stranger),
-        "001",
-        NEW_PIN,
-        None,
-        Lang::ZhCn,
-        &mut |_| {},
-    );
+    let wrong = recover_as_admin(&home, &hub.client(), &code, Some(&stranger));
     assert!(
         matches!(
             wrong,
@@ -367,33 +329,13 @@ fn a_key_of_another_series_or_a_counter_the_hub_never_saw_is_refused_and_nothing
         said.contains("ask the street office for a new one"),
         "{said}"
     );
-    let again = recover(
-        &home,
-        &hub.client(),
-        &code,
-        None,
-        "001",
-        NEW_PIN,
-        None,
-        Lang::ZhCn,
-        &mut |_| {},
-    );
+    let again = recover_as_admin(&home, &hub.client(), &code, None);
     assert!(
         matches!(&again, Err(SyncError::Client(ClientError::Refused(body)))
             if body.refusal == Refusal::UsedCode),
         "{again:?}"
     );
-    let unknown = recover(
-        &home,
-        &hub.client(),
-        &hub.code("从未同步的服务点"),
-        None,
-        "001",
-        NEW_PIN,
-        None,
-        Lang::ZhCn,
-        &mut |_| {},
-    );
+    let unknown = recover_as_admin(&home, &hub.client(), &hub.code("从未同步的服务点"), None);
     assert!(
         matches!(
             unknown,
