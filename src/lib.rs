@@ -15,6 +15,18 @@
 //! recreates them. A mistake is corrected by a new entry (a reversal, an adjustment), never by
 //! an update.
 //!
+//! ## Who is who
+//! One word for each, in the code, the databases, the wire and on screen:
+//! - a **counter** is a place (a community's 爱心超市, or its event stand), known in the
+//!   district by its community and code (`SQ` + `A`), shown by its name;
+//! - a **series** (`series_id`) is one device key's gapless log; a counter has one series at a
+//!   time and may have had several (a restore, a lost PC, a new PC);
+//! - a counter's **origin** is its lasting id: the id of its first series, kept by every later
+//!   one. What a counter keeps (its residents, passbooks, items, activities, operators, stock,
+//!   its txn ids) carries its origin;
+//! - the **device key** signs a series; the **home** is the folder on a PC (`--home`) that
+//!   holds the ledger, config.toml and the keys.
+//!
 //! ## Where things are
 //! | module | owns | must not |
 //! |---|---|---|

@@ -289,7 +289,7 @@ fn sync_status() -> SyncStatus {
             resident: "SQ-RB00012".into(),
             resident_name: "张*明".into(),
             balance: Points(-15),
-            home: "二桥爱心超市".into(),
+            counter: "二桥爱心超市".into(),
         }],
         duplicates: vec![pointsdesk::ledger::district::Duplicate {
             counter: "三桥爱心超市".into(),

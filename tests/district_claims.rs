@@ -218,7 +218,7 @@ fn earn_refused(d: &mut District, at: usize, scan: &str) -> Option<String> {
 }
 
 #[test]
-fn a_number_handed_out_twice_is_one_conflict_everywhere_frozen_until_its_home_resolves_it() {
+fn a_number_handed_out_twice_is_one_conflict_everywhere_frozen_until_its_counter_resolves_it() {
     let mut d = District::new(3);
     let (_, _, scan_first) = d.resident(0, "张三");
     let backup = d.dir.path().join("a-backup.db");

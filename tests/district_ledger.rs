@@ -48,7 +48,7 @@ fn a_passbook_of_one_counter_earns_and_redeems_at_another_and_every_replica_agre
 }
 
 #[test]
-fn only_the_home_changes_a_record_and_the_refusal_names_it() {
+fn only_the_counter_that_keeps_a_record_changes_it_and_the_refusal_names_it() {
     let mut d = District::new(2);
     let (resident, passbook, scan) = d.resident(0, "张三明");
     let admin_a = d.admin(0);
@@ -70,9 +70,9 @@ fn only_the_home_changes_a_record_and_the_refusal_names_it() {
     d.send(0, 1);
     let admin = d.admin(1);
     let b = d.ledger(1);
-    let home_named = |error: LedgerError, record: Record| {
+    let kept_elsewhere = |error: LedgerError, record: Record| {
         assert!(
-            matches!(&error, LedgerError::NotHome { record: r, home, .. } if *r == record && home == "三桥爱心超市"),
+            matches!(&error, LedgerError::KeptElsewhere { record: r, counter, .. } if *r == record && counter == "三桥爱心超市"),
             "{error:?}"
         );
         assert!(
@@ -90,20 +90,20 @@ fn only_the_home_changes_a_record_and_the_refusal_names_it() {
         phone: Some("13900000000".into()),
         ..Default::default()
     };
-    home_named(
+    kept_elsewhere(
         b.update_resident(&admin, &resident, &patch).unwrap_err(),
         Record::Resident,
     );
-    home_named(
+    kept_elsewhere(
         b.reissue_passbook(&admin, &passbook, "遗失").unwrap_err(),
         Record::Passbook,
     );
-    home_named(
+    kept_elsewhere(
         b.update_item(&admin, "G777", &Default::default())
             .unwrap_err(),
         Record::Item,
     );
-    home_named(
+    kept_elsewhere(
         b.reverse(&admin, &txn, "退货", None).unwrap_err(),
         Record::Txn,
     );

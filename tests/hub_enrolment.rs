@@ -81,7 +81,7 @@ fn certified_device(
         prefix: "SQ".into(),
         code: grant.code.clone(),
         counter: grant.counter.clone(),
-        home: Some(device.series_id.to_string()),
+        origin: Some(device.series_id.to_string()),
     };
     (device, file.certify(&body).unwrap())
 }
@@ -316,7 +316,7 @@ fn a_certificate_for_a_series_the_hub_holds_must_carry_that_series_key() {
         prefix: "SQ".into(),
         code: grant.code,
         counter: name,
-        home: Some(series.to_string()),
+        origin: Some(series.to_string()),
     };
     let certificate = file.file.certify(&body).unwrap();
     assert_eq!(

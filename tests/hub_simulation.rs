@@ -226,7 +226,7 @@ fn lose_pc(
     }
 }
 
-/// Takes the counter `name` of `community` back from the hub into the empty `home`, with
+/// Takes the counter `name` of `community` back from the hub into the empty `origin`, with
 /// the old key if it was kept: through the faulty network, each failed attempt followed by
 /// what its message says (a new one-time code; without the key when the hub does not know
 /// it), until the administrator takes the PC to the street office. Whether the key endorsed
@@ -697,14 +697,14 @@ fn scenario(seed: u64) -> Vec<String> {
             format!(
                 "SELECT COUNT(*) FROM (SELECT 1 {counting} AND e.kind IN
                  ('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')
-                 GROUP BY s.home, e.txn HAVING COUNT(*) > 1)"
+                 GROUP BY s.origin, e.txn HAVING COUNT(*) > 1)"
             ),
         ),
         (
             "a txn reversed twice",
             format!(
                 "SELECT COUNT(*) FROM (SELECT 1 {counting} AND e.kind = 'reversed'
-                 GROUP BY s.home, json_extract(CAST(e.body AS TEXT), '$.body.reversed.of_txn')
+                 GROUP BY s.origin, json_extract(CAST(e.body AS TEXT), '$.body.reversed.of_txn')
                  HAVING COUNT(*) > 1)"
             ),
         ),
@@ -790,7 +790,7 @@ fn assert_numbers_name_one_person(counters: &[Counter]) -> Vec<String> {
             .map(|r| {
                 let series = uuid::Uuid::parse_str(&r.series).unwrap();
                 conn.query_row(
-                    "SELECT home FROM series_heads WHERE series_id = ?1",
+                    "SELECT origin FROM series_heads WHERE series_id = ?1",
                     [series.as_bytes().as_slice()],
                     |row| row.get(0),
                 )

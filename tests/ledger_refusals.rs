@@ -297,7 +297,7 @@ fn a_passbook_of_another_counter_of_the_district_earns_and_redeems_here_but_is_r
         l.reissue_passbook(&admin, "QX-B000001", "遗失")
     });
     assert!(
-        matches!(&error, LedgerError::NotHome { home, .. } if home == "桥西爱心超市"),
+        matches!(&error, LedgerError::KeptElsewhere { counter, .. } if counter == "桥西爱心超市"),
         "{error:?}"
     );
     assert!(

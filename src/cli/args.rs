@@ -528,7 +528,7 @@ pub enum ResidentCmd {
     },
     /// Resident numbers registered to two people (their passbooks are frozen until resolved).
     Conflicts,
-    /// Resolve a number registered twice (administrators, at the number's home counter): the
+    /// Resolve a number registered twice (administrators, at the counter that registered the number): the
     /// earliest registration keeps it; the passbook tokens issued for the later one are
     /// revoked, and its points can be moved to that person's new passbook.
     Resolve {

@@ -408,7 +408,7 @@ fn print_report(lang: Lang, report: &HubReport) {
                 o.passbook.clone(),
                 crate::present::resident_name(lang, &o.resident_name),
                 o.points.to_string(),
-                o.home.clone(),
+                o.counter.clone(),
             ]
         }));
         output::table(&rows);

@@ -55,7 +55,7 @@ pub fn report(ctx: &Ctx, args: ReportArgs) -> CmdResult {
                     passbook: o.passbook,
                     resident_name: o.resident_name,
                     points: o.balance.0,
-                    home: o.home,
+                    counter: o.counter,
                 })
                 .collect();
             Some(build::overdrafts(

@@ -7,15 +7,15 @@
 //! of its series in the same exchange and nothing else.
 //!
 //! [`admit`] judges a new series by its first entry, which says who the counter is (key,
-//! community, prefix, code, home) and, after a restore, which series it continues:
+//! community, prefix, code, origin) and, after a restore, which series it continues:
 //!
 //! - **Certified**: the district certified its key. The certificate must name the same key,
-//!   community and prefix. Its home is its own id, or the home the grant names (a counter
-//!   enrolled again on a new PC without its old key), or the home of a series it continues
+//!   community and prefix. Its origin is its own id, or the origin the grant names (a
+//!   counter enrolled again on a new PC without its old key), or the origin of a series it continues
 //!   with that series' endorsement. Another counter numbering with the same prefix and code
 //!   makes it refused.
 //! - **Continued**: without a certificate of its own, a series that continues a series held
-//!   here, endorsed by that series' key, with the same home, prefix and code.
+//!   here, endorsed by that series' key, with the same origin, prefix and code.
 //! - Anything else is refused.
 //!
 //! A replica that knows the street office revoked a series (the hub) takes no new entry of it,
@@ -212,14 +212,14 @@ pub struct Claim<'a> {
     pub public_key: &'a [u8],
     pub community: &'a str,
     pub prefix: &'a str,
-    pub home: &'a str,
+    pub origin: &'a str,
     pub code: Option<&'a str>,
     pub continues: Option<&'a SeriesLink>,
 }
 
 /// The series a claim continues, as held by the replica.
 pub struct Earlier<'a> {
-    pub home: &'a str,
+    pub origin: &'a str,
     pub prefix: &'a str,
     /// The code it numbers with (its certificate's, else its first entry's).
     pub code: Option<&'a str>,
@@ -247,14 +247,14 @@ pub fn endorsed(claim: &Claim<'_>, earlier_key: &VerifyingKey) -> bool {
 
 fn continues_endorsed(claim: &Claim<'_>, earlier: Option<&Earlier<'_>>) -> bool {
     earlier.is_some_and(|e| {
-        e.home == claim.home
+        e.origin == claim.origin
             && e.prefix == claim.prefix
             && e.code == claim.code
             && endorsed(claim, &e.key)
     })
 }
 
-/// Admits a new series or says why not. `code_holder` is the counter (of another home) that
+/// Admits a new series or says why not. `code_holder` is the counter (of another origin) that
 /// already numbers with the certificate's prefix and code, if any.
 pub fn admit(
     claim: &Claim<'_>,
@@ -269,11 +269,13 @@ pub fn admit(
         if !same {
             return Err(Refusal::WrongKey);
         }
-        let home_holds = match &certified.grant.home {
-            Some(home) => claim.home == home,
-            None => claim.home == claim.series_id.to_string() || continues_endorsed(claim, earlier),
+        let origin_holds = match &certified.grant.origin {
+            Some(origin) => claim.origin == origin,
+            None => {
+                claim.origin == claim.series_id.to_string() || continues_endorsed(claim, earlier)
+            }
         };
-        if !home_holds {
+        if !origin_holds {
             return Err(Refusal::BadContinuation);
         }
         return match code_holder {
@@ -300,7 +302,7 @@ mod tests {
     use crate::district::trust::{CertificateBody, GrantBody};
     use ed25519_dalek::{Signer, SigningKey};
 
-    fn certified(public_key: [u8; 32], home: Option<&str>) -> Certified {
+    fn certified(public_key: [u8; 32], origin: Option<&str>) -> Certified {
         Certified {
             grant: GrantBody {
                 v: 1,
@@ -313,7 +315,7 @@ mod tests {
                 issued_at: String::new(),
                 expires_at: String::new(),
                 grant_public_key: String::new(),
-                home: home.map(Into::into),
+                origin: origin.map(Into::into),
                 community: None,
             },
             body: CertificateBody {
@@ -324,7 +326,7 @@ mod tests {
                 prefix: "SQ".into(),
                 code: "A".into(),
                 counter: "三桥爱心超市".into(),
-                home: None,
+                origin: None,
             },
             series_id: Uuid::from_u128(2),
             public_key,
@@ -337,40 +339,40 @@ mod tests {
         let new = SigningKey::from_bytes(&[2; 32]);
         let new_public = new.verifying_key().to_bytes();
         let own_id = Uuid::from_u128(2);
-        let old_home = Uuid::from_u128(1).to_string();
+        let old_origin = Uuid::from_u128(1).to_string();
         let mut link = SeriesLink {
-            series_id: old_home.clone(),
+            series_id: old_origin.clone(),
             seq: 10,
             hash: "h".into(),
             used_seq: 12,
-            home: Some(old_home.clone()),
+            origin: Some(old_origin.clone()),
             endorsement: None,
         };
         let unendorsed = link.clone();
         let bytes = link.endorsed_bytes(&own_id.to_string(), &hex::encode(new_public));
         link.endorsement = Some(hex::encode(old.sign(&bytes).to_bytes()));
-        let claim = |home: &'static str, continues: Option<&'static SeriesLink>| Claim {
+        let claim = |origin: &'static str, continues: Option<&'static SeriesLink>| Claim {
             series_id: own_id,
             public_key: Box::leak(Box::new(new_public)),
             community: "三桥社区",
             prefix: "SQ",
-            home,
+            origin,
             code: Some("A"),
             continues,
         };
-        let own_home: &'static str = Box::leak(own_id.to_string().into_boxed_str());
-        let old_home_s: &'static str = Box::leak(old_home.clone().into_boxed_str());
+        let own_origin: &'static str = Box::leak(own_id.to_string().into_boxed_str());
+        let old_origin_s: &'static str = Box::leak(old_origin.clone().into_boxed_str());
         let link: &'static SeriesLink = Box::leak(Box::new(link));
         let unendorsed: &'static SeriesLink = Box::leak(Box::new(unendorsed));
         let earlier = Earlier {
-            home: old_home_s,
+            origin: old_origin_s,
             prefix: "SQ",
             code: Some("A"),
             key: old.verifying_key(),
             revoked: false,
         };
         let stolen = Earlier {
-            home: old_home_s,
+            origin: old_origin_s,
             prefix: "SQ",
             code: Some("A"),
             key: old.verifying_key(),
@@ -378,7 +380,7 @@ mod tests {
         };
         let fresh = certified(new_public, None);
         let other_key = certified([9; 32], None);
-        let regranted = certified(new_public, Some(old_home_s));
+        let regranted = certified(new_public, Some(old_origin_s));
         type Case<'a> = (
             &'a str,
             Claim<'a>,
@@ -390,7 +392,7 @@ mod tests {
         let cases: Vec<Case<'_>> = vec![
             (
                 "a certified new counter",
-                claim(own_home, None),
+                claim(own_origin, None),
                 Some(&fresh),
                 None,
                 None,
@@ -398,7 +400,7 @@ mod tests {
             ),
             (
                 "a certificate of another key",
-                claim(own_home, None),
+                claim(own_origin, None),
                 Some(&other_key),
                 None,
                 None,
@@ -406,7 +408,7 @@ mod tests {
             ),
             (
                 "a code already numbered with",
-                claim(own_home, None),
+                claim(own_origin, None),
                 Some(&fresh),
                 None,
                 Some("三桥活动点".into()),
@@ -416,7 +418,7 @@ mod tests {
             ),
             (
                 "a restore, endorsed",
-                claim(old_home_s, Some(link)),
+                claim(old_origin_s, Some(link)),
                 None,
                 Some(&earlier),
                 None,
@@ -424,7 +426,7 @@ mod tests {
             ),
             (
                 "a restore, endorsed and enrolled again",
-                claim(old_home_s, Some(link)),
+                claim(old_origin_s, Some(link)),
                 Some(&fresh),
                 Some(&earlier),
                 None,
@@ -432,7 +434,7 @@ mod tests {
             ),
             (
                 "a new series endorsed by a revoked series' key",
-                claim(old_home_s, Some(link)),
+                claim(old_origin_s, Some(link)),
                 None,
                 Some(&stolen),
                 None,
@@ -440,7 +442,7 @@ mod tests {
             ),
             (
                 "a restore not endorsed",
-                claim(old_home_s, Some(unendorsed)),
+                claim(old_origin_s, Some(unendorsed)),
                 None,
                 Some(&earlier),
                 None,
@@ -448,31 +450,31 @@ mod tests {
             ),
             (
                 "a restore of a series not held",
-                claim(old_home_s, Some(link)),
+                claim(old_origin_s, Some(link)),
                 None,
                 None,
                 None,
                 Err(Refusal::BadContinuation),
             ),
             (
-                "a certified counter claiming another's home",
-                claim(old_home_s, Some(unendorsed)),
+                "a certified counter claiming another's origin",
+                claim(old_origin_s, Some(unendorsed)),
                 Some(&fresh),
                 Some(&earlier),
                 None,
                 Err(Refusal::BadContinuation),
             ),
             (
-                "a new PC, the grant naming the home",
-                claim(old_home_s, Some(unendorsed)),
+                "a new PC, the grant naming the origin",
+                claim(old_origin_s, Some(unendorsed)),
                 Some(&regranted),
                 None,
                 None,
                 Ok(()),
             ),
             (
-                "a grant naming another home",
-                claim(own_home, None),
+                "a grant naming another origin",
+                claim(own_origin, None),
                 Some(&regranted),
                 None,
                 None,
@@ -480,7 +482,7 @@ mod tests {
             ),
             (
                 "nothing at all",
-                claim(own_home, None),
+                claim(own_origin, None),
                 None,
                 None,
                 None,

@@ -7,7 +7,7 @@
 //! is valid in its own series, so admission takes it in; what it claims decides whether it
 //! moves anything:
 //!
-//! - a points entry claims its txn id within its counter (the home): one movement per txn, and
+//! - a points entry claims its txn id within its counter (its origin): one movement per txn, and
 //!   a txn id of one counter never names another's (a check-in's txn is made from the event
 //!   and the passbook, so checking a passbook in twice claims one txn twice);
 //! - a reversal claims the txn it reverses: one reversal per txn;
@@ -29,20 +29,20 @@
 use crate::domain::Body;
 use uuid::Uuid;
 
-/// One claim, as the text that keys it in the stores (`txn:<home>:<txn>`, `reversal:<home>:
+/// One claim, as the text that keys it in the stores (`txn:<origin>:<txn>`, `reversal:<origin>:
 /// <txn>`, `settlement:<passbook>:<n>`, `resident:<resident>`).
 pub type Claim = String;
 
-/// The claims of an entry of the counter `home`.
-pub fn claims_of(body: &Body, txn: Option<&str>, home: &str) -> Vec<Claim> {
+/// The claims of an entry of the counter `origin`.
+pub fn claims_of(body: &Body, txn: Option<&str>, origin: &str) -> Vec<Claim> {
     let mut claims = Vec::new();
     if body.moves_points()
         && let Some(txn) = txn
     {
-        claims.push(format!("txn:{home}:{txn}"));
+        claims.push(format!("txn:{origin}:{txn}"));
     }
     match body {
-        Body::Reversed { of_txn, .. } => claims.push(format!("reversal:{home}:{of_txn}")),
+        Body::Reversed { of_txn, .. } => claims.push(format!("reversal:{origin}:{of_txn}")),
         Body::PointsAdjusted {
             passbook,
             settles: Some(n),

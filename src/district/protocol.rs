@@ -11,11 +11,15 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The protocol this build speaks. 2: a series is named `series_id` on the wire (its header
-/// `x-pointsdesk-series`), where 1 said `counter_id` (header `x-pointsdesk-device`).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// `x-pointsdesk-series`), where 1 said `counter_id` (header `x-pointsdesk-device`). 3: a
+/// counter's lasting id is its `origin` in certificates, grants, series links and recoveries,
+/// where 2 said `home`.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The oldest protocol a hub of this build still serves. A counter older than this is told to
-/// update; one between the two is served as it speaks.
-pub const PROTOCOL_VERSION_MIN: u32 = 2;
+/// update; one between the two is served as it speaks. A counter of protocol 2 would read the
+/// `origin` of a new series link as missing and file that series' records under another id,
+/// so it is told to update rather than served.
+pub const PROTOCOL_VERSION_MIN: u32 = 3;
 
 pub const HEADER_PROTOCOL: &str = "x-pointsdesk-protocol";
 pub const HEADER_SERIES: &str = "x-pointsdesk-series";
@@ -34,7 +38,7 @@ pub const REQUEST_BYTES_MAX: usize = 16 << 20;
 pub const EXCHANGE_ENTRIES_MAX: usize = super::wire::PAGE_ENTRIES_MAX;
 
 /// `POST /v1/enroll`: a one-time code from `hub enroll`, and the counter's name as its home
-/// calls it (`None` for a new PC that has no home yet and takes the name from the code).
+/// folder holds it (`None` for a new PC that has no home yet and takes the name from the code).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
@@ -52,8 +56,8 @@ pub struct EnrollResponse {
 /// A counter the hub already holds series of: who it is, and its newest series' head.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recovery {
-    /// The counter's lasting id (its first series).
-    pub home: String,
+    /// The counter's origin: its lasting id (its first series).
+    pub origin: String,
     pub community: String,
     pub prefix: String,
     pub counter: String,

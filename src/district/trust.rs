@@ -169,9 +169,10 @@ pub struct GrantBody {
     #[serde(default)]
     pub grant_public_key: String,
     /// For a counter enrolled again on a new PC without its old key: the counter's lasting id
-    /// (its first series), which the new series continues.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home: Option<String>,
+    /// (its origin: its first series), which the new series continues. Named `origin` in grants
+    /// made before the word was kept for the folder.
+    #[serde(default, alias = "home", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// The community of the counter: a counter is known by its community and code, never by
     /// its name alone (`None` in grants made before the hub asked for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,10 +227,11 @@ pub struct CertificateBody {
     pub prefix: String,
     pub code: String,
     pub counter: String,
-    /// The counter's lasting id (its home), so the hub can tell a second PC taking a code
-    /// from the counter's own next series (`None` from counters made before it was sent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home: Option<String>,
+    /// The counter's origin (its lasting id), so the hub can tell a second PC taking a code
+    /// from the counter's own next series (`None` from counters made before it was sent;
+    /// `origin` in certificates signed before the word was kept for the folder).
+    #[serde(default, alias = "home", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// A counter series certified into the district: the grant, and the grant key's signature
@@ -367,7 +369,7 @@ mod tests {
             issued_at: "2026-12-01T00:00:00.000Z".into(),
             expires_at: "2026-12-15T00:00:00.000Z".into(),
             grant_public_key: String::new(),
-            home: None,
+            origin: None,
             community: None,
         }
     }
@@ -393,7 +395,7 @@ mod tests {
             prefix: "SQ".into(),
             code: code.into(),
             counter: "三桥爱心超市".into(),
-            home: None,
+            origin: None,
         }
     }
 

@@ -128,10 +128,11 @@ pub struct SeriesLink {
     pub hash: String,
     /// The highest seq the earlier series ever signed (more than `seq` when entries were lost).
     pub used_seq: i64,
-    /// The first series of the counter (its lasting id, the home of what it registers);
-    /// absent in links written before it was carried, where it is `series_id`'s own home.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub home: Option<String>,
+    /// The counter's origin (its lasting id: its first series, which what it registers
+    /// carries); absent in links written before it was carried, where it is `series_id`'s
+    /// own origin. Named `origin` in links signed before the word was kept for the folder.
+    #[serde(default, alias = "home", skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endorsement: Option<String>,
 }
@@ -254,7 +255,7 @@ pub enum Body {
         reason: String,
     },
     /// A resident number registered twice (see [`crate::district::claims`]) resolved by an
-    /// administrator of its home: the registrations that lost the number (`losers`, entry ids)
+    /// administrator of the counter that registered it: the registrations that lost the number (`losers`, entry ids)
     /// are settled, so the number's passbook spends again. The passbook tokens issued for them
     /// are revoked in the same txn; the person they were for is registered anew.
     RegistrationsResolved {
@@ -452,7 +453,7 @@ mod tests {
                     seq: 10,
                     hash: s("00"),
                     used_seq: 13,
-                    home: Some(s("0191e0c2-7a3b-7c4d-8e5f-000000000000")),
+                    origin: Some(s("0191e0c2-7a3b-7c4d-8e5f-000000000000")),
                     endorsement: Some(s("ff")),
                 }),
                 number_block: Some(1),

@@ -30,9 +30,9 @@ pub fn redeemed_account(counter: &str) -> String {
 pub struct EntryContext<'a> {
     pub community: &'a str,
     pub counter: &'a str,
-    /// The lasting id of the counter that wrote the entry: the home of what it defines (items,
+    /// The lasting id of the counter that wrote the entry: the origin of what it defines (items,
     /// activities, operators, residents, passbooks) and of the shelf its stock is on.
-    pub home: &'a str,
+    pub origin: &'a str,
     /// Local day of `recorded_at`, `YYYY-MM-DD`.
     pub day: &'a str,
     /// Local month of `recorded_at`, `YYYY-MM`.
@@ -41,7 +41,7 @@ pub struct EntryContext<'a> {
     pub recorded_at: &'a str,
 }
 
-/// One change to one projection. Every effect either belongs to one home (applied in the order
+/// One change to one projection. Every effect either belongs to one origin (applied in the order
 /// of that counter's series) or commutes with every other (sums, flags that only ever get set),
 /// so replicas holding the same entries agree whatever order they arrived in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,16 +50,16 @@ pub enum Effect {
         account: String,
         points: Points,
     },
-    /// Stock of an item on the shelf of `home`.
+    /// Stock of an item on the shelf of `origin`.
     Stock {
-        home: String,
+        origin: String,
         item: String,
         delta: i64,
     },
-    /// A resident's units of an item of `home`'s catalogue in a month (monthly limits).
+    /// A resident's units of an item of `origin`'s catalogue in a month (monthly limits).
     Usage {
         resident: String,
-        home: String,
+        origin: String,
         item: String,
         month: String,
         qty: i64,
@@ -75,7 +75,7 @@ pub enum Effect {
     /// A counter's totals of one local day.
     Daily {
         day: String,
-        home: String,
+        origin: String,
         kind: &'static str,
         points: Points,
         count: i64,
@@ -86,7 +86,7 @@ pub enum Effect {
     /// it does not say the activity).
     Tally {
         day: String,
-        home: String,
+        origin: String,
         kind: &'static str,
         key: String,
         count: i64,
@@ -94,36 +94,36 @@ pub enum Effect {
         minutes: i64,
         points: Points,
     },
-    /// A passbook that earned or redeemed at `home` on `day` (residents served).
+    /// A passbook that earned or redeemed at `origin` on `day` (residents served).
     Served {
         day: String,
-        home: String,
+        origin: String,
         passbook: String,
     },
-    /// Operators are local to their counter: `(home, operator)`.
+    /// Operators are local to their counter: `(origin, operator)`.
     PutOperator {
-        home: String,
+        origin: String,
         operator: String,
         name: String,
         role: Role,
         enabled: bool,
     },
     LockOperator {
-        home: String,
+        origin: String,
         operator: String,
         until: String,
     },
-    /// A resident registered at `home`. An erasure that arrived first stays.
+    /// A resident registered at `origin`. An erasure that arrived first stays.
     RegisterResident {
         resident: String,
-        home: String,
+        origin: String,
         sealed: Sealed,
         registered_at: String,
     },
-    /// New personal data, taken only from the resident's home and only while not erased.
+    /// New personal data, taken only from the counter that registered the resident and only while not erased.
     UpdateResident {
         resident: String,
-        home: String,
+        origin: String,
         sealed: Sealed,
     },
     /// Erased by any counter; wins over every registration and update, whenever they arrive.
@@ -136,10 +136,10 @@ pub enum Effect {
         resident: String,
         entry: String,
     },
-    /// A passbook issued (or reissued with a new token) by its home.
+    /// A passbook issued (or reissued with a new token) by its counter.
     PutPassbook {
         passbook: String,
-        home: String,
+        origin: String,
         resident: String,
         community: String,
         token_sha256: String,
@@ -151,16 +151,16 @@ pub enum Effect {
         token_sha256: String,
     },
     PutActivity {
-        home: String,
+        origin: String,
         def: ActivityDef,
     },
     PutItem {
-        home: String,
+        origin: String,
         def: ItemDef,
     },
-    /// A txn of `home` reversed (by a txn of the same counter).
+    /// A txn of `origin` reversed (by a txn of the same counter).
     MarkReversed {
-        home: String,
+        origin: String,
         txn: String,
         by_txn: String,
     },
@@ -172,7 +172,7 @@ pub const REVERSAL_KEY: &str = "";
 
 /// The effects of one entry, in order.
 pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
-    let home = || ctx.home.to_string();
+    let origin = || ctx.origin.to_string();
     let monthly = |passbook: &str, earned: Points, spent: Points| Effect::Monthly {
         passbook: passbook.to_string(),
         month: ctx.month.to_string(),
@@ -183,7 +183,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         |kind: &'static str, key: &str, count: i64, qty: i64, minutes: i64, points: Points| {
             Effect::Tally {
                 day: ctx.day.to_string(),
-                home: home(),
+                origin: origin(),
                 kind,
                 key: key.to_string(),
                 count,
@@ -194,12 +194,12 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         };
     let served = |passbook: &str| Effect::Served {
         day: ctx.day.to_string(),
-        home: home(),
+        origin: origin(),
         passbook: passbook.to_string(),
     };
     let day = |kind: &'static str, points: Points| Effect::Daily {
         day: ctx.day.to_string(),
-        home: home(),
+        origin: origin(),
         kind,
         points,
         count: 1,
@@ -211,7 +211,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             name,
             role,
         } => vec![Effect::PutOperator {
-            home: home(),
+            origin: origin(),
             operator: operator.clone(),
             name: name.clone(),
             role: *role,
@@ -223,7 +223,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             role,
             enabled,
         } => vec![Effect::PutOperator {
-            home: home(),
+            origin: origin(),
             operator: operator.clone(),
             name: name.clone(),
             role: *role,
@@ -232,19 +232,19 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
         Body::OperatorLocked {
             operator, until, ..
         } => vec![Effect::LockOperator {
-            home: home(),
+            origin: origin(),
             operator: operator.clone(),
             until: until.clone(),
         }],
         Body::ResidentRegistered { resident, sealed } => vec![Effect::RegisterResident {
             resident: resident.clone(),
-            home: home(),
+            origin: origin(),
             sealed: sealed.clone(),
             registered_at: ctx.recorded_at.to_string(),
         }],
         Body::ResidentUpdated { resident, sealed } => vec![Effect::UpdateResident {
             resident: resident.clone(),
-            home: home(),
+            origin: origin(),
             sealed: sealed.clone(),
         }],
         Body::ResidentErased { resident } => vec![Effect::EraseResident {
@@ -264,7 +264,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             community,
         } => vec![Effect::PutPassbook {
             passbook: passbook.clone(),
-            home: home(),
+            origin: origin(),
             resident: resident.clone(),
             community: community.clone(),
             token_sha256: token_sha256.clone(),
@@ -279,11 +279,11 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             token_sha256: token_sha256.clone(),
         }],
         Body::ActivityDefined(def) => vec![Effect::PutActivity {
-            home: home(),
+            origin: origin(),
             def: def.clone(),
         }],
         Body::ItemDefined(def) | Body::ItemUpdated(def) => vec![Effect::PutItem {
-            home: home(),
+            origin: origin(),
             def: def.clone(),
         }],
         Body::PointsEarned {
@@ -337,14 +337,14 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 ));
                 if line.stocked {
                     out.push(Effect::Stock {
-                        home: home(),
+                        origin: origin(),
                         item: line.item.clone(),
                         delta: -i64::from(line.qty),
                     });
                 }
                 out.push(Effect::Usage {
                     resident: resident.clone(),
-                    home: home(),
+                    origin: origin(),
                     item: line.item.clone(),
                     month: ctx.month.to_string(),
                     qty: i64::from(line.qty),
@@ -363,7 +363,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             ..
         } => {
             let mut out = reversal_undo(
-                ctx.home,
+                ctx.origin,
                 resident,
                 undo,
                 postings,
@@ -395,7 +395,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
                 }
             }
             out.push(Effect::MarkReversed {
-                home: home(),
+                origin: origin(),
                 txn: of_txn.clone(),
                 by_txn: ctx.txn.unwrap_or_default().to_string(),
             });
@@ -416,12 +416,12 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
             tally("adjusted", "", 1, 0, 0, *points),
         ],
         Body::StockReceived { item, qty, .. } => vec![Effect::Stock {
-            home: home(),
+            origin: origin(),
             item: item.clone(),
             delta: i64::from(*qty),
         }],
         Body::StockCounted { item, delta, .. } => vec![Effect::Stock {
-            home: home(),
+            origin: origin(),
             item: item.clone(),
             delta: *delta,
         }],
@@ -432,7 +432,7 @@ pub fn effects(body: &Body, ctx: &EntryContext<'_>) -> Vec<Effect> {
 /// monthly use, negated. Reports (daily and monthly totals) are not undone but record the
 /// reversal itself. Derived from [`effects`], so a reversal follows the account rules of the
 /// entry it reverses without a second copy of them. A txn is reversed only at the counter that
-/// made it, so its stock and monthly uses go back to the reversing counter's own home.
+/// made it, so its stock and monthly uses go back to the reversing counter's own origin.
 pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
     original
         .iter()
@@ -462,15 +462,15 @@ pub fn undo_of(original: &[Effect]) -> Vec<Undo> {
         .collect()
 }
 
-/// The effect of one recorded undo, at the counter `home` that reverses.
-fn undo_effect(undo: &Undo, home: &str) -> Effect {
+/// The effect of one recorded undo, at the counter `origin` that reverses.
+fn undo_effect(undo: &Undo, origin: &str) -> Effect {
     match undo {
         Undo::Post { account, points } => Effect::Post {
             account: account.clone(),
             points: *points,
         },
         Undo::Stock { item, delta } => Effect::Stock {
-            home: home.to_string(),
+            origin: origin.to_string(),
             item: item.clone(),
             delta: *delta,
         },
@@ -481,7 +481,7 @@ fn undo_effect(undo: &Undo, home: &str) -> Effect {
             qty,
         } => Effect::Usage {
             resident: resident.clone(),
-            home: home.to_string(),
+            origin: origin.to_string(),
             item: item.clone(),
             month: month.clone(),
             qty: *qty,
@@ -489,10 +489,10 @@ fn undo_effect(undo: &Undo, home: &str) -> Effect {
     }
 }
 
-/// What a reversal body gives back at `home`, whether it carries `undo` or was written before
+/// What a reversal body gives back at `origin`, whether it carries `undo` or was written before
 /// it did.
 pub fn reversal_undo(
-    home: &str,
+    origin: &str,
     resident: &str,
     undo: &[Undo],
     postings: &[Posting],
@@ -500,9 +500,9 @@ pub fn reversal_undo(
     usage_month: Option<&str>,
 ) -> Vec<Effect> {
     if undo.is_empty() {
-        legacy_reversal(home, resident, postings, returns, usage_month)
+        legacy_reversal(origin, resident, postings, returns, usage_month)
     } else {
-        undo.iter().map(|u| undo_effect(u, home)).collect()
+        undo.iter().map(|u| undo_effect(u, origin)).collect()
     }
 }
 
@@ -521,7 +521,7 @@ pub fn passbook_change(passbook: &str, effects: &[Effect]) -> Points {
 /// A reversal written before reversals carried `undo`: its postings, goods back on the shelf,
 /// and monthly uses given back in the original's month.
 fn legacy_reversal(
-    home: &str,
+    origin: &str,
     resident: &str,
     postings: &[Posting],
     returns: &[super::body::Line],
@@ -537,7 +537,7 @@ fn legacy_reversal(
     for line in returns {
         if line.stocked {
             out.push(Effect::Stock {
-                home: home.to_string(),
+                origin: origin.to_string(),
                 item: line.item.clone(),
                 delta: i64::from(line.qty),
             });
@@ -545,7 +545,7 @@ fn legacy_reversal(
         if let Some(month) = usage_month {
             out.push(Effect::Usage {
                 resident: resident.to_string(),
-                home: home.to_string(),
+                origin: origin.to_string(),
                 item: line.item.clone(),
                 month: month.to_string(),
                 qty: -i64::from(line.qty),

@@ -209,7 +209,7 @@ pub fn typed_passbook_number(text: &str, own: &Numbering) -> Option<String> {
 
 /// The txn of "this passbook checked in at this event of this counter": a second scan at the
 /// same event is the same request and credits nothing, and an event of the same name at another
-/// counter (`home`, the counter's lasting id) is another event with other txns.
+/// counter (`origin`, the counter's lasting id) is another event with other txns.
 pub fn event_txn(home: &str, event: &str, passbook: &str) -> String {
     let digest =
         Sha256::digest(format!("event v2\u{0}{home}\u{0}{event}\u{0}{passbook}").as_bytes());

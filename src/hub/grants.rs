@@ -71,11 +71,11 @@ pub fn judge(f: &Facts<'_>) -> Result<(), Refusal> {
     {
         return Err(Refusal::OtherCommunity);
     }
-    // A grant without a home is for a counter's own PC; another home's series that still
+    // A grant without an origin is for a counter's own PC; another origin's series that still
     // sign with the code make this a second PC taking a code in use.
-    if f.certified.grant.home.is_none()
-        && let Some(home) = &f.certified.body.home
-        && f.live.iter().any(|s| &s.home != home)
+    if f.certified.grant.origin.is_none()
+        && let Some(origin) = &f.certified.body.origin
+        && f.live.iter().any(|s| &s.origin != origin)
     {
         return Err(Refusal::CodeInUse);
     }
@@ -175,7 +175,7 @@ mod tests {
     use crate::district::trust::{CertificateBody, GrantBody};
     use uuid::Uuid;
 
-    fn certified(key: u8, home: Option<&str>, grant_home: Option<&str>) -> Certified {
+    fn certified(key: u8, origin: Option<&str>, grant_origin: Option<&str>) -> Certified {
         Certified {
             grant: GrantBody {
                 v: 1,
@@ -188,7 +188,7 @@ mod tests {
                 issued_at: String::new(),
                 expires_at: String::new(),
                 grant_public_key: String::new(),
-                home: grant_home.map(Into::into),
+                origin: grant_origin.map(Into::into),
                 community: Some("三桥社区".into()),
             },
             body: CertificateBody {
@@ -199,7 +199,7 @@ mod tests {
                 prefix: "SQ".into(),
                 code: "A".into(),
                 counter: "爱心超市".into(),
-                home: home.map(Into::into),
+                origin: origin.map(Into::into),
             },
             series_id: Uuid::from_u128(2),
             public_key: [key; 32],
@@ -218,7 +218,7 @@ mod tests {
         }
     }
 
-    fn series(key: u8, home: &str) -> HubSeries {
+    fn series(key: u8, origin: &str) -> HubSeries {
         HubSeries {
             series_id: Uuid::from_u128(2),
             seq: 3,
@@ -227,7 +227,7 @@ mod tests {
             community: "三桥社区".into(),
             prefix: "SQ".into(),
             counter: "爱心超市".into(),
-            home: home.into(),
+            origin: origin.into(),
             code: Some("A".into()),
             utc_offset_minutes: 480,
             last_push_at: None,
@@ -299,7 +299,7 @@ mod tests {
         let fresh = grant(None, "三桥社区");
         let live = [LiveSeries {
             series_id: Uuid::from_u128(1),
-            home: "first".into(),
+            origin: "first".into(),
         }];
         let judge_with = |c: &Certified| {
             judge(&Facts {

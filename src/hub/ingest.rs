@@ -76,7 +76,7 @@ fn info_of(s: &HubSeries) -> SeriesInfo {
         counter: s.counter.clone(),
         public_key: s.public_key.to_vec(),
         utc_offset_minutes: s.utc_offset_minutes,
-        home: s.home.clone(),
+        origin: s.origin.clone(),
         code: s.code.clone(),
         continues: None,
         number_block: 0,
@@ -114,7 +114,7 @@ fn derived_of(effects: &[Effect], series_id: Uuid, seq: i64) -> Vec<Derived> {
         }),
         Effect::Tally {
             day,
-            home,
+            origin,
             kind,
             key,
             count,
@@ -123,7 +123,7 @@ fn derived_of(effects: &[Effect], series_id: Uuid, seq: i64) -> Vec<Derived> {
             points,
         } => Some(Derived::Tally {
             day: day.clone(),
-            home: home.clone(),
+            origin: origin.clone(),
             kind,
             key: key.clone(),
             count: *count,
@@ -133,52 +133,52 @@ fn derived_of(effects: &[Effect], series_id: Uuid, seq: i64) -> Vec<Derived> {
         }),
         Effect::Served {
             day,
-            home,
+            origin,
             passbook,
         } => Some(Derived::Served {
             day: day.clone(),
-            home: home.clone(),
+            origin: origin.clone(),
             passbook: passbook.clone(),
         }),
-        Effect::PutItem { home, def } => Some(Derived::Name {
-            home: home.clone(),
+        Effect::PutItem { origin, def } => Some(Derived::Name {
+            origin: origin.clone(),
             what: "item",
             code: def.item.clone(),
             name: def.name.clone(),
         }),
-        Effect::PutActivity { home, def } => Some(Derived::Name {
-            home: home.clone(),
+        Effect::PutActivity { origin, def } => Some(Derived::Name {
+            origin: origin.clone(),
             what: "activity",
             code: def.activity.clone(),
             name: def.name.clone(),
         }),
         Effect::PutPassbook {
             passbook,
-            home,
+            origin,
             resident,
             ..
         } => Some(Derived::Passbook {
             passbook: passbook.clone(),
             resident: resident.clone(),
-            home: home.clone(),
+            origin: origin.clone(),
         }),
         Effect::RegisterResident {
             resident,
-            home,
+            origin,
             sealed,
             ..
         } => Some(Derived::Register {
             resident: resident.clone(),
-            home: home.clone(),
+            origin: origin.clone(),
             sealed: sealed_text(sealed),
         }),
         Effect::UpdateResident {
             resident,
-            home,
+            origin,
             sealed,
         } => Some(Derived::Update {
             resident: resident.clone(),
-            home: home.clone(),
+            origin: origin.clone(),
             sealed: sealed_text(sealed),
         }),
         Effect::EraseResident { resident } => Some(Derived::Erase {
@@ -233,8 +233,8 @@ pub async fn ingest<S: Store>(
 }
 
 /// The pushed resident keys that open their resident's sealed data (as this push registers
-/// or updates it, else as the hub holds it): a resident's key comes from their home, and a key
-/// that opens nothing (another counter's garbage, sent before the home's) is not kept.
+/// or updates it, else as the hub holds it): a resident's key comes from the counter that registered
+/// them, and a key that opens nothing (another counter's garbage, sent before theirs) is not kept.
 async fn resident_keys_that_open<S: Store>(
     store: &S,
     district: &DistrictKey,
@@ -383,21 +383,21 @@ async fn judge<S: Store>(
         .collect();
     let taken_ids = store.taken_ids(&entry_ids).await?;
     // What the entries claim, and who holds each claim now.
-    let mut homes: HashMap<Uuid, String> = known
+    let mut origins: HashMap<Uuid, String> = known
         .iter()
-        .map(|(id, k)| (*id, k.info.home.clone()))
+        .map(|(id, k)| (*id, k.info.origin.clone()))
         .collect();
     for item in &items {
         if let Some(info) = genesis_of(&item.series_id, item.entry) {
-            homes.entry(item.series_id).or_insert(info.home);
+            origins.entry(item.series_id).or_insert(info.origin);
         }
     }
     let made: Vec<Vec<String>> = items
         .iter()
         .zip(&envelopes)
         .map(
-            |(item, envelope)| match (envelope, homes.get(&item.series_id)) {
-                (Some(e), Some(home)) => claims::claims_of(&e.body, e.txn.as_deref(), home),
+            |(item, envelope)| match (envelope, origins.get(&item.series_id)) {
+                (Some(e), Some(origin)) => claims::claims_of(&e.body, e.txn.as_deref(), origin),
                 _ => Vec::new(),
             },
         )
@@ -536,7 +536,7 @@ async fn judge<S: Store>(
                         community: info.community.clone(),
                         prefix: info.prefix.clone(),
                         counter: info.counter.clone(),
-                        home: info.home.clone(),
+                        origin: info.origin.clone(),
                         code,
                         utc_offset_minutes: info.utc_offset_minutes,
                     });
@@ -747,7 +747,7 @@ fn negated(derived: Derived) -> Option<Derived> {
         }),
         Derived::Tally {
             day,
-            home,
+            origin,
             kind,
             key,
             count,
@@ -756,7 +756,7 @@ fn negated(derived: Derived) -> Option<Derived> {
             points,
         } => Some(Derived::Tally {
             day,
-            home,
+            origin,
             kind,
             key,
             count: -count,
@@ -814,7 +814,7 @@ async fn admission<S: Store>(
         _ => false,
     };
     let earlier = earlier_known.as_ref().map(|k| admit::Earlier {
-        home: &k.info.home,
+        origin: &k.info.origin,
         prefix: &k.info.prefix,
         code: k.info.code.as_deref(),
         key: k.key,
@@ -823,7 +823,7 @@ async fn admission<S: Store>(
     let code_holder = match certificate {
         Some(c) => {
             store
-                .code_holder(&info.prefix, &c.body.code, &info.home)
+                .code_holder(&info.prefix, &c.body.code, &info.origin)
                 .await?
         }
         None => None,
@@ -833,7 +833,7 @@ async fn admission<S: Store>(
         public_key: &info.public_key,
         community: &info.community,
         prefix: &info.prefix,
-        home: &info.home,
+        origin: &info.origin,
         code: info.code.as_deref(),
         continues: info.continues.as_ref(),
     };

@@ -160,7 +160,7 @@ impl<S: Store> HubService<S> {
                         resident_name: self.masked_name(&row),
                         passbook: row.passbook,
                         points: row.points,
-                        home: row.home_counter,
+                        counter: row.counter,
                     })
                     .collect();
                 Ok(build::overdrafts(&lines, &covers, lang))
@@ -209,7 +209,9 @@ impl<S: Store> HubService<S> {
                 |_| String::new(),
                 |e| {
                     let detail = HistoryDetail::of(&e.body, |code| {
-                        activities.get(&(p.home.clone(), code.to_string())).cloned()
+                        activities
+                            .get(&(p.origin.clone(), code.to_string()))
+                            .cloned()
                     });
                     crate::present::history_detail(lang, &detail)
                 },

@@ -69,7 +69,8 @@ pub struct DistrictOverdraft {
     pub resident: String,
     pub resident_name: String,
     pub points: i64,
-    pub home: String,
+    /// The name of the counter that issued it.
+    pub counter: String,
 }
 
 /// What `hub report` and `hub counters` show.
@@ -154,7 +155,7 @@ impl<S: Store> HubService<S> {
     fn grant(
         &self,
         row: &super::store::EnrolmentRow,
-        home: Option<String>,
+        origin: Option<String>,
     ) -> Result<EnrolmentFile, EnrolProblem> {
         let body = GrantBody {
             v: TRUST_VERSION,
@@ -167,7 +168,7 @@ impl<S: Store> HubService<S> {
             issued_at: row.issued_at.clone(),
             expires_at: row.expires_at.clone(),
             grant_public_key: String::new(),
-            home,
+            origin,
             community: row.community.clone(),
         };
         Ok(self.key.enrol(
@@ -309,12 +310,12 @@ impl<S: Store> HubService<S> {
                 OneTimeProblem::OtherCounter => Refusal::OtherCounter,
             })?;
         let recovery = self.recovery(&row).await.map_err(store_refusal)?;
-        // A PC without a home of its own continues the counter's home; the grant says so.
-        let home = match (&request.counter, &recovery) {
-            (None, Some(r)) => Some(r.home.clone()),
+        // A PC without a home of its own continues the counter's origin; the grant says so.
+        let origin = match (&request.counter, &recovery) {
+            (None, Some(r)) => Some(r.origin.clone()),
             _ => None,
         };
-        let file = self.grant(&row, home).map_err(|_| Refusal::Store)?;
+        let file = self.grant(&row, origin).map_err(|_| Refusal::Store)?;
         Ok(EnrollResponse { file, recovery })
     }
 
@@ -350,7 +351,7 @@ impl<S: Store> HubService<S> {
         Ok(newest.map(|head| {
             let s = &series[&head.series_id];
             Recovery {
-                home: s.home.clone(),
+                origin: s.origin.clone(),
                 community: s.community.clone(),
                 prefix: s.prefix.clone(),
                 counter: s.counter.clone(),
@@ -608,7 +609,7 @@ impl<S: Store> HubService<S> {
                 resident: row.resident,
                 resident_name: name,
                 points: row.points,
-                home: row.home_counter,
+                counter: row.counter,
             });
         }
         let mut counters = self.store.counters().await?;

@@ -23,36 +23,36 @@ fn item_view(row: ItemRow) -> ItemView {
     }
 }
 
-/// An item of this counter's catalogue; one that only another counter has is refused with its
-/// home named (only the home changes an item, and the catalogue shown here is this counter's).
-pub(crate) fn own_item(conn: &rusqlite::Connection, home: &str, code: &str) -> Result<ItemRow> {
-    if let Some(row) = read::item(conn, home, code)? {
+/// An item of this counter's catalogue; one that only another counter has is refused with that
+/// counter named (only it changes the item, and the catalogue shown here is this counter's).
+pub(crate) fn own_item(conn: &rusqlite::Connection, origin: &str, code: &str) -> Result<ItemRow> {
+    if let Some(row) = read::item(conn, origin, code)? {
         return Ok(row);
     }
-    match read::item_elsewhere(conn, home, code)? {
-        Some(other) => Err(LedgerError::NotHome {
+    match read::item_elsewhere(conn, origin, code)? {
+        Some(other) => Err(LedgerError::KeptElsewhere {
             record: super::Record::Item,
             id: code.trim().to_ascii_uppercase(),
-            home: read::counter_name(conn, &other)?.unwrap_or(other),
+            counter: read::counter_name(conn, &other)?.unwrap_or(other),
         }),
         None => Err(LedgerError::ItemUnknown(code.trim().to_string())),
     }
 }
 
-/// An activity of this counter; another counter's is refused with its home named.
+/// An activity of this counter; another counter's is refused with that counter named.
 pub(crate) fn own_activity(
     conn: &rusqlite::Connection,
-    home: &str,
+    origin: &str,
     code: &str,
 ) -> Result<read::ActivityRow> {
-    if let Some(row) = read::activity(conn, home, code)? {
+    if let Some(row) = read::activity(conn, origin, code)? {
         return Ok(row);
     }
-    match read::activity_elsewhere(conn, home, code)? {
-        Some(other) => Err(LedgerError::NotHome {
+    match read::activity_elsewhere(conn, origin, code)? {
+        Some(other) => Err(LedgerError::KeptElsewhere {
             record: super::Record::Activity,
             id: code.trim().to_ascii_uppercase(),
-            home: read::counter_name(conn, &other)?.unwrap_or(other),
+            counter: read::counter_name(conn, &other)?.unwrap_or(other),
         }),
         None => Err(LedgerError::ActivityUnknown(
             code.trim().to_ascii_uppercase(),
@@ -98,7 +98,7 @@ impl Ledger {
             enabled: true,
         };
         self.write(Some(session.operator()), |w| {
-            if read::activity(&w.tx, &w.series.home, &def.activity)?.is_some() {
+            if read::activity(&w.tx, &w.series.origin, &def.activity)?.is_some() {
                 return Err(LedgerError::ActivityExists(def.activity.clone()));
             }
             w.append(None, Body::ActivityDefined(def.clone()))?;
@@ -113,7 +113,7 @@ impl Ledger {
     }
 
     pub fn activities(&self) -> Result<Vec<ActivityView>> {
-        Ok(read::activities(&self.conn, &self.series.home)?
+        Ok(read::activities(&self.conn, &self.series.origin)?
             .into_iter()
             .map(|a| ActivityView {
                 activity: a.activity,
@@ -136,11 +136,11 @@ impl Ledger {
             enabled: true,
         };
         self.write(Some(session.operator()), |w| {
-            if read::item(&w.tx, &w.series.home, &def.item)?.is_some_and(|i| i.item == def.item) {
+            if read::item(&w.tx, &w.series.origin, &def.item)?.is_some_and(|i| i.item == def.item) {
                 return Err(LedgerError::ItemExists(def.item.clone()));
             }
             if let Some(barcode) = &def.barcode
-                && let Some(other) = read::item(&w.tx, &w.series.home, barcode)?
+                && let Some(other) = read::item(&w.tx, &w.series.origin, barcode)?
             {
                 return Err(LedgerError::BarcodeTaken {
                     barcode: barcode.clone(),
@@ -173,10 +173,10 @@ impl Ledger {
         };
         let code = code.trim().to_ascii_uppercase();
         self.write(Some(session.operator()), |w| {
-            let row = own_item(&w.tx, &w.series.home, &code)?;
+            let row = own_item(&w.tx, &w.series.origin, &code)?;
             if let Some(Some(barcode)) = &barcode
                 && let Some(other) =
-                    read::item(&w.tx, &w.series.home, barcode)?.filter(|o| o.item != row.item)
+                    read::item(&w.tx, &w.series.origin, barcode)?.filter(|o| o.item != row.item)
             {
                 return Err(LedgerError::BarcodeTaken {
                     barcode: barcode.clone(),
@@ -252,10 +252,10 @@ impl Ledger {
             let mut codes = Vec::with_capacity(defs.len());
             for (row, def, stock) in &defs {
                 let existing =
-                    read::item(&w.tx, &w.series.home, &def.item)?.filter(|i| i.item == def.item);
+                    read::item(&w.tx, &w.series.origin, &def.item)?.filter(|i| i.item == def.item);
                 if let Some(barcode) = &def.barcode
                     && let Some(other) =
-                        read::item(&w.tx, &w.series.home, barcode)?.filter(|o| o.item != def.item)
+                        read::item(&w.tx, &w.series.origin, barcode)?.filter(|o| o.item != def.item)
                 {
                     return Err(row_error(
                         *row,
@@ -291,15 +291,15 @@ impl Ledger {
 
     /// An item of this counter's catalogue, by code or barcode.
     pub fn item(&self, code_or_barcode: &str) -> Result<ItemView> {
-        match read::item(&self.conn, &self.series.home, code_or_barcode)? {
+        match read::item(&self.conn, &self.series.origin, code_or_barcode)? {
             Some(row) => Ok(item_view(row)),
-            None => own_item(&self.conn, &self.series.home, code_or_barcode).map(item_view),
+            None => own_item(&self.conn, &self.series.origin, code_or_barcode).map(item_view),
         }
     }
 
     /// This counter's catalogue (another counter's items are its own).
     pub fn items(&self) -> Result<Vec<ItemView>> {
-        Ok(read::items(&self.conn, &self.series.home)?
+        Ok(read::items(&self.conn, &self.series.origin)?
             .into_iter()
             .map(item_view)
             .collect())
@@ -323,7 +323,7 @@ impl Ledger {
             .map_err(LedgerError::bad_text("donor"))?;
         let code = code.trim().to_string();
         self.write(Some(session.operator()), |w| {
-            let row = own_item(&w.tx, &w.series.home, &code)?;
+            let row = own_item(&w.tx, &w.series.origin, &code)?;
             if !row.kind.has_stock() {
                 return Err(LedgerError::ItemNotStocked(row.item));
             }
@@ -347,7 +347,7 @@ impl Ledger {
         }
         let code = code.trim().to_string();
         self.write(Some(session.operator()), |w| {
-            let row = own_item(&w.tx, &w.series.home, &code)?;
+            let row = own_item(&w.tx, &w.series.origin, &code)?;
             if !row.kind.has_stock() {
                 return Err(LedgerError::ItemNotStocked(row.item));
             }

@@ -1,12 +1,12 @@
 //! A resident number registered to two people, and how an administrator resolves it.
 //!
 //! Two series of one counter can hand out one number (a lost PC's newest entries relayed to
-//! another counter in a bundle, a new PC numbering where the lost one did, a home from before
-//! number blocks). The district counts the earliest registration ([`crate::district::claims`]);
+//! another counter in a bundle, a new PC numbering where the lost one did, a home folder from
+//! before number blocks). The district counts the earliest registration ([`crate::district::claims`]);
 //! the later one moves nothing and is listed, and every passbook of the number is frozen
 //! ([`LedgerError::RegisteredTwice`]): its issues and bookings name the number, not the person,
-//! so nobody can tell whose points are on it. An administrator of the number's home resolves
-//! it: the passbook tokens issued for the later registrations are revoked, the points their
+//! so nobody can tell whose points are on it. An administrator of the counter that registered
+//! the number resolves it: the passbook tokens issued for the later registrations are revoked, the points their
 //! series booked to the number can be moved to the other person's new passbook, and the
 //! number spends again for the person who holds it.
 
@@ -45,7 +45,7 @@ impl Ledger {
     /// Resolves the number `resident` registered twice: revokes the passbook tokens issued
     /// for the registrations that lost it, moves `moved` points (if asked) to the other
     /// person's passbook, and records the resolution, all in one transaction. Only an
-    /// administrator of the number's home, and only while a registration is unresolved.
+    /// administrator of the counter that registered the number, and only while a registration is unresolved.
     pub fn resolve_registrations(
         &mut self,
         session: &Session,
@@ -68,10 +68,10 @@ impl Ledger {
                 .ok_or_else(|| LedgerError::NoRegistrationConflict(resident.clone()))?;
             let row = read::resident(&w.tx, &resident)?
                 .ok_or_else(|| LedgerError::ResidentUnknown(resident.clone()))?;
-            super::people::require_home(
+            super::people::require_own(
                 &w.tx,
-                &w.series.home,
-                row.home.as_deref(),
+                &w.series.origin,
+                row.origin.as_deref(),
                 super::Record::Resident,
                 &resident,
             )?;

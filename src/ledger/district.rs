@@ -80,7 +80,11 @@ pub struct BundleHeader {
 }
 
 pub const BUNDLE_FORMAT: &str = "pointsdesk-bundle";
-pub const BUNDLE_VERSION: u32 = 1;
+/// 2: entries and certificates name a counter's lasting id `origin` (1 said `home`, which this
+/// build still reads; a build that knows only 1 refuses 2 rather than misread it).
+pub const BUNDLE_VERSION: u32 = 2;
+/// The oldest bundle this build imports.
+pub const BUNDLE_VERSION_MIN: u32 = 1;
 
 /// One part of an export, in the order a bundle carries them.
 pub enum ExportPart {
@@ -172,8 +176,8 @@ pub struct Overdraft {
     pub resident: String,
     pub resident_name: String,
     pub balance: crate::domain::Points,
-    /// The counter that issued it.
-    pub home: String,
+    /// The name of the counter that issued it.
+    pub counter: String,
 }
 
 /// One series as the sync screen shows it.
@@ -332,7 +336,7 @@ fn claim_of<'a>(series_id: &Uuid, info: &'a SeriesInfo) -> admit::Claim<'a> {
         public_key: &info.public_key,
         community: &info.community,
         prefix: &info.prefix,
-        home: &info.home,
+        origin: &info.origin,
         code: info.code.as_deref(),
         continues: info.continues.as_ref(),
     }
@@ -342,9 +346,9 @@ fn claim_of<'a>(series_id: &Uuid, info: &'a SeriesInfo) -> admit::Claim<'a> {
 fn numbering_holder(tx: &Connection, code: &str, info: &SeriesInfo) -> Result<Option<String>> {
     let others: Vec<(Vec<u8>, String)> = tx
         .prepare_cached(
-            "SELECT series_id, counter FROM series_heads WHERE prefix = ?1 AND home != ?2",
+            "SELECT series_id, counter FROM series_heads WHERE prefix = ?1 AND origin != ?2",
         )?
-        .query_map(params![info.prefix, info.home], |r| {
+        .query_map(params![info.prefix, info.origin], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -511,7 +515,7 @@ impl Ledger {
             prefix: self.series.prefix.clone(),
             code: grant.code.clone(),
             counter: self.series.counter.clone(),
-            home: Some(self.series.home.clone()),
+            origin: Some(self.series.origin.clone()),
         };
         let certificate = file.certify(&body).map_err(LedgerError::Enrolment)?;
         certificate
@@ -802,7 +806,9 @@ impl Ledger {
     /// Starts taking in a bundle: checks its header against this counter's district.
     pub fn import<'a>(&'a mut self, source: &str, header: &BundleHeader) -> Result<Import<'a>> {
         let district = district_of(&self.conn)?.ok_or(LedgerError::NotEnrolled)?;
-        if header.format != BUNDLE_FORMAT || header.v != BUNDLE_VERSION {
+        if header.format != BUNDLE_FORMAT
+            || !(BUNDLE_VERSION_MIN..=BUNDLE_VERSION).contains(&header.v)
+        {
             return Err(LedgerError::BundleUnreadable {
                 file: source.to_string(),
             });
@@ -888,10 +894,10 @@ impl Ledger {
             "SELECT h.series_id, h.counter, h.community, h.code, h.seq,
                     s.last_import_at, s.last_export_at
              FROM series_heads h LEFT JOIN series_sync s ON s.series_id = h.series_id
-             ORDER BY h.home = ?1 DESC, h.counter, h.seq DESC",
+             ORDER BY h.origin = ?1 DESC, h.counter, h.seq DESC",
         )?;
         let rows = stmt
-            .query_map([&self.series.home], |r| {
+            .query_map([&self.series.origin], |r| {
                 let id: Vec<u8> = r.get(0)?;
                 Ok((
                     Uuid::from_slice(&id).unwrap_or(Uuid::nil()),
@@ -1114,7 +1120,7 @@ fn duplicates_of(conn: &Connection, series: &SeriesInfo) -> Result<Vec<Duplicate
 
 fn overdrafts_of(conn: &Connection) -> Result<Vec<Overdraft>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT substr(b.account, 10), b.points, p.resident, p.home FROM balances b
+        "SELECT substr(b.account, 10), b.points, p.resident, p.origin FROM balances b
          JOIN passbooks p ON p.passbook = substr(b.account, 10)
          WHERE b.account LIKE 'passbook:%' AND b.points < 0 ORDER BY b.points, b.account",
     )?;
@@ -1129,10 +1135,10 @@ fn overdrafts_of(conn: &Connection) -> Result<Vec<Overdraft>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::new();
-    for (passbook, points, resident, home) in rows {
+    for (passbook, points, resident, origin) in rows {
         out.push(Overdraft {
             resident_name: super::people::masked_name(conn, &resident)?,
-            home: read::counter_name(conn, &home)?.unwrap_or(home),
+            counter: read::counter_name(conn, &origin)?.unwrap_or(origin),
             passbook,
             resident,
             balance: crate::domain::Points(points),
@@ -1234,8 +1240,8 @@ impl Import<'_> {
     }
 
     /// Resident keys that arrived sealed to the district: each opened, and installed once the
-    /// pages are in if it opens its resident's sealed data (a resident's key comes from their
-    /// home; another counter's garbage key for them opens nothing and is dropped).
+    /// pages are in if it opens its resident's sealed data (a resident's key comes from the
+    /// counter that registered them; another counter's garbage key opens nothing and is dropped).
     pub fn keys(&mut self, keys: &[SealedResidentKey]) -> Result<()> {
         let district = &self.state.district;
         self.state.keys.extend(keys.iter().filter_map(|sealed| {
@@ -1590,7 +1596,7 @@ impl Taken {
         };
         let earlier = match &earlier_info {
             Some(e) => ingest::key_of(e).map(|key| admit::Earlier {
-                home: &e.home,
+                origin: &e.origin,
                 prefix: &e.prefix,
                 code: earlier_code.as_deref(),
                 key,
@@ -1686,17 +1692,17 @@ fn verify_part(part: &[Prepared<'_>], keys: &HashMap<Uuid, Option<VerifyingKey>>
 pub(crate) fn spent_here_since(
     conn: &Connection,
     passbook: &str,
-    home: &str,
+    origin: &str,
     from: &str,
 ) -> Result<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COALESCE(SUM(-p.points), 0) FROM postings p JOIN entries e ON e.position = p.position
              WHERE p.account = ?1 AND e.kind = 'points_redeemed' AND e.recorded_at >= ?2
-               AND e.series_id IN (SELECT series_id FROM series_heads WHERE home = ?3)",
+               AND e.series_id IN (SELECT series_id FROM series_heads WHERE origin = ?3)",
         )?
         .query_row(
-            params![crate::domain::effects::passbook_account(passbook), from, home],
+            params![crate::domain::effects::passbook_account(passbook), from, origin],
             |r| r.get(0),
         )?)
 }

@@ -98,13 +98,13 @@ pub enum LedgerError {
     },
     #[error("txn {0} cannot be reversed")]
     NotReversible(String),
-    /// A change of a record that another counter keeps: only its home changes it.
-    #[error("{id} belongs to {home}")]
-    NotHome {
+    /// A change of a record that another counter keeps: only that counter changes it.
+    #[error("{id} belongs to {counter}")]
+    KeptElsewhere {
         record: Record,
         id: String,
-        /// The home counter's name.
-        home: String,
+        /// The name of the counter that keeps it.
+        counter: String,
     },
     /// A passbook below zero after counters' ledgers were merged: no redemption until an
     /// administrator settles it.
@@ -119,11 +119,12 @@ pub enum LedgerError {
     NoRegistrationConflict(String),
     /// The day's limit for passbooks of other counters.
     #[error(
-        "passbook {passbook} of {home}: {spent} of {limit} points spent here today, {wanted} more asked"
+        "passbook {passbook} of {counter}: {spent} of {limit} points spent here today, {wanted} more asked"
     )]
     AwayDailyLimit {
         passbook: String,
-        home: String,
+        /// The name of the counter that issued the passbook.
+        counter: String,
         limit: i64,
         spent: i64,
         wanted: i64,
@@ -254,7 +255,7 @@ pub enum LedgerError {
     File { path: String, reason: FileProblem },
 }
 
-/// The kinds of record that have a home counter.
+/// The kinds of record that one counter keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
@@ -266,11 +267,11 @@ pub enum Record {
 }
 
 impl Record {
-    fn not_home_message(self, id: &str, home: &str, zh: bool) -> String {
+    fn kept_elsewhere_message(self, id: &str, counter: &str, zh: bool) -> String {
         match (self, zh) {
-            (Record::Txn, true) => format!("交易 {id} 是在{home}办理的，请到{home}冲正。"),
+            (Record::Txn, true) => format!("交易 {id} 是在{counter}办理的，请到{counter}冲正。"),
             (Record::Txn, false) => {
-                format!("Txn {id} was made at {home}; it can only be reversed there.")
+                format!("Txn {id} was made at {counter}; it can only be reversed there.")
             }
             (_, true) => {
                 let what = match self {
@@ -279,7 +280,7 @@ impl Record {
                     Record::Item => "商品",
                     _ => "活动",
                 };
-                format!("{what} {id} 由{home}登记管理，只能在{home}修改。")
+                format!("{what} {id} 由{counter}登记管理，只能在{counter}修改。")
             }
             (_, false) => {
                 let what = match self {
@@ -288,7 +289,7 @@ impl Record {
                     Record::Item => "Item",
                     _ => "Activity",
                 };
-                format!("{what} {id} is kept by {home}; only {home} can change it.")
+                format!("{what} {id} is kept by {counter}; only {counter} can change it.")
             }
         }
     }
@@ -507,7 +508,7 @@ impl LedgerError {
                 }
             }
             E::NotReversible(txn) => if zh { format!("交易 {txn} 不是积分获得或兑换，不能冲正。") } else { format!("Txn {txn} is not an earning or a redemption and cannot be reversed.") },
-            E::NotHome { record, id, home } => record.not_home_message(id, home, zh),
+            E::KeptElsewhere { record, id, counter } => record.kept_elsewhere_message(id, counter, zh),
             E::PassbookFrozen { passbook, balance } => if zh {
                 format!("存折 {passbook} 透支 {} 分（各服务点的账合并后余额为 {balance} 分），已冻结，暂不能兑换。请管理员核实后用“调整积分”补平（pointsdesk adjust --passbook {passbook} --points +{} --reason …），补平后自动解冻。", -balance.0, -balance.0)
             } else {
@@ -523,10 +524,10 @@ impl LedgerError {
             } else {
                 format!("Resident number {resident} is not registered twice, or it was resolved already. To list numbers registered twice: pointsdesk resident conflicts")
             },
-            E::AwayDailyLimit { passbook, home, limit, spent, wanted } => if zh {
-                format!("存折 {passbook} 属于{home}，在本服务点每天最多兑换 {limit} 分；今天已兑换 {spent} 分，本次 {wanted} 分，超出限额。请减少商品，或到{home}兑换。")
+            E::AwayDailyLimit { passbook, counter, limit, spent, wanted } => if zh {
+                format!("存折 {passbook} 属于{counter}，在本服务点每天最多兑换 {limit} 分；今天已兑换 {spent} 分，本次 {wanted} 分，超出限额。请减少商品，或到{counter}兑换。")
             } else {
-                format!("Passbook {passbook} belongs to {home}: at this counter it may spend at most {limit} points a day; {spent} already today, {wanted} more asked. Remove some items, or redeem at {home}.")
+                format!("Passbook {passbook} belongs to {counter}: at this counter it may spend at most {limit} points a day; {spent} already today, {wanted} more asked. Remove some items, or redeem at {counter}.")
             },
             E::BadNumbering(problem) => numbering_message(problem, zh),
             E::NotEnrolled => lang.pick(

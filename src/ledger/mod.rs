@@ -222,13 +222,13 @@ impl Writer<'_> {
 }
 
 /// Operator numbers are local to a counter: `001`, `002`, … of its own operators.
-fn next_operator_number(conn: &Connection, home: &str) -> Result<String> {
+fn next_operator_number(conn: &Connection, origin: &str) -> Result<String> {
     let highest: Option<String> = conn
         .prepare_cached(
-            "SELECT operator FROM operators WHERE home = ?1 AND length(operator) = 3
+            "SELECT operator FROM operators WHERE origin = ?1 AND length(operator) = 3
              ORDER BY operator DESC LIMIT 1",
         )?
-        .query_row([home], |r| r.get(0))
+        .query_row([origin], |r| r.get(0))
         .optional()?;
     let next = highest.and_then(|h| h.parse::<u32>().ok()).unwrap_or(0) + 1;
     Ok(format!("{next:03}"))
@@ -437,7 +437,7 @@ impl Ledger {
     pub fn set_operator_pin(&mut self, session: &Session, operator: &str, pin: &str) -> Result<()> {
         Self::require_admin(session)?;
         let operator = operator.trim();
-        let row = read::operator(&self.conn, &self.series.home, operator)?
+        let row = read::operator(&self.conn, &self.series.origin, operator)?
             .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
         let pin_hash = hash_pin(pin)?;
         self.conn.execute(
@@ -451,7 +451,7 @@ impl Ledger {
     /// local and were lost with the old PC). Only for a recovered home.
     pub fn set_recovered_pin(&mut self, operator: &str, pin: &str) -> Result<()> {
         let operator = operator.trim();
-        let row = read::operator(&self.conn, &self.series.home, operator)?
+        let row = read::operator(&self.conn, &self.series.origin, operator)?
             .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
         if !row.enabled {
             return Err(LedgerError::OperatorDisabled(row.operator));
@@ -629,7 +629,7 @@ impl Ledger {
         let policy = self.policy.clone();
         let offset_series = self.series.clone();
         self.write_answering(Some(&operator), |w| {
-            let row = read::operator(&w.tx, &w.series.home, &operator)?
+            let row = read::operator(&w.tx, &w.series.origin, &operator)?
                 .ok_or_else(|| LedgerError::OperatorUnknown(operator.clone()))?;
             if !row.enabled {
                 return Err(LedgerError::OperatorDisabled(row.operator));
@@ -701,7 +701,7 @@ impl Ledger {
         let name = text::clean_text(name).map_err(LedgerError::bad_text("name"))?;
         let pin_hash = hash_pin(pin)?;
         self.write(Some(&session.operator), |w| {
-            let operator = next_operator_number(&w.tx, &w.series.home)?;
+            let operator = next_operator_number(&w.tx, &w.series.origin)?;
             w.append(
                 None,
                 Body::OperatorAdded {
@@ -733,12 +733,12 @@ impl Ledger {
     ) -> Result<()> {
         Self::require_admin(session)?;
         self.write(Some(&session.operator), |w| {
-            let row = read::operator(&w.tx, &w.series.home, operator.trim())?
+            let row = read::operator(&w.tx, &w.series.origin, operator.trim())?
                 .ok_or_else(|| LedgerError::OperatorUnknown(operator.trim().to_string()))?;
             if !enabled && row.operator == session.operator {
                 return Err(LedgerError::DisableSelf(row.operator));
             }
-            let other_admins_enabled = read::operators(&w.tx, &w.series.home)?
+            let other_admins_enabled = read::operators(&w.tx, &w.series.origin)?
                 .iter()
                 .filter(|o| o.enabled && o.role == Role::Admin && o.operator != row.operator)
                 .count();
@@ -760,7 +760,7 @@ impl Ledger {
 
     pub fn operators(&self) -> Result<Vec<OperatorView>> {
         let now = log::format_time(self.now());
-        Ok(read::operators(&self.conn, &self.series.home)?
+        Ok(read::operators(&self.conn, &self.series.origin)?
             .into_iter()
             .map(|r| OperatorView {
                 operator: r.operator,

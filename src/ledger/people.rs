@@ -66,19 +66,19 @@ fn next_number(w: &Writer<'_>, kind: NumberKind) -> Result<String> {
         .ok_or_else(used_up)
 }
 
-/// Refuses a change of a record whose home is another counter, naming that counter.
-pub(crate) fn require_home(
+/// Refuses a change of a record that another counter keeps, naming that counter.
+pub(crate) fn require_own(
     conn: &Connection,
-    own_home: &str,
-    record_home: Option<&str>,
+    own_origin: &str,
+    record_origin: Option<&str>,
     record: super::Record,
     id: &str,
 ) -> Result<()> {
-    match record_home {
-        Some(home) if home != own_home => Err(LedgerError::NotHome {
+    match record_origin {
+        Some(origin) if origin != own_origin => Err(LedgerError::KeptElsewhere {
             record,
             id: id.to_string(),
-            home: read::counter_name(conn, home)?.unwrap_or_else(|| home.to_string()),
+            counter: read::counter_name(conn, origin)?.unwrap_or_else(|| origin.to_string()),
         }),
         _ => Ok(()),
     }
@@ -191,10 +191,10 @@ impl Ledger {
         Self::require_admin(session)?;
         let row = read::resident(&self.conn, resident)?
             .ok_or_else(|| LedgerError::ResidentUnknown(resident.trim().to_string()))?;
-        require_home(
+        require_own(
             &self.conn,
-            &self.series.home,
-            row.home.as_deref(),
+            &self.series.origin,
+            row.origin.as_deref(),
             super::Record::Resident,
             &row.resident,
         )?;
@@ -354,10 +354,10 @@ impl Ledger {
             return Err(LedgerError::ResidentErased(row.resident));
         }
         // A resident's passbook is issued by the counter that registered them.
-        require_home(
+        require_own(
             &self.conn,
-            &self.series.home,
-            row.home.as_deref(),
+            &self.series.origin,
+            row.origin.as_deref(),
             super::Record::Resident,
             &row.resident,
         )?;
@@ -406,11 +406,11 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let row = read::passbook(&w.tx, &number)?
                 .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
-            // Any counter blocks a lost passbook; the new one comes from its home.
-            require_home(
+            // Any counter blocks a lost passbook; the new one comes from the counter that issued it.
+            require_own(
                 &w.tx,
-                &w.series.home,
-                Some(&row.home),
+                &w.series.origin,
+                Some(&row.origin),
                 super::Record::Passbook,
                 &row.passbook,
             )?;

@@ -30,34 +30,34 @@ fn hours_of(minutes: u32) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The entry that carries a txn's points movement, if the txn exists: of the counter `home`
+/// The entry that carries a txn's points movement, if the txn exists: of the counter `origin`
 /// (a txn id of one counter never names another's), or of any counter with `None`. Of two
 /// entries with one txn, the one that counts (the smaller id) is the txn.
 fn points_entry(
     conn: &Connection,
-    home: Option<&str>,
+    origin: Option<&str>,
     txn: &str,
 ) -> Result<Option<(EntryRow, Envelope)>> {
     let row = conn
         .prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} FROM entries WHERE txn = ?1
              AND kind IN {POINTS_KINDS_SQL}
-             AND (?2 IS NULL OR series_id IN (SELECT series_id FROM series_heads WHERE home = ?2))
+             AND (?2 IS NULL OR series_id IN (SELECT series_id FROM series_heads WHERE origin = ?2))
              ORDER BY id LIMIT 1"
         ))?
-        .query_row(rusqlite::params![txn, home], EntryRow::from_row)
+        .query_row(rusqlite::params![txn, origin], EntryRow::from_row)
         .optional()?;
     Ok(row.and_then(|r| r.envelope().map(|e| (r, e))))
 }
 
-/// Whether an entry of the counter `home` carries the txn id `txn`.
-fn any_entry_with_txn(conn: &Connection, home: &str, txn: &str) -> Result<bool> {
+/// Whether an entry of the counter `origin` carries the txn id `txn`.
+fn any_entry_with_txn(conn: &Connection, origin: &str, txn: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM entries WHERE txn = ?1
-             AND series_id IN (SELECT series_id FROM series_heads WHERE home = ?2) LIMIT 1",
+             AND series_id IN (SELECT series_id FROM series_heads WHERE origin = ?2) LIMIT 1",
         )?
-        .query_row([txn, home], |_| Ok(()))
+        .query_row([txn, origin], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -66,7 +66,7 @@ fn any_entry_with_txn(conn: &Connection, home: &str, txn: &str) -> Result<bool> 
 pub(crate) fn receipt_of(
     conn: &Connection,
     series: &SeriesInfo,
-    home: &str,
+    origin: &str,
     seq: i64,
     envelope: &Envelope,
     replayed: bool,
@@ -110,7 +110,7 @@ pub(crate) fn receipt_of(
             receipt.points = *points;
             receipt.balance_after = *balance_after;
             receipt.activity = Some(
-                read::activity(conn, home, activity)?
+                read::activity(conn, origin, activity)?
                     .map(|a| a.name)
                     .unwrap_or_else(|| activity.clone()),
             );
@@ -149,7 +149,7 @@ pub(crate) fn receipt_of(
             receipt.points = passbook_change(
                 passbook,
                 &reversal_undo(
-                    &series.home,
+                    &series.origin,
                     resident,
                     undo,
                     postings,
@@ -180,7 +180,7 @@ pub(crate) fn receipt_of(
     receipt.balance_before = receipt.balance_after - receipt.points;
     receipt.resident_name = masked_name(conn, &receipt.resident)?;
     receipt.balance_now = read::passbook_balance(conn, &receipt.passbook)?;
-    receipt.reversed = reversal_of(conn, series, home, &receipt.txn)?;
+    receipt.reversed = reversal_of(conn, series, origin, &receipt.txn)?;
     Ok(receipt)
 }
 
@@ -188,23 +188,23 @@ pub(crate) fn receipt_of(
 fn reversal_of(
     conn: &Connection,
     series: &SeriesInfo,
-    home: &str,
+    origin: &str,
     txn: &str,
 ) -> Result<Option<ReversedBy>> {
-    let Some(by_txn) = reversed_by(conn, home, txn)? else {
+    let Some(by_txn) = reversed_by(conn, origin, txn)? else {
         return Ok(None);
     };
-    let at = points_entry(conn, Some(home), &by_txn)?
+    let at = points_entry(conn, Some(origin), &by_txn)?
         .map(|(_, e)| series.local_time(&e.recorded_at))
         .unwrap_or_default();
     Ok(Some(ReversedBy { txn: by_txn, at }))
 }
 
-/// The txn that reversed the txn `txn` of the counter `home`, if one did.
-fn reversed_by(conn: &Connection, home: &str, txn: &str) -> Result<Option<String>> {
+/// The txn that reversed the txn `txn` of the counter `origin`, if one did.
+fn reversed_by(conn: &Connection, origin: &str, txn: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT by_txn FROM reversed_txns WHERE home = ?1 AND txn = ?2")?
-        .query_row([home, txn], |r| r.get(0))
+        .prepare_cached("SELECT by_txn FROM reversed_txns WHERE origin = ?1 AND txn = ?2")?
+        .query_row([origin, txn], |r| r.get(0))
         .optional()?)
 }
 
@@ -230,10 +230,10 @@ fn replay(
     txn: &str,
     same: impl FnOnce(&Body) -> bool,
 ) -> Result<Option<Receipt>> {
-    match points_entry(conn, Some(&series.home), txn)? {
+    match points_entry(conn, Some(&series.origin), txn)? {
         Some((row, envelope)) if same(&envelope.body) => {
-            let home = home_of(conn, &row.series_id)?;
-            let receipt = receipt_of(conn, series, &home, row.seq, &envelope, true)?;
+            let origin = origin_of(conn, &row.series_id)?;
+            let receipt = receipt_of(conn, series, &origin, row.seq, &envelope, true)?;
             match receipt.reversed {
                 Some(reversal) => Err(LedgerError::TxnReversed {
                     txn: receipt.txn,
@@ -246,7 +246,7 @@ fn replay(
             }
         }
         Some(_) => Err(LedgerError::TxnConflict(txn.to_string())),
-        None if any_entry_with_txn(conn, &series.home, txn)? => {
+        None if any_entry_with_txn(conn, &series.origin, txn)? => {
             Err(LedgerError::TxnConflict(txn.to_string()))
         }
         None => Ok(None),
@@ -256,7 +256,7 @@ fn replay(
 /// Merges repeated items and resolves barcodes to item codes, keeping first-seen order.
 fn merge_lines(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     lines: &[(String, u32)],
 ) -> Result<Vec<(read::ItemRow, u32)>> {
     if lines.is_empty() {
@@ -270,9 +270,9 @@ fn merge_lines(
         if !(1..=LINE_QTY_MAX).contains(qty) {
             return Err(LedgerError::BadQuantity(qty.to_string()));
         }
-        let item = match read::item(conn, home, code)? {
+        let item = match read::item(conn, origin, code)? {
             Some(item) => item,
-            None => super::catalog::own_item(conn, home, code)?,
+            None => super::catalog::own_item(conn, origin, code)?,
         };
         if !item.enabled {
             return Err(LedgerError::ItemDisabled(item.item));
@@ -310,7 +310,7 @@ impl Ledger {
                     // counter in it: the same check-in now is still a second scan.
                     if any_entry_with_txn(
                         &w.tx,
-                        &w.series.home,
+                        &w.series.origin,
                         &ids::legacy_event_txn(e, &p.passbook),
                     )? {
                         return Err(LedgerError::AlreadyCheckedIn {
@@ -318,7 +318,7 @@ impl Ledger {
                             event: e.clone(),
                         });
                     }
-                    ids::event_txn(&w.series.home, e, &p.passbook)
+                    ids::event_txn(&w.series.origin, e, &p.passbook)
                 }
                 _ => request.txn.unwrap_or_else(Uuid::now_v7).to_string(),
             };
@@ -342,7 +342,7 @@ impl Ledger {
                 Some(p) => p,
                 None => resolve_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())?,
             };
-            let def = super::catalog::own_activity(&w.tx, &w.series.home, &activity)?;
+            let def = super::catalog::own_activity(&w.tx, &w.series.origin, &activity)?;
             if !def.enabled {
                 return Err(LedgerError::ActivityDisabled(def.activity));
             }
@@ -381,7 +381,7 @@ impl Ledger {
                     .ok()
                     .flatten();
                 let wanted: Option<Vec<(String, u32)>> =
-                    merge_lines(&w.tx, &w.series.home, &request.lines)
+                    merge_lines(&w.tx, &w.series.origin, &request.lines)
                         .ok()
                         .map(|m| m.into_iter().map(|(i, q)| (i.item, q)).collect());
                 matches!(body, Body::PointsRedeemed { passbook, lines, .. }
@@ -397,7 +397,7 @@ impl Ledger {
             let passbook = resolve_scan(&w.tx, &request.scan, request.confirmed_by.as_ref())?;
             let month = w.month();
             let mut lines = Vec::new();
-            for (item, qty) in merge_lines(&w.tx, &w.series.home, &request.lines)? {
+            for (item, qty) in merge_lines(&w.tx, &w.series.origin, &request.lines)? {
                 let qty_wanted = i64::from(qty);
                 if item.kind.has_stock() && item.stock < qty_wanted {
                     return Err(LedgerError::StockShort {
@@ -411,7 +411,7 @@ impl Ledger {
                     let used = read::usage(
                         &w.tx,
                         &passbook.resident,
-                        &w.series.home,
+                        &w.series.origin,
                         &item.item,
                         &month,
                     )?;
@@ -451,18 +451,18 @@ impl Ledger {
                 });
             }
             if let Some(limit) = w.policy.away_daily_limit
-                && passbook.home != w.series.home
+                && passbook.origin != w.series.origin
             {
                 let spent = super::district::spent_here_since(
                     &w.tx,
                     &passbook.passbook,
-                    &w.series.home,
+                    &w.series.origin,
                     &w.local_day_start(),
                 )?;
                 if spent + total.0 > limit {
                     return Err(LedgerError::AwayDailyLimit {
-                        home: super::read::counter_name(&w.tx, &passbook.home)?
-                            .unwrap_or_else(|| passbook.home.clone()),
+                        counter: super::read::counter_name(&w.tx, &passbook.origin)?
+                            .unwrap_or_else(|| passbook.origin.clone()),
                         passbook: passbook.passbook,
                         limit,
                         spent,
@@ -511,7 +511,7 @@ impl Ledger {
             if let Some(receipt) = replay(&w.tx, w.series, &txn, same)? {
                 return Ok(receipt);
             }
-            let (row, envelope) = match points_entry(&w.tx, Some(&w.series.home), &of_txn)? {
+            let (row, envelope) = match points_entry(&w.tx, Some(&w.series.origin), &of_txn)? {
                 Some(own) => own,
                 None => points_entry(&w.tx, None, &of_txn)?
                     .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?,
@@ -519,14 +519,14 @@ impl Ledger {
             // Goods go back on the shelf they came from: a txn is reversed at its own counter.
             let txn_series = log::series_of(&w.tx, &row.series_id)?
                 .ok_or_else(|| LedgerError::TxnUnknown(of_txn.clone()))?;
-            super::people::require_home(
+            super::people::require_own(
                 &w.tx,
-                &w.series.home,
-                Some(&txn_series.home),
+                &w.series.origin,
+                Some(&txn_series.origin),
                 super::Record::Txn,
                 short_txn(&of_txn),
             )?;
-            if let Some(by_txn) = reversed_by(&w.tx, &txn_series.home, &of_txn)? {
+            if let Some(by_txn) = reversed_by(&w.tx, &txn_series.origin, &of_txn)? {
                 return Err(LedgerError::AlreadyReversed {
                     txn: of_txn.clone(),
                     by_txn,
@@ -692,13 +692,13 @@ impl Ledger {
     }
 
     fn receipt_of_txn(&self, txn: &str) -> Result<Receipt> {
-        let (row, envelope) = match points_entry(&self.conn, Some(&self.series.home), txn)? {
+        let (row, envelope) = match points_entry(&self.conn, Some(&self.series.origin), txn)? {
             Some(own) => own,
             None => points_entry(&self.conn, None, txn)?
                 .ok_or_else(|| LedgerError::TxnUnknown(txn.to_string()))?,
         };
-        let home = home_of(&self.conn, &row.series_id)?;
-        receipt_of(&self.conn, &self.series, &home, row.seq, &envelope, false)
+        let origin = origin_of(&self.conn, &row.series_id)?;
+        receipt_of(&self.conn, &self.series, &origin, row.seq, &envelope, false)
     }
 
     /// The receipt of a stored txn (for a reprint or a check), by any form of its id.
@@ -740,7 +740,7 @@ impl Ledger {
             balance: read::balance(&self.conn, &account)?,
             month_earned: Points(earned),
             month_spent: Points(spent),
-            month_usage: read::usage_of_month(&self.conn, resident, &self.series.home, &month)?,
+            month_usage: read::usage_of_month(&self.conn, resident, &self.series.origin, &month)?,
             last: self.history_of(&account, last_entries)?,
         })
     }
@@ -750,10 +750,10 @@ impl Ledger {
         chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
             .map_err(|_| LedgerError::BadDate(day.to_string()))?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, count, points FROM daily_totals WHERE day = ?1 AND home = ?2
+            "SELECT kind, count, points FROM daily_totals WHERE day = ?1 AND origin = ?2
              ORDER BY kind",
         )?;
-        let rows = stmt.query_map([day, &self.series.home], |r| {
+        let rows = stmt.query_map([day, &self.series.origin], |r| {
             Ok(DayTotal {
                 kind: r.get(0)?,
                 count: r.get(1)?,
@@ -780,9 +780,9 @@ impl Ledger {
         let mut stmt = self.conn.prepare_cached(
             "SELECT body FROM entries WHERE recorded_at >= ?1 AND recorded_at < ?2
              AND kind IN ('points_earned', 'points_redeemed', 'reversed')
-             AND series_id IN (SELECT series_id FROM series_heads WHERE home = ?3)",
+             AND series_id IN (SELECT series_id FROM series_heads WHERE origin = ?3)",
         )?;
-        let bodies = stmt.query_map(rusqlite::params![from, until, self.series.home], |r| {
+        let bodies = stmt.query_map(rusqlite::params![from, until, self.series.origin], |r| {
             r.get::<_, Vec<u8>>(0)
         })?;
         let mut report = DayReport {
@@ -809,7 +809,7 @@ impl Ledger {
                 } => {
                     served.insert(passbook);
                     report.by_hour[hour].1 += points.0;
-                    let name = read::activity(&self.conn, &self.series.home, &activity)?
+                    let name = read::activity(&self.conn, &self.series.origin, &activity)?
                         .map_or(activity, |a| a.name);
                     *activities.entry(name).or_default() += points.0;
                 }
@@ -840,7 +840,7 @@ impl Ledger {
                     let delta = passbook_change(
                         &passbook,
                         &reversal_undo(
-                            &self.series.home,
+                            &self.series.origin,
                             &resident,
                             &undo,
                             &postings,
@@ -1044,7 +1044,7 @@ pub(super) fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Re
     let receipt = receipt_of(
         &w.tx,
         w.series,
-        &w.series.home,
+        &w.series.origin,
         appended.seq,
         &envelope,
         false,
@@ -1061,9 +1061,9 @@ pub(super) fn commit_receipt(w: &Writer<'_>, txn: &str, body: Body) -> Result<Re
     Ok(receipt)
 }
 
-/// The lasting id (home) of the counter whose series `series_id` is.
-fn home_of(conn: &Connection, series_id: &Uuid) -> Result<String> {
-    Ok(log::series_of(conn, series_id)?.map_or_else(|| series_id.to_string(), |s| s.home))
+/// The origin (lasting id) of the counter whose series `series_id` is.
+fn origin_of(conn: &Connection, series_id: &Uuid) -> Result<String> {
+    Ok(log::series_of(conn, series_id)?.map_or_else(|| series_id.to_string(), |s| s.origin))
 }
 
 /// The last 8 characters of a txn id: the random part of a UUIDv7, what slips and screens show.
@@ -1074,9 +1074,9 @@ pub fn short_txn(txn: &str) -> &str {
 /// What a points entry is about, for history lists.
 fn describe(conn: &Connection, series_id: &Uuid, body: &Body) -> HistoryDetail {
     HistoryDetail::of(body, |activity| {
-        home_of(conn, series_id)
+        origin_of(conn, series_id)
             .ok()
-            .and_then(|home| read::activity(conn, &home, activity).ok().flatten())
+            .and_then(|origin| read::activity(conn, &origin, activity).ok().flatten())
             .map(|a| a.name)
     })
 }

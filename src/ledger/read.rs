@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub struct PassbookRow {
     pub passbook: String,
     /// The counter that issued it (its lasting id).
-    pub home: String,
+    pub origin: String,
     pub resident: String,
     pub community: String,
     pub token_sha256: String,
@@ -17,7 +17,8 @@ pub struct PassbookRow {
 
 /// A passbook's status is its current token's: a block at any counter revokes the token, and
 /// the home's reissue moves the passbook to a new one.
-const PASSBOOK_SELECT: &str = "SELECT p.passbook, p.home, p.resident, p.community, p.token_sha256,
+const PASSBOOK_SELECT: &str =
+    "SELECT p.passbook, p.origin, p.resident, p.community, p.token_sha256,
         COALESCE((SELECT t.status FROM passbook_tokens t WHERE t.token_sha256 = p.token_sha256),
                  'active'),
         p.issued_at
@@ -26,7 +27,7 @@ const PASSBOOK_SELECT: &str = "SELECT p.passbook, p.home, p.resident, p.communit
 fn passbook_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PassbookRow> {
     Ok(PassbookRow {
         passbook: r.get(0)?,
-        home: r.get(1)?,
+        origin: r.get(1)?,
         resident: r.get(2)?,
         community: r.get(3)?,
         token_sha256: r.get(4)?,
@@ -80,7 +81,7 @@ pub fn passbook_balance(conn: &Connection, passbook: &str) -> rusqlite::Result<P
 }
 
 pub struct ItemRow {
-    pub home: String,
+    pub origin: String,
     pub item: String,
     pub name: String,
     pub kind: ItemKind,
@@ -95,14 +96,14 @@ pub struct ItemRow {
 /// the bound item code into the join and then re-prepares the statement on every new binding
 /// (it was a third of a redemption's time).
 const ITEM_SELECT: &str =
-    "SELECT i.home, i.item, i.name, i.kind, i.points, i.barcode, i.monthly_limit, i.enabled,
-        COALESCE((SELECT s.qty FROM stock s WHERE s.home = i.home AND s.item = i.item), 0)
+    "SELECT i.origin, i.item, i.name, i.kind, i.points, i.barcode, i.monthly_limit, i.enabled,
+        COALESCE((SELECT s.qty FROM stock s WHERE s.origin = i.origin AND s.item = i.item), 0)
      FROM items i";
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     let kind: String = r.get(3)?;
     Ok(ItemRow {
-        home: r.get(0)?,
+        origin: r.get(0)?,
         item: r.get(1)?,
         name: r.get(2)?,
         kind: ItemKind::parse(&kind).unwrap_or(ItemKind::Goods),
@@ -114,16 +115,18 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     })
 }
 
-/// An item of `home`'s catalogue by its code, or else by its barcode.
+/// An item of `origin`'s catalogue by its code, or else by its barcode.
 pub fn item(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     code_or_barcode: &str,
 ) -> rusqlite::Result<Option<ItemRow>> {
     let by_code = conn
-        .prepare_cached(&format!("{ITEM_SELECT} WHERE i.home = ?1 AND i.item = ?2"))?
+        .prepare_cached(&format!(
+            "{ITEM_SELECT} WHERE i.origin = ?1 AND i.item = ?2"
+        ))?
         .query_row(
-            params![home, code_or_barcode.trim().to_ascii_uppercase()],
+            params![origin, code_or_barcode.trim().to_ascii_uppercase()],
             item_from_row,
         )
         .optional()?;
@@ -131,60 +134,61 @@ pub fn item(
         return Ok(by_code);
     }
     conn.prepare_cached(&format!(
-        "{ITEM_SELECT} WHERE i.home = ?1 AND i.barcode = ?2"
+        "{ITEM_SELECT} WHERE i.origin = ?1 AND i.barcode = ?2"
     ))?
-    .query_row(params![home, code_or_barcode.trim()], item_from_row)
+    .query_row(params![origin, code_or_barcode.trim()], item_from_row)
     .optional()
 }
 
-/// The home of an item of that code in another counter's catalogue, to name in a refusal.
+/// The origin of an item of that code in another counter's catalogue, to name in a refusal.
 pub fn item_elsewhere(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     code: &str,
 ) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT home FROM items WHERE item = ?1 AND home != ?2 LIMIT 1")?
-        .query_row(params![code.trim().to_ascii_uppercase(), home], |r| {
+    conn.prepare_cached("SELECT origin FROM items WHERE item = ?1 AND origin != ?2 LIMIT 1")?
+        .query_row(params![code.trim().to_ascii_uppercase(), origin], |r| {
             r.get(0)
         })
         .optional()
 }
 
-/// `home`'s catalogue.
-pub fn items(conn: &Connection, home: &str) -> rusqlite::Result<Vec<ItemRow>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("{ITEM_SELECT} WHERE i.home = ?1 ORDER BY i.item"))?;
-    stmt.query_map([home], item_from_row)?.collect()
+/// `origin`'s catalogue.
+pub fn items(conn: &Connection, origin: &str) -> rusqlite::Result<Vec<ItemRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ITEM_SELECT} WHERE i.origin = ?1 ORDER BY i.item"
+    ))?;
+    stmt.query_map([origin], item_from_row)?.collect()
 }
 
 pub fn usage(
     conn: &Connection,
     resident: &str,
-    home: &str,
+    origin: &str,
     item: &str,
     month: &str,
 ) -> rusqlite::Result<i64> {
     let qty: Option<i64> = conn
         .prepare_cached(
-            "SELECT qty FROM usage WHERE resident = ?1 AND home = ?2 AND item = ?3 AND month = ?4",
+            "SELECT qty FROM usage WHERE resident = ?1 AND origin = ?2 AND item = ?3 AND month = ?4",
         )?
-        .query_row(params![resident, home, item, month], |r| r.get(0))
+        .query_row(params![resident, origin, item, month], |r| r.get(0))
         .optional()?;
     Ok(qty.unwrap_or(0))
 }
 
-/// A resident's units of each item of `home`'s catalogue in one month, by item.
+/// A resident's units of each item of `origin`'s catalogue in one month, by item.
 pub fn usage_of_month(
     conn: &Connection,
     resident: &str,
-    home: &str,
+    origin: &str,
     month: &str,
 ) -> rusqlite::Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT item, qty FROM usage WHERE resident = ?1 AND home = ?2 AND month = ?3 AND qty != 0
+        "SELECT item, qty FROM usage WHERE resident = ?1 AND origin = ?2 AND month = ?3 AND qty != 0
          ORDER BY item",
     )?;
-    stmt.query_map(params![resident, home, month], |r| {
+    stmt.query_map(params![resident, origin, month], |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?
     .collect()
@@ -209,32 +213,32 @@ fn operator_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRow> {
     })
 }
 
-/// An operator of the counter `home` (operators are local to their counter).
+/// An operator of the counter `origin` (operators are local to their counter).
 pub fn operator(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     operator: &str,
 ) -> rusqlite::Result<Option<OperatorRow>> {
     conn.prepare_cached(
         "SELECT operator, name, role, enabled, locked_until FROM operators
-         WHERE home = ?1 AND operator = ?2",
+         WHERE origin = ?1 AND operator = ?2",
     )?
-    .query_row([home, operator], operator_from_row)
+    .query_row([origin, operator], operator_from_row)
     .optional()
 }
 
-pub fn operators(conn: &Connection, home: &str) -> rusqlite::Result<Vec<OperatorRow>> {
+pub fn operators(conn: &Connection, origin: &str) -> rusqlite::Result<Vec<OperatorRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT operator, name, role, enabled, locked_until FROM operators WHERE home = ?1
+        "SELECT operator, name, role, enabled, locked_until FROM operators WHERE origin = ?1
          ORDER BY operator",
     )?;
-    stmt.query_map([home], operator_from_row)?.collect()
+    stmt.query_map([origin], operator_from_row)?.collect()
 }
 
 pub struct ResidentRow {
     pub resident: String,
     /// The counter that registered the resident; `None` while only an erasure arrived.
-    pub home: Option<String>,
+    pub origin: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
@@ -247,14 +251,14 @@ pub struct ResidentRow {
 }
 
 pub const RESIDENT_SELECT: &str =
-    "SELECT resident, home, name, phone, address, note, erased, COALESCE(registered_at, ''),
+    "SELECT resident, origin, name, phone, address, note, erased, COALESCE(registered_at, ''),
         sealed IS NOT NULL AND name IS NULL
      FROM residents";
 
 pub fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ResidentRow> {
     Ok(ResidentRow {
         resident: r.get(0)?,
-        home: r.get(1)?,
+        origin: r.get(1)?,
         name: r.get(2)?,
         phone: r.get(3)?,
         address: r.get(4)?,
@@ -287,42 +291,44 @@ fn activity_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityRow> {
     })
 }
 
-/// An activity of `home`.
+/// An activity of `origin`.
 pub fn activity(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     activity: &str,
 ) -> rusqlite::Result<Option<ActivityRow>> {
     conn.prepare_cached(
         "SELECT activity, name, points_per_hour, enabled FROM activities
-         WHERE home = ?1 AND activity = ?2",
+         WHERE origin = ?1 AND activity = ?2",
     )?
     .query_row(
-        params![home, activity.trim().to_ascii_uppercase()],
+        params![origin, activity.trim().to_ascii_uppercase()],
         activity_from_row,
     )
     .optional()
 }
 
-/// The home of an activity of that code at another counter, to name in a refusal.
+/// The origin of an activity of that code at another counter, to name in a refusal.
 pub fn activity_elsewhere(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     code: &str,
 ) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT home FROM activities WHERE activity = ?1 AND home != ?2 LIMIT 1")?
-        .query_row(params![code.trim().to_ascii_uppercase(), home], |r| {
-            r.get(0)
-        })
-        .optional()
+    conn.prepare_cached(
+        "SELECT origin FROM activities WHERE activity = ?1 AND origin != ?2 LIMIT 1",
+    )?
+    .query_row(params![code.trim().to_ascii_uppercase(), origin], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
-pub fn activities(conn: &Connection, home: &str) -> rusqlite::Result<Vec<ActivityRow>> {
+pub fn activities(conn: &Connection, origin: &str) -> rusqlite::Result<Vec<ActivityRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT activity, name, points_per_hour, enabled FROM activities WHERE home = ?1
+        "SELECT activity, name, points_per_hour, enabled FROM activities WHERE origin = ?1
          ORDER BY activity",
     )?;
-    stmt.query_map([home], activity_from_row)?.collect()
+    stmt.query_map([origin], activity_from_row)?.collect()
 }
 
 /// The highest number `numbering` made of a kind in `table.column` (0 for none): numbers are
@@ -386,11 +392,11 @@ pub fn number_floor(conn: &Connection, namespace: &str) -> rusqlite::Result<u64>
     Ok(floor.and_then(|f| f.parse().ok()).unwrap_or(0))
 }
 
-/// The name of the counter whose lasting id is `home`, as its newest series calls itself.
-pub fn counter_name(conn: &Connection, home: &str) -> rusqlite::Result<Option<String>> {
+/// The name of the counter whose lasting id is `origin`, as its newest series calls itself.
+pub fn counter_name(conn: &Connection, origin: &str) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached(
-        "SELECT counter FROM series_heads WHERE home = ?1 ORDER BY seq DESC LIMIT 1",
+        "SELECT counter FROM series_heads WHERE origin = ?1 ORDER BY seq DESC LIMIT 1",
     )?
-    .query_row([home], |r| r.get(0))
+    .query_row([origin], |r| r.get(0))
     .optional()
 }

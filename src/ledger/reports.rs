@@ -15,16 +15,16 @@ impl Ledger {
         let (Some(first), Some(last)) = (days.first(), days.last()) else {
             return Ok(Figures::default());
         };
-        let home = (!district).then(|| self.series.home.clone());
+        let origin = (!district).then(|| self.series.origin.clone());
         let mut stmt = self.conn.prepare_cached(
-            "SELECT day, home, kind, key, count, qty, minutes, points FROM tallies
-             WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR home = ?3)",
+            "SELECT day, origin, kind, key, count, qty, minutes, points FROM tallies
+             WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR origin = ?3)",
         )?;
         let tallies = stmt
-            .query_map(rusqlite::params![first, last, home], |r| {
+            .query_map(rusqlite::params![first, last, origin], |r| {
                 Ok(TallyRow {
                     day: r.get(0)?,
-                    home: r.get(1)?,
+                    origin: r.get(1)?,
                     kind: r.get(2)?,
                     key: r.get(3)?,
                     count: r.get(4)?,
@@ -37,10 +37,10 @@ impl Ledger {
         let visits = self
             .conn
             .prepare_cached(
-                "SELECT day, home, COUNT(*) FROM served
-                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR home = ?3) GROUP BY day, home",
+                "SELECT day, origin, COUNT(*) FROM served
+                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR origin = ?3) GROUP BY day, origin",
             )?
-            .query_map(rusqlite::params![first, last, home], |r| {
+            .query_map(rusqlite::params![first, last, origin], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -53,7 +53,7 @@ impl Ledger {
         };
         let counters: HashMap<String, CounterName> = self
             .conn
-            .prepare_cached("SELECT home, counter, community FROM series_heads ORDER BY seq")?
+            .prepare_cached("SELECT origin, counter, community FROM series_heads ORDER BY seq")?
             .query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -67,8 +67,8 @@ impl Ledger {
         Ok(Figures {
             tallies,
             visits,
-            items: names("SELECT home, item, name FROM items")?,
-            activities: names("SELECT home, activity, name FROM activities")?,
+            items: names("SELECT origin, item, name FROM items")?,
+            activities: names("SELECT origin, activity, name FROM activities")?,
             counters,
             covers: self.report_covers(district, lang)?,
         })

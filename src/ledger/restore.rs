@@ -19,12 +19,12 @@ use uuid::Uuid;
 /// is the restorer's anyway.
 pub fn check_admin_pin(conn: &Connection, operator: &str, pin: &str) -> Result<()> {
     let operator = operator.trim();
-    let home = match series_id_of(conn)? {
-        Some(id) => log::series_of(conn, &id)?.map(|s| s.home),
+    let origin = match series_id_of(conn)? {
+        Some(id) => log::series_of(conn, &id)?.map(|s| s.origin),
         None => None,
     }
     .unwrap_or_default();
-    let row = read::operator(conn, &home, operator)?
+    let row = read::operator(conn, &origin, operator)?
         .ok_or_else(|| LedgerError::OperatorUnknown(operator.to_string()))?;
     if !row.enabled {
         return Err(LedgerError::OperatorDisabled(row.operator));
@@ -110,7 +110,7 @@ pub fn begin_successor(
         seq: head.seq,
         hash: hex::encode(head.hash),
         used_seq: used_seq.max(head.seq),
-        home: Some(series.home.clone()),
+        origin: Some(series.origin.clone()),
         endorsement: None,
     };
     let public_key = hex::encode(successor.public_key().to_bytes());
@@ -120,7 +120,7 @@ pub fn begin_successor(
     }
     let code = super::district::code_of(&tx, &continued, &series)?;
     let numbering = super::district::numbering_of(&tx, &series, &continued)?;
-    let number_block = next_number_block(&tx, &series.home, &numbering)?;
+    let number_block = next_number_block(&tx, &series.origin, &numbering)?;
     let genesis = Body::CounterInitialized {
         community: series.community,
         prefix: series.prefix,
@@ -195,17 +195,17 @@ impl super::Ledger {
     }
 }
 
-/// The block of numbers a new series of the counter `home` hands out: past every block an
+/// The block of numbers a new series of the counter `origin` hands out: past every block an
 /// earlier series of it used, and past every number of it this ledger holds, so that numbers
 /// a lost series handed out (and other counters may hold) are never handed out again.
 fn next_number_block(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     numbering: &crate::domain::ids::Numbering,
 ) -> Result<u32> {
     let mut block = log::all_series(conn)?
         .into_iter()
-        .filter(|(_, info)| info.home == home)
+        .filter(|(_, info)| info.origin == origin)
         .map(|(_, info)| info.number_block)
         .max()
         .unwrap_or(0);

@@ -241,14 +241,14 @@ pub fn overdraft_lines(lang: Lang, overdrafts: &[Overdraft]) -> Vec<ToneLine> {
                     "- {} {}（{}发放）{} 分",
                     o.passbook,
                     resident_name(lang, &o.resident_name),
-                    o.home,
+                    o.counter,
                     o.balance
                 ),
                 Lang::En => format!(
                     "- {} {} (issued at {}) {} points",
                     o.passbook,
                     resident_name(lang, &o.resident_name),
-                    o.home,
+                    o.counter,
                     o.balance
                 ),
             },

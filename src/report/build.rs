@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TallyRow {
     pub day: String,
-    pub home: String,
+    pub origin: String,
     pub kind: String,
     pub key: String,
     pub count: i64,
@@ -30,12 +30,12 @@ pub struct CounterName {
 #[derive(Clone, Debug, Default)]
 pub struct Figures {
     pub tallies: Vec<TallyRow>,
-    /// (day, home, visits): the passbooks served at a counter on a day.
+    /// (day, origin, visits): the passbooks served at a counter on a day.
     pub visits: Vec<(String, String, i64)>,
-    /// Item and activity names by (home, code).
+    /// Item and activity names by (origin, code).
     pub items: HashMap<(String, String), String>,
     pub activities: HashMap<(String, String), String>,
-    /// Counters by home.
+    /// Counters by origin.
     pub counters: HashMap<String, CounterName>,
     /// Lines saying what the figures cover.
     pub covers: Vec<String>,
@@ -104,12 +104,12 @@ fn sums<'a>(rows: impl Iterator<Item = &'a TallyRow>) -> Sums {
     s
 }
 
-fn counter_label(figures: &Figures, home: &str) -> (String, String) {
+fn counter_label(figures: &Figures, origin: &str) -> (String, String) {
     figures
         .counters
-        .get(home)
+        .get(origin)
         .map(|c| (c.community.clone(), c.counter.clone()))
-        .unwrap_or_else(|| (String::new(), home.chars().take(8).collect()))
+        .unwrap_or_else(|| (String::new(), origin.chars().take(8).collect()))
 }
 
 fn summary_columns(lang: Lang, first: &[(&str, &str, Kind)]) -> Vec<Column> {
@@ -139,32 +139,32 @@ fn summary_cells(s: Sums, served: i64) -> Vec<Cell> {
     ]
 }
 
-/// Resident visits on `days` at `home` (everywhere when `None`): a passbook served at a counter
+/// Resident visits on `days` at `origin` (everywhere when `None`): a passbook served at a counter
 /// on a day is one visit, so the days of a month add up to the month, as every other column.
-fn visits(figures: &Figures, days: &BTreeSet<&str>, home: Option<&str>) -> i64 {
+fn visits(figures: &Figures, days: &BTreeSet<&str>, origin: Option<&str>) -> i64 {
     figures
         .visits
         .iter()
-        .filter(|(d, h, _)| days.contains(d.as_str()) && home.is_none_or(|x| x == h))
+        .filter(|(d, h, _)| days.contains(d.as_str()) && origin.is_none_or(|x| x == h))
         .map(|(_, _, n)| n)
         .sum()
 }
 
 /// Totals per community and counter, for the hub's district-wide reports.
 fn by_counter(figures: &Figures, days: &BTreeSet<&str>, lang: Lang) -> Section {
-    let homes: BTreeSet<&str> = figures.tallies.iter().map(|r| r.home.as_str()).collect();
-    let mut rows: Vec<Vec<Cell>> = homes
+    let origins: BTreeSet<&str> = figures.tallies.iter().map(|r| r.origin.as_str()).collect();
+    let mut rows: Vec<Vec<Cell>> = origins
         .iter()
-        .map(|home| {
-            let (community, counter) = counter_label(figures, home);
+        .map(|origin| {
+            let (community, counter) = counter_label(figures, origin);
             let s = sums(
                 figures
                     .tallies
                     .iter()
-                    .filter(|r| r.home == *home && days.contains(r.day.as_str())),
+                    .filter(|r| r.origin == *origin && days.contains(r.day.as_str())),
             );
             let mut row = vec![Cell::Text(community), Cell::Text(counter)];
-            row.extend(summary_cells(s, visits(figures, days, Some(home))));
+            row.extend(summary_cells(s, visits(figures, days, Some(origin))));
             row
         })
         .collect();
@@ -258,9 +258,9 @@ fn period_days(period: &str) -> Option<Vec<String>> {
         .or_else(|| days_of_month(period))
 }
 
-fn name_of(names: &HashMap<(String, String), String>, home: &str, key: &str) -> String {
+fn name_of(names: &HashMap<(String, String), String>, origin: &str, key: &str) -> String {
     names
-        .get(&(home.to_string(), key.to_string()))
+        .get(&(origin.to_string(), key.to_string()))
         .cloned()
         .unwrap_or_else(|| key.to_string())
 }
@@ -276,21 +276,21 @@ pub fn items(figures: &Figures, period: &str, lang: Lang, district: bool) -> Opt
         .iter()
         .filter(|r| r.kind == "redeemed" && days.contains(&r.day))
     {
-        let e = by.entry((r.home.clone(), r.key.clone())).or_default();
+        let e = by.entry((r.origin.clone(), r.key.clone())).or_default();
         e.0 += r.qty;
         e.1 += r.points;
         e.2 += r.count;
     }
     let mut rows: Vec<Vec<Cell>> = by
         .iter()
-        .map(|((home, code), (qty, points, count))| {
+        .map(|((origin, code), (qty, points, count))| {
             let mut row = Vec::new();
             if district {
-                row.push(Cell::Text(counter_label(figures, home).1));
+                row.push(Cell::Text(counter_label(figures, origin).1));
             }
             row.extend([
                 Cell::Text(code.clone()),
-                Cell::Text(name_of(&figures.items, home, code)),
+                Cell::Text(name_of(&figures.items, origin, code)),
                 Cell::Number(*qty),
                 Cell::Number(*points),
                 Cell::Number(*count),
@@ -358,22 +358,22 @@ pub fn activities(figures: &Figures, period: &str, lang: Lang, district: bool) -
         .iter()
         .filter(|r| r.kind == "earned" && days.contains(&r.day))
     {
-        let e = by.entry((r.home.clone(), r.key.clone())).or_default();
+        let e = by.entry((r.origin.clone(), r.key.clone())).or_default();
         e.0 += r.count;
         e.1 += r.minutes;
         e.2 += r.points;
     }
     let mut rows: Vec<Vec<Cell>> = by
         .iter()
-        .map(|((home, code), (count, minutes, points))| {
+        .map(|((origin, code), (count, minutes, points))| {
             let name = if code == crate::domain::effects::REVERSAL_KEY {
                 pick(lang, "冲正（撤销的获得）", "Reversed earnings")
             } else {
-                name_of(&figures.activities, home, code)
+                name_of(&figures.activities, origin, code)
             };
             let mut row = Vec::new();
             if district {
-                row.push(Cell::Text(counter_label(figures, home).1));
+                row.push(Cell::Text(counter_label(figures, origin).1));
             }
             row.extend([
                 Cell::Text(code.clone()),
@@ -626,7 +626,8 @@ pub struct OverdraftLine {
     pub passbook: String,
     pub resident_name: String,
     pub points: i64,
-    pub home: String,
+    /// The name of the counter that issued it.
+    pub counter: String,
 }
 
 /// Passbooks below zero, most owed first.
@@ -638,7 +639,7 @@ pub fn overdrafts(lines: &[OverdraftLine], covers: &[String], lang: Lang) -> Rep
                 Cell::Text(o.passbook.clone()),
                 Cell::Text(crate::present::resident_name(lang, &o.resident_name)),
                 Cell::Number(o.points),
-                Cell::Text(o.home.clone()),
+                Cell::Text(o.counter.clone()),
             ]
         })
         .collect();
@@ -686,7 +687,7 @@ mod tests {
     fn tally(day: &str, kind: &str, key: &str, qty: i64, minutes: i64, points: i64) -> TallyRow {
         TallyRow {
             day: day.into(),
-            home: "h".into(),
+            origin: "h".into(),
             kind: kind.into(),
             key: key.into(),
             count: 1,

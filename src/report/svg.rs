@@ -193,7 +193,7 @@ mod tests {
         let figures = Figures {
             tallies: vec![TallyRow {
                 day: "2026-12-02".into(),
-                home: "h".into(),
+                origin: "h".into(),
                 kind: "earned".into(),
                 key: "A01".into(),
                 count: 1,

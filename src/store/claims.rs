@@ -24,7 +24,7 @@ pub fn judge(
     envelope: &Envelope,
     series: &SeriesInfo,
 ) -> rusqlite::Result<Standing> {
-    let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.home);
+    let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.origin);
     if made.is_empty() {
         return Ok(Standing::Counts);
     }
@@ -32,7 +32,7 @@ pub fn judge(
     for claim in made {
         let holder = match envelope.txn.as_deref() {
             Some(txn) if claims::kind_of(&claim) == "txn" => {
-                txn_claimant(conn, &series.home, txn, id)?
+                txn_claimant(conn, &series.origin, txn, id)?
             }
             _ => conn
                 .prepare_cached("SELECT entry FROM claims WHERE claim = ?1")?
@@ -45,20 +45,20 @@ pub fn judge(
     Ok(claims::stand(id, &held))
 }
 
-/// The smallest id among the other points entries of `home` with the txn `txn`.
+/// The smallest id among the other points entries of `origin` with the txn `txn`.
 fn txn_claimant(
     conn: &Connection,
-    home: &str,
+    origin: &str,
     txn: &str,
     id: &Uuid,
 ) -> rusqlite::Result<Option<Uuid>> {
     let found: Option<Vec<u8>> = conn
         .prepare_cached(&format!(
             "SELECT e.id FROM entries e JOIN series_heads s ON s.series_id = e.series_id
-             WHERE e.txn = ?1 AND s.home = ?2 AND e.id != ?3 AND e.kind IN {POINTS_KINDS_SQL}
+             WHERE e.txn = ?1 AND s.origin = ?2 AND e.id != ?3 AND e.kind IN {POINTS_KINDS_SQL}
              ORDER BY e.id LIMIT 1"
         ))?
-        .query_row(params![txn, home, id.as_bytes().as_slice()], |r| r.get(0))
+        .query_row(params![txn, origin, id.as_bytes().as_slice()], |r| r.get(0))
         .optional()?;
     Ok(found.and_then(|b| Uuid::from_slice(&b).ok()))
 }
@@ -84,9 +84,9 @@ pub struct Losers {
 /// Every entry of the log that loses a claim, and the claims it loses: found among the
 /// reversals, the adjustments and the entries whose txn another points entry shares.
 pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
-    let homes: HashMap<Uuid, String> = super::log::all_series(conn)?
+    let origins: HashMap<Uuid, String> = super::log::all_series(conn)?
         .into_iter()
-        .map(|(id, info)| (id, info.home))
+        .map(|(id, info)| (id, info.origin))
         .collect();
     let mut candidates: Vec<(Uuid, Vec<Claim>)> = Vec::new();
     let mut passbook_of: HashMap<Uuid, String> = HashMap::new();
@@ -104,13 +104,13 @@ pub fn losers(conn: &Connection) -> rusqlite::Result<Losers> {
     let rows = stmt.query_map([], EntryRow::from_row)?;
     for row in rows {
         let row = row?;
-        let (Some(envelope), Some(home)) = (row.envelope(), homes.get(&row.series_id)) else {
+        let (Some(envelope), Some(origin)) = (row.envelope(), origins.get(&row.series_id)) else {
             continue;
         };
         let Ok(id) = Uuid::parse_str(&envelope.id) else {
             continue;
         };
-        let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), home);
+        let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), origin);
         if !made.is_empty() {
             if let Some((passbook, _)) = envelope.body.passbook_balance_after() {
                 passbook_of.insert(id, passbook.to_string());

@@ -31,9 +31,9 @@ pub struct SeriesInfo {
     pub counter: String,
     pub public_key: Vec<u8>,
     pub utc_offset_minutes: i32,
-    /// The counter's lasting id: its first series, kept by every series that continues it
-    /// after a restore. What a counter registers (residents, items, operators) has it as home.
-    pub home: String,
+    /// The counter's origin, its lasting id: the id of its first series, kept by every series
+    /// that continues it. What a counter registers (residents, items, operators) carries it.
+    pub origin: String,
     /// The counter code in its numbers; `None` in a home made before codes.
     pub code: Option<String>,
     /// The series this one continues after a restore.
@@ -61,8 +61,11 @@ impl SeriesInfo {
                 counter: counter.clone(),
                 public_key: hex::decode(public_key).ok()?,
                 utc_offset_minutes: *utc_offset_minutes,
-                home: match continues {
-                    Some(link) => link.home.clone().unwrap_or_else(|| link.series_id.clone()),
+                origin: match continues {
+                    Some(link) => link
+                        .origin
+                        .clone()
+                        .unwrap_or_else(|| link.series_id.clone()),
                     None => series_id.to_string(),
                 },
                 code: code.clone(),
@@ -173,7 +176,7 @@ pub fn entry_effects(envelope: &Envelope, series: &SeriesInfo) -> Vec<domain::Ef
     let ctx = domain::EntryContext {
         community: &series.community,
         counter: &series.counter,
-        home: &series.home,
+        origin: &series.origin,
         day: &day,
         month: &month,
         txn: envelope.txn.as_deref(),
@@ -208,7 +211,7 @@ pub fn entry_ops(
                 .flat_map(|e| projection::ops_for(e, position, keys)),
         );
     }
-    let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.home);
+    let made = claims::claims_of(&envelope.body, envelope.txn.as_deref(), &series.origin);
     let series_key = Cell::Blob(series_id.as_bytes().to_vec());
     for claim in made {
         if lost.contains(&claim) {
@@ -241,7 +244,7 @@ pub fn entry_ops(
                     Cell::text(&series.prefix),
                     Cell::text(&series.counter),
                     Cell::Int(i64::from(series.utc_offset_minutes)),
-                    Cell::text(&series.home),
+                    Cell::text(&series.origin),
                     Cell::opt_text(series.code.as_deref()),
                 ],
             }

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_data_keys.sql"),
     include_str!("migrations/0010_registrations.sql"),
     include_str!("migrations/0011_series_id.sql"),
+    include_str!("migrations/0012_origin.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory

@@ -24,7 +24,7 @@ pub const TABLES: &[TableSpec] = &[
             "prefix",
             "counter",
             "utc_offset_minutes",
-            "home",
+            "origin",
             "code",
         ],
     },
@@ -40,14 +40,14 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "operators",
-        keys: &["home", "operator"],
+        keys: &["origin", "operator"],
         values: &["name", "role", "enabled", "locked_until"],
     },
     TableSpec {
         name: "residents",
         keys: &["resident"],
         values: &[
-            "home",
+            "origin",
             "sealed",
             "name",
             "phone",
@@ -60,7 +60,13 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "passbooks",
         keys: &["passbook"],
-        values: &["home", "resident", "community", "token_sha256", "issued_at"],
+        values: &[
+            "origin",
+            "resident",
+            "community",
+            "token_sha256",
+            "issued_at",
+        ],
     },
     TableSpec {
         name: "passbook_tokens",
@@ -69,12 +75,12 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "activities",
-        keys: &["home", "activity"],
+        keys: &["origin", "activity"],
         values: &["name", "points_per_hour", "enabled"],
     },
     TableSpec {
         name: "items",
-        keys: &["home", "item"],
+        keys: &["origin", "item"],
         values: &[
             "name",
             "kind",
@@ -86,12 +92,12 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "stock",
-        keys: &["home", "item"],
+        keys: &["origin", "item"],
         values: &["qty"],
     },
     TableSpec {
         name: "usage",
-        keys: &["resident", "home", "item", "month"],
+        keys: &["resident", "origin", "item", "month"],
         values: &["qty"],
     },
     TableSpec {
@@ -101,22 +107,22 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "daily_totals",
-        keys: &["day", "home", "kind"],
+        keys: &["day", "origin", "kind"],
         values: &["points", "count"],
     },
     TableSpec {
         name: "tallies",
-        keys: &["day", "home", "kind", "key"],
+        keys: &["day", "origin", "kind", "key"],
         values: &["count", "qty", "minutes", "points"],
     },
     TableSpec {
         name: "served",
-        keys: &["day", "home", "passbook"],
+        keys: &["day", "origin", "passbook"],
         values: &["seen"],
     },
     TableSpec {
         name: "reversed_txns",
-        keys: &["home", "txn"],
+        keys: &["origin", "txn"],
         values: &["by_txn"],
     },
     TableSpec {
@@ -277,20 +283,24 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 values: vec![Int(points.0)],
             },
         ],
-        Effect::Stock { home, item, delta } => vec![Op::Add {
+        Effect::Stock {
+            origin,
+            item,
+            delta,
+        } => vec![Op::Add {
             table: "stock",
-            key: vec![t(home), t(item)],
+            key: vec![t(origin), t(item)],
             deltas: vec![*delta],
         }],
         Effect::Usage {
             resident,
-            home,
+            origin,
             item,
             month,
             qty,
         } => vec![Op::Add {
             table: "usage",
-            key: vec![t(resident), t(home), t(item), t(month)],
+            key: vec![t(resident), t(origin), t(item), t(month)],
             deltas: vec![*qty],
         }],
         Effect::Monthly {
@@ -305,18 +315,18 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
         }],
         Effect::Daily {
             day,
-            home,
+            origin,
             kind,
             points,
             count,
         } => vec![Op::Add {
             table: "daily_totals",
-            key: vec![t(day), t(home), t(kind)],
+            key: vec![t(day), t(origin), t(kind)],
             deltas: vec![points.0, *count],
         }],
         Effect::Tally {
             day,
-            home,
+            origin,
             kind,
             key,
             count,
@@ -325,42 +335,42 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
             points,
         } => vec![Op::Add {
             table: "tallies",
-            key: vec![t(day), t(home), t(kind), t(key)],
+            key: vec![t(day), t(origin), t(kind), t(key)],
             deltas: vec![*count, *qty, *minutes, points.0],
         }],
         Effect::Served {
             day,
-            home,
+            origin,
             passbook,
         } => vec![Op::Put {
             table: "served",
-            key: vec![t(day), t(home), t(passbook)],
+            key: vec![t(day), t(origin), t(passbook)],
             values: vec![Int(1)],
         }],
         Effect::PutOperator {
-            home,
+            origin,
             operator,
             name,
             role,
             enabled,
         } => vec![Op::Put {
             table: "operators",
-            key: vec![t(home), t(operator)],
+            key: vec![t(origin), t(operator)],
             values: vec![t(name), t(role.as_str()), Int(i64::from(*enabled)), Null],
         }],
         Effect::LockOperator {
-            home,
+            origin,
             operator,
             until,
         } => vec![Op::Set {
             table: "operators",
-            key: vec![t(home), t(operator)],
+            key: vec![t(origin), t(operator)],
             columns: vec![("locked_until", t(until))],
             guard: Vec::new(),
         }],
         Effect::RegisterResident {
             resident,
-            home,
+            origin,
             sealed,
             registered_at,
         } => {
@@ -370,7 +380,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 table: "residents",
                 key: vec![t(resident)],
                 values: vec![
-                    t(home),
+                    t(origin),
                     sealed_cell(sealed),
                     name,
                     phone,
@@ -384,7 +394,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
         }
         Effect::UpdateResident {
             resident,
-            home,
+            origin,
             sealed,
         } => {
             let data = keys.unseal(resident, sealed);
@@ -399,7 +409,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                     ("address", address),
                     ("note", note),
                 ],
-                guard: vec![("home", t(home)), ("erased", Int(0))],
+                guard: vec![("origin", t(origin)), ("erased", Int(0))],
             }]
         }
         Effect::EraseResident { resident } => vec![Op::Merge {
@@ -410,7 +420,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
         }],
         Effect::PutPassbook {
             passbook,
-            home,
+            origin,
             resident,
             community,
             token_sha256,
@@ -420,7 +430,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 table: "passbooks",
                 key: vec![t(passbook)],
                 values: vec![
-                    t(home),
+                    t(origin),
                     t(resident),
                     t(community),
                     t(token_sha256),
@@ -452,18 +462,18 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
             values: vec![t(passbook), t(TOKEN_REVOKED)],
             rules: TOKEN_RULES,
         }],
-        Effect::PutActivity { home, def } => vec![Op::Put {
+        Effect::PutActivity { origin, def } => vec![Op::Put {
             table: "activities",
-            key: vec![t(home), t(&def.activity)],
+            key: vec![t(origin), t(&def.activity)],
             values: vec![
                 t(&def.name),
                 Int(def.points_per_hour.0),
                 Int(i64::from(def.enabled)),
             ],
         }],
-        Effect::PutItem { home, def } => vec![Op::Put {
+        Effect::PutItem { origin, def } => vec![Op::Put {
             table: "items",
-            key: vec![t(home), t(&def.item)],
+            key: vec![t(origin), t(&def.item)],
             values: vec![
                 t(&def.name),
                 t(def.kind.as_str()),
@@ -473,9 +483,13 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
                 Int(i64::from(def.enabled)),
             ],
         }],
-        Effect::MarkReversed { home, txn, by_txn } => vec![Op::Put {
+        Effect::MarkReversed {
+            origin,
+            txn,
+            by_txn,
+        } => vec![Op::Put {
             table: "reversed_txns",
-            key: vec![t(home), t(txn)],
+            key: vec![t(origin), t(txn)],
             values: vec![t(by_txn)],
         }],
     }

@@ -9,7 +9,7 @@
 //!
 //! - **With the old key** (from the administrator's backup of `keys/device.key`): the old key
 //!   endorses the new series, and is kept among the retired keys for later introductions.
-//! - **Without it**: the grant, which names the counter's home, is what makes the district
+//! - **Without it**: the grant, which names the counter's origin, is what makes the district
 //!   admit it.
 //!
 //! Either way the counter's operators come back with the log, but PINs are local: the
@@ -39,7 +39,7 @@ pub struct Recovered {
     pub pulled: u64,
 }
 
-/// Takes the counter named by the one-time `code` back from the hub into the empty `home`.
+/// Takes the counter named by the one-time `code` back from the hub into the empty `origin`.
 /// `key` is the old device key file, if the administrator kept it; `admin` and `pin` give an
 /// existing administrator of the counter a PIN here.
 #[allow(clippy::too_many_arguments)]
@@ -99,7 +99,7 @@ pub fn recover(
             counter: recovery.counter.clone(),
             public_key: device.public_key().to_bytes().to_vec(),
             utc_offset_minutes: recovery.utc_offset_minutes,
-            home: recovery.home.clone(),
+            origin: recovery.origin.clone(),
             code: Some(grant.code.clone()),
             continues: None,
             number_block: 0,

@@ -51,7 +51,7 @@ pub struct HubSeries {
     pub community: String,
     pub prefix: String,
     pub counter: String,
-    pub home: String,
+    pub origin: String,
     /// The code it numbers with (its certificate's, else its first entry's).
     pub code: Option<String>,
     pub utc_offset_minutes: i32,
@@ -67,7 +67,7 @@ pub struct NewSeries {
     pub community: String,
     pub prefix: String,
     pub counter: String,
-    pub home: String,
+    pub origin: String,
     pub code: Option<String>,
     pub utc_offset_minutes: i32,
 }
@@ -112,16 +112,16 @@ pub enum Derived {
     Passbook {
         passbook: String,
         resident: String,
-        home: String,
+        origin: String,
     },
     Register {
         resident: String,
-        home: String,
+        origin: String,
         sealed: String,
     },
     Update {
         resident: String,
-        home: String,
+        origin: String,
         sealed: String,
     },
     Erase {
@@ -130,7 +130,7 @@ pub enum Derived {
     /// What reports add up (as [`crate::domain::Effect::Tally`]).
     Tally {
         day: String,
-        home: String,
+        origin: String,
         kind: &'static str,
         key: String,
         count: i64,
@@ -138,15 +138,15 @@ pub enum Derived {
         minutes: i64,
         points: i64,
     },
-    /// A passbook served at `home` on `day`.
+    /// A passbook served at `origin` on `day`.
     Served {
         day: String,
-        home: String,
+        origin: String,
         passbook: String,
     },
-    /// The name of an item or an activity (`what`) of `home`'s catalogue.
+    /// The name of an item or an activity (`what`) of `origin`'s catalogue.
     Name {
-        home: String,
+        origin: String,
         what: &'static str,
         code: String,
         name: String,
@@ -164,7 +164,7 @@ pub enum Derived {
 /// their locks in one order).
 #[derive(Debug, Default)]
 pub struct ReportRows<'a> {
-    /// (day, home, kind, key) → count, qty, minutes, points.
+    /// (day, origin, kind, key) → count, qty, minutes, points.
     pub tallies: std::collections::BTreeMap<(&'a str, &'a str, &'a str, &'a str), [i64; 4]>,
     pub served: std::collections::BTreeSet<(&'a str, &'a str, &'a str)>,
     pub postings: std::collections::BTreeMap<(&'a str, Uuid, i64), i64>,
@@ -177,7 +177,7 @@ impl<'a> ReportRows<'a> {
             match d {
                 Derived::Tally {
                     day,
-                    home,
+                    origin,
                     kind,
                     key,
                     count,
@@ -185,7 +185,7 @@ impl<'a> ReportRows<'a> {
                     minutes,
                     points,
                 } => {
-                    let v = rows.tallies.entry((day, home, kind, key)).or_default();
+                    let v = rows.tallies.entry((day, origin, kind, key)).or_default();
                     v[0] += count;
                     v[1] += qty;
                     v[2] += minutes;
@@ -193,10 +193,10 @@ impl<'a> ReportRows<'a> {
                 }
                 Derived::Served {
                     day,
-                    home,
+                    origin,
                     passbook,
                 } => {
-                    rows.served.insert((day, home, passbook));
+                    rows.served.insert((day, origin, passbook));
                 }
                 Derived::Posting {
                     account,
@@ -406,11 +406,11 @@ pub struct RefusedCertificate {
     pub at: String,
 }
 
-/// A series of a counter that still signs (not revoked): its id and home.
+/// A series of a counter that still signs (not revoked): its id and its counter's origin.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveSeries {
     pub series_id: Uuid,
-    pub home: String,
+    pub origin: String,
 }
 
 /// Why a counter cannot have the code it asks for.
@@ -465,8 +465,8 @@ pub struct PassbookRow {
     pub passbook: String,
     pub points: i64,
     pub resident: String,
-    /// The counter that issued it.
-    pub home_counter: String,
+    /// The name of the counter that issued it.
+    pub counter: String,
     #[serde(skip)]
     pub sealed: Option<String>,
     #[serde(skip)]
@@ -494,8 +494,8 @@ pub struct PostingRow {
     pub points: i64,
     pub recorded_at: String,
     pub body: Vec<u8>,
-    /// The home of the series (whose catalogue names its activities).
-    pub home: String,
+    /// The origin of the series' counter (whose catalogue names its activities).
+    pub origin: String,
     pub utc_offset_minutes: i32,
 }
 
@@ -622,12 +622,12 @@ pub trait Store: Send + Sync + 'static {
         ids: &[Uuid],
     ) -> impl Future<Output = StoreResult<HashMap<Uuid, HubSeries>>> + Send;
 
-    /// Another counter (not of `home`) numbering with `prefix` and `code`.
+    /// Another counter (not of `origin`) numbering with `prefix` and `code`.
     fn code_holder(
         &self,
         prefix: &str,
         code: &str,
-        home: &str,
+        origin: &str,
     ) -> impl Future<Output = StoreResult<Option<String>>> + Send;
 
     /// Hashes of a series' entries `from..=to` the hub holds.
@@ -837,9 +837,9 @@ impl Store for AnyStore {
         &self,
         prefix: &str,
         code: &str,
-        home: &str,
+        origin: &str,
     ) -> StoreResult<Option<String>> {
-        dispatch!(self, s => s.code_holder(prefix, code, home))
+        dispatch!(self, s => s.code_holder(prefix, code, origin))
     }
     async fn hashes(
         &self,
@@ -932,8 +932,8 @@ impl Store for AnyStore {
 /// The columns of a [`PassbookRow`], read the same way by both stores: passbook, points,
 /// resident, the issuing counter, sealed data, the resident key's nonce and ciphertext, erased.
 pub const PASSBOOK_ROW_SELECT: &str = "SELECT p.passbook, COALESCE(b.points, 0), p.resident,
-        COALESCE((SELECT counter FROM series s WHERE s.home = p.home
-                  ORDER BY s.position LIMIT 1), p.home),
+        COALESCE((SELECT counter FROM series s WHERE s.origin = p.origin
+                  ORDER BY s.position LIMIT 1), p.origin),
         r.sealed, k.nonce, k.ciphertext, COALESCE(r.erased, 0)
  FROM passbooks p
  LEFT JOIN balances b ON b.account = 'passbook:' || p.passbook
@@ -946,7 +946,7 @@ pub fn passbook_row(
     passbook: String,
     points: i64,
     resident: String,
-    home_counter: String,
+    counter: String,
     sealed: Option<String>,
     nonce: Option<String>,
     ciphertext: Option<String>,
@@ -955,7 +955,7 @@ pub fn passbook_row(
     PassbookRow {
         passbook,
         points,
-        home_counter,
+        counter,
         sealed,
         key: nonce
             .zip(ciphertext)

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_0003_claims.sql"),
     include_str!("postgres_0004_registrations.sql"),
     include_str!("postgres_0005_series_id.sql"),
+    include_str!("postgres_0006_origin.sql"),
 ];
 
 /// The columns [`enrolment_of`] reads, in its order.
@@ -382,7 +383,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         Ok(client
             .query(
-                "SELECT series_id, home FROM series WHERE code = $1
+                "SELECT series_id, origin FROM series WHERE code = $1
                  AND series_id NOT IN (SELECT series_id FROM revoked) ORDER BY position",
                 &[&code],
             )
@@ -390,7 +391,7 @@ impl Store for PgStore {
             .iter()
             .map(|r| LiveSeries {
                 series_id: uuid_of(r.get(0)),
-                home: r.get(1),
+                origin: r.get(1),
             })
             .collect())
     }
@@ -484,7 +485,7 @@ impl Store for PgStore {
         let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
         let rows = client
             .query(
-                "SELECT series_id, seq, hash, public_key, community, prefix, counter, home, code,
+                "SELECT series_id, seq, hash, public_key, community, prefix, counter, origin, code,
                         utc_offset_minutes, last_push_at, last_pull_at
                  FROM series WHERE series_id = ANY($1)",
                 &[&keys],
@@ -504,7 +505,7 @@ impl Store for PgStore {
                         community: r.get(4),
                         prefix: r.get(5),
                         counter: r.get(6),
-                        home: r.get(7),
+                        origin: r.get(7),
                         code: r.get(8),
                         utc_offset_minutes: r.get(9),
                         last_push_at: r.get(10),
@@ -519,13 +520,13 @@ impl Store for PgStore {
         &self,
         prefix: &str,
         code: &str,
-        home: &str,
+        origin: &str,
     ) -> StoreResult<Option<String>> {
         let client = self.client().await?;
         Ok(client
             .query_opt(
-                "SELECT counter FROM series WHERE prefix = $1 AND code = $2 AND home != $3 LIMIT 1",
-                &[&prefix, &code, &home],
+                "SELECT counter FROM series WHERE prefix = $1 AND code = $2 AND origin != $3 LIMIT 1",
+                &[&prefix, &code, &origin],
             )
             .await?
             .map(|r| r.get(0)))
@@ -642,7 +643,7 @@ impl Store for PgStore {
         for s in &new_series {
             tx.execute(
                 "INSERT INTO series (series_id, seq, hash, public_key, community, prefix, counter,
-                     home, code, utc_offset_minutes)
+                     origin, code, utc_offset_minutes)
                  VALUES ($1, 0, ''::bytea, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (series_id) DO NOTHING",
                 &[
@@ -651,7 +652,7 @@ impl Store for PgStore {
                     &s.community,
                     &s.prefix,
                     &s.counter,
-                    &s.home,
+                    &s.origin,
                     &s.code,
                     &s.utc_offset_minutes,
                 ],
@@ -916,7 +917,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         let tallies = client
             .query(
-                "SELECT day, home, kind, key, count, qty, minutes, points FROM tallies
+                "SELECT day, origin, kind, key, count, qty, minutes, points FROM tallies
                  WHERE day BETWEEN $1 AND $2",
                 &[&first, &last],
             )
@@ -924,7 +925,7 @@ impl Store for PgStore {
             .iter()
             .map(|r| TallyRow {
                 day: r.get(0),
-                home: r.get(1),
+                origin: r.get(1),
                 kind: r.get(2),
                 key: r.get(3),
                 count: r.get(4),
@@ -935,7 +936,7 @@ impl Store for PgStore {
             .collect();
         let visits = client
             .query(
-                "SELECT day, home, visits FROM visits WHERE day BETWEEN $1 AND $2",
+                "SELECT day, origin, visits FROM visits WHERE day BETWEEN $1 AND $2",
                 &[&first, &last],
             )
             .await?
@@ -948,7 +949,7 @@ impl Store for PgStore {
             ..Figures::default()
         };
         for r in client
-            .query("SELECT home, what, code, name FROM names", &[])
+            .query("SELECT origin, what, code, name FROM names", &[])
             .await?
         {
             let what: &str = r.get(1);
@@ -960,7 +961,7 @@ impl Store for PgStore {
         }
         figures.counters = client
             .query(
-                "SELECT home, counter, community FROM series ORDER BY position DESC",
+                "SELECT origin, counter, community FROM series ORDER BY position DESC",
                 &[],
             )
             .await?
@@ -994,7 +995,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         Ok(client
             .query(
-                "SELECT p.series_id, p.seq, p.points, e.recorded_at, e.body, s.home,
+                "SELECT p.series_id, p.seq, p.points, e.recorded_at, e.body, s.origin,
                         s.utc_offset_minutes
                  FROM postings p
                  JOIN entries e ON e.series_id = p.series_id AND e.seq = p.seq
@@ -1010,7 +1011,7 @@ impl Store for PgStore {
                 points: r.get(2),
                 recorded_at: r.get(3),
                 body: r.get(4),
-                home: r.get(5),
+                origin: r.get(5),
                 utc_offset_minutes: r.get(6),
             })
             .collect())
@@ -1275,8 +1276,8 @@ async fn apply_derived(
     if !report.tallies.is_empty() {
         let mut cols: [Vec<&str>; 4] = Default::default();
         let mut vals: [Vec<i64>; 4] = Default::default();
-        for ((day, home, kind, key), v) in &report.tallies {
-            for (c, x) in cols.iter_mut().zip([day, home, kind, key]) {
+        for ((day, origin, kind, key), v) in &report.tallies {
+            for (c, x) in cols.iter_mut().zip([day, origin, kind, key]) {
                 c.push(x);
             }
             for (c, x) in vals.iter_mut().zip(v) {
@@ -1284,10 +1285,10 @@ async fn apply_derived(
             }
         }
         tx.execute(
-            "INSERT INTO tallies (day, home, kind, key, count, qty, minutes, points)
+            "INSERT INTO tallies (day, origin, kind, key, count, qty, minutes, points)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[],
                                   $5::int8[], $6::int8[], $7::int8[], $8::int8[])
-             ON CONFLICT (day, home, kind, key) DO UPDATE SET
+             ON CONFLICT (day, origin, kind, key) DO UPDATE SET
                count = tallies.count + excluded.count, qty = tallies.qty + excluded.qty,
                minutes = tallies.minutes + excluded.minutes,
                points = tallies.points + excluded.points",
@@ -1299,17 +1300,17 @@ async fn apply_derived(
     }
     if !report.served.is_empty() {
         let mut cols: [Vec<&str>; 3] = Default::default();
-        for (day, home, passbook) in &report.served {
-            for (c, x) in cols.iter_mut().zip([day, home, passbook]) {
+        for (day, origin, passbook) in &report.served {
+            for (c, x) in cols.iter_mut().zip([day, origin, passbook]) {
                 c.push(x);
             }
         }
         // A passbook served at a counter on a day is one visit: counted when its row is new.
         let new = tx
             .query(
-                "INSERT INTO served (day, home, passbook)
+                "INSERT INTO served (day, origin, passbook)
                  SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
-                 ON CONFLICT DO NOTHING RETURNING day, home",
+                 ON CONFLICT DO NOTHING RETURNING day, origin",
                 &[&cols[0], &cols[1], &cols[2]],
             )
             .await?;
@@ -1319,15 +1320,15 @@ async fn apply_derived(
         }
         let mut keys: [Vec<&str>; 2] = Default::default();
         let mut counts: Vec<i64> = Vec::with_capacity(visits.len());
-        for ((day, home), n) in &visits {
+        for ((day, origin), n) in &visits {
             keys[0].push(day);
-            keys[1].push(home);
+            keys[1].push(origin);
             counts.push(*n);
         }
         tx.execute(
-            "INSERT INTO visits (day, home, visits)
+            "INSERT INTO visits (day, origin, visits)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[])
-             ON CONFLICT (day, home) DO UPDATE SET visits = visits.visits + excluded.visits",
+             ON CONFLICT (day, origin) DO UPDATE SET visits = visits.visits + excluded.visits",
             &[&keys[0], &keys[1], &counts],
         )
         .await?;
@@ -1370,57 +1371,57 @@ async fn apply_derived(
             | Derived::Served { .. }
             | Derived::Posting { .. } => {}
             Derived::Name {
-                home,
+                origin,
                 what,
                 code,
                 name,
             } => {
                 tx.execute(
-                    "INSERT INTO names (home, what, code, name) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (home, what, code) DO UPDATE SET name = excluded.name",
-                    &[home, what, code, name],
+                    "INSERT INTO names (origin, what, code, name) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (origin, what, code) DO UPDATE SET name = excluded.name",
+                    &[origin, what, code, name],
                 )
                 .await?;
             }
             Derived::Passbook {
                 passbook,
                 resident,
-                home,
+                origin,
             } => {
                 tx.execute(
-                    "INSERT INTO passbooks (passbook, resident, home) VALUES ($1, $2, $3)
+                    "INSERT INTO passbooks (passbook, resident, origin) VALUES ($1, $2, $3)
                      ON CONFLICT DO NOTHING",
-                    &[passbook, resident, home],
+                    &[passbook, resident, origin],
                 )
                 .await?;
             }
             Derived::Register {
                 resident,
-                home,
+                origin,
                 sealed,
             } => {
                 tx.execute(
-                    "INSERT INTO residents (resident, home, sealed, erased) VALUES ($1, $2, $3, 0)
-                     ON CONFLICT (resident) DO UPDATE SET home = excluded.home,
+                    "INSERT INTO residents (resident, origin, sealed, erased) VALUES ($1, $2, $3, 0)
+                     ON CONFLICT (resident) DO UPDATE SET origin = excluded.origin,
                        sealed = CASE WHEN residents.erased = 0 THEN excluded.sealed ELSE NULL END",
-                    &[resident, home, sealed],
+                    &[resident, origin, sealed],
                 )
                 .await?;
             }
             Derived::Update {
                 resident,
-                home,
+                origin,
                 sealed,
             } => {
                 tx.execute(
-                    "UPDATE residents SET sealed = $3 WHERE resident = $1 AND home = $2 AND erased = 0",
-                    &[resident, home, sealed],
+                    "UPDATE residents SET sealed = $3 WHERE resident = $1 AND origin = $2 AND erased = 0",
+                    &[resident, origin, sealed],
                 )
                 .await?;
             }
             Derived::Erase { resident } => {
                 tx.execute(
-                    "INSERT INTO residents (resident, home, sealed, erased) VALUES ($1, NULL, NULL, 1)
+                    "INSERT INTO residents (resident, origin, sealed, erased) VALUES ($1, NULL, NULL, 1)
                      ON CONFLICT (resident) DO UPDATE SET sealed = NULL, erased = 1",
                     &[resident],
                 )

@@ -35,6 +35,7 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
     include_str!("sqlite_0004_claims.sql"),
     include_str!("sqlite_0005_registrations.sql"),
     include_str!("sqlite_0006_series_id.sql"),
+    include_str!("sqlite_0007_origin.sql"),
 ];
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
@@ -323,34 +324,34 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
         .execute(params![account, points])?;
     }
     let report = ReportRows::of(derived);
-    for ((day, home, kind, key), v) in &report.tallies {
+    for ((day, origin, kind, key), v) in &report.tallies {
         tx.prepare_cached(
-            "INSERT INTO tallies (day, home, kind, key, count, qty, minutes, points)
+            "INSERT INTO tallies (day, origin, kind, key, count, qty, minutes, points)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (day, home, kind, key) DO UPDATE SET count = count + excluded.count,
+             ON CONFLICT (day, origin, kind, key) DO UPDATE SET count = count + excluded.count,
                qty = qty + excluded.qty, minutes = minutes + excluded.minutes,
                points = points + excluded.points",
         )?
-        .execute(params![day, home, kind, key, v[0], v[1], v[2], v[3]])?;
+        .execute(params![day, origin, kind, key, v[0], v[1], v[2], v[3]])?;
     }
     // A passbook served at a counter on a day is one visit: counted when its row is new.
     let mut visits: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
-    for (day, home, passbook) in &report.served {
+    for (day, origin, passbook) in &report.served {
         let new = tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO served (day, home, passbook) VALUES (?1, ?2, ?3)",
+                "INSERT OR IGNORE INTO served (day, origin, passbook) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![day, home, passbook])?;
+            .execute(params![day, origin, passbook])?;
         if new == 1 {
-            *visits.entry((day, home)).or_default() += 1;
+            *visits.entry((day, origin)).or_default() += 1;
         }
     }
-    for ((day, home), n) in visits {
+    for ((day, origin), n) in visits {
         tx.prepare_cached(
-            "INSERT INTO visits (day, home, visits) VALUES (?1, ?2, ?3)
-             ON CONFLICT (day, home) DO UPDATE SET visits = visits + excluded.visits",
+            "INSERT INTO visits (day, origin, visits) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day, origin) DO UPDATE SET visits = visits + excluded.visits",
         )?
-        .execute(params![day, home, n])?;
+        .execute(params![day, origin, n])?;
     }
     for ((account, series_id, seq), points) in &report.postings {
         tx.prepare_cached(
@@ -380,52 +381,52 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
             | Derived::Served { .. }
             | Derived::Posting { .. } => {}
             Derived::Name {
-                home,
+                origin,
                 what,
                 code,
                 name,
             } => {
                 tx.prepare_cached(
-                    "INSERT INTO names (home, what, code, name) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (home, what, code) DO UPDATE SET name = excluded.name",
+                    "INSERT INTO names (origin, what, code, name) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (origin, what, code) DO UPDATE SET name = excluded.name",
                 )?
-                .execute(params![home, what, code, name])?;
+                .execute(params![origin, what, code, name])?;
             }
             Derived::Passbook {
                 passbook,
                 resident,
-                home,
+                origin,
             } => {
                 tx.prepare_cached(
-                    "INSERT OR IGNORE INTO passbooks (passbook, resident, home) VALUES (?1, ?2, ?3)",
+                    "INSERT OR IGNORE INTO passbooks (passbook, resident, origin) VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![passbook, resident, home])?;
+                .execute(params![passbook, resident, origin])?;
             }
             Derived::Register {
                 resident,
-                home,
+                origin,
                 sealed,
             } => {
                 tx.prepare_cached(
-                    "INSERT INTO residents (resident, home, sealed, erased) VALUES (?1, ?2, ?3, 0)
-                     ON CONFLICT (resident) DO UPDATE SET home = excluded.home,
+                    "INSERT INTO residents (resident, origin, sealed, erased) VALUES (?1, ?2, ?3, 0)
+                     ON CONFLICT (resident) DO UPDATE SET origin = excluded.origin,
                        sealed = CASE WHEN erased = 0 THEN excluded.sealed ELSE NULL END",
                 )?
-                .execute(params![resident, home, sealed])?;
+                .execute(params![resident, origin, sealed])?;
             }
             Derived::Update {
                 resident,
-                home,
+                origin,
                 sealed,
             } => {
                 tx.prepare_cached(
-                    "UPDATE residents SET sealed = ?3 WHERE resident = ?1 AND home = ?2 AND erased = 0",
+                    "UPDATE residents SET sealed = ?3 WHERE resident = ?1 AND origin = ?2 AND erased = 0",
                 )?
-                .execute(params![resident, home, sealed])?;
+                .execute(params![resident, origin, sealed])?;
             }
             Derived::Erase { resident } => {
                 tx.prepare_cached(
-                    "INSERT INTO residents (resident, home, sealed, erased) VALUES (?1, NULL, NULL, 1)
+                    "INSERT INTO residents (resident, origin, sealed, erased) VALUES (?1, NULL, NULL, 1)
                      ON CONFLICT (resident) DO UPDATE SET sealed = NULL, erased = 1",
                 )?
                 .execute([resident])?;
@@ -717,13 +718,13 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT series_id, home FROM series WHERE code = ?1
+                    "SELECT series_id, origin FROM series WHERE code = ?1
                      AND series_id NOT IN (SELECT series_id FROM revoked) ORDER BY position",
                 )?
                 .query_map([code], |r| {
                     Ok(LiveSeries {
                         series_id: uuid_of(r.get(0)?),
-                        home: r.get(1)?,
+                        origin: r.get(1)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?)
@@ -832,7 +833,7 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT seq, hash, public_key, community, prefix, counter, home, code,
+                "SELECT seq, hash, public_key, community, prefix, counter, origin, code,
                         utc_offset_minutes, last_push_at, last_pull_at
                  FROM series WHERE series_id = ?1",
             )?;
@@ -848,7 +849,7 @@ impl Store for SqliteStore {
                             community: r.get(3)?,
                             prefix: r.get(4)?,
                             counter: r.get(5)?,
-                            home: r.get(6)?,
+                            origin: r.get(6)?,
                             code: r.get(7)?,
                             utc_offset_minutes: r.get(8)?,
                             last_push_at: r.get(9)?,
@@ -869,15 +870,15 @@ impl Store for SqliteStore {
         &self,
         prefix: &str,
         code: &str,
-        home: &str,
+        origin: &str,
     ) -> StoreResult<Option<String>> {
-        let (prefix, code, home) = (prefix.to_string(), code.to_string(), home.to_string());
+        let (prefix, code, origin) = (prefix.to_string(), code.to_string(), origin.to_string());
         self.read(move |conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT counter FROM series WHERE prefix = ?1 AND code = ?2 AND home != ?3 LIMIT 1",
+                    "SELECT counter FROM series WHERE prefix = ?1 AND code = ?2 AND origin != ?3 LIMIT 1",
                 )?
-                .query_row(params![prefix, code, home], |r| r.get(0))
+                .query_row(params![prefix, code, origin], |r| r.get(0))
                 .optional()?)
         })
         .await
@@ -1003,7 +1004,7 @@ impl Store for SqliteStore {
             for s in &append.new_series {
                 tx.prepare_cached(
                     "INSERT INTO series (series_id, position, seq, hash, public_key, community,
-                         prefix, counter, home, code, utc_offset_minutes)
+                         prefix, counter, origin, code, utc_offset_minutes)
                      VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM series), 0, x'', ?2, ?3,
                          ?4, ?5, ?6, ?7, ?8)",
                 )?
@@ -1013,7 +1014,7 @@ impl Store for SqliteStore {
                     s.community,
                     s.prefix,
                     s.counter,
-                    s.home,
+                    s.origin,
                     s.code,
                     s.utc_offset_minutes
                 ])?;
@@ -1233,13 +1234,13 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let tallies = conn
                 .prepare_cached(
-                    "SELECT day, home, kind, key, count, qty, minutes, points FROM tallies
+                    "SELECT day, origin, kind, key, count, qty, minutes, points FROM tallies
                      WHERE day BETWEEN ?1 AND ?2",
                 )?
                 .query_map(params![first, last], |r| {
                     Ok(TallyRow {
                         day: r.get(0)?,
-                        home: r.get(1)?,
+                        origin: r.get(1)?,
                         kind: r.get(2)?,
                         key: r.get(3)?,
                         count: r.get(4)?,
@@ -1250,7 +1251,9 @@ impl Store for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let visits = conn
-                .prepare_cached("SELECT day, home, visits FROM visits WHERE day BETWEEN ?1 AND ?2")?
+                .prepare_cached(
+                    "SELECT day, origin, visits FROM visits WHERE day BETWEEN ?1 AND ?2",
+                )?
                 .query_map(params![first, last], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
@@ -1260,7 +1263,7 @@ impl Store for SqliteStore {
                 visits,
                 ..Figures::default()
             };
-            let mut names = conn.prepare_cached("SELECT home, what, code, name FROM names")?;
+            let mut names = conn.prepare_cached("SELECT origin, what, code, name FROM names")?;
             let mut rows = names.query([])?;
             while let Some(r) = rows.next()? {
                 let what: String = r.get(1)?;
@@ -1270,10 +1273,10 @@ impl Store for SqliteStore {
                     _ => figures.activities.insert(key, r.get(3)?),
                 };
             }
-            // The first series of a home names it (a continuation keeps its counter's name).
+            // The first series of an origin names it (a continuation keeps its counter's name).
             figures.counters = conn
                 .prepare_cached(
-                    "SELECT home, counter, community FROM series ORDER BY position DESC",
+                    "SELECT origin, counter, community FROM series ORDER BY position DESC",
                 )?
                 .query_map([], |r| {
                     Ok((
@@ -1306,7 +1309,7 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let rows = conn
                 .prepare_cached(
-                    "SELECT p.series_id, p.seq, p.points, e.recorded_at, e.body, s.home,
+                    "SELECT p.series_id, p.seq, p.points, e.recorded_at, e.body, s.origin,
                             s.utc_offset_minutes
                      FROM postings p
                      JOIN entries e ON e.series_id = p.series_id AND e.seq = p.seq
@@ -1321,7 +1324,7 @@ impl Store for SqliteStore {
                         points: r.get(2)?,
                         recorded_at: r.get(3)?,
                         body: r.get(4)?,
-                        home: r.get(5)?,
+                        origin: r.get(5)?,
                         utc_offset_minutes: r.get(6)?,
                     })
                 })?
