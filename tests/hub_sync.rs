@@ -6,7 +6,7 @@
 
 mod hub;
 
-use hub::{Counter, StoreKind, TestHub, hub_heads};
+use hub::{Counter, StoreKind, TestHub, copy_dir, hub_heads};
 use pointsdesk::district::auth;
 use pointsdesk::district::protocol::{
     HEADER_NONCE, HEADER_PROTOCOL, HEADER_SERIES, HEADER_SIGNATURE, HEADER_TIME, PROTOCOL_VERSION,
@@ -434,19 +434,6 @@ fn bundle_with(
         .unwrap();
     }
     writer.finish(ledger.device()).unwrap()
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]

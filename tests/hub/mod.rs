@@ -248,6 +248,12 @@ impl TestHub {
         Self::serve(dir, home, store)
     }
 
+    /// A hub served on a street office home that is already there (a copy of a fixture), on
+    /// the store its hub.toml names.
+    pub fn on(dir: TempDir, home: HubHome) -> TestHub {
+        Self::serve(dir, home, None)
+    }
+
     /// Another hub process on the same home and store (a second server behind a balancer).
     pub fn another(&self) -> TestHub {
         let dir = TempDir::new().unwrap();
@@ -460,6 +466,23 @@ impl Counter {
         }
     }
 
+    /// The counter whose home is already in `dir/home` (a copy of a fixture), opened with
+    /// today's code, its administrator 001 logged in.
+    pub fn opened(dir: TempDir, name: &str) -> Counter {
+        let home = Home {
+            dir: dir.path().join("home"),
+        };
+        let mut ledger = home.open().unwrap();
+        let admin = ledger.login("001", ADMIN_PIN).unwrap();
+        Counter {
+            dir,
+            home,
+            ledger,
+            admin,
+            name: name.to_string(),
+        }
+    }
+
     /// A resident with a passbook: (passbook number, scan).
     pub fn resident(&mut self, name: &str) -> (String, String) {
         let resident = self
@@ -583,4 +606,18 @@ pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// Copies the folder `from` into `to`, every file and folder in it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -16,3 +16,8 @@ ALTER TABLE daily_totals RENAME COLUMN home TO origin;
 ALTER TABLE tallies RENAME COLUMN home TO origin;
 ALTER TABLE served RENAME COLUMN home TO origin;
 ALTER TABLE reversed_txns RENAME COLUMN home TO origin;
+-- Schema 11 renamed the series id's columns but not its row in `meta`, which the code has read
+-- as `series_id` since: a home made before it could not restore a backup (the backup's series
+-- read as missing). A home made since has the row under its new name only.
+DELETE FROM meta WHERE key = 'counter_id' AND EXISTS (SELECT 1 FROM meta WHERE key = 'series_id');
+UPDATE meta SET key = 'series_id' WHERE key = 'counter_id';
