@@ -784,7 +784,7 @@ fn assert_numbers_name_one_person(counters: &[Counter]) -> Vec<String> {
     for conflict in &conflicts {
         // One counter's series handed the number out twice (a lost PC's newest series that
         // never reached the hub, and the new PC's): never two counters.
-        let homes: BTreeSet<String> = conflict
+        let origins: BTreeSet<String> = conflict
             .registrations
             .iter()
             .map(|r| {
@@ -797,7 +797,7 @@ fn assert_numbers_name_one_person(counters: &[Counter]) -> Vec<String> {
                 .unwrap()
             })
             .collect();
-        assert_eq!(homes.len(), 1, "{conflict:?}: registered at two counters");
+        assert_eq!(origins.len(), 1, "{conflict:?}: registered at two counters");
         let of_number: Vec<&String> = issued
             .iter()
             .filter(|(_, r)| r.contains(&conflict.resident))
