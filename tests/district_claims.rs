@@ -4,6 +4,8 @@
 //! whatever order the entries arrive in, and the second one is listed everywhere.
 
 mod district;
+#[allow(dead_code)]
+mod hub;
 
 use district::{District, assert_converged};
 use pointsdesk::ledger::EarnRequest;
@@ -334,7 +336,20 @@ fn register_only(d: &mut District, at: usize, name: &str) -> String {
 
 #[test]
 fn a_passbook_number_issued_to_two_people_is_frozen_everywhere_until_its_counter_reissues_it() {
-    let mut d = District::new(3);
+    passbook_issued_to_two_people(hub::StoreKind::Sqlite);
+}
+
+#[test]
+fn a_passbook_number_issued_to_two_people_is_listed_by_a_hub_on_postgresql() {
+    passbook_issued_to_two_people(hub::StoreKind::Postgres);
+}
+
+fn passbook_issued_to_two_people(kind: hub::StoreKind) {
+    let store = match kind {
+        hub::StoreKind::Sqlite => None,
+        hub::StoreKind::Postgres => Some(hub::pg().database()),
+    };
+    let mut d = District::starting_on(3, chrono::Utc::now(), store.clone());
     let (_, _, scan_first) = d.resident(0, "张三");
     let backup = d.dir.path().join("a-backup.db");
     d.ledger(0).backup(&backup).unwrap();
@@ -386,6 +401,35 @@ fn a_passbook_number_issued_to_two_people_is_frozen_everywhere_until_its_counter
         }
         d.assert_verifies(at);
     }
+    // The street office's hub, given everything by C's nightly sync, lists it the same way.
+    let office = hub::TestHub::on_store(
+        pointsdesk::hub::HubHome {
+            dir: d.hub.dir.clone(),
+        },
+        store,
+    );
+    let client = pointsdesk::sync::client::HubClient::new(&office.url, None).unwrap();
+    // C was enrolled with a file: its certificate goes to the hub as `sync enroll` sends it.
+    client
+        .register_certificate(&d.ledger(2).own_certificate().unwrap().unwrap())
+        .unwrap();
+    let hub_lists = |d: &mut District| {
+        let c = &mut d.counters[2];
+        let summary =
+            pointsdesk::sync::nightly::sync(&c.home, &mut c.ledger, &client, 3, &mut |_| {})
+                .unwrap();
+        assert!(summary.push_refusals.is_empty(), "{summary:?}");
+        office.hub().report().unwrap().shared_passbooks
+    };
+    let listed = hub_lists(&mut d);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0].passbook.as_str(), listed[0].counter.as_str()),
+        (passbook.as_str(), "三桥爱心超市")
+    );
+    let mut both = vec![wang.clone(), sun.clone()];
+    both.sort();
+    assert_eq!(listed[0].residents, both);
     // At A, the number stays with the person its row names; every old QR code goes, the other
     // person gets a passbook of their own and their 20 points.
     let keeps = d.ledger(0).shared_passbooks().unwrap()[0].resident.clone();
@@ -420,4 +464,5 @@ fn a_passbook_number_issued_to_two_people_is_frozen_everywhere_until_its_counter
     }
     assert!(earn_refused(&mut d, 1, reissued.token.as_str()).is_none());
     assert!(earn_refused(&mut d, 2, fresh.token.as_str()).is_none());
+    assert!(hub_lists(&mut d).is_empty());
 }
