@@ -973,6 +973,9 @@ fn resident_conflicts_says_when_there_are_none_and_resolve_refuses_a_number_not_
     let none = desk.ok(&["resident", "conflicts"]).stdout;
     assert!(none.contains("没有重复登记的居民号"), "{none}");
     assert_eq!(desk.json(&["resident", "conflicts"]), serde_json::json!([]));
+    let none = desk.ok(&["passbook", "conflicts"]).stdout;
+    assert!(none.contains("没有发给两个人的存折号"), "{none}");
+    assert_eq!(desk.json(&["passbook", "conflicts"]), serde_json::json!([]));
     let refused = desk.run(&["resident", "resolve", "SQ-RA00001"]);
     refused.expect_code(1);
     assert!(

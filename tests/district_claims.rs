@@ -4,6 +4,8 @@
 //! whatever order the entries arrive in, and the second one is listed everywhere.
 
 mod district;
+#[allow(dead_code)]
+mod hub;
 
 use district::{District, assert_converged};
 use pointsdesk::ledger::EarnRequest;
@@ -314,4 +316,153 @@ fn a_number_handed_out_twice_is_one_conflict_everywhere_frozen_until_its_counter
     }
     assert!(earn_refused(&mut d, 1, &scan_x).is_none());
     assert!(earn_refused(&mut d, 2, &new_scan).is_none());
+}
+
+/// Registers `name` at counter `at` without a passbook: their resident number.
+fn register_only(d: &mut District, at: usize, name: &str) -> String {
+    let admin = d.admin(at);
+    d.ledger(at)
+        .add_resident(
+            &admin,
+            &pointsdesk::ledger::NewResident {
+                name: name.into(),
+                phone: Some("13800002222".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .resident
+}
+
+#[test]
+fn a_passbook_number_issued_to_two_people_is_frozen_everywhere_until_its_counter_reissues_it() {
+    passbook_issued_to_two_people(hub::StoreKind::Sqlite);
+}
+
+#[test]
+fn a_passbook_number_issued_to_two_people_is_listed_by_a_hub_on_postgresql() {
+    passbook_issued_to_two_people(hub::StoreKind::Postgres);
+}
+
+fn passbook_issued_to_two_people(kind: hub::StoreKind) {
+    let store = match kind {
+        hub::StoreKind::Sqlite => None,
+        hub::StoreKind::Postgres => Some(hub::pg().database()),
+    };
+    let mut d = District::starting_on(3, chrono::Utc::now(), store.clone());
+    let (_, _, scan_first) = d.resident(0, "张三");
+    let backup = d.dir.path().join("a-backup.db");
+    d.ledger(0).backup(&backup).unwrap();
+    d.earn(0, &scan_first, 60);
+    // A is restored (a new series, numbering in block 1) and registers 王五 with a passbook,
+    // who earns 20; the entries reach B in a bundle; then A's PC is lost.
+    restore(&mut d, 0, &backup);
+    let (wang, passbook, scan_wang) = d.resident(0, "王五");
+    d.earn(0, &scan_wang, 120);
+    d.send(0, 1);
+    // A day later the new PC numbers in block 1 again: 赵六 gets 王五's resident number, but
+    // no passbook yet; 孙八, registered next, gets 王五's passbook number under another resident
+    // number. The passbook's row (its latest issue) is 孙八's, whose number is nobody else's.
+    d.advance(chrono::Duration::days(1));
+    restore(&mut d, 0, &backup);
+    let zhao = register_only(&mut d, 0, "赵六");
+    assert_eq!(zhao, wang);
+    let sun = register_only(&mut d, 0, "孙八");
+    let admin = d.admin(0);
+    let issued = d.ledger(0).issue_passbook(&admin, &sun).unwrap();
+    assert_eq!(issued.passbook, passbook);
+    let scan_sun = issued.token.as_str().to_string();
+    d.earn(0, &scan_sun, 60);
+    // C hears of the new PC first, then of the lost one; then everyone of everything.
+    d.send(0, 2);
+    d.send(1, 2);
+    d.exchange_all();
+    assert_converged(&d);
+    for at in 0..3 {
+        // The number is one listing everywhere, and neither QR earns, redeems or shows a
+        // balance: nobody can tell whose of the 30 points are whose.
+        let shared = d.ledger(at).shared_passbooks().unwrap();
+        assert_eq!(shared.len(), 1, "counter {at}: {shared:?}");
+        assert_eq!(shared[0].passbook, passbook);
+        let mut residents: Vec<&str> = shared[0]
+            .issues
+            .iter()
+            .map(|i| i.resident.as_str())
+            .collect();
+        residents.sort();
+        let mut expected = vec![wang.as_str(), sun.as_str()];
+        expected.sort();
+        assert_eq!(residents, expected, "counter {at}");
+        for scan in [&scan_wang, &scan_sun] {
+            let refused = earn_refused(&mut d, at, scan).expect("frozen");
+            assert!(refused.contains("发给了 2 个人"), "{refused}");
+            assert!(d.ledger(at).account(scan, 5).is_err());
+            assert!(d.redeem(at, scan, &[("S01", 1)]).is_err());
+        }
+        d.assert_verifies(at);
+    }
+    // The street office's hub, given everything by C's nightly sync, lists it the same way.
+    let office = hub::TestHub::on_store(
+        pointsdesk::hub::HubHome {
+            dir: d.hub.dir.clone(),
+        },
+        store,
+    );
+    let client = pointsdesk::sync::client::HubClient::new(&office.url, None).unwrap();
+    // C was enrolled with a file: its certificate goes to the hub as `sync enroll` sends it.
+    client
+        .register_certificate(&d.ledger(2).own_certificate().unwrap().unwrap())
+        .unwrap();
+    let hub_lists = |d: &mut District| {
+        let c = &mut d.counters[2];
+        let summary =
+            pointsdesk::sync::nightly::sync(&c.home, &mut c.ledger, &client, 3, &mut |_| {})
+                .unwrap();
+        assert!(summary.push_refusals.is_empty(), "{summary:?}");
+        office.hub().report().unwrap().shared_passbooks
+    };
+    let listed = hub_lists(&mut d);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0].passbook.as_str(), listed[0].counter.as_str()),
+        (passbook.as_str(), "三桥爱心超市")
+    );
+    let mut both = vec![wang.clone(), sun.clone()];
+    both.sort();
+    assert_eq!(listed[0].residents, both);
+    // At A, the number stays with the person its row names; every old QR code goes, the other
+    // person gets a passbook of their own and their 20 points.
+    let keeps = d.ledger(0).shared_passbooks().unwrap()[0].resident.clone();
+    assert_eq!(keeps, sun);
+    let (other, other_scan) = (wang.clone(), scan_wang.clone());
+    let reissued = d
+        .ledger(0)
+        .reissue_passbook(&admin, &passbook, "号码重复")
+        .unwrap();
+    assert_eq!(reissued.resident, keeps);
+    // 王五's resident number was registered to 赵六 too: that conflict is resolved first (王五
+    // registered first and keeps it), then 王五 gets a passbook of their own.
+    d.ledger(0)
+        .resolve_registrations(&admin, &wang, None, "核实")
+        .unwrap();
+    let fresh = d.ledger(0).issue_passbook(&admin, &other).unwrap();
+    d.exchange_all();
+    assert_converged(&d);
+    for at in 0..3 {
+        assert!(
+            d.ledger(at).shared_passbooks().unwrap().is_empty(),
+            "counter {at}"
+        );
+        assert!(
+            earn_refused(&mut d, at, &other_scan)
+                .expect("revoked")
+                .contains("作废")
+        );
+        assert!(earn_refused(&mut d, at, &scan_wang).is_some());
+        assert!(earn_refused(&mut d, at, &scan_sun).is_some());
+        d.assert_verifies(at);
+    }
+    assert!(earn_refused(&mut d, 1, reissued.token.as_str()).is_none());
+    assert!(earn_refused(&mut d, 2, fresh.token.as_str()).is_none());
+    assert!(hub_lists(&mut d).is_empty());
 }

@@ -569,7 +569,7 @@ pub enum PassbookCmd {
         #[command(flatten)]
         qr: QrFiles,
     },
-    /// A lost passbook: revoke its token, issue a new one on the same number.
+    /// A lost passbook: revoke its tokens, issue a new one on the same number.
     Reissue {
         /// The passbook number, e.g. SQ-A000001.
         passbook: String,
@@ -579,7 +579,7 @@ pub enum PassbookCmd {
         #[command(flatten)]
         qr: QrFiles,
     },
-    /// Revoke a passbook: its QR never debits again.
+    /// Revoke a passbook: its QR codes never debit again.
     Revoke {
         /// The passbook number.
         passbook: String,
@@ -592,6 +592,9 @@ pub enum PassbookCmd {
         /// The passbook number or what the scanner typed.
         passbook: String,
     },
+    /// Passbook numbers issued to two people (a counter PC replaced or restored handed a
+    /// number out again): frozen until an administrator reissues or revokes them.
+    Conflicts,
 }
 
 #[derive(Subcommand)]

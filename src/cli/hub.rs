@@ -418,6 +418,27 @@ fn print_report(lang: Lang, report: &HubReport) {
         lang,
         &report.duplicates,
     ));
+    for s in &report.shared_passbooks {
+        println!(
+            "{}",
+            match lang {
+                Lang::ZhCn => format!(
+                    "存折 {}（{}）发给了 {} 个人（居民号 {}），各服务点都已冻结：请该服务点运行 pointsdesk passbook conflicts 查看处理办法。",
+                    s.passbook,
+                    s.counter,
+                    s.residents.len(),
+                    s.residents.join("、")
+                ),
+                Lang::En => format!(
+                    "Passbook {} ({}) is issued to {} people (resident numbers {}) and frozen at every counter: that counter's pointsdesk passbook conflicts says what to do.",
+                    s.passbook,
+                    s.counter,
+                    s.residents.len(),
+                    s.residents.join(", ")
+                ),
+            }
+        );
+    }
     if !report.skews.is_empty() {
         println!(
             "{}{}",

@@ -1,5 +1,5 @@
 //! Passbooks at the command line: issue (the QR shown once, PNG/SVG, slip), reissue, revoke,
-//! show.
+//! show, and the numbers issued to two people.
 
 use super::args::{PassbookCmd, QrFiles};
 use super::{CmdResult, Ctx, Failure, done, open_printer_if, output};
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
     let lang = ctx.lang;
     let mut ledger = match cmd {
-        PassbookCmd::Show { .. } => ctx.ledger_to_read()?,
+        PassbookCmd::Show { .. } | PassbookCmd::Conflicts => ctx.ledger_to_read()?,
         _ => ctx.ledger()?,
     };
     match cmd {
@@ -78,6 +78,14 @@ pub fn passbook(ctx: &Ctx, cmd: PassbookCmd) -> CmdResult {
                         view.balance.to_string(),
                     ],
                 ]);
+            });
+        }
+        PassbookCmd::Conflicts => {
+            let shared = ledger.shared_passbooks()?;
+            ctx.show(&shared, || {
+                for line in crate::present::people::shared_passbook_lines(lang, &shared) {
+                    println!("{line}");
+                }
             });
         }
     }

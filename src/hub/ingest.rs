@@ -186,6 +186,29 @@ fn derived_of(effects: &[Effect], series_id: Uuid, seq: i64) -> Vec<Derived> {
         }),
         _ => None,
     }));
+    derived.extend(effects.iter().filter_map(|effect| match effect {
+        Effect::PutPassbook {
+            passbook,
+            resident,
+            token_sha256,
+            ..
+        } => Some(Derived::Token {
+            token_sha256: token_sha256.clone(),
+            passbook: passbook.clone(),
+            resident: resident.clone(),
+            revoked: false,
+        }),
+        Effect::RevokePassbook {
+            passbook,
+            token_sha256,
+        } => Some(Derived::Token {
+            token_sha256: token_sha256.clone(),
+            passbook: passbook.clone(),
+            resident: String::new(),
+            revoked: true,
+        }),
+        _ => None,
+    }));
     derived
 }
 

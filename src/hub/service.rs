@@ -82,6 +82,8 @@ pub struct HubReport {
     pub overdrafts: Vec<DistrictOverdraft>,
     /// Entries that move nothing: another entry made their claim first.
     pub duplicates: Vec<crate::store::claims::Duplicate>,
+    /// Passbook numbers issued to more than one person (frozen at every counter).
+    pub shared_passbooks: Vec<super::store::SharedPassbookRow>,
     /// Entries whose time cannot be right (newest arrivals first, at most
     /// [`EVIDENCE_LISTED_MAX`]), in the counter's local time.
     pub skews: Vec<super::store::SkewRow>,
@@ -667,6 +669,7 @@ impl<S: Store> HubService<S> {
             counters,
             overdrafts,
             duplicates,
+            shared_passbooks: self.store.shared_passbooks().await?,
             skews,
             evidence,
         })

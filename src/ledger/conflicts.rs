@@ -42,6 +42,12 @@ impl Ledger {
         Ok(claims::registration_conflicts(&self.conn)?)
     }
 
+    /// Passbook numbers whose active QR codes were issued to more than one resident (frozen
+    /// until `passbook reissue` or `passbook revoke` leaves one person's, or none).
+    pub fn shared_passbooks(&self) -> Result<Vec<claims::SharedPassbook>> {
+        Ok(claims::shared_passbooks(&self.conn)?)
+    }
+
     /// Resolves the number `resident` registered twice: revokes the passbook tokens issued
     /// for the registrations that lost it, moves `moved` points (if asked) to the other
     /// person's passbook, and records the resolution, all in one transaction. Only an

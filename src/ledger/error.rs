@@ -114,6 +114,13 @@ pub enum LedgerError {
     /// out): frozen until an administrator resolves it.
     #[error("passbook {passbook}: resident number {resident} is registered twice")]
     RegisteredTwice { passbook: String, resident: String },
+    /// The passbook number was issued to two people (two series issued it): frozen until an
+    /// administrator revokes or reissues it.
+    #[error("passbook {passbook} was issued to {residents:?}")]
+    PassbookShared {
+        passbook: String,
+        residents: Vec<String>,
+    },
     /// A resolution asked for a resident number that no unresolved conflict names.
     #[error("resident number {0} is not registered twice (or it is resolved)")]
     NoRegistrationConflict(String),
@@ -518,6 +525,11 @@ impl LedgerError {
                 format!("存折 {passbook} 暂停使用：居民号 {resident} 被登记给了两个人（更换或恢复服务点电脑时号码重复了）。管理员处理之前，这本存折不能记分也不能兑换，以免记到别人的账上。请管理员查看并处理：pointsdesk resident conflicts")
             } else {
                 format!("Passbook {passbook} is on hold: resident number {resident} was registered to two people (a counter PC that was replaced or restored handed the number out again). Until an administrator resolves it the passbook neither earns nor redeems, so no one's points land on someone else's account. An administrator: pointsdesk resident conflicts")
+            },
+            E::PassbookShared { passbook, residents } => if zh {
+                format!("存折 {passbook} 暂停使用：这个存折号发给了 {} 个人（居民号 {}；更换或恢复服务点电脑时号码重复了）。管理员处理之前，这本存折不能记分也不能兑换，以免记到别人的账上。请管理员查看并处理：pointsdesk passbook conflicts", residents.len(), residents.join("、"))
+            } else {
+                format!("Passbook {passbook} is on hold: its number was issued to {} people (resident numbers {}; a counter PC that was replaced or restored handed the number out again). Until an administrator sorts it out the passbook neither earns nor redeems, so no one's points land on someone else's account. An administrator: pointsdesk passbook conflicts", residents.len(), residents.join(", "))
             },
             E::NoRegistrationConflict(resident) => if zh {
                 format!("居民号 {resident} 没有重复登记，或者已经处理过了。要查看重复登记的居民号：pointsdesk resident conflicts")

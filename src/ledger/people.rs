@@ -145,6 +145,15 @@ pub(crate) fn resolve_scan(
             resident: row.resident,
         });
     }
+    // The number issued to two people whose resident numbers differ: the same, whichever of
+    // their QR codes is scanned.
+    let residents = crate::store::claims::token_holders(conn, &row.passbook)?;
+    if residents.len() > 1 {
+        return Err(LedgerError::PassbookShared {
+            passbook: row.passbook,
+            residents,
+        });
+    }
     Ok(row)
 }
 
@@ -417,12 +426,14 @@ impl Ledger {
             if read::resident(&w.tx, &row.resident)?.is_some_and(|r| r.erased) {
                 return Err(LedgerError::ResidentErased(row.resident));
             }
-            if row.status == "active" {
+            // Every token that still opens the number goes, the row's and any another series
+            // issued for it (a number issued to two people).
+            for token_sha256 in read::active_tokens(&w.tx, &row.passbook)? {
                 w.append(
                     Some(&txn),
                     Body::PassbookRevoked {
                         passbook: row.passbook.clone(),
-                        token_sha256: row.token_sha256.clone(),
+                        token_sha256,
                         reason: reason.clone(),
                     },
                 )?;
@@ -456,19 +467,25 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let row = read::passbook(&w.tx, &number)?
                 .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
-            if row.status != "active" {
+            // Every token that still opens the number: the row's, and any another series
+            // issued for it (a number issued to two people).
+            let tokens = read::active_tokens(&w.tx, &row.passbook)?;
+            if tokens.is_empty() {
                 return Err(LedgerError::PassbookRevoked {
                     passbook: row.passbook,
                 });
             }
-            w.append(
-                Some(&Uuid::now_v7().to_string()),
-                Body::PassbookRevoked {
-                    passbook: row.passbook,
-                    token_sha256: row.token_sha256,
-                    reason,
-                },
-            )?;
+            let txn = Uuid::now_v7().to_string();
+            for token_sha256 in tokens {
+                w.append(
+                    Some(&txn),
+                    Body::PassbookRevoked {
+                        passbook: row.passbook.clone(),
+                        token_sha256,
+                        reason: reason.clone(),
+                    },
+                )?;
+            }
             Ok(())
         })
     }

@@ -61,6 +61,17 @@ pub fn passbook_of_resident(
     }
 }
 
+/// The tokens of a passbook number that still open it (one, unless two series issued the
+/// number: see [`crate::store::claims::token_holders`]).
+pub fn active_tokens(conn: &Connection, passbook: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT token_sha256 FROM passbook_tokens WHERE passbook = ?1 AND status = 'active'
+         ORDER BY token_sha256",
+    )?
+    .query_map([passbook], |r| r.get(0))?
+    .collect()
+}
+
 /// The passbook a token hash belongs to, and whether that token is active.
 pub fn token(conn: &Connection, token_sha256: &str) -> rusqlite::Result<Option<(String, String)>> {
     conn.prepare_cached("SELECT passbook, status FROM passbook_tokens WHERE token_sha256 = ?1")?

@@ -1,9 +1,10 @@
-//! Residents' numbers registered twice, and their resolution, in the operator's language: the
-//! words `resident conflicts` and `resident resolve` print.
+//! Residents' numbers registered twice, and their resolution, and passbook numbers issued to
+//! two people, in the operator's language: the words `resident conflicts`, `resident resolve`
+//! and `passbook conflicts` print.
 
 use crate::i18n::Lang;
 use crate::ledger::conflicts::Resolved;
-use crate::store::claims::RegistrationConflict;
+use crate::store::claims::{RegistrationConflict, SharedPassbook};
 
 /// What an administrator reads about each number registered twice, and what to do.
 pub fn conflict_lines(lang: Lang, conflicts: &[RegistrationConflict]) -> Vec<String> {
@@ -72,11 +73,83 @@ pub fn conflict_lines(lang: Lang, conflicts: &[RegistrationConflict]) -> Vec<Str
                     c.resident, c.resident
                 ),
                 Lang::En => format!(
-                    "  To resolve, at the number's home counter: register the person registered later anew (resident add) and issue them a passbook (passbook issue), check their points, then run pointsdesk resident resolve {} --to NEW-PASSBOOK --points N; with no points to move, just pointsdesk resident resolve {}. The later person's old QR codes stop working.",
+                    "  To resolve, at the counter that registered the number: register the person registered later anew (resident add) and issue them a passbook (passbook issue), check their points, then run pointsdesk resident resolve {} --to NEW-PASSBOOK --points N; with no points to move, just pointsdesk resident resolve {}. The later person's old QR codes stop working.",
                     c.resident, c.resident
                 ),
             });
         }
+    }
+    lines
+}
+
+/// What an administrator reads about each passbook number issued to two people, and what to
+/// do.
+pub fn shared_passbook_lines(lang: Lang, shared: &[SharedPassbook]) -> Vec<String> {
+    if shared.is_empty() {
+        return vec![
+            lang.pick(
+                "没有发给两个人的存折号。",
+                "No passbook number is issued to two people.",
+            )
+            .to_string(),
+        ];
+    }
+    let mut lines = Vec::new();
+    for s in shared {
+        let residents: std::collections::BTreeSet<&str> =
+            s.issues.iter().map(|i| i.resident.as_str()).collect();
+        let residents: Vec<&str> = residents.into_iter().collect();
+        lines.push(match lang {
+            Lang::ZhCn => format!(
+                "存折 {} 发给了 {} 个人（居民号 {}），已冻结（不能记分、不能兑换）：",
+                s.passbook,
+                residents.len(),
+                residents.join("、")
+            ),
+            Lang::En => format!(
+                "Passbook {} is issued to {} people (resident numbers {}); it is frozen (no earning, no redeeming):",
+                s.passbook,
+                residents.len(),
+                residents.join(", ")
+            ),
+        });
+        for i in &s.issues {
+            lines.push(match lang {
+                Lang::ZhCn => format!(
+                    "- {}（{}）{} 发给居民 {}",
+                    i.counter,
+                    short(&i.series),
+                    i.issued_at,
+                    i.resident
+                ),
+                Lang::En => format!(
+                    "- {} ({}) issued it at {} to resident {}",
+                    i.counter,
+                    short(&i.series),
+                    i.issued_at,
+                    i.resident
+                ),
+            });
+        }
+        let others: Vec<&str> = residents
+            .iter()
+            .copied()
+            .filter(|r| *r != s.resident)
+            .collect();
+        lines.push(match lang {
+            Lang::ZhCn => format!(
+                "  处理办法：在发这本存折的服务点运行 pointsdesk passbook reissue {}（号码留给居民 {}，所有旧二维码作废，发新二维码），再给居民 {} 发新存折（passbook issue；其居民号若也在 pointsdesk resident conflicts 里，先处理那里），核实积分后用 pointsdesk adjust 把该转的分转过去。",
+                s.passbook,
+                s.resident,
+                others.join("、")
+            ),
+            Lang::En => format!(
+                "  To resolve, at the counter that issued it: pointsdesk passbook reissue {} (the number stays resident {}'s, every old QR code stops working, a new one is issued), then issue resident {} a new passbook (passbook issue; if their resident number is listed by pointsdesk resident conflicts too, resolve that first), check the points and move what belongs to them with pointsdesk adjust.",
+                s.passbook,
+                s.resident,
+                others.join(", ")
+            ),
+        });
     }
     lines
 }
@@ -151,5 +224,44 @@ mod tests {
         let lines = conflict_lines(Lang::En, &[resolved]);
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines[0].contains("resolved"));
+    }
+
+    #[test]
+    fn a_passbook_issued_to_two_people_names_both_issues_and_who_keeps_the_number() {
+        let issue = |resident: &str, counter: &str| crate::store::claims::TokenIssue {
+            resident: resident.into(),
+            series: "0191e0c2-7a3b-7c4d-8e5f-000000000001".into(),
+            counter: counter.into(),
+            issued_at: "2026-12-01T02:00:00.000Z".into(),
+        };
+        let shared = SharedPassbook {
+            passbook: "SQ-A100001".into(),
+            resident: "SQ-RA10002".into(),
+            issues: vec![
+                issue("SQ-RA10001", "三桥爱心超市"),
+                issue("SQ-RA10002", "三桥爱心超市"),
+            ],
+        };
+        let lines = shared_passbook_lines(Lang::ZhCn, std::slice::from_ref(&shared));
+        assert!(
+            lines[0].contains("存折 SQ-A100001 发给了 2 个人（居民号 SQ-RA10001、SQ-RA10002）")
+        );
+        assert!(lines[1].contains("0191e0c2") && lines[1].contains("发给居民 SQ-RA10001"));
+        assert!(
+            lines[3].contains("passbook reissue SQ-A100001（号码留给居民 SQ-RA10002")
+                && lines[3].contains("再给居民 SQ-RA10001 发新存折"),
+            "{}",
+            lines[3]
+        );
+        let lines = shared_passbook_lines(Lang::En, &[shared]);
+        assert!(
+            lines[3].contains("issue resident SQ-RA10001 a new passbook"),
+            "{}",
+            lines[3]
+        );
+        assert_eq!(
+            shared_passbook_lines(Lang::En, &[]),
+            ["No passbook number is issued to two people."]
+        );
     }
 }

@@ -321,3 +321,80 @@ pub fn registration_conflicts(conn: &Connection) -> rusqlite::Result<Vec<Registr
     }
     Ok(conflicts)
 }
+
+/// The residents the active tokens of `passbook` were issued to: more than one when two series
+/// of a counter that numbered in the same block issued the number to two people (whose
+/// resident numbers differ, or a registration conflict would name them).
+pub fn token_holders(conn: &Connection, passbook: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT DISTINCT resident FROM passbook_tokens
+         WHERE passbook = ?1 AND status = 'active' AND resident != '' ORDER BY 1",
+    )?
+    .query_map([passbook], |r| r.get(0))?
+    .collect()
+}
+
+/// One active token of a passbook number issued to more than one person.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TokenIssue {
+    pub resident: String,
+    /// The series that issued it, and that series' counter name.
+    pub series: String,
+    pub counter: String,
+    pub issued_at: String,
+}
+
+/// A passbook number whose active tokens name more than one resident: whichever QR is scanned,
+/// nobody can tell whose points are on it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SharedPassbook {
+    pub passbook: String,
+    /// The resident the passbook's row names (its latest issue), who keeps the number when the
+    /// passbook is reissued.
+    pub resident: String,
+    pub issues: Vec<TokenIssue>,
+}
+
+/// Every passbook number whose active tokens name more than one resident, by number.
+pub fn shared_passbooks(conn: &Connection) -> rusqlite::Result<Vec<SharedPassbook>> {
+    let numbers: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT t.passbook, COALESCE(p.resident, '') FROM passbook_tokens t
+             LEFT JOIN passbooks p ON p.passbook = t.passbook
+             WHERE t.status = 'active' AND t.resident != ''
+             GROUP BY t.passbook HAVING COUNT(DISTINCT t.resident) > 1 ORDER BY t.passbook",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut shared = Vec::new();
+    for (passbook, resident) in numbers {
+        let issues = conn
+            .prepare_cached(
+                "SELECT t.resident, e.series_id, COALESCE(s.counter, ''), e.recorded_at
+                 FROM passbook_tokens t
+                 JOIN entries e ON e.kind = 'passbook_issued'
+                  AND json_extract(CAST(e.body AS TEXT), '$.body.passbook_issued.token_sha256')
+                      = t.token_sha256
+                 LEFT JOIN series_heads s ON s.series_id = e.series_id
+                 WHERE t.passbook = ?1 AND t.status = 'active'
+                 ORDER BY e.id",
+            )?
+            .query_map([&passbook], |r| {
+                Ok(TokenIssue {
+                    resident: r.get(0)?,
+                    series: Uuid::from_slice(&r.get::<_, Vec<u8>>(1)?)
+                        .unwrap_or(Uuid::nil())
+                        .to_string(),
+                    counter: r.get(2)?,
+                    issued_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        shared.push(SharedPassbook {
+            passbook,
+            resident,
+            issues,
+        });
+    }
+    Ok(shared)
+}

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_registrations.sql"),
     include_str!("migrations/0011_series_id.sql"),
     include_str!("migrations/0012_origin.sql"),
+    include_str!("migrations/0013_token_holders.sql"),
 ];
 
 /// Whether a SQLite error means the disk is full: SQLITE_FULL on a write, or the shared-memory

@@ -71,7 +71,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "passbook_tokens",
         keys: &["token_sha256"],
-        values: &["passbook", "status"],
+        values: &["passbook", "status", "resident"],
     },
     TableSpec {
         name: "activities",
@@ -244,7 +244,9 @@ const ERASE_RULES: &[Rule] = &[
     Rule::Max,
     Rule::Keep,
 ];
-const TOKEN_RULES: &[Rule] = &[Rule::Replace, Rule::Max];
+/// A token's passbook and resident are its issue's (a revocation that arrives first knows only
+/// the passbook, and leaves the resident empty until the issue comes); revoked wins.
+const TOKEN_RULES: &[Rule] = &[Rule::Replace, Rule::Max, Rule::Max];
 
 /// A passbook's row is its latest issue (a reissue's new token), whichever order the issues
 /// arrive in: two series issuing one number (a conflict of registrations) leave the same row
@@ -441,7 +443,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
             Op::Merge {
                 table: "passbook_tokens",
                 key: vec![t(token_sha256)],
-                values: vec![t(passbook), t(TOKEN_ACTIVE)],
+                values: vec![t(passbook), t(TOKEN_ACTIVE), t(resident)],
                 rules: TOKEN_RULES,
             },
         ],
@@ -459,7 +461,7 @@ pub fn ops_for(effect: &Effect, position: i64, keys: &dyn Unsealer) -> Vec<Op> {
         } => vec![Op::Merge {
             table: "passbook_tokens",
             key: vec![t(token_sha256)],
-            values: vec![t(passbook), t(TOKEN_REVOKED)],
+            values: vec![t(passbook), t(TOKEN_REVOKED), t("")],
             rules: TOKEN_RULES,
         }],
         Effect::PutActivity { origin, def } => vec![Op::Put {

@@ -36,6 +36,8 @@ pub struct Counter {
 pub struct District {
     pub dir: TempDir,
     pub hub: HubHome,
+    /// The street office's store when it is not its home's SQLite file (a PostgreSQL URL).
+    pub store: Option<String>,
     pub counters: Vec<Counter>,
     pub now: Now,
 }
@@ -68,15 +70,27 @@ impl District {
     /// … in order) and given activity A01 (10 points an hour) and two items: G001 soap (goods,
     /// 5 points, stock 1000) and S01 a haircut (service, 20 points).
     pub fn new(counters: usize) -> District {
+        District::starting(counters, start_time())
+    }
+
+    /// Like [`District::new`], its clock starting at `start` (the wall clock's now, for a
+    /// district whose enrolments a real hub must still find valid).
+    pub fn starting(counters: usize, start: DateTime<Utc>) -> District {
+        District::starting_on(counters, start, None)
+    }
+
+    /// Like [`District::starting`], the street office keeping its enrolments in `store`.
+    pub fn starting_on(counters: usize, start: DateTime<Utc>, store: Option<String>) -> District {
         let dir = TempDir::new().unwrap();
-        let now: Now = Arc::new(Mutex::new(start_time()));
+        let now: Now = Arc::new(Mutex::new(start));
         let hub = HubHome {
             dir: dir.path().join("street-office"),
         };
-        hub.init(DISTRICT, start_time()).unwrap();
+        hub.init(DISTRICT, start).unwrap();
         let mut district = District {
             dir,
             hub,
+            store,
             counters: Vec::new(),
             now,
         };
@@ -89,7 +103,7 @@ impl District {
     /// Initialises and enrols counter `index` (see [`setup`]).
     pub fn add_counter(&mut self, index: usize) -> usize {
         let (community, prefix, name) = setup(index);
-        let mut hub = self.hub.open().unwrap();
+        let mut hub = self.hub.open_at(self.store.as_deref()).unwrap();
         let enrolment = hub.enroll(&name, None, 14, self.now()).unwrap();
         let home = Home {
             dir: self

@@ -254,6 +254,12 @@ impl TestHub {
         Self::serve(dir, home, None)
     }
 
+    /// A hub served on a street office home that is already there, on `store` (a PostgreSQL
+    /// database's URL, or `None` for the home's own store).
+    pub fn on_store(home: HubHome, store: Option<String>) -> TestHub {
+        Self::serve(TempDir::new().unwrap(), home, store)
+    }
+
     /// Another hub process on the same home and store (a second server behind a balancer).
     pub fn another(&self) -> TestHub {
         let dir = TempDir::new().unwrap();

@@ -114,6 +114,14 @@ pub enum Derived {
         resident: String,
         origin: String,
     },
+    /// A passbook token issued (to `resident`) or revoked (`resident` empty): a number whose
+    /// active tokens name two people is listed.
+    Token {
+        token_sha256: String,
+        passbook: String,
+        resident: String,
+        revoked: bool,
+    },
     Register {
         resident: String,
         origin: String,
@@ -474,6 +482,43 @@ pub struct PassbookRow {
     pub erased: bool,
 }
 
+/// A passbook number issued to more than one person, as `hub report` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharedPassbookRow {
+    pub passbook: String,
+    /// The residents its active tokens were issued to.
+    pub residents: Vec<String>,
+    /// The name of the counter that issued it.
+    pub counter: String,
+}
+
+/// Shared passbooks from (passbook, resident, counter) rows ordered by passbook.
+pub fn shared_passbook_rows(rows: Vec<(String, String, String)>) -> Vec<SharedPassbookRow> {
+    let mut shared: Vec<SharedPassbookRow> = Vec::new();
+    for (passbook, resident, counter) in rows {
+        match shared.last_mut() {
+            Some(last) if last.passbook == passbook => last.residents.push(resident),
+            _ => shared.push(SharedPassbookRow {
+                passbook,
+                residents: vec![resident],
+                counter,
+            }),
+        }
+    }
+    shared
+}
+
+/// The (passbook, resident, counter) rows of the numbers whose active tokens name more than
+/// one resident, the same for both stores.
+pub const SHARED_PASSBOOKS_SELECT: &str = "SELECT t.passbook, t.resident,
+        COALESCE((SELECT s.counter FROM passbooks p JOIN series s ON s.origin = p.origin
+                  WHERE p.passbook = t.passbook ORDER BY s.position LIMIT 1), '')
+ FROM passbook_tokens t
+ WHERE NOT t.revoked AND t.resident != '' AND t.passbook IN (
+     SELECT passbook FROM passbook_tokens WHERE NOT revoked AND resident != ''
+     GROUP BY passbook HAVING COUNT(DISTINCT resident) > 1)
+ GROUP BY t.passbook, t.resident ORDER BY t.passbook, t.resident";
+
 /// Evidence as listed by `hub report`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EvidenceRow {
@@ -654,6 +699,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every entry that moves nothing because another made its claim first.
     fn duplicates(&self) -> impl Future<Output = StoreResult<Vec<DuplicateRow>>> + Send;
+
+    /// Passbook numbers whose active tokens were issued to more than one resident.
+    fn shared_passbooks(&self) -> impl Future<Output = StoreResult<Vec<SharedPassbookRow>>> + Send;
 
     /// Entries whose time cannot be right, at most `limit`, newest arrival first.
     fn skews(&self, limit: i64) -> impl Future<Output = StoreResult<Vec<SkewRow>>> + Send;
@@ -860,6 +908,9 @@ impl Store for AnyStore {
     }
     async fn duplicates(&self) -> StoreResult<Vec<DuplicateRow>> {
         dispatch!(self, s => s.duplicates())
+    }
+    async fn shared_passbooks(&self) -> StoreResult<Vec<SharedPassbookRow>> {
+        dispatch!(self, s => s.shared_passbooks())
     }
     async fn skews(&self, limit: i64) -> StoreResult<Vec<SkewRow>> {
         dispatch!(self, s => s.skews(limit))

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_0004_registrations.sql"),
     include_str!("postgres_0005_series_id.sql"),
     include_str!("postgres_0006_origin.sql"),
+    include_str!("postgres_0007_passbook_tokens.sql"),
 ];
 
 /// The columns [`enrolment_of`] reads, in its order.
@@ -600,6 +601,17 @@ impl Store for PgStore {
                 counter: r.get(5),
             })
             .collect())
+    }
+
+    async fn shared_passbooks(&self) -> StoreResult<Vec<super::SharedPassbookRow>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(super::SHARED_PASSBOOKS_SELECT, &[])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        Ok(super::shared_passbook_rows(rows))
     }
 
     async fn duplicates(&self) -> StoreResult<Vec<DuplicateRow>> {
@@ -1392,6 +1404,22 @@ async fn apply_derived(
                     "INSERT INTO passbooks (passbook, resident, origin) VALUES ($1, $2, $3)
                      ON CONFLICT DO NOTHING",
                     &[passbook, resident, origin],
+                )
+                .await?;
+            }
+            Derived::Token {
+                token_sha256,
+                passbook,
+                resident,
+                revoked,
+            } => {
+                tx.execute(
+                    "INSERT INTO passbook_tokens (token_sha256, passbook, resident, revoked)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (token_sha256) DO UPDATE SET
+                       resident = GREATEST(passbook_tokens.resident, excluded.resident),
+                       revoked = passbook_tokens.revoked OR excluded.revoked",
+                    &[token_sha256, passbook, resident, revoked],
                 )
                 .await?;
             }

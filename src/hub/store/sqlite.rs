@@ -36,6 +36,7 @@ CREATE INDEX enrolments_by_counter ON enrolments (counter);
     include_str!("sqlite_0005_registrations.sql"),
     include_str!("sqlite_0006_series_id.sql"),
     include_str!("sqlite_0007_origin.sql"),
+    include_str!("sqlite_0008_passbook_tokens.sql"),
 ];
 
 /// Entry ids looked up by one statement (SQLite binds at most 32,766 values).
@@ -401,6 +402,21 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
                     "INSERT OR IGNORE INTO passbooks (passbook, resident, origin) VALUES (?1, ?2, ?3)",
                 )?
                 .execute(params![passbook, resident, origin])?;
+            }
+            Derived::Token {
+                token_sha256,
+                passbook,
+                resident,
+                revoked,
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO passbook_tokens (token_sha256, passbook, resident, revoked)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (token_sha256) DO UPDATE SET
+                       resident = MAX(resident, excluded.resident),
+                       revoked = MAX(revoked, excluded.revoked)",
+                )?
+                .execute(params![token_sha256, passbook, resident, revoked])?;
             }
             Derived::Register {
                 resident,
@@ -958,6 +974,17 @@ impl Store for SqliteStore {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(Into::into)
+        })
+        .await
+    }
+
+    async fn shared_passbooks(&self) -> StoreResult<Vec<super::SharedPassbookRow>> {
+        self.read(|conn| {
+            let rows = conn
+                .prepare(super::SHARED_PASSBOOKS_SELECT)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(super::shared_passbook_rows(rows))
         })
         .await
     }
