@@ -84,6 +84,23 @@ pub(crate) fn require_own(
     }
 }
 
+/// Revokes every token that still opens `passbook`: the row's, and any another series issued
+/// for the number (a number issued to two people). How many it revoked.
+fn revoke_every_token(w: &Writer<'_>, passbook: &str, txn: &str, reason: &str) -> Result<usize> {
+    let tokens = read::active_tokens(&w.tx, passbook)?;
+    for token_sha256 in &tokens {
+        w.append(
+            Some(txn),
+            Body::PassbookRevoked {
+                passbook: passbook.to_string(),
+                token_sha256: token_sha256.clone(),
+                reason: reason.to_string(),
+            },
+        )?;
+    }
+    Ok(tokens.len())
+}
+
 fn register(w: &Writer<'_>, data: &PersonalData) -> Result<String> {
     let resident = next_number(w, NumberKind::Resident)?;
     let key = keys::random_bytes::<32>()?;
@@ -426,18 +443,7 @@ impl Ledger {
             if read::resident(&w.tx, &row.resident)?.is_some_and(|r| r.erased) {
                 return Err(LedgerError::ResidentErased(row.resident));
             }
-            // Every token that still opens the number goes, the row's and any another series
-            // issued for it (a number issued to two people).
-            for token_sha256 in read::active_tokens(&w.tx, &row.passbook)? {
-                w.append(
-                    Some(&txn),
-                    Body::PassbookRevoked {
-                        passbook: row.passbook.clone(),
-                        token_sha256,
-                        reason: reason.clone(),
-                    },
-                )?;
-            }
+            revoke_every_token(w, &row.passbook, &txn, &reason)?;
             w.append(
                 Some(&txn),
                 Body::PassbookIssued {
@@ -467,24 +473,12 @@ impl Ledger {
         self.write(Some(session.operator()), |w| {
             let row = read::passbook(&w.tx, &number)?
                 .ok_or_else(|| LedgerError::PassbookNumberUnknown(number.clone()))?;
-            // Every token that still opens the number: the row's, and any another series
-            // issued for it (a number issued to two people).
-            let tokens = read::active_tokens(&w.tx, &row.passbook)?;
-            if tokens.is_empty() {
+            let revoked =
+                revoke_every_token(w, &row.passbook, &Uuid::now_v7().to_string(), &reason)?;
+            if revoked == 0 {
                 return Err(LedgerError::PassbookRevoked {
                     passbook: row.passbook,
                 });
-            }
-            let txn = Uuid::now_v7().to_string();
-            for token_sha256 in tokens {
-                w.append(
-                    Some(&txn),
-                    Body::PassbookRevoked {
-                        passbook: row.passbook.clone(),
-                        token_sha256,
-                        reason: reason.clone(),
-                    },
-                )?;
             }
             Ok(())
         })
