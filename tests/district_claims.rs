@@ -4,7 +4,6 @@
 //! whatever order the entries arrive in, and the second one is listed everywhere.
 
 mod district;
-#[allow(dead_code)]
 mod hub;
 
 use district::{District, assert_converged};
