@@ -750,7 +750,7 @@ impl Store for PgStore {
         if !claims_as_judged(&tx, &append.claims).await? {
             return Ok(AppendOutcome::Moved);
         }
-        apply_derived(&tx, &append.derived).await?;
+        apply_derived(&tx, &append.derived, &append.duplicates).await?;
         write_claims(&tx, &append).await?;
         for e in &append.evidence {
             tx.execute(
@@ -1263,9 +1263,12 @@ async fn write_claims(tx: &deadpool_postgres::Transaction<'_>, append: &Append) 
     Ok(())
 }
 
+/// Applies what entries do to the derived tables. `stopped`: the entries that stopped counting
+/// (a claim another entry made first), whose movements leave the statements.
 async fn apply_derived(
     tx: &deadpool_postgres::Transaction<'_>,
     derived: &[Derived],
+    stopped: &[(Uuid, i64, String)],
 ) -> StoreResult<()> {
     let mut posts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for d in derived {
@@ -1364,14 +1367,28 @@ async fn apply_derived(
             &[&accounts, &ids, &seqs, &points],
         )
         .await?;
-        if points.iter().any(|p| *p <= 0) {
-            // An entry that stopped counting (a claim another entry made first): its movement
-            // leaves the statement.
+        // An entry that stopped counting (a claim another entry made first): its movement
+        // leaves the statement. Only those (and rows of 0) are looked for, not every
+        // redemption: a DELETE joined with every posting of a push cost as much as writing it.
+        let mut gone: (Vec<&str>, Vec<&[u8]>, Vec<i64>) = Default::default();
+        for (i, p) in points.iter().enumerate() {
+            let stopped_here = || {
+                stopped
+                    .iter()
+                    .any(|(s, q, _)| s.as_bytes().as_slice() == ids[i] && *q == seqs[i])
+            };
+            if *p == 0 || (*p < 0 && stopped_here()) {
+                gone.0.push(accounts[i]);
+                gone.1.push(ids[i]);
+                gone.2.push(seqs[i]);
+            }
+        }
+        if !gone.0.is_empty() {
             tx.execute(
                 "DELETE FROM postings p USING UNNEST($1::text[], $2::bytea[], $3::int8[])
                    AS t(a, c, s)
                  WHERE p.account = t.a AND p.series_id = t.c AND p.seq = t.s AND p.points = 0",
-                &[&accounts, &ids, &seqs],
+                &[&gone.0, &gone.1, &gone.2],
             )
             .await?;
         }

@@ -307,8 +307,13 @@ fn write_claims(tx: &Connection, append: &Append) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Applies what entries do to the derived tables.
-fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
+/// Applies what entries do to the derived tables. `stopped`: the entries that stopped counting
+/// (a claim another entry made first), whose movements leave the statements.
+fn apply_derived(
+    tx: &Connection,
+    derived: &[Derived],
+    stopped: &[(Uuid, i64, String)],
+) -> rusqlite::Result<()> {
     // Additions to one balance are summed first: a push of one counter moves the same few
     // accounts (its community's source, its sink) a thousand times.
     let mut posts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
@@ -365,9 +370,11 @@ fn apply_derived(tx: &Connection, derived: &[Derived]) -> rusqlite::Result<()> {
             seq,
             points
         ])?;
-        if *points <= 0 {
+        if *points == 0
+            || (*points < 0 && stopped.iter().any(|(s, q, _)| s == series_id && q == seq))
+        {
             // An entry that stopped counting (a claim another entry made first): its movement
-            // leaves the statement.
+            // leaves the statement. Only those (not every redemption) are looked for.
             tx.prepare_cached(
                 "DELETE FROM postings WHERE account = ?1 AND series_id = ?2 AND seq = ?3
                  AND points = 0",
@@ -1078,7 +1085,7 @@ impl Store for SqliteStore {
             if !claims_as_judged(&tx, &append.claims)? {
                 return Ok(AppendOutcome::Moved);
             }
-            apply_derived(&tx, &append.derived)?;
+            apply_derived(&tx, &append.derived, &append.duplicates)?;
             write_claims(&tx, &append)?;
             for e in &append.evidence {
                 tx.prepare_cached(
