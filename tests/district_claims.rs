@@ -317,22 +317,6 @@ fn a_number_handed_out_twice_is_one_conflict_everywhere_frozen_until_its_counter
     assert!(earn_refused(&mut d, 2, &new_scan).is_none());
 }
 
-/// Registers `name` at counter `at` without a passbook: their resident number.
-fn register_only(d: &mut District, at: usize, name: &str) -> String {
-    let admin = d.admin(at);
-    d.ledger(at)
-        .add_resident(
-            &admin,
-            &pointsdesk::ledger::NewResident {
-                name: name.into(),
-                phone: Some("13800002222".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .resident
-}
-
 #[test]
 fn a_passbook_number_issued_to_two_people_is_frozen_everywhere_until_its_counter_reissues_it() {
     passbook_issued_to_two_people(hub::StoreKind::Sqlite);
@@ -364,9 +348,9 @@ fn passbook_issued_to_two_people(kind: hub::StoreKind) {
     // number. The passbook's row (its latest issue) is 孙八's, whose number is nobody else's.
     d.advance(chrono::Duration::days(1));
     restore(&mut d, 0, &backup);
-    let zhao = register_only(&mut d, 0, "赵六");
+    let zhao = d.register(0, "赵六");
     assert_eq!(zhao, wang);
-    let sun = register_only(&mut d, 0, "孙八");
+    let sun = d.register(0, "孙八");
     let admin = d.admin(0);
     let issued = d.ledger(0).issue_passbook(&admin, &sun).unwrap();
     assert_eq!(issued.passbook, passbook);

@@ -53,7 +53,7 @@ fn a_district_made_before_series_and_origins_had_their_names_syncs_on_after_the_
     let office = TempDir::new().unwrap();
     let office_home = office.path().join("office");
     copy_dir(&fixture("office"), &office_home);
-    let hub = TestHub::on(office, HubHome { dir: office_home });
+    let hub = TestHub::on_store(HubHome { dir: office_home }, None);
     let mut a = counter("a", A);
     let mut b = counter("b", B);
 

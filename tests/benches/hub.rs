@@ -34,7 +34,8 @@ mod hub_attack;
 mod hub;
 
 use district_seed::{SERIES, bare_rate, seeded, size};
-use hub_process::{HubProcess, copy_dir, enrol_again, one_time_code, own_series_bodies};
+use hub::copy_dir;
+use hub_process::{HubProcess, enrol_again, one_time_code, own_series_bodies};
 use pointsdesk::home::Home;
 use pointsdesk::hub::HubHome;
 use pointsdesk::i18n::Lang;

@@ -88,19 +88,6 @@ impl Drop for HubProcess {
     }
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A one-time code from the street office at `office` (on `store`) for `counter` of
 /// `community` (`None`: the only counter of that name) with `code` (`None`: the next free one).
 pub fn one_time_code(

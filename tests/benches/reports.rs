@@ -23,7 +23,8 @@ mod hub_process;
 mod hub;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hub_process::{HubProcess, copy_dir, enrol_again, own_series_bodies};
+use hub::copy_dir;
+use hub_process::{HubProcess, enrol_again, own_series_bodies};
 use pointsdesk::home::Home;
 use pointsdesk::hub::HubHome;
 use pointsdesk::i18n::Lang;

@@ -70,16 +70,12 @@ impl District {
     /// … in order) and given activity A01 (10 points an hour) and two items: G001 soap (goods,
     /// 5 points, stock 1000) and S01 a haircut (service, 20 points).
     pub fn new(counters: usize) -> District {
-        District::starting(counters, start_time())
+        District::starting_on(counters, start_time(), None)
     }
 
     /// Like [`District::new`], its clock starting at `start` (the wall clock's now, for a
-    /// district whose enrolments a real hub must still find valid).
-    pub fn starting(counters: usize, start: DateTime<Utc>) -> District {
-        District::starting_on(counters, start, None)
-    }
-
-    /// Like [`District::starting`], the street office keeping its enrolments in `store`.
+    /// district whose enrolments a real hub must still find valid), the street office keeping
+    /// its enrolments in `store` (`None`: its home's SQLite file).
     pub fn starting_on(counters: usize, start: DateTime<Utc>, store: Option<String>) -> District {
         let dir = TempDir::new().unwrap();
         let now: Now = Arc::new(Mutex::new(start));
@@ -232,11 +228,10 @@ impl District {
         self.counters[index].admin.clone()
     }
 
-    /// Registers a resident at `at` and issues their passbook: (resident, passbook, scan).
-    pub fn resident(&mut self, at: usize, name: &str) -> (String, String, String) {
+    /// Registers a resident at `at`, without a passbook: their resident number.
+    pub fn register(&mut self, at: usize, name: &str) -> String {
         let admin = self.admin(at);
-        let ledger = self.ledger(at);
-        let view = ledger
+        self.ledger(at)
             .add_resident(
                 &admin,
                 &NewResident {
@@ -245,13 +240,16 @@ impl District {
                     ..NewResident::default()
                 },
             )
-            .unwrap();
-        let issued = ledger.issue_passbook(&admin, &view.resident).unwrap();
-        (
-            view.resident,
-            issued.passbook,
-            issued.token.as_str().to_string(),
-        )
+            .unwrap()
+            .resident
+    }
+
+    /// Registers a resident at `at` and issues their passbook: (resident, passbook, scan).
+    pub fn resident(&mut self, at: usize, name: &str) -> (String, String, String) {
+        let resident = self.register(at, name);
+        let admin = self.admin(at);
+        let issued = self.ledger(at).issue_passbook(&admin, &resident).unwrap();
+        (resident, issued.passbook, issued.token.as_str().to_string())
     }
 
     pub fn balance(&mut self, at: usize, passbook: &str) -> i64 {

@@ -248,14 +248,8 @@ impl TestHub {
         Self::serve(dir, home, store)
     }
 
-    /// A hub served on a street office home that is already there (a copy of a fixture), on
-    /// the store its hub.toml names.
-    pub fn on(dir: TempDir, home: HubHome) -> TestHub {
-        Self::serve(dir, home, None)
-    }
-
-    /// A hub served on a street office home that is already there, on `store` (a PostgreSQL
-    /// database's URL, or `None` for the home's own store).
+    /// A hub served on a street office home that is already there (a copy of a fixture, a
+    /// district's), on `store` (a PostgreSQL database's URL, or `None` for the home's own).
     pub fn on_store(home: HubHome, store: Option<String>) -> TestHub {
         Self::serve(TempDir::new().unwrap(), home, store)
     }
