@@ -85,3 +85,78 @@ fn two_hub_processes_on_one_postgresql_ingesting_at_once_lose_and_double_nothing
         }
     }
 }
+
+/// Two pushes judged at once, both finding a txn unclaimed (two hub processes, each with a
+/// booking of one txn): the first append takes the claim, the second is told the claim moved
+/// and writes nothing, to be judged again (on both stores: on PostgreSQL the claim is taken
+/// by an insert that skips what is held, not read and locked first).
+#[test]
+fn a_claim_taken_by_another_push_since_judging_sends_the_append_back_to_be_judged() {
+    use pointsdesk::hub::store::{
+        AnyStore, Append, AppendOutcome, ClaimRow, Claimant, Store, postgres::PgStore,
+        sqlite::SqliteStore,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stores = [
+        AnyStore::Sqlite(SqliteStore::open(&dir.path().join("hub.db")).unwrap()),
+        AnyStore::Postgres(
+            rt.block_on(PgStore::connect(&hub::pg().database()))
+                .unwrap(),
+        ),
+    ];
+    for store in &stores {
+        let push = |id: u128, claims: &[(&str, Option<u128>)]| Append {
+            claims: claims
+                .iter()
+                .map(|(claim, expected)| ClaimRow {
+                    claim: claim.to_string(),
+                    holder: Claimant {
+                        id: uuid::Uuid::from_u128(id),
+                        series_id: uuid::Uuid::from_u128(id + 100),
+                        seq: 1,
+                        counts: true,
+                    },
+                    expected: expected.map(uuid::Uuid::from_u128),
+                })
+                .collect(),
+            series_id: uuid::Uuid::from_u128(id + 100),
+            source: "test".into(),
+            at: "2026-12-07T10:00:00Z".into(),
+            ..Append::default()
+        };
+        let holder = |claim: &str| {
+            rt.block_on(store.claimants(&[claim.to_string()]))
+                .unwrap()
+                .get(claim)
+                .map(|c| c.id.as_u128())
+        };
+        let append = |a: Append| rt.block_on(store.append(a)).unwrap();
+        assert_eq!(
+            append(push(7, &[("txn:o:a", None), ("txn:o:b", None)])),
+            AppendOutcome::Done
+        );
+        // Judged before that push was written: b and c unclaimed. Nothing of it is written.
+        assert_eq!(
+            append(push(3, &[("txn:o:b", None), ("txn:o:c", None)])),
+            AppendOutcome::Moved
+        );
+        assert_eq!(holder("txn:o:b"), Some(7));
+        assert_eq!(holder("txn:o:c"), None);
+        // Judged again, it displaces the later booking's claim.
+        assert_eq!(
+            append(push(3, &[("txn:o:b", Some(7)), ("txn:o:c", None)])),
+            AppendOutcome::Done
+        );
+        assert_eq!((holder("txn:o:b"), holder("txn:o:c")), (Some(3), Some(3)));
+        // A displacement judged against a holder that changed since is sent back too.
+        assert_eq!(
+            append(push(1, &[("txn:o:a", Some(7)), ("txn:o:c", Some(9))])),
+            AppendOutcome::Moved
+        );
+        assert_eq!((holder("txn:o:a"), holder("txn:o:c")), (Some(7), Some(3)));
+    }
+}

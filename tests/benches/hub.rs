@@ -136,6 +136,7 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
         pushers.push((ledger.device().clone(), bodies));
     }
     let cpu_before = hub.cpu_s();
+    let busy_before = machine_busy_s();
     let started = Instant::now();
     let ingested: u64 = std::thread::scope(|scope| {
         let handles: Vec<_> = pushers
@@ -156,12 +157,14 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
     });
     let ingest = started.elapsed();
     let ingest_cpu = hub.cpu_s() - cpu_before;
+    let busy = machine_busy_s() - busy_before;
     memory.push(("after ingest", hub.memory_mib()));
     if std::env::var("POINTSDESK_BENCH_INGEST_ONLY").is_ok() {
         println!(
-            "ingest only: {ingested} entries in {:.1} s, {:.1} s of the hub's CPU",
+            "ingest only: {ingested} entries in {:.1} s, {:.1} s of the hub's CPU, {:.1} s busy",
             ingest.as_secs_f64(),
-            ingest_cpu
+            ingest_cpu,
+            busy
         );
         // `exit` runs no destructors: the hub process and the temp dir go first.
         drop(hub);
@@ -477,4 +480,18 @@ fn district(stores: &str, store_url: &dyn Fn(&str) -> Option<String>) {
             println!("  hub memory {when}: peak {peak:.1} MiB, now {now:.1} MiB");
         }
     }
+}
+
+/// CPU seconds the whole machine was busy (hub, database, clients), from /proc/stat.
+fn machine_busy_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap();
+    let f: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100.0
 }

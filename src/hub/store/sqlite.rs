@@ -1035,6 +1035,11 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            // Before anything is written: a push judged as if its claims were unheld finds
+            // out here that one is held, and goes back to be judged against its holder.
+            if !claims_as_judged(&tx, &append.claims)? {
+                return Ok(AppendOutcome::Moved);
+            }
             for s in &append.new_series {
                 tx.prepare_cached(
                     "INSERT INTO series (series_id, position, seq, hash, public_key, community,
@@ -1081,9 +1086,6 @@ impl Store for SqliteStore {
                     "UPDATE series SET seq = ?2, hash = ?3, last_push_at = ?4 WHERE series_id = ?1",
                 )?
                 .execute(params![id.as_bytes().as_slice(), seq, hash.as_slice(), append.at])?;
-            }
-            if !claims_as_judged(&tx, &append.claims)? {
-                return Ok(AppendOutcome::Moved);
             }
             apply_derived(&tx, &append.derived, &append.duplicates)?;
             write_claims(&tx, &append)?;
