@@ -280,6 +280,25 @@ fn a_number_handed_out_twice_is_one_conflict_everywhere_frozen_until_its_counter
             .resolve_registrations(&admin_b, &resident, None, "核实")
             .is_err()
     );
+    // No passbook is issued or reissued for the number until it is resolved: it would be one
+    // of two people's, and the resolution revokes what the losing series issued.
+    let admin = d.admin(0);
+    let issue = d.ledger(0).issue_passbook(&admin, &resident).unwrap_err();
+    let reissue = d
+        .ledger(0)
+        .reissue_passbook(&admin, &passbook, "丢失")
+        .unwrap_err();
+    for refused in [issue, reissue] {
+        assert!(
+            matches!(&refused, pointsdesk::ledger::LedgerError::IssueWhileRegisteredTwice(r) if *r == resident),
+            "{refused:?}"
+        );
+        assert!(
+            refused
+                .message(pointsdesk::i18n::Lang::ZhCn)
+                .contains("处理之前不能为这个号码发存折")
+        );
+    }
     // At A: 赵六 is registered anew and gets a passbook, and the 10 points the new PC booked
     // for them move there.
     let (_new_resident, new_passbook, new_scan) = d.resident(0, "赵六");

@@ -121,6 +121,10 @@ pub enum LedgerError {
         passbook: String,
         residents: Vec<String>,
     },
+    /// A passbook issued or reissued for a resident number registered to two people: it would
+    /// be one of theirs, and resolving the number revokes what was issued to the other.
+    #[error("resident number {0} is registered twice: resolve it before issuing a passbook")]
+    IssueWhileRegisteredTwice(String),
     /// A resolution asked for a resident number that no unresolved conflict names.
     #[error("resident number {0} is not registered twice (or it is resolved)")]
     NoRegistrationConflict(String),
@@ -530,6 +534,11 @@ impl LedgerError {
                 format!("存折 {passbook} 暂停使用：这个存折号发给了 {} 个人（居民号 {}；更换或恢复服务点电脑时号码重复了）。管理员处理之前，这本存折不能记分也不能兑换，以免记到别人的账上。请管理员查看并处理：pointsdesk passbook conflicts", residents.len(), residents.join("、"))
             } else {
                 format!("Passbook {passbook} is on hold: its number was issued to {} people (resident numbers {}; a counter PC that was replaced or restored handed the number out again). Until an administrator sorts it out the passbook neither earns nor redeems, so no one's points land on someone else's account. An administrator: pointsdesk passbook conflicts", residents.len(), residents.join(", "))
+            },
+            E::IssueWhileRegisteredTwice(resident) => if zh {
+                format!("居民号 {resident} 被登记给了两个人，处理之前不能为这个号码发存折或补发存折（发出的存折不知道是谁的）。请管理员先处理：pointsdesk resident conflicts，然后 pointsdesk resident resolve {resident} …；另一个人重新登记后再发存折。")
+            } else {
+                format!("Resident number {resident} is registered to two people: no passbook can be issued or reissued for it until that is resolved (nobody could tell whose it is). An administrator first: pointsdesk resident conflicts, then pointsdesk resident resolve {resident} …; register the other person anew and issue them a passbook then.")
             },
             E::NoRegistrationConflict(resident) => if zh {
                 format!("居民号 {resident} 没有重复登记，或者已经处理过了。要查看重复登记的居民号：pointsdesk resident conflicts")

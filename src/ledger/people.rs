@@ -390,6 +390,7 @@ impl Ledger {
         let token = Token::generate().map_err(|_| crate::keys::KeyError::Random)?;
         let txn = Uuid::now_v7().to_string();
         self.write(Some(session.operator()), |w| {
+            refuse_while_registered_twice(&w.tx, &row.resident)?;
             let number = match read::passbook_of_resident(&w.tx, &row.resident)? {
                 Some(p) if p.status == "active" => {
                     return Err(LedgerError::ResidentHasPassbook {
@@ -419,6 +420,7 @@ impl Ledger {
     }
 
     /// A lost passbook: revokes its token and issues a new one on the same number, in one txn.
+    /// (Revoking alone is always possible: blocking a lost passbook must never wait.)
     pub fn reissue_passbook(
         &mut self,
         session: &Session,
@@ -443,6 +445,7 @@ impl Ledger {
             if read::resident(&w.tx, &row.resident)?.is_some_and(|r| r.erased) {
                 return Err(LedgerError::ResidentErased(row.resident));
             }
+            refuse_while_registered_twice(&w.tx, &row.resident)?;
             revoke_every_token(w, &row.passbook, &txn, &reason)?;
             w.append(
                 Some(&txn),
@@ -502,4 +505,14 @@ impl Ledger {
             issued_at: self.local_time(&row.issued_at),
         })
     }
+}
+
+/// A passbook issued for a resident number registered twice would belong to one of two people
+/// that nobody can tell apart, and `resident resolve` revokes what the losing registration's
+/// series issued, which could be the holder's new passbook: issuing waits for the resolution.
+fn refuse_while_registered_twice(conn: &Connection, resident: &str) -> Result<()> {
+    if crate::store::claims::registration_conflict(conn, resident)? {
+        return Err(LedgerError::IssueWhileRegisteredTwice(resident.to_string()));
+    }
+    Ok(())
 }
