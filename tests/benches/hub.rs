@@ -282,13 +282,43 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
     nightly::sync(&other_home, &mut other, &client, 3, &mut |_| {}).unwrap();
     let started = Instant::now();
     let mut backed_up = Duration::ZERO;
+    // When each step of the sync ended: backed up, planned, pushed, pulled.
+    let mut steps = [Duration::ZERO; 4];
     let delta = nightly::sync(&home, &mut fresh, &client, 3, &mut |step| {
-        if matches!(step, Step::BackedUp(_)) {
-            backed_up = started.elapsed();
+        let at = started.elapsed();
+        match step {
+            Step::BackedUp(_) => {
+                backed_up = at;
+                steps[0] = at;
+            }
+            Step::Planned { .. } => steps[1] = at,
+            Step::Pushed { .. } => steps[2] = at,
+            Step::Pulled { .. } => steps[3] = at,
+            _ => {}
         }
     })
     .unwrap();
     let delta_total = started.elapsed();
+    eprintln!(
+        "  delta steps: backup {:.2} s, plan {:.2} s, push {:.2} s, pull {:.2} s, end {:.2} s",
+        steps[0].as_secs_f64(),
+        (steps[1] - steps[0]).as_secs_f64(),
+        (steps[2].max(steps[1]) - steps[1]).as_secs_f64(),
+        (steps[3].max(steps[2]) - steps[2].max(steps[1])).as_secs_f64(),
+        (delta_total - steps[3].max(steps[2])).as_secs_f64(),
+    );
+    if std::env::var("POINTSDESK_BENCH_UNTIL_DELTA").is_ok() {
+        println!(
+            "delta only: {:.2} s after a backup of {:.1} s; bootstrap {:.1} s; ingest {:.1} s",
+            (delta_total - backed_up).as_secs_f64(),
+            backed_up.as_secs_f64(),
+            bootstrap.as_secs_f64(),
+            ingest.as_secs_f64()
+        );
+        drop(hub);
+        drop(work);
+        std::process::exit(0);
+    }
     assert!(delta.pushed_new as usize >= DELTA_ENTRIES - 10, "{delta:?}");
     assert!(delta.pulled_new as usize >= DELTA_ENTRIES - 10, "{delta:?}");
 
