@@ -15,7 +15,8 @@
 //!
 //! Run: `cargo bench --bench hub` (size: `POINTSDESK_BENCH_DISTRICT=1000000`; only one store:
 //! `POINTSDESK_BENCH_STORES=sqlite`; only the attack: `POINTSDESK_BENCH_HUB=attack`; all but
-//! the attack: `POINTSDESK_BENCH_HUB=district`).
+//! the attack: `POINTSDESK_BENCH_HUB=district`; stop after the ingest or after the nightly delta:
+//! `POINTSDESK_BENCH_INGEST_ONLY=1`, `POINTSDESK_BENCH_UNTIL_DELTA=1`).
 
 #[path = "seed.rs"]
 mod seed;
