@@ -282,16 +282,12 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
     }
     nightly::sync(&other_home, &mut other, &client, 3, &mut |_| {}).unwrap();
     let started = Instant::now();
-    let mut backed_up = Duration::ZERO;
     // When each step of the sync ended: backed up, planned, pushed, pulled.
     let mut steps = [Duration::ZERO; 4];
     let delta = nightly::sync(&home, &mut fresh, &client, 3, &mut |step| {
         let at = started.elapsed();
         match step {
-            Step::BackedUp(_) => {
-                backed_up = at;
-                steps[0] = at;
-            }
+            Step::BackedUp(_) => steps[0] = at,
             Step::Planned { .. } => steps[1] = at,
             Step::Pushed { .. } => steps[2] = at,
             Step::Pulled { .. } => steps[3] = at,
@@ -300,6 +296,7 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
     })
     .unwrap();
     let delta_total = started.elapsed();
+    let backed_up = steps[0];
     eprintln!(
         "  delta steps: backup {:.2} s, plan {:.2} s, push {:.2} s, pull {:.2} s, end {:.2} s",
         steps[0].as_secs_f64(),

@@ -1183,6 +1183,12 @@ fn pg_passbook_row(r: &tokio_postgres::Row) -> PassbookRow {
     )
 }
 
+/// Claims from four arrays (names, holders' ids, series, seqs), in the arrays' order; the
+/// caller says what a claim held already does.
+const INSERT_CLAIMS: &str = "INSERT INTO claims (claim, id, series_id, seq)
+     SELECT c, i, k, s FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::int8[])
+          WITH ORDINALITY AS t(c, i, k, s, n) ORDER BY n";
+
 /// Takes the claims a push made or changed, if each still has the holder it was judged
 /// against; `false` (and the transaction must end unwritten) where one moved since.
 ///
@@ -1216,10 +1222,7 @@ async fn take_claims(
     if claims.iter().all(|c| c.expected.is_none()) {
         let taken = tx
             .query(
-                "INSERT INTO claims (claim, id, series_id, seq)
-                 SELECT c, i, k, s FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::int8[])
-                      WITH ORDINALITY AS t(c, i, k, s, n) ORDER BY n
-                 ON CONFLICT (claim) DO NOTHING RETURNING 1",
+                &format!("{INSERT_CLAIMS} ON CONFLICT (claim) DO NOTHING RETURNING 1"),
                 &[&names, &ids, &series_ids, &seqs],
             )
             .await?;
@@ -1241,11 +1244,10 @@ async fn take_claims(
         return Ok(false);
     }
     tx.execute(
-        "INSERT INTO claims (claim, id, series_id, seq)
-         SELECT c, i, k, s FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::int8[])
-              WITH ORDINALITY AS t(c, i, k, s, n) ORDER BY n
-         ON CONFLICT (claim) DO UPDATE SET id = excluded.id, series_id = excluded.series_id,
-           seq = excluded.seq",
+        &format!(
+            "{INSERT_CLAIMS} ON CONFLICT (claim) DO UPDATE SET id = excluded.id,
+               series_id = excluded.series_id, seq = excluded.seq"
+        ),
         &[&names, &ids, &series_ids, &seqs],
     )
     .await?;
