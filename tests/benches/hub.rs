@@ -16,7 +16,9 @@
 //! Run: `cargo bench --bench hub` (size: `POINTSDESK_BENCH_DISTRICT=1000000`; only one store:
 //! `POINTSDESK_BENCH_STORES=sqlite`; only the attack: `POINTSDESK_BENCH_HUB=attack`; all but
 //! the attack: `POINTSDESK_BENCH_HUB=district`; stop after the ingest or after the nightly delta:
-//! `POINTSDESK_BENCH_INGEST_ONLY=1`, `POINTSDESK_BENCH_UNTIL_DELTA=1`).
+//! `POINTSDESK_BENCH_INGEST_ONLY=1`, `POINTSDESK_BENCH_UNTIL_DELTA=1`; N more nightly deltas
+//! after the first, each timed step by step, for comparing two builds on the delta with less
+//! noise: `POINTSDESK_BENCH_DELTA_ROUNDS=N`).
 
 #[path = "seed.rs"]
 mod seed;
@@ -305,13 +307,75 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
         (steps[3].max(steps[2]) - steps[2].max(steps[1])).as_secs_f64(),
         (delta_total - steps[3].max(steps[2])).as_secs_f64(),
     );
+    let rounds: usize = std::env::var("POINTSDESK_BENCH_DELTA_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Each round: both counters book another delta, the other one syncs, this one syncs timed.
+    for round in 0..rounds {
+        for (ledger, who, scan) in [
+            (&mut fresh, &admin, &scan),
+            (&mut other, &other_admin, &other_scan),
+        ] {
+            for _ in 0..DELTA_ENTRIES {
+                ledger
+                    .earn(
+                        who,
+                        &EarnRequest {
+                            scan: scan.clone(),
+                            activity: "A01".into(),
+                            minutes: 15,
+                            event: None,
+                            txn: None,
+                            confirmed_by: None,
+                        },
+                    )
+                    .unwrap();
+            }
+        }
+        nightly::sync(&other_home, &mut other, &client, 3, &mut |_| {}).unwrap();
+        let started = Instant::now();
+        let mut steps = [Duration::ZERO; 4];
+        let cpu0 = hub.cpu_s();
+        let mut cpu_push = 0.0;
+        let mut busy = [0.0; 2];
+        nightly::sync(&home, &mut fresh, &client, 3, &mut |step| {
+            let at = started.elapsed();
+            match step {
+                Step::BackedUp(_) => steps[0] = at,
+                Step::Planned { .. } => {
+                    steps[1] = at;
+                    busy[0] = machine_busy_s();
+                }
+                Step::Pushed { .. } => {
+                    steps[2] = at;
+                    cpu_push = hub.cpu_s() - cpu0;
+                    busy[1] = machine_busy_s();
+                }
+                Step::Pulled { .. } => steps[3] = at,
+                _ => {}
+            }
+        })
+        .unwrap();
+        let total = started.elapsed();
+        println!(
+            "round {round}: plan {:.3} s, push {:.3} s, pull {:.3} s, end {:.3} s; hub cpu through push {:.3} s; machine busy in push {:.3} s",
+            (steps[1] - steps[0]).as_secs_f64(),
+            (steps[2].max(steps[1]) - steps[1]).as_secs_f64(),
+            (steps[3].max(steps[2]) - steps[2].max(steps[1])).as_secs_f64(),
+            (total - steps[3].max(steps[2])).as_secs_f64(),
+            cpu_push,
+            busy[1] - busy[0],
+        );
+    }
     if std::env::var("POINTSDESK_BENCH_UNTIL_DELTA").is_ok() {
         println!(
-            "delta only: {:.2} s after a backup of {:.1} s; bootstrap {:.1} s; ingest {:.1} s",
+            "delta only: {:.2} s after a backup of {:.1} s; bootstrap {:.1} s; ingest {:.1} s, {:.1} s busy",
             (delta_total - backed_up).as_secs_f64(),
             backed_up.as_secs_f64(),
             bootstrap.as_secs_f64(),
-            ingest.as_secs_f64()
+            ingest.as_secs_f64(),
+            busy
         );
         drop(hub);
         drop(work);
