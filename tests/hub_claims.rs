@@ -81,3 +81,67 @@ fn an_overdraft_settled_at_two_counters_counts_once_at_the_hub_on_sqlite() {
 fn an_overdraft_settled_at_two_counters_counts_once_at_the_hub_on_postgresql() {
     settled_twice(StoreKind::Postgres);
 }
+
+/// A counter restored from the backup its last sync made books a txn again that its earlier
+/// series had synced (a client retrying with the txn it made): the entry is kept but moves
+/// nothing, at the hub and at the counter. On PostgreSQL the hub writes no txn claims for a
+/// counter with one series, so this is also the moment its txns are first claimed.
+fn txn_booked_again_after_a_restore(kind: StoreKind) {
+    use pointsdesk::ledger::EarnRequest;
+    let hub = TestHub::start(kind);
+    let mut a = Counter::enrolled(&hub, 0);
+    let (passbook, scan) = a.resident("赵六");
+    a.earn(&scan, 60); // 10 points
+    let backup = a.sync(&hub).backup.expect("the sync backs up first");
+    let again = EarnRequest {
+        scan: scan.clone(),
+        activity: "A01".into(),
+        minutes: 60,
+        event: None,
+        txn: Some(uuid::Uuid::now_v7()),
+        confirmed_by: None,
+    };
+    let admin = a.admin.clone();
+    a.ledger.earn(&admin, &again).unwrap();
+    a.earn(&scan, 30); // 5 more, a txn of its own
+    a.sync(&hub);
+    assert_eq!(hub_balance(&hub, &passbook), 25);
+    // The PC is restored from the backup made before that sync, offline, and the client
+    // books its txn again: the new series does not know the old one booked it.
+    let home = pointsdesk::home::Home {
+        dir: a.home.dir.clone(),
+    };
+    let plan = home.plan_restore(&backup).unwrap();
+    home.restore(plan, "001", hub::ADMIN_PIN).unwrap();
+    a.ledger = home.open().unwrap();
+    a.admin = a.ledger.login("001", hub::ADMIN_PIN).unwrap();
+    let admin = a.admin.clone();
+    a.ledger.earn(&admin, &again).unwrap();
+    a.earn(&scan, 120); // 20 new points
+    a.sync(&hub);
+    a.sync(&hub);
+    // 10 + 10 (once) + 5 + 20.
+    assert_eq!(
+        hub_balance(&hub, &passbook),
+        45,
+        "the txn counts once at the hub"
+    );
+    assert_eq!(a.balance(&passbook), 45, "and at the counter");
+    a.assert_verifies();
+    let report = hub.hub().report().unwrap();
+    assert_eq!(report.duplicates.len(), 1, "{report:?}");
+    assert_eq!(report.duplicates[0].kind, "txn");
+    let listed = a.ledger.sync_status().unwrap().duplicates;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].seq, report.duplicates[0].seq);
+}
+
+#[test]
+fn a_txn_booked_again_after_a_restore_counts_once_at_the_hub_on_sqlite() {
+    txn_booked_again_after_a_restore(StoreKind::Sqlite);
+}
+
+#[test]
+fn a_txn_booked_again_after_a_restore_counts_once_at_the_hub_on_postgresql() {
+    txn_booked_again_after_a_restore(StoreKind::Postgres);
+}

@@ -86,10 +86,11 @@ fn two_hub_processes_on_one_postgresql_ingesting_at_once_lose_and_double_nothing
     }
 }
 
-/// Two pushes judged at once, both finding a txn unclaimed (two hub processes, each with a
-/// booking of one txn): the first append takes the claim, the second is told the claim moved
-/// and writes nothing, to be judged again (on both stores: on PostgreSQL the claim is taken
-/// by an insert that skips what is held, not read and locked first).
+/// Two pushes judged at once, both finding a reversal unclaimed (two hub processes, each with
+/// a reversal of one txn): the first append takes the claim, the second is told the claim
+/// moved and writes nothing, to be judged again (on both stores: on PostgreSQL the claim is
+/// taken by an insert that skips what is held, not read and locked first). Reversals, because
+/// a PostgreSQL hub writes no txn claims for a counter with one series (here: none).
 #[test]
 fn a_claim_taken_by_another_push_since_judging_sends_the_append_back_to_be_judged() {
     use pointsdesk::hub::store::{
@@ -136,27 +137,39 @@ fn a_claim_taken_by_another_push_since_judging_sends_the_append_back_to_be_judge
         };
         let append = |a: Append| rt.block_on(store.append(a)).unwrap();
         assert_eq!(
-            append(push(7, &[("txn:o:a", None), ("txn:o:b", None)])),
+            append(push(7, &[("reversal:o:a", None), ("reversal:o:b", None)])),
             AppendOutcome::Done
         );
         // Judged before that push was written: b and c unclaimed. Nothing of it is written.
         assert_eq!(
-            append(push(3, &[("txn:o:b", None), ("txn:o:c", None)])),
+            append(push(3, &[("reversal:o:b", None), ("reversal:o:c", None)])),
             AppendOutcome::Moved
         );
-        assert_eq!(holder("txn:o:b"), Some(7));
-        assert_eq!(holder("txn:o:c"), None);
+        assert_eq!(holder("reversal:o:b"), Some(7));
+        assert_eq!(holder("reversal:o:c"), None);
         // Judged again, it displaces the later booking's claim.
         assert_eq!(
-            append(push(3, &[("txn:o:b", Some(7)), ("txn:o:c", None)])),
+            append(push(
+                3,
+                &[("reversal:o:b", Some(7)), ("reversal:o:c", None)]
+            )),
             AppendOutcome::Done
         );
-        assert_eq!((holder("txn:o:b"), holder("txn:o:c")), (Some(3), Some(3)));
+        assert_eq!(
+            (holder("reversal:o:b"), holder("reversal:o:c")),
+            (Some(3), Some(3))
+        );
         // A displacement judged against a holder that changed since is sent back too.
         assert_eq!(
-            append(push(1, &[("txn:o:a", Some(7)), ("txn:o:c", Some(9))])),
+            append(push(
+                1,
+                &[("reversal:o:a", Some(7)), ("reversal:o:c", Some(9))]
+            )),
             AppendOutcome::Moved
         );
-        assert_eq!((holder("txn:o:a"), holder("txn:o:c")), (Some(7), Some(3)));
+        assert_eq!(
+            (holder("reversal:o:a"), holder("reversal:o:c")),
+            (Some(7), Some(3))
+        );
     }
 }

@@ -529,8 +529,18 @@ fn balances(counter: &Counter) -> BTreeMap<String, i64> {
 
 /// What a seed met: the network's faults, and the duplicates its counters' lives made (by
 /// kind: `duplicate txn`, `duplicate reversal`, `duplicate settlement`).
+/// The hub's store the scenarios run on: SQLite, or PostgreSQL with
+/// `POINTSDESK_SIM_STORE=postgres` (whose hub writes a counter's txn claims only once it has
+/// a second series).
+fn store_kind() -> StoreKind {
+    match std::env::var("POINTSDESK_SIM_STORE").as_deref() {
+        Ok("postgres") => StoreKind::Postgres,
+        _ => StoreKind::Sqlite,
+    }
+}
+
 fn scenario(seed: u64) -> Vec<String> {
-    let hub = TestHub::start(StoreKind::Sqlite);
+    let hub = TestHub::start(store_kind());
     let proxy = Proxy::start(upstream(&hub.url), seed, FAULT_PERCENT);
     let mut dice = Dice::new(seed ^ 0x5eed);
     let mut life = Life {

@@ -59,6 +59,14 @@ pub fn registration(resident: &str) -> Claim {
     format!("resident:{resident}")
 }
 
+/// The counter (origin) whose txn a txn claim names; `None` for other claims.
+pub fn txn_origin(claim: &str) -> Option<&str> {
+    claim
+        .strip_prefix("txn:")
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(origin, _)| origin)
+}
+
 /// What kind of claim a claim is, for messages: `txn`, `reversal`, `settlement` or
 /// `resident`.
 pub fn kind_of(claim: &str) -> &str {
@@ -152,6 +160,14 @@ where
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_txn_claim_names_its_counter() {
+        assert_eq!(txn_origin("txn:0193-origin:0193-txn"), Some("0193-origin"));
+        assert_eq!(txn_origin("txn:h:checkin:event:SQ-A000001"), Some("h"));
+        assert_eq!(txn_origin("reversal:h:t1"), None);
+        assert_eq!(txn_origin("resident:SQ-RA00001"), None);
+    }
 
     #[test]
     fn claims_of_each_kind() {

@@ -267,6 +267,10 @@ pub async fn ingest<S: Store>(
                 return Ok(ingested);
             }
             AppendOutcome::Moved => continue,
+            AppendOutcome::KeepClaims(origins) => {
+                store.keep_claims(&origins).await?;
+                continue;
+            }
         }
     }
     Err(super::store::StoreError::Other(

@@ -301,11 +301,14 @@ pub struct SyncCounts {
     pub forks: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppendOutcome {
     Done,
     /// A series moved while the entries were judged (another hub process appended to it).
     Moved,
+    /// These counters (origins) have a second series now, and the store had not kept their
+    /// txn claims: [`Store::keep_claims`] first, then judge again. Nothing was written.
+    KeepClaims(Vec<String>),
 }
 
 /// An enrolment the register holds: the counter (its community and code, and the name it goes
@@ -691,6 +694,17 @@ pub trait Store: Send + Sync + 'static {
 
     fn append(&self, append: Append) -> impl Future<Output = StoreResult<AppendOutcome>> + Send;
 
+    /// Keeps the txn claims of these counters (origins) from now on, claiming the txns of the
+    /// entries held already. A txn claim can only collide with another series of the same
+    /// counter, so a store may leave a counter's txn claims unwritten while it has one series
+    /// (a million rows a PostgreSQL hub need not write); an append that brings a counter's
+    /// second series then answers [`AppendOutcome::KeepClaims`]. A store that keeps every
+    /// claim (SQLite) does nothing here.
+    fn keep_claims(&self, origins: &[String]) -> impl Future<Output = StoreResult<()>> + Send {
+        let _ = origins;
+        async { Ok(()) }
+    }
+
     /// The holders of these claims the hub knows.
     fn claimants(
         &self,
@@ -902,6 +916,9 @@ impl Store for AnyStore {
     }
     async fn append(&self, append: Append) -> StoreResult<AppendOutcome> {
         dispatch!(self, s => s.append(append))
+    }
+    async fn keep_claims(&self, origins: &[String]) -> StoreResult<()> {
+        dispatch!(self, s => s.keep_claims(origins))
     }
     async fn claimants(&self, claims: &[String]) -> StoreResult<HashMap<String, Claimant>> {
         dispatch!(self, s => s.claimants(claims))

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("postgres_0006_origin.sql"),
     include_str!("postgres_0007_passbook_tokens.sql"),
     include_str!("postgres_0008_claims_bytewise.sql"),
+    include_str!("postgres_0009_claims_kept.sql"),
 ];
 
 /// The columns [`enrolment_of`] reads, in its order.
@@ -639,6 +640,46 @@ impl Store for PgStore {
             .collect())
     }
 
+    async fn keep_claims(&self, origins: &[String]) -> StoreResult<()> {
+        let mut origins = origins.to_vec();
+        origins.sort();
+        origins.dedup();
+        let mut client = self.client().await?;
+        for origin in &origins {
+            let tx = client.transaction().await?;
+            // The locks an append takes, in its order: the counter's series, then its claims.
+            tx.query(
+                "SELECT 1 FROM series WHERE origin = $1 ORDER BY series_id FOR UPDATE",
+                &[origin],
+            )
+            .await?;
+            lock_claims_of(&tx, &[origin.as_str()]).await?;
+            // The txns the counter's entries claim (`district::claims::claims_of`): its entries
+            // that move points, by their envelope's txn, the earliest booked holding each.
+            tx.execute(
+                "INSERT INTO claims (claim, id, series_id, seq)
+                 SELECT 'txn:' || s.origin || ':' || (convert_from(e.body, 'UTF8')::jsonb ->> 'txn'),
+                        e.id, e.series_id, e.seq
+                 FROM entries e JOIN series s ON s.series_id = e.series_id
+                 WHERE s.origin = $1
+                   AND e.kind IN ('points_earned', 'points_redeemed', 'reversed', 'points_adjusted')
+                   AND convert_from(e.body, 'UTF8')::jsonb ->> 'txn' IS NOT NULL
+                 ORDER BY e.id
+                 ON CONFLICT (claim) DO NOTHING",
+                &[origin],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO claims_kept (origin) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[origin],
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(origin = %origin, "claims: a counter's txns are claimed from now on");
+        }
+        Ok(())
+    }
+
     async fn taken_ids(&self, ids: &[Uuid]) -> StoreResult<std::collections::HashSet<Uuid>> {
         let client = self.client().await?;
         let keys: Vec<&[u8]> = ids.iter().map(|id| id.as_bytes().as_slice()).collect();
@@ -696,7 +737,11 @@ impl Store for PgStore {
         }
         // Before anything else is written: a push judged as if its claims were unheld finds
         // out here that one is held, and goes back to be judged against its holder.
-        if !take_claims(&tx, &append.claims).await? {
+        let claims = match kept_claims(&tx, &append.claims).await? {
+            Ok(claims) => claims,
+            Err(origins) => return Ok(AppendOutcome::KeepClaims(origins)),
+        };
+        if !take_claims(&tx, claims).await? {
             return Ok(AppendOutcome::Moved);
         }
         if !append.entries.is_empty() {
@@ -1189,6 +1234,71 @@ const INSERT_CLAIMS: &str = "INSERT INTO claims (claim, id, series_id, seq)
      SELECT c, i, k, s FROM UNNEST($1::text[], $2::bytea[], $3::bytea[], $4::int8[])
           WITH ORDINALITY AS t(c, i, k, s, n) ORDER BY n";
 
+/// Locks the claims of these counters' txns for the transaction, in the order given (sorted):
+/// two appends that each bring a first series of one counter, or an append and
+/// [`Store::keep_claims`], take turns.
+async fn lock_claims_of(
+    tx: &deadpool_postgres::Transaction<'_>,
+    origins: &[&str],
+) -> StoreResult<()> {
+    for origin in origins {
+        tx.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&format!("claims:{origin}")],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The claims of a push this store writes: all but the txn claims of a counter with one
+/// series and whose txn claims are not kept ([`Store::keep_claims`]), which nothing can
+/// contest. `Err`: the counters that have a second series now and whose txns must be claimed
+/// first.
+async fn kept_claims<'a>(
+    tx: &deadpool_postgres::Transaction<'_>,
+    claims: &'a [ClaimRow],
+) -> StoreResult<Result<Vec<&'a ClaimRow>, Vec<String>>> {
+    let origins: std::collections::BTreeSet<&str> = claims
+        .iter()
+        .filter_map(|c| crate::district::claims::txn_origin(&c.claim))
+        .collect();
+    if origins.is_empty() {
+        return Ok(Ok(claims.iter().collect()));
+    }
+    let origins: Vec<&str> = origins.into_iter().collect();
+    lock_claims_of(tx, &origins).await?;
+    let rows = tx
+        .query(
+            "SELECT o, EXISTS (SELECT 1 FROM claims_kept k WHERE k.origin = o),
+                    (SELECT count(*) FROM series s WHERE s.origin = o)
+             FROM UNNEST($1::text[]) AS o",
+            &[&origins],
+        )
+        .await?;
+    let mut unkept = std::collections::HashSet::new();
+    let mut to_keep = Vec::new();
+    for row in &rows {
+        let (origin, kept, series): (String, bool, i64) = (row.get(0), row.get(1), row.get(2));
+        match (kept, series) {
+            (true, _) => {}
+            (false, 0 | 1) => {
+                unkept.insert(origin);
+            }
+            (false, _) => to_keep.push(origin),
+        }
+    }
+    if !to_keep.is_empty() {
+        return Ok(Err(to_keep));
+    }
+    Ok(Ok(claims
+        .iter()
+        .filter(|c| {
+            crate::district::claims::txn_origin(&c.claim).is_none_or(|o| !unkept.contains(o))
+        })
+        .collect()))
+}
+
 /// Takes the claims a push made or changed, if each still has the holder it was judged
 /// against; `false` (and the transaction must end unwritten) where one moved since.
 ///
@@ -1201,12 +1311,11 @@ const INSERT_CLAIMS: &str = "INSERT INTO claims (claim, id, series_id, seq)
 /// a circle.
 async fn take_claims(
     tx: &deadpool_postgres::Transaction<'_>,
-    claims: &[ClaimRow],
+    mut claims: Vec<&ClaimRow>,
 ) -> StoreResult<bool> {
     if claims.is_empty() {
         return Ok(true);
     }
-    let mut claims: Vec<&ClaimRow> = claims.iter().collect();
     claims.sort_by(|a, b| a.claim.cmp(&b.claim));
     debug_assert!(claims.windows(2).all(|w| w[0].claim != w[1].claim));
     let names: Vec<&str> = claims.iter().map(|c| c.claim.as_str()).collect();
