@@ -53,6 +53,33 @@
 //!
 //! `src/main.rs` only parses the command line (clap) and hands it to [`cli::run`].
 //!
+//! ## Finding your way
+//! Each module's story is told by its tests, as a user would meet it:
+//! - `domain`, `store`, `ledger`: `tests/ledger_properties.rs` (property tests of the fold and
+//!   the postings), `ledger_refusals.rs` (every refusal, in words), `ledger_tamper.rs` (a log
+//!   cut, edited or replayed), `crash.rs` (kill -9 mid-redemption), `concurrency.rs`;
+//! - `district`, `sync`: `district_ledger.rs`, `district_claims.rs`, `district_ids.rs`,
+//!   `district_convergence.rs`, `cli_district.rs` (bundles between counters);
+//! - `hub`: `hub_sync.rs` (the nightly sync story), `hub_recovery.rs` (restore, lost PC, new PC),
+//!   `hub_enrolment.rs`, `hub_attacks.rs`, `hub_claims.rs`, `hub_clocks.rs`,
+//!   `hub_concurrency.rs`, `hub_reports.rs`, `hub_simulation.rs` (counters through a faulty
+//!   network), `web_pages.rs` (a real browser);
+//! - `report`: `reports.rs`, `cli_reports.rs`; `printer`: `printer_sim.rs`, `printer_faults.rs`,
+//!   `printer_slips.rs`, `printer_golden.rs` (slips byte for byte), `printer_file.rs`;
+//!   `scanner`: `scanner_timing.rs`;
+//! - `counter`: `counter_flows.rs` (whole sales through the UI's update), `counter_screens.rs`
+//!   (insta snapshots of screens), `counter_tmux.rs` (the real binary in tmux);
+//! - `cli`: `cli_commands.rs`, `cli_trust.rs`; `doctor`: `doctor.rs`; the kiosk:
+//!   `kiosk_package.rs`, `kiosk_screen.rs`, `systemd_units.rs`.
+//!
+//! Helpers the test files share are in `tests/support` (a throwaway home, running the binary),
+//! `tests/common` (a ledger in a temp dir), `tests/district` (counters of one district) and
+//! `tests/hub` (a hub process, a throwaway PostgreSQL cluster). `cargo test` is the hermetic
+//! tier (the Rust toolchain alone); `tests/run-all` adds the system tier (PostgreSQL,
+//! Chromium, the kiosk, tmux: the `system-tests` feature), installing what it needs. One file:
+//! `cargo test --test hub_sync`. The benchmarks are `tests/benches/*.rs`, run with
+//! `cargo bench --bench NAME`; their figures, machine and date are in the README.
+//!
 //! Imports point down: `cli`, `counter` and `demo` use `ledger`, `present`, `printer` and
 //! `scanner`; `counter` and `demo` import nothing from `cli` (the CLI starts them), and what two
 //! of them share lives in `present` or below.

@@ -60,10 +60,17 @@ fn init_creates_a_wal_database_a_commented_config_and_a_private_device_key() {
 #[test]
 fn init_on_an_existing_home_is_refused_and_changes_nothing() {
     let desk = Desk::init();
+    // Every file dated long ago: any write would show in its modification time at once.
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    for (path, ..) in snapshot(&desk.home) {
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(long_ago))
+            .unwrap();
+    }
     let before = snapshot(&desk.home);
     assert!(before.len() >= 3);
-    // A second later, so that any write would show in the modification times.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     for lang in ["en", "zh-CN"] {
         let out = desk.run(&[
             "--lang",

@@ -185,10 +185,20 @@ fn a_file_that_is_not_a_bundle_is_refused_in_words() {
 }
 
 /// Entries the source counter holds for the kill test: more than one commit of an import
-/// (`IMPORT_ENTRIES_PER_COMMIT`), so a kill can land between two commits.
-const KILL_SOURCE_ENTRIES: usize = 45_000;
-/// Kill delays tried, as shares of an uninterrupted import's time.
-const KILL_POINTS_PERCENT: [u64; 6] = [5, 25, 45, 60, 80, 95];
+/// (`IMPORT_ENTRIES_PER_COMMIT`, 20,000), so a kill can land between two commits; two commits
+/// in the hermetic tier, three in the system tier.
+const KILL_SOURCE_ENTRIES: usize = if cfg!(feature = "system-tests") {
+    45_000
+} else {
+    25_000
+};
+/// Kill delays tried, as shares of an uninterrupted import's time: three in the hermetic tier,
+/// six in the system tier.
+const KILL_POINTS_PERCENT: &[u64] = if cfg!(feature = "system-tests") {
+    &[5, 25, 45, 60, 80, 95]
+} else {
+    &[25, 60, 95]
+};
 
 /// A source counter of the district with [`KILL_SOURCE_ENTRIES`] entries, written through the
 /// library without fsync (seeding only), and the bundle of all of it.
@@ -328,7 +338,7 @@ fn a_sync_import_killed_at_any_point_leaves_a_database_that_the_next_import_comp
 
     let desk = receiver();
     let mut partial_seen = false;
-    for percent in KILL_POINTS_PERCENT {
+    for &percent in KILL_POINTS_PERCENT {
         let mut running = Running::spawn(desk.command(&["--json", "sync", "import", &bundle]));
         std::thread::sleep(full * percent as u32 / 100);
         running.kill();

@@ -461,12 +461,17 @@ fn paper_out_during_a_redemption_books_once_and_a_reprint_prints_one_copy_and_sa
         screen.contains(short_txn(&txn)) && screen.contains("洗衣皂"),
         "{screen}"
     );
+    c.ui.simulator().unwrap().take_notices();
     c.ui.press(Key::Enter);
     let slips =
         c.ui.simulator()
             .unwrap()
             .wait_receipts(1, Duration::from_secs(5));
-    std::thread::sleep(Duration::from_millis(400));
+    // The reprint closed the port: everything it sent was read.
+    c.ui.simulator()
+        .unwrap()
+        .wait_disconnected(Duration::from_secs(5))
+        .expect("the reprint closed the port");
     assert_eq!(c.slips(), 1, "one slip after the reprint");
     assert!(slips[0].contains("重印"), "{}", slips[0]);
     assert!(c.notice().contains("已重印") && c.notice().contains(short_txn(&txn)));

@@ -341,6 +341,7 @@ fn a_passbook_number_issued_to_two_people_is_frozen_everywhere_until_its_counter
     passbook_issued_to_two_people(hub::StoreKind::Sqlite);
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn a_passbook_number_issued_to_two_people_is_listed_by_a_hub_on_postgresql() {
     passbook_issued_to_two_people(hub::StoreKind::Postgres);

@@ -11,7 +11,11 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 5, .. ProptestConfig::default() })]
+    // Two cases in the hermetic tier, five in the system tier.
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(feature = "system-tests") { 5 } else { 2 },
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn counters_never_hand_out_the_same_identifier(

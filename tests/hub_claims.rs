@@ -77,6 +77,7 @@ fn an_overdraft_settled_at_two_counters_counts_once_at_the_hub_on_sqlite() {
     settled_twice(StoreKind::Sqlite);
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn an_overdraft_settled_at_two_counters_counts_once_at_the_hub_on_postgresql() {
     settled_twice(StoreKind::Postgres);
@@ -141,6 +142,7 @@ fn a_txn_booked_again_after_a_restore_counts_once_at_the_hub_on_sqlite() {
     txn_booked_again_after_a_restore(StoreKind::Sqlite);
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn a_txn_booked_again_after_a_restore_counts_once_at_the_hub_on_postgresql() {
     txn_booked_again_after_a_restore(StoreKind::Postgres);

@@ -45,6 +45,7 @@ fn entries_dated_years_off_are_listed_at_the_hub_on_sqlite() {
     clock_years_off(StoreKind::Sqlite);
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn entries_dated_years_off_are_listed_at_the_hub_on_postgresql() {
     clock_years_off(StoreKind::Postgres);

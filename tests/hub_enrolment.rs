@@ -223,6 +223,7 @@ fn a_grant_registers_one_key_once_before_it_expires_through_hub_serve_on_sqlite(
     );
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn a_grant_registers_one_key_once_before_it_expires_through_hub_serve_on_postgres() {
     a_grant_registers_one_key_once_before_it_expires_and_a_revoked_counter_signs_nothing(
@@ -503,6 +504,7 @@ fn a_rekey_keeps_a_leaked_enrolment_file_from_opening_new_residents_on_sqlite() 
     );
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn a_rekey_keeps_a_leaked_enrolment_file_from_opening_new_residents_on_postgres() {
     a_rekey_keeps_a_leaked_enrolment_file_from_opening_residents_registered_after_it(

@@ -359,6 +359,7 @@ fn district_reports_and_web_pages_on_sqlite() {
     story(StoreKind::Sqlite);
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn district_reports_and_web_pages_on_postgresql() {
     story(StoreKind::Postgres);

@@ -441,6 +441,7 @@ fn the_nightly_sync_story_on_sqlite() {
     story(StoreKind::Sqlite);
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn the_nightly_sync_story_on_postgresql() {
     story(StoreKind::Postgres);

@@ -1,10 +1,12 @@
 //! What a community installs: the kiosk set-up script (shellcheck-clean; a dry run that changes
 //! nothing; a real run on a Debian root folder with the real useradd, usermod and systemctl,
 //! and a second run that changes nothing), the Debian package built with cargo-deb and the
-//! files it installs, and the completions and manual pages the binary writes.
+//! files it installs, and the completions and manual pages the binary writes. All but the last
+//! and the refusal of another system need a Debian machine as root: the system tier.
 
 mod support;
 
+#[cfg(feature = "system-tests")]
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -25,6 +27,7 @@ fn text(out: &Output) -> String {
     )
 }
 
+#[cfg(feature = "system-tests")]
 fn have(program: &str) -> bool {
     Command::new(program)
         .arg("--version")
@@ -32,15 +35,16 @@ fn have(program: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn the_set_up_and_package_scripts_are_shellcheck_clean() {
-    if !have("shellcheck") {
-        support::apt_install(&["shellcheck"]);
-    }
+    assert!(have("shellcheck"), "shellcheck: tests/run-all installs it");
     let out = Command::new("shellcheck")
         .args(["--shell=bash", "--severity=style"])
         .arg(setup_script())
         .arg(repo("hardware/deb/build-package"))
+        .arg(repo("tests/run-all"))
+        .arg(repo(".ci/run"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -104,6 +108,7 @@ fn debian_root(installed: &[&str]) -> tempfile::TempDir {
 }
 
 /// Every file and link under `root` with its content (or target) and mode: what a run changed.
+#[cfg(feature = "system-tests")]
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32, u32)> {
     use std::os::unix::fs::MetadataExt;
     let mut seen = BTreeMap::new();
@@ -147,6 +152,7 @@ const PACKAGES: [&str; 6] = [
     "libpam-systemd",
 ];
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn a_dry_run_prints_every_step_and_changes_nothing() {
     let root = debian_root(&["cage", "xwayland", "foot", "fontconfig"]);
@@ -191,19 +197,19 @@ fn a_dry_run_prints_every_step_and_changes_nothing() {
     assert!(!said.contains("doing:"), "{said}");
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn a_run_sets_up_the_kiosk_and_a_second_run_changes_nothing() {
     let as_root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if !as_root
-        || !have("systemctl")
-        || !have("useradd") && !Path::new("/usr/sbin/useradd").exists()
-    {
-        eprintln!("needs root, useradd and systemctl: the set-up script's real run was not tried");
-        return;
-    }
+    assert!(
+        as_root
+            && have("systemctl")
+            && (have("useradd") || Path::new("/usr/sbin/useradd").exists()),
+        "the set-up script's real run needs root, useradd and systemctl (tests/run-all)"
+    );
     let root = debian_root(&PACKAGES);
     let first = run_setup(root.path(), &[]);
     let said = text(&first);
@@ -343,7 +349,8 @@ fn completions_and_manual_pages_come_from_the_command_definitions() {
     assert!(doctor.contains("all well"), "{doctor}");
 }
 
-/// cargo-deb, installed into target/tools when the machine lacks it (a pinned version).
+/// PATH with cargo-deb on it: `tests/run-all` installs a pinned version into target/tools.
+#[cfg(feature = "system-tests")]
 fn cargo_deb_path() -> std::ffi::OsString {
     let tools = repo("target/tools");
     let path = format!(
@@ -356,29 +363,14 @@ fn cargo_deb_path() -> std::ffi::OsString {
         .env("PATH", &path)
         .output()
         .is_ok_and(|o| o.status.success());
-    if !found {
-        let out = Command::new("cargo")
-            .args([
-                "install",
-                "cargo-deb",
-                "--version",
-                "3.8.0",
-                "--locked",
-                "--no-default-features",
-                "--root",
-            ])
-            .arg(&tools)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "installing cargo-deb failed:\n{}",
-            text(&out)
-        );
-    }
+    assert!(
+        found,
+        "cargo-deb: tests/run-all installs it into target/tools"
+    );
     path.into()
 }
 
+#[cfg(feature = "system-tests")]
 #[test]
 fn the_debian_package_builds_and_installs_the_binary_units_rules_kiosk_and_docs() {
     let path = cargo_deb_path();

@@ -94,9 +94,10 @@ fn the_kiosk_unit_command_shows_the_counter_screen_in_cage_and_foot() {
     .iter()
     .any(|p| !Path::new(p).exists())
         || !Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists();
-    if missing {
-        support::apt_install(&["cage", "xwayland", "foot", "grim", "fonts-noto-cjk"]);
-    }
+    assert!(
+        !missing,
+        "cage, xwayland, foot, grim and fonts-noto-cjk are needed: tests/run-all installs them"
+    );
     // The font the unit asks foot for is the one installed, not a fallback fontconfig picked.
     let words = exec_start();
     let font = words

@@ -155,6 +155,7 @@ fn queued_then_one_reprint(mut counter: Counter, expected: Problem) {
     let entries = entry_count(counter.ledger.connection());
     let balance_after = balance(&counter.ledger, &counter.receipt.passbook);
 
+    sim(&counter).as_ref().unwrap().take_notices();
     let outcome = print(&mut counter, false);
     assert!(
         matches!(outcome, Outcome::Queued { problem, .. } if problem == expected),
@@ -167,10 +168,16 @@ fn queued_then_one_reprint(mut counter: Counter, expected: Problem) {
         .unwrap();
     assert_eq!(waiting.len(), 1, "the slip waits in the queue");
     assert_eq!(waiting[0].problem.as_deref(), Some(expected.as_str()));
-    std::thread::sleep(Duration::from_millis(400));
+    // The attempt closed the port: once the simulator read all it was sent, nothing more of
+    // this job can come out.
+    let notices = sim(&counter)
+        .as_ref()
+        .unwrap()
+        .wait_disconnected(RECEIPT_WAIT)
+        .expect("the attempt closed the port");
     assert!(
         sim(&counter).as_ref().unwrap().receipts().is_empty(),
-        "no whole slip came out"
+        "no whole slip came out: {notices:#?}"
     );
 
     sim(&counter).as_ref().unwrap().set_state(SimState::Ready);
@@ -180,7 +187,11 @@ fn queued_then_one_reprint(mut counter: Counter, expected: Problem) {
         .as_ref()
         .unwrap()
         .wait_receipts(1, RECEIPT_WAIT);
-    std::thread::sleep(Duration::from_millis(400));
+    sim(&counter)
+        .as_ref()
+        .unwrap()
+        .wait_disconnected(RECEIPT_WAIT)
+        .expect("the reprint closed the port");
     let receipts_now = sim(&counter).as_ref().unwrap().receipts();
     assert_eq!(
         receipts_now.len(),

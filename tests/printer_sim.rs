@@ -342,8 +342,15 @@ fn replies_a_closed_client_left_unread_do_not_greet_the_next_client() {
     let mut one = [0u8; 1];
     first.read_exact(&mut one).unwrap();
     assert_eq!(one[0], GARBAGE_REPLY[0]);
-    // Wait until the whole reply was written, then leave it half read.
-    std::thread::sleep(SILENCE);
+    // Wait until the rest of the reply arrived, then leave it unread.
+    let deadline = std::time::Instant::now() + WAIT;
+    while first.bytes_to_read().unwrap() < (GARBAGE_REPLY.len() - 1) as u32 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rest of the reply never came"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     drop(first);
     wait_for_notice(&sim, |n| matches!(n, Notice::Disconnected));
 

@@ -22,18 +22,14 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ADMIN: &str = "街道王芳";
 const PASSWORD: &str = "qiao-2026-counter";
 
-/// Chromium, chromedriver and a Chinese font, installed from Debian's packages if missing.
+/// Chromium, chromedriver and a Chinese font, which `tests/run-all` installs.
 fn ensure_chromium() {
     let have = |p: &str| Path::new(p).exists();
     let font = Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists()
         || Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists();
-    if have(CHROMIUM) && have(CHROMEDRIVER) && font {
-        return;
-    }
-    support::apt_install(&["chromium", "chromium-driver", "fonts-wqy-microhei"]);
     assert!(
-        have(CHROMIUM) && have(CHROMEDRIVER),
-        "chromium and chromium-driver were installed but are not where expected"
+        have(CHROMIUM) && have(CHROMEDRIVER) && font,
+        "chromium, chromium-driver and a Chinese font are needed: tests/run-all installs them"
     );
 }
 

@@ -3,7 +3,7 @@
 //! - [`trust`]: the street office's district key, the enrolment grant it signs for one counter,
 //!   and the certificate a counter makes with that grant for its own series key. A series is
 //!   taken in elsewhere only with a certificate that leads back to the district key.
-//! - [`wire`]: what travels between counters (and later the hub): entries exactly as signed,
+//! - [`wire`]: what travels between counters and the hub: entries exactly as signed,
 //!   in pages of one series; resident keys sealed to the district; heads.
 //! - [`heads`]: the one pure function that turns what one side has and the other has into
 //!   what to send, and its pages.

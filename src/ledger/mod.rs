@@ -1,7 +1,8 @@
-//! The ledger: every command the counter, the CLI and (later) the sync make on a home's data.
+//! The ledger: every command the counter, the CLI and the sync make on a home's data.
 //!
-//! Each write opens one `BEGIN IMMEDIATE` SQLite transaction, checks the request against the
-//! projections, appends its entries and updates the projections, then commits: a refused
+//! Each write opens one `BEGIN IMMEDIATE` SQLite transaction, checks the request against
+//! signed data (an entry of the log, never a projection row alone), appends its entries and
+//! updates the projections, then commits: a refused
 //! request writes nothing, an accepted one is durable before the caller prints anything.
 //! Errors are typed ([`LedgerError`]) with a message in the operator's language.
 

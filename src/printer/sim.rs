@@ -426,6 +426,34 @@ impl Simulator {
         lock(&self.shared.record).notices.drain(..).collect()
     }
 
+    /// Waits (at most `timeout`) until a client closes the port and everything it sent was
+    /// read, and takes the notices up to that [`Notice::Disconnected`], oldest first; `None`
+    /// when the time ran out (the notices stay). What a test waits for to know that no more of
+    /// a job can come out, instead of a pause.
+    pub fn wait_disconnected(&self, timeout: Duration) -> Option<Vec<Notice>> {
+        let deadline = Instant::now() + timeout;
+        let mut record = lock(&self.shared.record);
+        loop {
+            if let Some(at) = record
+                .notices
+                .iter()
+                .position(|n| *n == Notice::Disconnected)
+            {
+                return Some(record.notices.drain(..=at).collect());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            record = self
+                .shared
+                .changed
+                .wait_timeout(record, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
     /// Stops the thread (a receipt in progress is written as partial); also done on drop.
     pub fn stop(self) {
         drop(self);
@@ -965,6 +993,7 @@ impl Worker {
             notice,
             NOTICES_KEPT_MAX,
         );
+        self.shared.changed.notify_all();
     }
 }
 

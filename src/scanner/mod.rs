@@ -9,7 +9,8 @@
 //!
 //! A scan means the same on every screen: [`classify`] says whether it is a passbook (open the
 //! resident, or ask before switching), a receipt's QR (find the txn) or a product barcode (add
-//! the item). The formats themselves belong to [`crate::passbook`] and [`crate::printer::layout`].
+//! the item). The formats themselves belong to [`crate::passbook`] (the passbook token, and
+//! the slip QR that names a txn: [`crate::passbook::slip_qr`]).
 //!
 //! Serial scanners (RS-232, or USB set to virtual COM) send one line per scan;
 //! [`serial_scans`] reads them on a thread and needs no timing rules.

@@ -1,4 +1,4 @@
-//! Taking in entries of other series (from a bundle, later from the hub): each one is checked
+//! Taking in entries of other series (from a bundle or from the hub): each one is checked
 //! as `ledger verify` checks the log (link, hash, signature, next seq) before it is stored with
 //! its projections, in the caller's transaction. An entry at a seq already taken by another is
 //! a fork: kept as evidence, never merged. Which series to trust is the ledger's business;

@@ -429,29 +429,3 @@ pub fn full_width(text: &str) -> String {
         })
         .collect()
 }
-
-/// Installs Debian packages a test needs (a browser, fonts, shellcheck) when the machine lacks
-/// them: CI starts from a clean clone on a machine where nothing was installed by hand.
-/// Refreshes the package lists once if the first try fails (a fresh machine may have none).
-pub fn apt_install(packages: &[&str]) {
-    let install = || {
-        Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends"])
-            .args(packages)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
-    };
-    let mut out = install().expect("apt-get runs");
-    if !out.status.success() {
-        let _ = Command::new("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output();
-        out = install().expect("apt-get runs");
-    }
-    assert!(
-        out.status.success(),
-        "installing {packages:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
