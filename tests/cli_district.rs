@@ -192,12 +192,12 @@ const KILL_SOURCE_ENTRIES: usize = if cfg!(feature = "system-tests") {
 } else {
     25_000
 };
-/// Kill delays tried, as shares of an uninterrupted import's time: three in the hermetic tier,
+/// Kill delays tried, as shares of an uninterrupted import's time: two in the hermetic tier,
 /// six in the system tier.
 const KILL_POINTS_PERCENT: &[u64] = if cfg!(feature = "system-tests") {
     &[5, 25, 45, 60, 80, 95]
 } else {
-    &[25, 60, 95]
+    &[60, 95]
 };
 
 /// A source counter of the district with [`KILL_SOURCE_ENTRIES`] entries, written through the

@@ -14,7 +14,7 @@ use uuid::Uuid;
 const REDEMPTIONS: usize = if cfg!(feature = "system-tests") {
     500
 } else {
-    200
+    150
 };
 /// Fewer points than redemptions, so that the end of the run is refused for lack of points.
 const OPENING_POINTS: i64 = REDEMPTIONS as i64 * 7 / 10;

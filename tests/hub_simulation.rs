@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const SEEDS_DEFAULT: u64 = if cfg!(feature = "system-tests") {
     200
 } else {
-    40
+    30
 };
 const COUNTERS: usize = 5;
 const DAYS: usize = 4;
