@@ -403,10 +403,19 @@ impl Simulator {
 
     /// The record once at least n receipts are finished in this run, or the time ran out.
     fn wait_finished(&self, n: usize, timeout: Duration) -> MutexGuard<'_, Record> {
+        self.wait_record(timeout, |record| record.finished >= n)
+    }
+
+    /// The record once `done` holds of it, or the time ran out.
+    fn wait_record(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&Record) -> bool,
+    ) -> MutexGuard<'_, Record> {
         let deadline = Instant::now() + timeout;
         let mut record = lock(&self.shared.record);
         // Bounded by the deadline: every wait ends by it, spurious wake-ups included.
-        while record.finished < n {
+        while !done(&record) {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -431,27 +440,10 @@ impl Simulator {
     /// when the time ran out (the notices stay). What a test waits for to know that no more of
     /// a job can come out, instead of a pause.
     pub fn wait_disconnected(&self, timeout: Duration) -> Option<Vec<Notice>> {
-        let deadline = Instant::now() + timeout;
-        let mut record = lock(&self.shared.record);
-        loop {
-            if let Some(at) = record
-                .notices
-                .iter()
-                .position(|n| *n == Notice::Disconnected)
-            {
-                return Some(record.notices.drain(..=at).collect());
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            record = self
-                .shared
-                .changed
-                .wait_timeout(record, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        let disconnected = |r: &Record| r.notices.iter().position(|n| *n == Notice::Disconnected);
+        let mut record = self.wait_record(timeout, |r| disconnected(r).is_some());
+        let at = disconnected(&record)?;
+        Some(record.notices.drain(..=at).collect())
     }
 
     /// Stops the thread (a receipt in progress is written as partial); also done on drop.

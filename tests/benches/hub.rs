@@ -218,21 +218,7 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
         .execute_batch("PRAGMA synchronous = OFF")
         .unwrap();
     let booked = 3;
-    for _ in booked..DELTA_ENTRIES {
-        fresh
-            .earn(
-                &admin,
-                &EarnRequest {
-                    scan: scan.clone(),
-                    activity: "A01".into(),
-                    minutes: 15,
-                    event: None,
-                    txn: None,
-                    confirmed_by: None,
-                },
-            )
-            .unwrap();
-    }
+    earn_times(&mut fresh, &admin, &scan, DELTA_ENTRIES - booked);
     let (other_home, mut other, other_admin) = new_counter(
         &work.path().join("other"),
         &office,
@@ -267,21 +253,7 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
             .as_str()
             .to_string()
     };
-    for _ in 0..DELTA_ENTRIES {
-        other
-            .earn(
-                &other_admin,
-                &EarnRequest {
-                    scan: other_scan.clone(),
-                    activity: "A01".into(),
-                    minutes: 15,
-                    event: None,
-                    txn: None,
-                    confirmed_by: None,
-                },
-            )
-            .unwrap();
-    }
+    earn_times(&mut other, &other_admin, &other_scan, DELTA_ENTRIES);
     nightly::sync(&other_home, &mut other, &client, 3, &mut |_| {}).unwrap();
     let started = Instant::now();
     // When each step of the sync ended: backed up, planned, pushed, pulled.
@@ -313,26 +285,8 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
         .unwrap_or(0);
     // Each round: both counters book another delta, the other one syncs, this one syncs timed.
     for round in 0..rounds {
-        for (ledger, who, scan) in [
-            (&mut fresh, &admin, &scan),
-            (&mut other, &other_admin, &other_scan),
-        ] {
-            for _ in 0..DELTA_ENTRIES {
-                ledger
-                    .earn(
-                        who,
-                        &EarnRequest {
-                            scan: scan.clone(),
-                            activity: "A01".into(),
-                            minutes: 15,
-                            event: None,
-                            txn: None,
-                            confirmed_by: None,
-                        },
-                    )
-                    .unwrap();
-            }
-        }
+        earn_times(&mut fresh, &admin, &scan, DELTA_ENTRIES);
+        earn_times(&mut other, &other_admin, &other_scan, DELTA_ENTRIES);
         nightly::sync(&other_home, &mut other, &client, 3, &mut |_| {}).unwrap();
         let started = Instant::now();
         let mut steps = [Duration::ZERO; 4];
@@ -470,6 +424,30 @@ fn run(store_name: &str, store: Option<String>, root: &Path) -> Figures {
         load_entries,
         load_written,
         memory,
+    }
+}
+
+/// `n` earnings of 15 minutes on the passbook `scan`, booked by `admin`.
+fn earn_times(
+    ledger: &mut pointsdesk::ledger::Ledger,
+    admin: &pointsdesk::ledger::Session,
+    scan: &str,
+    n: usize,
+) {
+    for _ in 0..n {
+        ledger
+            .earn(
+                admin,
+                &EarnRequest {
+                    scan: scan.to_string(),
+                    activity: "A01".into(),
+                    minutes: 15,
+                    event: None,
+                    txn: None,
+                    confirmed_by: None,
+                },
+            )
+            .unwrap();
     }
 }
 
